@@ -1,0 +1,91 @@
+/** PostgreSQL drivers: node-postgres for deployments with several instances, PGlite (embedded) for tests. */
+import type { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { StoreConflictError } from "../port.js";
+import type { SqlExecutor, SqlStatement } from "../sql/executor.js";
+import { applyMigrations, type Migration } from "../sql/migrate.js";
+import { SqlStore } from "../sql/sql-store.js";
+
+const UNIQUE_VIOLATION = "23505";
+const isConflict = (err: unknown) => (err as { code?: string }).code === UNIQUE_VIOLATION;
+
+/** Wraps a node-postgres pool as a {@link SqlExecutor}; batches run in one transaction on one client. */
+export function pgExecutor(pool: pg.Pool): SqlExecutor {
+  return {
+    dialect: "postgres",
+    maxParameters: 65535,
+    async all<R>(s: SqlStatement) {
+      return (await pool.query(s.sql, s.parameters as unknown[])).rows as R[];
+    },
+    async run(s) {
+      return (await pool.query(s.sql, s.parameters as unknown[])).rowCount ?? 0;
+    },
+    async batch(statements) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        for (const s of statements) await client.query(s.sql, s.parameters as unknown[]);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        if (isConflict(err)) throw new StoreConflictError();
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(script) {
+      await pool.query(script);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** Wraps an embedded PGlite database as a {@link SqlExecutor}. */
+export function pgliteExecutor(db: PGlite): SqlExecutor {
+  return {
+    dialect: "postgres",
+    maxParameters: 65535,
+    async all<R>(s: SqlStatement) {
+      return (await db.query(s.sql, s.parameters as unknown[])).rows as R[];
+    },
+    async run(s) {
+      return (await db.query(s.sql, s.parameters as unknown[])).affectedRows ?? 0;
+    },
+    async batch(statements) {
+      try {
+        await db.transaction(async (tx) => {
+          for (const s of statements) await tx.query(s.sql, s.parameters as unknown[]);
+        });
+      } catch (err) {
+        if (isConflict(err)) throw new StoreConflictError();
+        throw err;
+      }
+    },
+    async exec(script) {
+      await db.exec(script);
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
+
+/** Connects to PostgreSQL at `url`, applies migrations and returns the store. */
+export async function openPostgresStore(url: string, migrations: Migration[], clock?: () => Date): Promise<SqlStore> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const exec = pgExecutor(pool);
+  await applyMigrations(exec, migrations);
+  return new SqlStore(exec, clock);
+}
+
+/** Starts an in-memory embedded PostgreSQL (PGlite), applies migrations and returns the store. */
+export async function openPgliteStore(migrations: Migration[], clock?: () => Date): Promise<SqlStore> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = new PGlite();
+  const exec = pgliteExecutor(db);
+  await applyMigrations(exec, migrations);
+  return new SqlStore(exec, clock);
+}

@@ -1,0 +1,350 @@
+/** The Store port over any SqlExecutor: every query is written once here and compiled per dialect. */
+import type { Expression, Kysely, SqlBool } from "kysely";
+import { entryHash, GENESIS_HASH } from "../hash-chain.js";
+import type {
+  ChangeSet,
+  LogEntry,
+  OutboxRecord,
+  Page,
+  SearchCriterion,
+  SearchPage,
+  SearchRequest,
+  Store,
+  StoredVersion,
+} from "../port.js";
+import { createCompiler } from "./compiler.js";
+import type { SqlExecutor, SqlStatement } from "./executor.js";
+import type { Database, ResourceRow } from "./schema.js";
+
+type Compilable = { compile(): SqlStatement };
+
+function toVersion(row: ResourceRow): StoredVersion {
+  const v: StoredVersion = {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: Number(row.version_id),
+    lastUpdated: row.last_updated,
+    deleted: Number(row.deleted) === 1,
+  };
+  if (row.content !== null) v.resource = JSON.parse(row.content) as Record<string, unknown>;
+  return v;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Implements {@link Store} on a SQL database through a thin {@link SqlExecutor}. */
+export class SqlStore implements Store {
+  private readonly db: Kysely<Database>;
+
+  constructor(
+    private readonly exec: SqlExecutor,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.db = createCompiler(exec.dialect);
+  }
+
+  private all<R>(q: Compilable): Promise<R[]> {
+    return this.exec.all<R>(q.compile());
+  }
+
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const rows = await this.all<ResourceRow>(
+      this.db.selectFrom("resources").selectAll().where("resource_type", "=", resourceType).where("id", "=", id),
+    );
+    return rows[0] ? toVersion(rows[0]) : undefined;
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const rows = await this.all<ResourceRow>(
+      this.db
+        .selectFrom("resource_versions")
+        .selectAll()
+        .where("resource_type", "=", resourceType)
+        .where("id", "=", id)
+        .where("version_id", "=", versionId),
+    );
+    return rows[0] ? toVersion(rows[0]) : undefined;
+  }
+
+  async history(resourceType: string, id: string, page: Page): Promise<SearchPage> {
+    const base = this.db.selectFrom("resource_versions").where("resource_type", "=", resourceType).where("id", "=", id);
+    const [countRows, rows] = await Promise.all([
+      this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
+      this.all<ResourceRow>(base.selectAll().orderBy("version_id", "desc").limit(page.count).offset(page.offset)),
+    ]);
+    return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
+  }
+
+  async search(request: SearchRequest): Promise<SearchPage> {
+    const { resourceType } = request;
+    let base = this.db.selectFrom("resources").where("resource_type", "=", resourceType).where("deleted", "=", 0);
+    for (const c of request.criteria) {
+      base = base.where((eb) => this.criterion(eb, resourceType, c));
+    }
+    const dir = request.sort === "-lastUpdated" ? "desc" : "asc";
+    const [countRows, rows] = await Promise.all([
+      this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
+      request.count === 0
+        ? Promise.resolve([] as ResourceRow[])
+        : this.all<ResourceRow>(
+            base
+              .selectAll()
+              .orderBy("last_updated", dir)
+              .orderBy("id", dir)
+              .limit(request.count)
+              .offset(request.offset),
+          ),
+    ]);
+    return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder type is generic over the query shape.
+  private criterion(eb: any, resourceType: string, c: SearchCriterion): Expression<SqlBool> {
+    switch (c.kind) {
+      case "id":
+        return eb("id", "in", c.values);
+      case "token":
+        return eb(
+          "id",
+          "in",
+          this.db
+            .selectFrom("search_tokens")
+            .select("id")
+            .where("resource_type", "=", resourceType)
+            .where("param", "=", c.param)
+            // biome-ignore lint/suspicious/noExplicitAny: see above.
+            .where((t: any) =>
+              t.or(
+                c.values.map((v) =>
+                  v.system === undefined
+                    ? t("value", "=", v.value)
+                    : t.and([t("value", "=", v.value), t("system", "=", v.system)]),
+                ),
+              ),
+            ),
+        );
+      case "reference":
+        return eb(
+          "id",
+          "in",
+          this.db
+            .selectFrom("search_references")
+            .select("id")
+            .where("resource_type", "=", resourceType)
+            .where("param", "=", c.param)
+            .where("target", "in", c.targets),
+        );
+      case "lastUpdated": {
+        const op = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[c.comparator];
+        return eb("last_updated", op, c.value);
+      }
+    }
+  }
+
+  async commit(changes: ChangeSet): Promise<void> {
+    const now = this.clock().toISOString();
+    const statements: SqlStatement[] = [];
+    const rowsPerInsert = (columns: number) => Math.max(1, Math.floor(this.exec.maxParameters / columns));
+
+    for (const w of changes.resources ?? []) {
+      const row: ResourceRow = {
+        resource_type: w.resourceType,
+        id: w.id,
+        version_id: w.versionId,
+        last_updated: w.lastUpdated,
+        deleted: w.resource ? 0 : 1,
+        content: w.resource ? JSON.stringify(w.resource) : null,
+      };
+      // The history primary key is the optimistic lock: a version can be written once.
+      statements.push(this.db.insertInto("resource_versions").values(row).compile());
+      statements.push(
+        this.db
+          .insertInto("resources")
+          .values(row)
+          .onConflict((oc) =>
+            oc.columns(["resource_type", "id"]).doUpdateSet((eb) => ({
+              version_id: eb.ref("excluded.version_id"),
+              last_updated: eb.ref("excluded.last_updated"),
+              deleted: eb.ref("excluded.deleted"),
+              content: eb.ref("excluded.content"),
+            })),
+          )
+          .compile(),
+      );
+      const owner = (t: "search_tokens" | "search_references") =>
+        this.db.deleteFrom(t).where("resource_type", "=", w.resourceType).where("id", "=", w.id).compile();
+      statements.push(owner("search_tokens"), owner("search_references"));
+      if (w.resource) {
+        for (const part of chunk(w.tokens, rowsPerInsert(5))) {
+          statements.push(
+            this.db
+              .insertInto("search_tokens")
+              .values(part.map((t) => ({ resource_type: w.resourceType, id: w.id, ...t })))
+              .compile(),
+          );
+        }
+        for (const part of chunk(w.references, rowsPerInsert(4))) {
+          statements.push(
+            this.db
+              .insertInto("search_references")
+              .values(part.map((r) => ({ resource_type: w.resourceType, id: w.id, ...r })))
+              .compile(),
+          );
+        }
+      }
+    }
+
+    const heads = new Map<string, { seq: number; hash: string }>();
+    for (const entry of changes.log ?? []) {
+      let head = heads.get(entry.stream);
+      if (!head) head = await this.logHead(entry.stream);
+      const seq = head.seq + 1;
+      const hash = await entryHash({
+        stream: entry.stream,
+        seq,
+        recorded: now,
+        payload: entry.payload,
+        prevHash: head.hash,
+      });
+      statements.push(
+        this.db
+          .insertInto("log_entries")
+          .values({
+            stream: entry.stream,
+            seq,
+            recorded: now,
+            payload: JSON.stringify(entry.payload),
+            prev_hash: head.hash,
+            hash,
+          })
+          .compile(),
+      );
+      heads.set(entry.stream, { seq, hash });
+    }
+
+    for (const m of changes.outbox ?? []) {
+      statements.push(
+        this.db
+          .insertInto("outbox")
+          .values({
+            id: m.id,
+            topic: m.topic,
+            payload: JSON.stringify(m.payload),
+            created_at: now,
+            available_at: m.availableAt ?? now,
+            attempts: 0,
+            status: "pending",
+            lease_until: null,
+            last_error: null,
+          })
+          .compile(),
+      );
+    }
+    if (statements.length > 0) await this.exec.batch(statements);
+  }
+
+  private async logHead(stream: string): Promise<{ seq: number; hash: string }> {
+    const rows = await this.all<{ seq: number; hash: string }>(
+      this.db
+        .selectFrom("log_entries")
+        .select(["seq", "hash"])
+        .where("stream", "=", stream)
+        .orderBy("seq", "desc")
+        .limit(1),
+    );
+    return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  async readLog(stream: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
+    const rows = await this.all<Database["log_entries"]>(
+      this.db
+        .selectFrom("log_entries")
+        .selectAll()
+        .where("stream", "=", stream)
+        .where("seq", ">", afterSeq)
+        .orderBy("seq", "asc")
+        .limit(limit),
+    );
+    return rows.map((r) => ({
+      stream: r.stream,
+      seq: Number(r.seq),
+      recorded: r.recorded,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+
+  async claimOutbox(now: string, leaseUntil: string, limit: number): Promise<OutboxRecord[]> {
+    const due = (eb: Parameters<Parameters<ReturnType<Kysely<Database>["selectFrom"]>["where"]>[0]>[0]) =>
+      eb.or([
+        eb.and([eb("status", "=", "pending"), eb("available_at", "<=", now)]),
+        eb.and([eb("status", "=", "leased"), eb("lease_until", "<", now)]),
+      ]);
+    const candidates = await this.all<{ id: string }>(
+      this.db.selectFrom("outbox").select("id").where(due).orderBy("available_at").orderBy("id").limit(limit),
+    );
+    const claimed: OutboxRecord[] = [];
+    for (const { id } of candidates) {
+      // A guarded update: only one instance can move a due message to leased.
+      const changed = await this.exec.run(
+        this.db
+          .updateTable("outbox")
+          .set((eb) => ({ status: "leased", lease_until: leaseUntil, attempts: eb("attempts", "+", 1) }))
+          .where("id", "=", id)
+          .where(due)
+          .compile(),
+      );
+      if (changed === 1) {
+        const rec = await this.getOutbox(id);
+        if (rec) claimed.push(rec);
+      }
+    }
+    return claimed;
+  }
+
+  async markDelivered(id: string): Promise<void> {
+    await this.exec.run(
+      this.db.updateTable("outbox").set({ status: "delivered", lease_until: null }).where("id", "=", id).compile(),
+    );
+  }
+
+  async markFailed(id: string, error: string, retryAt?: string): Promise<void> {
+    await this.exec.run(
+      this.db
+        .updateTable("outbox")
+        .set(
+          retryAt
+            ? { status: "pending", available_at: retryAt, lease_until: null, last_error: error }
+            : { status: "dead", lease_until: null, last_error: error },
+        )
+        .where("id", "=", id)
+        .compile(),
+    );
+  }
+
+  async getOutbox(id: string): Promise<OutboxRecord | undefined> {
+    const rows = await this.all<Database["outbox"]>(this.db.selectFrom("outbox").selectAll().where("id", "=", id));
+    const r = rows[0];
+    if (!r) return undefined;
+    const rec: OutboxRecord = {
+      id: r.id,
+      topic: r.topic,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      createdAt: r.created_at,
+      availableAt: r.available_at,
+      attempts: Number(r.attempts),
+      status: r.status as OutboxRecord["status"],
+    };
+    if (r.last_error !== null) rec.lastError = r.last_error;
+    return rec;
+  }
+
+  close(): Promise<void> {
+    return this.exec.close();
+  }
+}

@@ -1,0 +1,274 @@
+// Storage contract suite: every driver (SQLite, PostgreSQL, D1 in workerd) must pass these same tests.
+import { beforeAll, describe, expect, it } from "vitest";
+import { findBrokenLink } from "../../src/store/hash-chain.js";
+import { type ResourceWrite, type Store, StoreConflictError } from "../../src/store/port.js";
+
+let seq = 0;
+/** Unique ids per test so the suite can share one database. */
+const uid = (p: string) => `${p}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+
+function write(
+  resourceType: string,
+  id: string,
+  versionId: number,
+  resource: Record<string, unknown> | undefined,
+  extra: Partial<ResourceWrite> = {},
+): ResourceWrite {
+  const lastUpdated = extra.lastUpdated ?? new Date(Date.UTC(2026, 0, 1, 0, 0, versionId)).toISOString();
+  return {
+    resourceType,
+    id,
+    versionId,
+    lastUpdated,
+    ...(resource ? { resource: { resourceType, id, ...resource } } : {}),
+    tokens: [],
+    references: [],
+    ...extra,
+  };
+}
+
+/**
+ * Registers the storage contract for one driver. `open` returns a migrated store; the suite
+ * names the driver in every test title so the output shows which ran.
+ */
+export function describeStoreContract(driver: string, open: () => Promise<Store>): void {
+  describe(`storage contract [${driver}]`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await open();
+    });
+
+    it("creates, reads and vreads a resource", async () => {
+      const id = uid("p");
+      await store.commit({ resources: [write("Patient", id, 1, { gender: "female" })] });
+      const cur = await store.read("Patient", id);
+      expect(cur).toMatchObject({ resourceType: "Patient", id, versionId: 1, deleted: false });
+      expect(cur?.resource).toEqual({ resourceType: "Patient", id, gender: "female" });
+      expect((await store.vread("Patient", id, 1))?.resource).toEqual(cur?.resource);
+      expect(await store.vread("Patient", id, 2)).toBeUndefined();
+      expect(await store.read("Patient", uid("missing"))).toBeUndefined();
+    });
+
+    it("keeps every version and lists history newest first with a total", async () => {
+      const id = uid("p");
+      for (const v of [1, 2, 3]) await store.commit({ resources: [write("Patient", id, v, { active: v !== 2 })] });
+      const cur = await store.read("Patient", id);
+      expect(cur?.versionId).toBe(3);
+      const h = await store.history("Patient", id, { count: 2, offset: 0 });
+      expect(h.total).toBe(3);
+      expect(h.versions.map((v) => v.versionId)).toEqual([3, 2]);
+      const rest = await store.history("Patient", id, { count: 2, offset: 2 });
+      expect(rest.versions.map((v) => v.versionId)).toEqual([1]);
+      expect((await store.vread("Patient", id, 2))?.resource?.active).toBe(false);
+    });
+
+    it("refuses to write a version twice (optimistic lock) and leaves the winner intact", async () => {
+      const id = uid("p");
+      await store.commit({ resources: [write("Patient", id, 1, { gender: "male" })] });
+      await store.commit({ resources: [write("Patient", id, 2, { gender: "female" })] });
+      await expect(store.commit({ resources: [write("Patient", id, 2, { gender: "other" })] })).rejects.toBeInstanceOf(
+        StoreConflictError,
+      );
+      expect((await store.read("Patient", id))?.resource?.gender).toBe("female");
+    });
+
+    it("commits a change set atomically: one conflict rolls back every write in it", async () => {
+      const taken = uid("p");
+      const fresh = uid("p");
+      await store.commit({ resources: [write("Patient", taken, 1, {})] });
+      await expect(
+        store.commit({
+          resources: [write("Patient", fresh, 1, {}), write("Patient", taken, 1, {})],
+          log: [{ stream: "atomic-test", payload: { n: 1 } }],
+          outbox: [{ id: uid("m"), topic: "t", payload: {} }],
+        }),
+      ).rejects.toBeInstanceOf(StoreConflictError);
+      expect(await store.read("Patient", fresh)).toBeUndefined();
+      expect(await store.readLog("atomic-test", 0, 10)).toEqual([]);
+    });
+
+    it("deletes by writing a marker version; search no longer finds it, history keeps it", async () => {
+      const id = uid("p");
+      const token = uid("del");
+      await store.commit({
+        resources: [write("Patient", id, 1, {}, { tokens: [{ param: "identifier", system: "s", value: token }] })],
+      });
+      await store.commit({ resources: [write("Patient", id, 2, undefined)] });
+      const cur = await store.read("Patient", id);
+      expect(cur).toMatchObject({ versionId: 2, deleted: true });
+      expect(cur?.resource).toBeUndefined();
+      const found = await store.search({
+        resourceType: "Patient",
+        criteria: [{ kind: "token", param: "identifier", values: [{ value: token }] }],
+        count: 10,
+        offset: 0,
+        sort: "lastUpdated",
+      });
+      expect(found.total).toBe(0);
+      expect((await store.history("Patient", id, { count: 10, offset: 0 })).total).toBe(2);
+    });
+
+    it("searches by token with and without system, by reference, by id and by lastUpdated", async () => {
+      const value = uid("nhs");
+      const patient = uid("p");
+      const other = uid("p");
+      const obs = [uid("o"), uid("o"), uid("o")];
+      await store.commit({
+        resources: [
+          write("Patient", patient, 1, {}, { tokens: [{ param: "identifier", system: "sys-a", value }] }),
+          write("Patient", other, 1, {}, { tokens: [{ param: "identifier", system: "sys-b", value }] }),
+          ...obs.map((id, i) =>
+            write(
+              "Observation",
+              id,
+              1,
+              {},
+              {
+                lastUpdated: `2026-02-0${i + 1}T00:00:00.000Z`,
+                references: [{ param: "subject", target: `Patient/${i < 2 ? patient : other}` }],
+              },
+            ),
+          ),
+        ],
+      });
+      const search = (resourceType: string, criteria: Parameters<Store["search"]>[0]["criteria"]) =>
+        store.search({ resourceType, criteria, count: 50, offset: 0, sort: "lastUpdated" });
+      const ids = async (p: Promise<{ versions: { id: string }[] }>) => (await p).versions.map((v) => v.id).sort();
+
+      expect(await ids(search("Patient", [{ kind: "token", param: "identifier", values: [{ value }] }]))).toEqual(
+        [patient, other].sort(),
+      );
+      expect(
+        await ids(search("Patient", [{ kind: "token", param: "identifier", values: [{ system: "sys-b", value }] }])),
+      ).toEqual([other]);
+      expect(
+        await ids(search("Observation", [{ kind: "reference", param: "subject", targets: [`Patient/${patient}`] }])),
+      ).toEqual(obs.slice(0, 2).sort());
+      expect(await ids(search("Observation", [{ kind: "id", values: [obs[2] as string] }]))).toEqual([obs[2]]);
+      const inFeb = await ids(
+        search("Observation", [
+          { kind: "id", values: obs },
+          { kind: "lastUpdated", comparator: "ge", value: "2026-02-02T00:00:00.000Z" },
+          { kind: "lastUpdated", comparator: "lt", value: "2026-02-03T00:00:00.000Z" },
+        ]),
+      );
+      expect(inFeb).toEqual([obs[1]]);
+    });
+
+    it("pages search results in a stable order with a correct total", async () => {
+      const tag = uid("page");
+      const ids = Array.from({ length: 7 }, () => uid("e"));
+      await store.commit({
+        resources: ids.map((id) =>
+          write("Encounter", id, 1, {}, { tokens: [{ param: "identifier", system: "", value: tag }] }),
+        ),
+      });
+      const seen: string[] = [];
+      for (let offset = 0; offset < 9; offset += 3) {
+        const page = await store.search({
+          resourceType: "Encounter",
+          criteria: [{ kind: "token", param: "identifier", values: [{ value: tag }] }],
+          count: 3,
+          offset,
+          sort: "lastUpdated",
+        });
+        expect(page.total).toBe(7);
+        seen.push(...page.versions.map((v) => v.id));
+      }
+      expect(seen.sort()).toEqual([...ids].sort());
+    });
+
+    it("replaces a resource's index entries when it is updated", async () => {
+      const id = uid("p");
+      const [a, b] = [uid("a"), uid("b")];
+      await store.commit({
+        resources: [write("Patient", id, 1, {}, { tokens: [{ param: "identifier", system: "", value: a }] })],
+      });
+      await store.commit({
+        resources: [write("Patient", id, 2, {}, { tokens: [{ param: "identifier", system: "", value: b }] })],
+      });
+      const by = (value: string) =>
+        store.search({
+          resourceType: "Patient",
+          criteria: [{ kind: "token", param: "identifier", values: [{ value }] }],
+          count: 5,
+          offset: 0,
+          sort: "lastUpdated",
+        });
+      expect((await by(a)).total).toBe(0);
+      expect((await by(b)).total).toBe(1);
+    });
+
+    it("writes more index entries than one statement may bind", async () => {
+      const id = uid("p");
+      const tokens = Array.from({ length: 60 }, (_, i) => ({ param: "identifier", system: "s", value: `${id}-${i}` }));
+      await store.commit({ resources: [write("Patient", id, 1, {}, { tokens })] });
+      const page = await store.search({
+        resourceType: "Patient",
+        criteria: [{ kind: "token", param: "identifier", values: [{ system: "s", value: `${id}-59` }] }],
+        count: 5,
+        offset: 0,
+        sort: "lastUpdated",
+      });
+      expect(page.versions.map((v) => v.id)).toEqual([id]);
+    });
+
+    it("appends log entries in order with an intact hash chain", async () => {
+      const stream = uid("audit");
+      await store.commit({
+        log: [
+          { stream, payload: { n: 1 } },
+          { stream, payload: { n: 2 } },
+        ],
+      });
+      await store.commit({ log: [{ stream, payload: { n: 3, nested: { b: 1, a: 2 } } }] });
+      const entries = await store.readLog(stream, 0, 100);
+      expect(entries.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(entries.map((e) => e.payload.n)).toEqual([1, 2, 3]);
+      expect(await findBrokenLink(entries)).toBeUndefined();
+      const tampered = entries.map((e) => (e.seq === 2 ? { ...e, payload: { n: 99 } } : e));
+      expect(await findBrokenLink(tampered)).toBe(2);
+      expect((await store.readLog(stream, 2, 100)).map((e) => e.seq)).toEqual([3]);
+    });
+
+    it("delivers outbox messages once each, retries failures and gives up when told", async () => {
+      const [ok, flaky] = [uid("m"), uid("m")];
+      await store.commit({
+        outbox: [
+          { id: ok, topic: "notify", payload: { to: "la" }, availableAt: "2020-01-01T00:00:00.000Z" },
+          { id: flaky, topic: "notify", payload: { to: "la" }, availableAt: "2020-01-01T00:00:01.000Z" },
+        ],
+      });
+      const now = "2030-01-01T00:00:00.000Z";
+      const lease = "2030-01-01T00:01:00.000Z";
+      const first = await store.claimOutbox(now, lease, 1000);
+      const mine = first.filter((m) => m.id === ok || m.id === flaky);
+      expect(mine.map((m) => m.id).sort()).toEqual([ok, flaky].sort());
+      expect(mine.every((m) => m.status === "leased" && m.attempts === 1)).toBe(true);
+      // Leased messages are not handed out again while the lease holds.
+      expect((await store.claimOutbox(now, lease, 1000)).some((m) => m.id === ok)).toBe(false);
+
+      await store.markDelivered(ok);
+      await store.markFailed(flaky, "HTTP 503", "2030-01-01T00:05:00.000Z");
+      expect((await store.getOutbox(ok))?.status).toBe("delivered");
+      expect(await store.getOutbox(flaky)).toMatchObject({ status: "pending", lastError: "HTTP 503" });
+      expect((await store.claimOutbox("2030-01-01T00:04:00.000Z", lease, 1000)).some((m) => m.id === flaky)).toBe(
+        false,
+      );
+      const retry = (await store.claimOutbox("2030-01-01T00:06:00.000Z", "2030-01-01T00:07:00.000Z", 1000)).find(
+        (m) => m.id === flaky,
+      );
+      expect(retry?.attempts).toBe(2);
+      await store.markFailed(flaky, "HTTP 410");
+      expect((await store.getOutbox(flaky))?.status).toBe("dead");
+    });
+
+    it("hands an expired lease to the next claimant", async () => {
+      const id = uid("m");
+      await store.commit({ outbox: [{ id, topic: "t", payload: {}, availableAt: "2020-01-01T00:00:00.000Z" }] });
+      await store.claimOutbox("2031-01-01T00:00:00.000Z", "2031-01-01T00:01:00.000Z", 1000);
+      const again = await store.claimOutbox("2031-01-01T00:02:00.000Z", "2031-01-01T00:03:00.000Z", 1000);
+      expect(again.find((m) => m.id === id)?.attempts).toBe(2);
+    });
+  });
+}
