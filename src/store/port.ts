@@ -84,7 +84,7 @@ export interface OutboxRecord {
 /** One search criterion, already parsed and typed. Criteria are ANDed. */
 export type SearchCriterion =
   | { kind: "id"; values: string[] }
-  | { kind: "token"; param: string; values: { system?: string; value: string }[] }
+  | { kind: "token"; param: string; values: { system?: string; value?: string }[] }
   | { kind: "reference"; param: string; targets: string[] }
   | { kind: "lastUpdated"; comparator: "eq" | "gt" | "ge" | "lt" | "le"; value: string };
 

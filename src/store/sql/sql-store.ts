@@ -1,5 +1,5 @@
 /** The Store port over any SqlExecutor: every query is written once here and compiled per dialect. */
-import type { Expression, Kysely, SqlBool } from "kysely";
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
 import { entryHash, GENESIS_HASH } from "../hash-chain.js";
 import type {
   ChangeSet,
@@ -120,9 +120,10 @@ export class SqlStore implements Store {
             .where((t: any) =>
               t.or(
                 c.values.map((v) =>
-                  v.system === undefined
-                    ? t("value", "=", v.value)
-                    : t.and([t("value", "=", v.value), t("system", "=", v.system)]),
+                  t.and([
+                    ...(v.value === undefined ? [] : [t("value", "=", v.value)]),
+                    ...(v.system === undefined ? [] : [t("system", "=", v.system)]),
+                  ]),
                 ),
               ),
             ),
@@ -280,7 +281,7 @@ export class SqlStore implements Store {
   }
 
   async claimOutbox(now: string, leaseUntil: string, limit: number): Promise<OutboxRecord[]> {
-    const due = (eb: Parameters<Parameters<ReturnType<Kysely<Database>["selectFrom"]>["where"]>[0]>[0]) =>
+    const due = (eb: ExpressionBuilder<Database, "outbox">) =>
       eb.or([
         eb.and([eb("status", "=", "pending"), eb("available_at", "<=", now)]),
         eb.and([eb("status", "=", "leased"), eb("lease_until", "<", now)]),

@@ -1,0 +1,70 @@
+/** buildApp(deps): the whole gateway as a Hono app. Imports no runtime or driver code (DESIGN.md rule 1). */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { TokenVerifier } from "./auth/token-verifier.js";
+import type { GatewayConfig } from "./config.js";
+import { payloadTooLarge } from "./fhir/errors.js";
+import { ResourceService } from "./fhir/resource-service.js";
+import { authenticate } from "./http/authenticate.js";
+import type { AppEnv } from "./http/context.js";
+import { onError, onNotFound } from "./http/error-handler.js";
+import { fhirRoutes } from "./http/fhir-routes.js";
+import { requestLog } from "./http/request-log.js";
+import type { Logger } from "./log/logger.js";
+import type { Store } from "./store/port.js";
+
+/** Software identity reported in the CapabilityStatement. */
+export const SOFTWARE = { name: "Think Family Gateway", version: "0.1.0" };
+const RELEASE_DATE = "2026-11-24";
+
+/** The ports the app is built from. Runtimes (src/runtime) construct them. */
+export interface AppDeps {
+  store: Store;
+  logger: Logger;
+  verifyToken: TokenVerifier;
+  config: GatewayConfig;
+  clock?: () => Date;
+  newId?: () => string;
+}
+
+/** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
+export function buildApp(deps: AppDeps): Hono<AppEnv> {
+  const { config } = deps;
+  const service = new ResourceService({
+    store: deps.store,
+    clock: deps.clock ?? (() => new Date()),
+    newId: deps.newId ?? (() => crypto.randomUUID()),
+    paging: config.paging,
+  });
+
+  const app = new Hono<AppEnv>();
+  app.use("*", requestLog(deps.logger));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw payloadTooLarge(config.bodyLimitBytes);
+      },
+    }),
+  );
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  const auth = authenticate(deps.verifyToken);
+  app.route(
+    "/fhir",
+    fhirRoutes(
+      {
+        service,
+        software: SOFTWARE,
+        releaseDate: RELEASE_DATE,
+        ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+      },
+      auth,
+    ),
+  );
+
+  app.notFound(onNotFound);
+  app.onError(onError);
+  return app;
+}

@@ -1,0 +1,122 @@
+/**
+ * Bearer token verification with jose (RFC 7519, RFC 8725): configured issuers only, each with a
+ * JWKS (a URL, fetched and cached, or an inline key set), an algorithm allow-list, and checks of
+ * iss, aud, exp and nbf with a small clock skew. Every failure is a 401 with a non-identifying reason.
+ */
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from "jose";
+import { forbidden, unauthorized } from "../fhir/errors.js";
+import { type Actor, actorClaims, PURPOSES, type Purpose } from "./actor.js";
+
+/** Asymmetric algorithms accepted unless an issuer narrows them. Symmetric (HS*) and `none` never are. */
+export const DEFAULT_ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "EdDSA"];
+
+/** One trusted token issuer. */
+export interface IssuerConfig {
+  issuer: string;
+  audience: string | string[];
+  /** A JWKS endpoint; keys are cached and refetched on an unknown `kid`. */
+  jwksUrl?: string;
+  /** An inline key set (e.g. read from a local JWKS file at start-up). */
+  jwks?: JSONWebKeySet;
+  algorithms?: string[];
+}
+
+/** Authentication settings. */
+export interface AuthConfig {
+  issuers: IssuerConfig[];
+  /** Allowed clock skew for exp/nbf, in seconds. */
+  clockToleranceSeconds: number;
+}
+
+/** Verifies a bearer token and returns the actor; `purposeHeader` is the request's X-Purpose-Of-Use. */
+export type TokenVerifier = (token: string, purposeHeader?: string) => Promise<Actor>;
+
+/** Builds a verifier for the configured issuers. Key sets are created once and shared by all requests. */
+export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+  const issuers = new Map<string, { cfg: IssuerConfig; keys: JWTVerifyGetKey; algorithms: string[] }>();
+  for (const cfg of config.issuers) {
+    const keys = cfg.jwksUrl
+      ? createRemoteJWKSet(new URL(cfg.jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 })
+      : cfg.jwks
+        ? createLocalJWKSet(cfg.jwks)
+        : undefined;
+    if (!keys) throw new Error(`Issuer configuration needs jwksUrl or jwks (${cfg.issuer})`);
+    const algorithms = (cfg.algorithms ?? DEFAULT_ALGORITHMS).filter((a) => !/^(HS|none)/i.test(a));
+    issuers.set(cfg.issuer, { cfg, keys, algorithms });
+  }
+
+  return async (token, purposeHeader) => {
+    let iss: unknown;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (!header.alg || header.alg.toLowerCase() === "none") throw unauthorized("Unsigned tokens are not accepted");
+      iss = decodeJwt(token).iss;
+    } catch (err) {
+      if (err instanceof errors.JOSEError) throw unauthorized("The bearer token is malformed");
+      throw err;
+    }
+    const entry = typeof iss === "string" ? issuers.get(iss) : undefined;
+    if (!entry) throw unauthorized("The token's issuer is not trusted");
+
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, entry.keys, {
+        issuer: entry.cfg.issuer,
+        audience: entry.cfg.audience,
+        algorithms: entry.algorithms,
+        clockTolerance: config.clockToleranceSeconds,
+        requiredClaims: ["exp", "sub"],
+      }));
+    } catch (err) {
+      throw unauthorized(describeJoseError(err));
+    }
+
+    const parsed = actorClaims.safeParse(payload);
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "claims")))].join(", ");
+      throw unauthorized(`The token lacks valid claims: ${fields}`);
+    }
+    const claims = parsed.data;
+    return {
+      subject: claims.sub,
+      issuer: claims.iss,
+      org: claims.org,
+      orgType: claims.org_type,
+      role: claims.role,
+      purposeOfUse: choosePurpose(claims, purposeHeader),
+    };
+  };
+}
+
+function choosePurpose(claims: { purpose_of_use?: Purpose; purposes?: Purpose[] }, header?: string): Purpose {
+  if (header !== undefined) {
+    const wanted = header.trim() as Purpose;
+    if (!PURPOSES.includes(wanted)) throw forbidden("X-Purpose-Of-Use is not a known purpose of use");
+    if (claims.purpose_of_use ? claims.purpose_of_use !== wanted : !claims.purposes?.includes(wanted)) {
+      throw forbidden("The token does not permit this purpose of use");
+    }
+    return wanted;
+  }
+  if (claims.purpose_of_use) return claims.purpose_of_use;
+  if (claims.purposes?.length === 1) return claims.purposes[0] as Purpose;
+  throw forbidden("State a purpose of use with the X-Purpose-Of-Use header");
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return "The token has expired";
+  if (err instanceof errors.JWTClaimValidationFailed) return `The token's ${err.claim} claim is not acceptable`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not allowed";
+  if (err instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is invalid";
+  if (err instanceof errors.JWKSNoMatchingKey) return "No trusted key matches the token";
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JOSEError) return "The token could not be verified";
+  return "The token could not be verified";
+}

@@ -1,0 +1,83 @@
+/** Gateway configuration from environment variables, shared by every runtime (see README "Configuration"). */
+import { z } from "zod";
+import type { IssuerConfig } from "./auth/token-verifier.js";
+
+const issuerSchema = z.object({
+  issuer: z.string().min(1),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  jwksUrl: z.url().optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+  algorithms: z.array(z.string()).optional(),
+});
+
+const positiveInt = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      if (!/^\d+$/.test(v) || Number(v) < 1) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a positive integer` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
+const envSchema = z.object({
+  TFG_BASE_URL: z.url().optional(),
+  TFG_BODY_LIMIT_BYTES: positiveInt("TFG_BODY_LIMIT_BYTES", 5 * 1024 * 1024),
+  TFG_PAGE_SIZE: positiveInt("TFG_PAGE_SIZE", 20),
+  TFG_MAX_PAGE_SIZE: positiveInt("TFG_MAX_PAGE_SIZE", 500),
+  TFG_CLOCK_SKEW_SECONDS: positiveInt("TFG_CLOCK_SKEW_SECONDS", 60),
+  TFG_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  TFG_AUTH_ISSUERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return [] as IssuerConfig[];
+      try {
+        return z.array(issuerSchema).parse(JSON.parse(v)) as IssuerConfig[];
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: "TFG_AUTH_ISSUERS must be a JSON array of {issuer, audience, jwksUrl|jwks}",
+        });
+        return z.NEVER;
+      }
+    }),
+});
+
+/** Runtime-neutral settings. */
+export interface GatewayConfig {
+  /** Public FHIR base URL for links, e.g. `https://gw.example.nhs.uk/fhir`. */
+  baseUrl?: string;
+  bodyLimitBytes: number;
+  paging: { defaultCount: number; maxCount: number };
+  clockToleranceSeconds: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+  issuers: IssuerConfig[];
+}
+
+/** Thrown with every configuration problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads the gateway configuration from an environment record (process.env on Node, bindings on Workers). */
+export function parseConfig(env: Record<string, unknown>): GatewayConfig {
+  const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string"));
+  const r = envSchema.safeParse(strings);
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  const e = r.data;
+  return {
+    ...(e.TFG_BASE_URL ? { baseUrl: e.TFG_BASE_URL.replace(/\/+$/, "") } : {}),
+    bodyLimitBytes: e.TFG_BODY_LIMIT_BYTES,
+    paging: { defaultCount: Math.min(e.TFG_PAGE_SIZE, e.TFG_MAX_PAGE_SIZE), maxCount: e.TFG_MAX_PAGE_SIZE },
+    clockToleranceSeconds: e.TFG_CLOCK_SKEW_SECONDS,
+    logLevel: e.TFG_LOG_LEVEL,
+    issuers: e.TFG_AUTH_ISSUERS,
+  };
+}

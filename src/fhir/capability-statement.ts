@@ -1,0 +1,69 @@
+/** The CapabilityStatement served at /fhir/metadata, generated from what the gateway actually implements. */
+import type { CapabilityStatement, CapabilityStatementRestResource } from "fhir/r4";
+import { RESOURCE_TYPES, SEARCH_PARAMS } from "./resource-types.js";
+
+/** Gateway software identity for the CapabilityStatement. */
+export interface SoftwareInfo {
+  name: string;
+  version: string;
+}
+
+/**
+ * Builds the CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html). Every
+ * interaction and search parameter listed here has a route and a test; nothing else is claimed.
+ */
+export function capabilityStatement(base: string, software: SoftwareInfo, releaseDate: string): CapabilityStatement {
+  return {
+    resourceType: "CapabilityStatement",
+    status: "active",
+    date: releaseDate,
+    kind: "instance",
+    software: { name: software.name, version: software.version },
+    implementation: { description: "Think Family Gateway", url: base },
+    fhirVersion: "4.0.1",
+    format: ["application/fhir+json", "application/json"],
+    rest: [
+      {
+        mode: "server",
+        security: {
+          cors: false,
+          service: [
+            {
+              coding: [
+                {
+                  system: "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                  code: "OAuth",
+                  display: "OAuth",
+                },
+              ],
+            },
+          ],
+          description:
+            "Bearer JWT from a configured issuer. The token names the organisation, its type, the role and the purpose of use.",
+        },
+        interaction: [{ code: "transaction" }],
+        resource: RESOURCE_TYPES.map((type) => ({
+          type: type as CapabilityStatementRestResource["type"],
+          versioning: "versioned-update" as const,
+          readHistory: true,
+          updateCreate: true,
+          conditionalCreate: false,
+          conditionalUpdate: false,
+          conditionalDelete: "not-supported" as const,
+          interaction: (
+            ["read", "vread", "update", "delete", "history-instance", "create", "search-type"] as const
+          ).map((code) => ({ code })),
+          searchParam: [
+            { name: "_id", type: "token" as const, documentation: "Logical id; comma-separated for any of several" },
+            {
+              name: "_lastUpdated",
+              type: "date" as const,
+              documentation: "Prefixes eq, gt, ge, lt, le, sa, eb at any precision",
+            },
+            ...(SEARCH_PARAMS[type] ?? []).map((p) => ({ name: p.name, type: p.type, documentation: p.documentation })),
+          ],
+        })),
+      },
+    ],
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Transaction bundles (http://hl7.org/fhir/R4/http.html#transaction): every entry commits or none
+ * does. Processing order follows the spec (DELETE, POST, PUT, then GET); `urn:uuid` fullUrls are
+ * resolved to the ids the server assigns and references to them are rewritten.
+ */
+import type { Bundle, BundleEntry, OperationOutcome } from "fhir/r4";
+import type { ResourceWrite, StoredVersion } from "../store/port.js";
+import { badRequest, GatewayError, preconditionFailed } from "./errors.js";
+import { operationOutcome } from "./operation-outcome.js";
+import { asResource, assertSupportedType, isValidId, type ResourceJson } from "./resource-body.js";
+import { parseIfMatch, prepareWrite, type ResourceService } from "./resource-service.js";
+
+type Method = "GET" | "POST" | "PUT" | "DELETE";
+const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
+
+interface PlannedEntry {
+  index: number;
+  method: Method;
+  type: string;
+  id?: string;
+  resource?: ResourceJson;
+  ifMatch?: number;
+}
+
+/** Outcome of one entry, rendered into the transaction-response by the HTTP layer. */
+export interface EntryOutcome {
+  status: string;
+  version?: StoredVersion;
+  /** For a GET whose read failed after the writes committed: why. */
+  outcome?: OperationOutcome;
+}
+
+const where = (i: number, p: string) => [`Bundle.entry[${i}]${p}`];
+
+function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
+  const method = entry.request?.method;
+  const url = entry.request?.url;
+  if (!method || !["GET", "POST", "PUT", "DELETE"].includes(method)) {
+    throw badRequest("request.method must be GET, POST, PUT or DELETE", where(i, ".request.method"));
+  }
+  if (typeof url !== "string" || url === "") throw badRequest("request.url is required", where(i, ".request.url"));
+  if (entry.request?.ifNoneExist || entry.request?.ifNoneMatch || entry.request?.ifModifiedSince) {
+    throw badRequest("Conditional requests in transactions are not supported", where(i, ".request"));
+  }
+  const [path = "", query] = url.replace(/^\/+/, "").split("?", 2);
+  const [type = "", id, ...rest] = path.split("/");
+  try {
+    assertSupportedType(type);
+  } catch {
+    throw badRequest(`Resource type '${type.slice(0, 64)}' is not served by this gateway`, where(i, ".request.url"));
+  }
+  const m = method as Method;
+  const planned: PlannedEntry = { index: i, method: m, type };
+  if (rest.length > 0 || (id !== undefined && !isValidId(id))) {
+    throw badRequest("request.url must be Type or Type/id", where(i, ".request.url"));
+  }
+  if (m === "POST") {
+    if (id !== undefined || query !== undefined)
+      throw badRequest("POST must name only the type", where(i, ".request.url"));
+  } else if (m === "GET") {
+    if (id === undefined || query !== undefined) {
+      throw badRequest("GET in a transaction must read one resource as Type/id", where(i, ".request.url"));
+    }
+    planned.id = id;
+  } else {
+    if (id === undefined) {
+      throw badRequest(`Conditional ${m} is not supported: name the resource as Type/id`, where(i, ".request.url"));
+    }
+    planned.id = id;
+  }
+  if (m === "POST" || m === "PUT") {
+    const resource = asResource(entry.resource, type, `Bundle.entry[${i}].resource`);
+    if (m === "PUT" && resource.id !== id) {
+      throw badRequest("resource.id must match the id in request.url", where(i, ".resource.id"));
+    }
+    planned.resource = resource;
+  }
+  try {
+    const ifMatch = parseIfMatch(entry.request?.ifMatch);
+    if (ifMatch !== undefined) planned.ifMatch = ifMatch;
+  } catch (err) {
+    if (err instanceof GatewayError) throw preconditionFailed(`Bundle.entry[${i}].request.ifMatch: ${err.message}`);
+    throw err;
+  }
+  return planned;
+}
+
+/** Rewrites every `reference` string found in `map` (fullUrl → Type/id), in place. */
+function rewriteReferences(node: unknown, map: Map<string, string>): void {
+  if (Array.isArray(node)) {
+    for (const n of node) rewriteReferences(n, map);
+  } else if (node && typeof node === "object") {
+    const obj = node as Record<string, unknown>;
+    for (const [k, v] of Object.entries(obj)) {
+      if (k === "reference" && typeof v === "string" && map.has(v)) obj[k] = map.get(v);
+      else rewriteReferences(v, map);
+    }
+  }
+}
+
+/**
+ * Runs a transaction Bundle. Returns one outcome per entry, in the bundle's order.
+ * Throws a GatewayError (nothing written) if any entry is invalid or any precondition fails.
+ */
+export async function runTransaction(svc: ResourceService, body: unknown): Promise<EntryOutcome[]> {
+  const bundle = body as Bundle;
+  if (bundle.type !== "transaction") {
+    throw badRequest("Only Bundle.type 'transaction' is processed here", ["Bundle.type"]);
+  }
+  const entries = bundle.entry ?? [];
+  const planned = entries.map(parseEntry);
+
+  // Assign ids and build the fullUrl map before any reference is rewritten.
+  const fullUrls = new Map<string, string>();
+  for (const p of planned) {
+    if (p.method === "POST") p.id = svc.deps.newId();
+    const fullUrl = entries[p.index]?.fullUrl;
+    if (fullUrl && p.id && (p.method === "POST" || p.method === "PUT")) {
+      if (fullUrls.has(fullUrl)) throw badRequest("fullUrl appears twice", where(p.index, ".fullUrl"));
+      fullUrls.set(fullUrl, `${p.type}/${p.id}`);
+    }
+  }
+  const targets = new Set<string>();
+  for (const p of planned) {
+    if (p.method === "GET") continue;
+    const key = `${p.type}/${p.id}`;
+    if (targets.has(key))
+      throw badRequest("The same resource is changed twice in one transaction", where(p.index, ".request.url"));
+    targets.add(key);
+    if (p.resource) {
+      p.resource = structuredClone(p.resource);
+      rewriteReferences(p.resource, fullUrls);
+    }
+  }
+
+  const now = svc.deps.clock().toISOString();
+  const writes: ResourceWrite[] = [];
+  const outcomes: EntryOutcome[] = new Array(planned.length);
+  const byOrder = [...planned].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
+  for (const p of byOrder) {
+    if (p.method === "GET") continue;
+    const id = p.id as string;
+    const current = p.method === "POST" ? undefined : await svc.deps.store.read(p.type, id);
+    const currentVersion = current?.versionId ?? 0;
+    if (p.ifMatch !== undefined && p.ifMatch !== currentVersion) {
+      throw preconditionFailed(`Bundle.entry[${p.index}]: version ${p.ifMatch} is not the current version`);
+    }
+    if (p.method === "DELETE") {
+      if (current && !current.deleted) writes.push(prepareWrite(p.type, id, currentVersion + 1, now, undefined));
+      outcomes[p.index] = { status: "204 No Content" };
+      continue;
+    }
+    const w = prepareWrite(p.type, id, currentVersion + 1, now, p.resource);
+    writes.push(w);
+    const created = !current || current.deleted;
+    outcomes[p.index] = { status: created ? "201 Created" : "200 OK", version: svc.written(w) };
+  }
+  await svc.commitOrConflict(writes);
+
+  for (const p of planned) {
+    if (p.method !== "GET") continue;
+    // The writes are committed: a failed read is reported in its entry, never as a failed transaction.
+    try {
+      outcomes[p.index] = { status: "200 OK", version: await svc.read(p.type, p.id as string) };
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      outcomes[p.index] = { status: String(err.status), outcome: operationOutcome(err.issues) };
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,40 @@
+/** The one error path: every failure becomes an OperationOutcome with the right status (DESIGN.md rule 4). */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { GatewayError, notFound } from "../fhir/errors.js";
+import { operationOutcome } from "../fhir/operation-outcome.js";
+import type { AppEnv } from "./context.js";
+import { fhirJson } from "./fhir-response.js";
+
+/** Hono `onError`: GatewayError → its status; anything else → 500 with no detail (the log has the cause). */
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof GatewayError) {
+    return fhirJson(c, operationOutcome(err.issues), err.status, err.headers);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    return fhirJson(
+      c,
+      operationOutcome([{ severity: "error", code: "invalid", diagnostics: "The request could not be processed" }]),
+      err.status,
+    );
+  }
+  const logger = c.get("logger");
+  logger?.error({ err, requestId: c.get("requestId") }, "unhandled error");
+  return fhirJson(
+    c,
+    operationOutcome([
+      {
+        severity: "fatal",
+        code: "exception",
+        diagnostics: `Internal error; quote request id ${c.get("requestId") ?? "unknown"}`,
+      },
+    ]),
+    500,
+  );
+}
+
+/** Hono `notFound`: an unknown route is a 404 OperationOutcome. */
+export function onNotFound(c: Context<AppEnv>): Response {
+  const e = notFound("No route matches this request");
+  return fhirJson(c, operationOutcome(e.issues), 404);
+}

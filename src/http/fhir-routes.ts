@@ -1,0 +1,144 @@
+/** FHIR REST routes under /fhir: parse the request, call the ResourceService, render the response. */
+
+import type { Bundle } from "fhir/r4";
+import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import { etagOf, historyBundle, searchsetBundle, transactionResponse, versionPath } from "../fhir/bundles.js";
+import { capabilityStatement, type SoftwareInfo } from "../fhir/capability-statement.js";
+import { badRequest, methodNotAllowed } from "../fhir/errors.js";
+import { informational } from "../fhir/operation-outcome.js";
+import { asResource } from "../fhir/resource-body.js";
+import { parseIfMatch, type ResourceService } from "../fhir/resource-service.js";
+import { runTransaction } from "../fhir/transaction.js";
+import type { StoredVersion } from "../store/port.js";
+import type { AppEnv } from "./context.js";
+import { fhirJson, preferReturn, readFhirJson } from "./fhir-response.js";
+
+/** What the FHIR routes need. */
+export interface FhirRoutesDeps {
+  service: ResourceService;
+  software: SoftwareInfo;
+  releaseDate: string;
+  /** Fixed public base (e.g. `https://gw.example.nhs.uk/fhir`); derived from the request when absent. */
+  baseUrl?: string;
+}
+
+/** The FHIR base URL for links: configured, or the request's origin + `/fhir`. */
+function baseOf(c: Context, configured?: string): string {
+  return configured ?? `${new URL(c.req.url).origin}/fhir`;
+}
+
+function versionHeaders(base: string, v: StoredVersion): Record<string, string> {
+  return {
+    ETag: etagOf(v),
+    "Last-Modified": new Date(v.lastUpdated).toUTCString(),
+    Location: `${base}/${versionPath(v)}`,
+  };
+}
+
+function pagingOf(params: [string, string][], defaultCount: number, maxCount: number) {
+  const get = (k: string) => params.find(([key]) => key === k)?.[1];
+  const num = (k: string, d: number) => {
+    const v = get(k);
+    if (v === undefined) return d;
+    if (!/^\d+$/.test(v)) throw badRequest(`${k} must be a non-negative integer`, [k]);
+    return Number(v);
+  };
+  return { count: Math.min(num("_count", defaultCount), maxCount), offset: num("_offset", 0) };
+}
+
+/** Builds the /fhir router. `auth` runs before everything except `GET /metadata`. */
+export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
+  const { service } = deps;
+  const { defaultCount, maxCount } = service.deps.paging;
+  const app = new Hono<AppEnv>();
+
+  app.get("/metadata", (c) =>
+    fhirJson(c, capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)),
+  );
+  app.use("*", auth);
+
+  const transaction = async (c: Context<AppEnv>) => {
+    const body = await readFhirJson(c);
+    const bundle = asResource(body, "Bundle") as unknown as Bundle;
+    const base = baseOf(c, deps.baseUrl);
+    return fhirJson(c, transactionResponse(base, await runTransaction(service, bundle)));
+  };
+  app.post("/", transaction);
+  app.post("", transaction);
+
+  const search = async (c: Context<AppEnv>, params: [string, string][]) => {
+    const type = c.req.param("type") as string;
+    const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
+    const { used, page, request } = await service.search(type, params, strict);
+    return fhirJson(c, searchsetBundle(baseOf(c, deps.baseUrl), type, used, page, request.count, request.offset));
+  };
+
+  app.get("/:type", (c) => search(c, [...new URL(c.req.url).searchParams.entries()]));
+  app.post("/:type/_search", async (c) => {
+    const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim();
+    if (type !== "application/x-www-form-urlencoded") {
+      throw badRequest("POST _search takes an application/x-www-form-urlencoded body");
+    }
+    const form = new URLSearchParams(await c.req.text());
+    return search(c, [...new URL(c.req.url).searchParams.entries(), ...form.entries()]);
+  });
+
+  app.post("/:type", async (c) => {
+    const type = c.req.param("type");
+    const resource = asResource(await readFhirJson(c), type);
+    const v = await service.create(type, resource);
+    return respondWrite(c, v, 201);
+  });
+
+  app.get("/:type/:id", async (c) => {
+    const v = await service.read(c.req.param("type"), c.req.param("id"));
+    return fhirJson(c, v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+  });
+
+  app.put("/:type/:id", async (c) => {
+    const type = c.req.param("type");
+    const id = c.req.param("id");
+    const resource = asResource(await readFhirJson(c), type);
+    if (resource.id !== id) throw badRequest("The resource's id must match the id in the URL", ["id"]);
+    const { version, created } = await service.update(type, id, resource, parseIfMatch(c.req.header("If-Match")));
+    return respondWrite(c, version, created ? 201 : 200);
+  });
+
+  app.delete("/:type/:id", async (c) => {
+    await service.delete(c.req.param("type"), c.req.param("id"), parseIfMatch(c.req.header("If-Match")));
+    return c.body(null, 204);
+  });
+
+  app.get("/:type/:id/_history", async (c) => {
+    const type = c.req.param("type");
+    const id = c.req.param("id");
+    const { count, offset } = pagingOf([...new URL(c.req.url).searchParams.entries()], defaultCount, maxCount);
+    const page = await service.history(type, id, count, offset);
+    return fhirJson(c, historyBundle(baseOf(c, deps.baseUrl), type, id, page, count, offset));
+  });
+
+  app.get("/:type/:id/_history/:vid", async (c) => {
+    const v = await service.vread(c.req.param("type"), c.req.param("id"), c.req.param("vid"));
+    return fhirJson(c, v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+  });
+
+  const notAllowed = () => {
+    throw methodNotAllowed("This interaction is not supported on this URL");
+  };
+  app.on(["PUT", "DELETE", "PATCH"], "/", notAllowed);
+  app.on(["PUT", "DELETE", "PATCH"], "/:type", notAllowed);
+  app.on(["POST", "PATCH"], "/:type/:id", notAllowed);
+
+  function respondWrite(c: Context<AppEnv>, v: StoredVersion, status: 200 | 201): Response {
+    const headers = versionHeaders(baseOf(c, deps.baseUrl), v);
+    const prefer = preferReturn(c);
+    if (prefer === "minimal") return new Response(null, { status, headers });
+    if (prefer === "OperationOutcome") {
+      return fhirJson(c, informational(`${v.resourceType}/${v.id} version ${v.versionId} stored`), status, headers);
+    }
+    return fhirJson(c, v.resource, status, headers);
+  }
+
+  return app;
+}

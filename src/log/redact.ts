@@ -1,0 +1,76 @@
+/**
+ * What must never reach a log line: NHS numbers, names, dates of birth, postcodes, addresses and
+ * tokens. Two layers: field names that are always censored, and value patterns scrubbed from
+ * every string (so an identifier inside a message or an error is caught too).
+ */
+
+/** The text that replaces a censored value. */
+export const CENSORED = "[REDACTED]";
+
+/** Field names (matched case-insensitively, at any depth) whose values are always censored. */
+export const REDACTED_KEYS = [
+  "authorization",
+  "cookie",
+  "token",
+  "access_token",
+  "id_token",
+  "password",
+  "secret",
+  "nhsnumber",
+  "nhs_number",
+  "name",
+  "given",
+  "family",
+  "birthdate",
+  "dob",
+  "dateofbirth",
+  "postcode",
+  "postalcode",
+  "address",
+  "line",
+  "telecom",
+  "email",
+  "phone",
+] as const;
+
+/** Paths for pino's built-in `redact` option (top level and one level down). */
+export const PINO_REDACT_PATHS: string[] = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]);
+
+const PATTERNS: RegExp[] = [
+  // JSON Web Tokens and bearer credentials.
+  /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+  /\bBearer\s+\S+/gi,
+  // NHS numbers: ten digits, optionally spaced 3-3-4.
+  /\b\d{3}[ -]?\d{3}[ -]?\d{4}\b/g,
+  // UK postcodes.
+  /\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b/gi,
+  // Calendar dates (a date of birth looks like any other date; timestamps are logged as fields, not in text).
+  /\b\d{4}-\d{2}-\d{2}\b/g,
+  /\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/g,
+];
+
+/** Replaces every identifying pattern in a string. */
+export function scrubText(text: string): string {
+  let out = text;
+  for (const p of PATTERNS) out = out.replace(p, CENSORED);
+  return out;
+}
+
+const SENSITIVE = new Set<string>(REDACTED_KEYS);
+
+/** Deep-copies a log record, censoring sensitive keys and scrubbing strings. Cycles become "[Circular]". */
+export function scrubRecord(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value === "string") return scrubText(value);
+  if (value instanceof Error) {
+    return { type: value.name, message: scrubText(value.message), code: (value as { code?: unknown }).code };
+  }
+  if (value === null || typeof value !== "object") return value;
+  if (seen.has(value)) return "[Circular]";
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => scrubRecord(v, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SENSITIVE.has(k.toLowerCase()) ? CENSORED : scrubRecord(v, seen);
+  }
+  return out;
+}

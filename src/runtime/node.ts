@@ -1,0 +1,111 @@
+/** Node entry point: serves the gateway with @hono/node-server on SQLite (default) or PostgreSQL. */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { serve } from "@hono/node-server";
+import { buildApp } from "../app.js";
+import { createTokenVerifier } from "../auth/token-verifier.js";
+import { parseConfig } from "../config.js";
+import type { Logger } from "../log/logger.js";
+import type { Store } from "../store/port.js";
+import { openPostgresStore } from "../store/postgres/index.js";
+import { openSqliteStore } from "../store/sqlite/index.js";
+import { devIssuerConfig, ensureDevKey } from "./dev-issuer.js";
+import { loadMigrations } from "./migration-files.js";
+import { createNodeLogger } from "./node-logger.js";
+
+/** Options for starting the Node server (tests pass their own env and logger). */
+export interface NodeServerOptions {
+  env?: Record<string, string | undefined>;
+  devIssuer?: boolean;
+  logger?: Logger;
+}
+
+/** A running gateway. */
+export interface RunningServer {
+  url: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Replaces `jwksFile` in TFG_AUTH_ISSUERS with the key set read from that file. */
+function inlineJwksFiles(raw: string | undefined): string | undefined {
+  if (!raw) return raw;
+  const issuers = JSON.parse(raw) as Record<string, unknown>[];
+  return JSON.stringify(
+    issuers.map(({ jwksFile, ...rest }) =>
+      typeof jwksFile === "string" ? { ...rest, jwks: JSON.parse(readFileSync(jwksFile, "utf8")) } : rest,
+    ),
+  );
+}
+
+/** Opens the store the environment selects: PostgreSQL when TFG_DATABASE_URL is set, else SQLite under the data folder. */
+export async function openNodeStore(env: Record<string, string | undefined>, dataDir: string): Promise<Store> {
+  const migrations = loadMigrations();
+  if (env.TFG_DATABASE_URL) return openPostgresStore(env.TFG_DATABASE_URL, migrations);
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(dataDir, { recursive: true });
+  return openSqliteStore(resolve(dataDir, "tfg.sqlite"), migrations);
+}
+
+/** Starts the gateway and resolves once it listens. */
+export async function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
+  const env = { ...(options.env ?? process.env) };
+  env.TFG_AUTH_ISSUERS = inlineJwksFiles(env.TFG_AUTH_ISSUERS);
+  const config = parseConfig(env);
+  const logger = options.logger ?? createNodeLogger(config.logLevel);
+  const dataDir = resolve(env.TFG_DATA_DIR ?? "data");
+  const devIssuer = options.devIssuer ?? env.TFG_DEV_ISSUER === "on";
+  if (devIssuer) {
+    config.issuers.push(devIssuerConfig(await ensureDevKey(dataDir)));
+    logger.warn({ issuer: "development" }, "development token issuer is ON: never use this in production");
+  }
+  if (config.issuers.length === 0)
+    logger.warn({}, "no token issuers configured: every authenticated route will answer 401");
+
+  const store = await openNodeStore(env, dataDir);
+  const app = buildApp({ store, logger, config, verifyToken: createTokenVerifier(config) });
+  const hostname = env.TFG_HOST ?? "127.0.0.1";
+  const port = Number(env.TFG_PORT ?? 8787);
+
+  return new Promise((resolveStart, rejectStart) => {
+    const server = serve({ fetch: app.fetch, hostname, port }, (info) => {
+      const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${info.port}`;
+      logger.info({ url, store: env.TFG_DATABASE_URL ? "postgres" : "sqlite" }, "gateway listening");
+      resolveStart({
+        url,
+        store,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => {
+              store.close().then(done, done);
+            });
+            (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          }),
+      });
+    });
+    server.on("error", rejectStart);
+  });
+}
+
+async function main(): Promise<void> {
+  const running = await startNodeServer({ devIssuer: process.argv.includes("--dev-issuer") || undefined });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`${signal}: finishing in-flight requests, then stopping`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    running.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((err) => {
+    console.error(`Gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
