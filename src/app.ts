@@ -37,7 +37,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     paging: config.paging,
   });
 
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
   app.use("*", requestLog(deps.logger));
   app.use(
     "*",

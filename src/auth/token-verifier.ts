@@ -13,7 +13,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
-import { forbidden, unauthorized } from "../fhir/errors.js";
+import { forbidden, GatewayError, unauthorized } from "../fhir/errors.js";
 import { type Actor, actorClaims, PURPOSES, type Purpose } from "./actor.js";
 
 /** Asymmetric algorithms accepted unless an issuer narrows them. Symmetric (HS*) and `none` never are. */
@@ -61,8 +61,8 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       if (!header.alg || header.alg.toLowerCase() === "none") throw unauthorized("Unsigned tokens are not accepted");
       iss = decodeJwt(token).iss;
     } catch (err) {
-      if (err instanceof errors.JOSEError) throw unauthorized("The bearer token is malformed");
-      throw err;
+      if (err instanceof GatewayError) throw err;
+      throw unauthorized("The bearer token is malformed");
     }
     const entry = typeof iss === "string" ? issuers.get(iss) : undefined;
     if (!entry) throw unauthorized("The token's issuer is not trusted");

@@ -51,7 +51,7 @@ function pagingOf(params: [string, string][], defaultCount: number, maxCount: nu
 export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
   const { service } = deps;
   const { defaultCount, maxCount } = service.deps.paging;
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
 
   app.get("/metadata", (c) =>
     fhirJson(c, capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)),
@@ -60,12 +60,14 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
 
   const transaction = async (c: Context<AppEnv>) => {
     const body = await readFhirJson(c);
-    const bundle = asResource(body, "Bundle") as unknown as Bundle;
+    if (!body || typeof body !== "object" || (body as { resourceType?: unknown }).resourceType !== "Bundle") {
+      throw badRequest("POST to the base takes a Bundle", ["resourceType"]);
+    }
+    const bundle = body as Bundle;
     const base = baseOf(c, deps.baseUrl);
     return fhirJson(c, transactionResponse(base, await runTransaction(service, bundle)));
   };
   app.post("/", transaction);
-  app.post("", transaction);
 
   const search = async (c: Context<AppEnv>, params: [string, string][]) => {
     const type = c.req.param("type") as string;

@@ -62,7 +62,17 @@ const SENSITIVE = new Set<string>(REDACTED_KEYS);
 export function scrubRecord(value: unknown, seen = new WeakSet<object>()): unknown {
   if (typeof value === "string") return scrubText(value);
   if (value instanceof Error) {
-    return { type: value.name, message: scrubText(value.message), code: (value as { code?: unknown }).code };
+    // An unexpected error's message may quote data (a driver echoing a value), so it is never logged:
+    // the type, the stable code and the stack frames are enough to find the fault.
+    const frames = (value.stack ?? "")
+      .split("\n")
+      .filter((l) => /^\s+at /.test(l))
+      .slice(0, 10);
+    return {
+      type: value.name,
+      code: (value as { code?: unknown }).code,
+      frames: frames.map((f) => scrubText(f.trim())),
+    };
   }
   if (value === null || typeof value !== "object") return value;
   if (seen.has(value)) return "[Circular]";

@@ -1,1 +1,35 @@
-export default { fetch: () => new Response("stub") };
+/** Cloudflare Workers entry point: the same app on D1. Configuration comes from wrangler vars and secrets. */
+import type { Hono } from "hono";
+import { buildApp } from "../app.js";
+import { createTokenVerifier } from "../auth/token-verifier.js";
+import { parseConfig } from "../config.js";
+import type { AppEnv } from "../http/context.js";
+import { consoleLogger } from "../log/console-logger.js";
+import { d1Store } from "../store/d1/index.js";
+
+/** Bindings declared in wrangler.toml (vars and secrets are strings). */
+export interface WorkerEnv {
+  DB: D1Database;
+  [name: string]: unknown;
+}
+
+let cached: { env: WorkerEnv; app: Hono<AppEnv> } | undefined;
+
+/** Builds the app once per isolate (and again if the bindings object changes). */
+function appFor(env: WorkerEnv): Hono<AppEnv> {
+  if (cached?.env !== env) {
+    const config = parseConfig(env);
+    const logger = consoleLogger(config.logLevel);
+    cached = {
+      env,
+      app: buildApp({ store: d1Store(env.DB), logger, config, verifyToken: createTokenVerifier(config) }),
+    };
+  }
+  return cached.app;
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
+    return appFor(env).fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<WorkerEnv>;

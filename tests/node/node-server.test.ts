@@ -1,0 +1,143 @@
+// Drives the running Node server (real HTTP, SQLite file store, development issuer) with a real FHIR client library.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "fhir-kit-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/log/logger.js";
+import { mintDevToken } from "../../src/runtime/dev-issuer.js";
+import { type RunningServer, startNodeServer } from "../../src/runtime/node.js";
+
+let server: RunningServer;
+let client: Client;
+let dataDir: string;
+
+type Res = { resourceType: string; id: string; meta: { versionId: string }; gender?: string };
+type SearchBundle = { total: number; entry?: { resource: Res }[]; link: { relation: string; url: string }[] };
+
+const status = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 200;
+  } catch (err) {
+    return (err as { response?: { status: number } }).response?.status ?? -1;
+  }
+};
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "tfg-node-"));
+  server = await startNodeServer({
+    env: { TFG_DATA_DIR: dataDir, TFG_PORT: "0", TFG_HOST: "127.0.0.1" },
+    devIssuer: true,
+    logger: silentLogger,
+  });
+  const token = await mintDevToken(dataDir, {
+    sub: "fkc",
+    org: "RX4",
+    org_type: "mh-trust",
+    role: "system",
+    purpose_of_use: "direct-care",
+  });
+  client = new Client({ baseUrl: `${server.url}/fhir`, bearerToken: token });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("a FHIR client against the running Node server", () => {
+  it("reads the CapabilityStatement", async () => {
+    const cs = (await client.capabilityStatement()) as { fhirVersion: string };
+    expect(cs.fhirVersion).toBe("4.0.1");
+  });
+
+  it("creates, reads, updates with If-Match and gets 412 for a stale If-Match", async () => {
+    const created = (await client.create({
+      resourceType: "Patient",
+      body: { resourceType: "Patient", gender: "female" },
+    })) as Res;
+    expect(created.meta.versionId).toBe("1");
+    const read = (await client.read({ resourceType: "Patient", id: created.id })) as Res;
+    expect(read).toEqual(created);
+    const updated = (await client.update({
+      resourceType: "Patient",
+      id: created.id,
+      body: { ...read, gender: "male" },
+      options: { headers: { "If-Match": 'W/"1"' } },
+    })) as Res;
+    expect(updated.meta.versionId).toBe("2");
+    const stale = client.update({
+      resourceType: "Patient",
+      id: created.id,
+      body: { ...read, gender: "other" },
+      options: { headers: { "If-Match": 'W/"1"' } },
+    });
+    expect(await status(stale)).toBe(412);
+    expect(((await client.read({ resourceType: "Patient", id: created.id })) as Res).gender).toBe("male");
+  });
+
+  it("searches and follows next links through every page", async () => {
+    const tag = `fkc-${Date.now()}`;
+    for (let i = 0; i < 7; i++) {
+      await client.create({
+        resourceType: "Patient",
+        body: { resourceType: "Patient", identifier: [{ system: "urn:test", value: tag }] },
+      });
+    }
+    let bundle = (await client.search({
+      resourceType: "Patient",
+      searchParams: { identifier: `urn:test|${tag}`, _count: 3 },
+    })) as SearchBundle;
+    expect(bundle.total).toBe(7);
+    const ids = bundle.entry?.map((e) => e.resource.id) ?? [];
+    let pages = 1;
+    for (;;) {
+      const next = client.nextPage({ bundle: bundle as never });
+      if (!next) break;
+      bundle = (await next) as SearchBundle;
+      ids.push(...(bundle.entry?.map((e) => e.resource.id) ?? []));
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(new Set(ids).size).toBe(7);
+  });
+
+  it("runs a transaction", async () => {
+    const res = (await client.transaction({
+      body: {
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [
+          {
+            fullUrl: "urn:uuid:0d3a6c1e-1111-4222-8333-944455556666",
+            resource: { resourceType: "Patient" },
+            request: { method: "POST", url: "Patient" },
+          },
+          {
+            resource: {
+              resourceType: "EpisodeOfCare",
+              status: "active",
+              patient: { reference: "urn:uuid:0d3a6c1e-1111-4222-8333-944455556666" },
+            },
+            request: { method: "POST", url: "EpisodeOfCare" },
+          },
+        ],
+      } as never,
+    })) as {
+      type: string;
+      entry: { response: { status: string }; resource: { id: string; patient?: { reference: string } } }[];
+    };
+    expect(res.type).toBe("transaction-response");
+    const pid = res.entry[0]?.resource.id;
+    expect(res.entry[1]?.resource.patient?.reference).toBe(`Patient/${pid}`);
+    const episodes = (await client.search({
+      resourceType: "EpisodeOfCare",
+      searchParams: { patient: pid as string },
+    })) as SearchBundle;
+    expect(episodes.total).toBe(1);
+  });
+
+  it("gets 401 without a token", async () => {
+    const anonymous = new Client({ baseUrl: `${server.url}/fhir` });
+    expect(await status(anonymous.read({ resourceType: "Patient", id: "x" }))).toBe(401);
+  });
+});
