@@ -46,7 +46,7 @@ afterAll(async () => {
 
 describe("a FHIR client against the running Node server", () => {
   it("reads the CapabilityStatement", async () => {
-    const cs = (await client.capabilityStatement()) as { fhirVersion: string };
+    const cs = (await client.capabilityStatement()) as unknown as { fhirVersion: string };
     expect(cs.fhirVersion).toBe("4.0.1");
   });
 
@@ -86,14 +86,14 @@ describe("a FHIR client against the running Node server", () => {
     let bundle = (await client.search({
       resourceType: "Patient",
       searchParams: { identifier: `urn:test|${tag}`, _count: 3 },
-    })) as SearchBundle;
+    })) as unknown as SearchBundle;
     expect(bundle.total).toBe(7);
     const ids = bundle.entry?.map((e) => e.resource.id) ?? [];
     let pages = 1;
     for (;;) {
       const next = client.nextPage({ bundle: bundle as never });
       if (!next) break;
-      bundle = (await next) as SearchBundle;
+      bundle = (await next) as unknown as SearchBundle;
       ids.push(...(bundle.entry?.map((e) => e.resource.id) ?? []));
       pages++;
     }
@@ -132,7 +132,7 @@ describe("a FHIR client against the running Node server", () => {
     const episodes = (await client.search({
       resourceType: "EpisodeOfCare",
       searchParams: { patient: pid as string },
-    })) as SearchBundle;
+    })) as unknown as SearchBundle;
     expect(episodes.total).toBe(1);
   });
 
