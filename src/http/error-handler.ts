@@ -9,11 +9,10 @@ import { fhirJson } from "./fhir-response.js";
 /** Hono `onError`: GatewayError → its status; anything else → 500 with no detail (the log has the cause). */
 export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof GatewayError) {
-    return fhirJson(c, operationOutcome(err.issues), err.status, err.headers);
+    return fhirJson(operationOutcome(err.issues), err.status, err.headers);
   }
   if (err instanceof HTTPException && err.status < 500) {
     return fhirJson(
-      c,
       operationOutcome([{ severity: "error", code: "invalid", diagnostics: "The request could not be processed" }]),
       err.status,
     );
@@ -21,7 +20,6 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   const logger = c.get("logger");
   logger?.error({ err, requestId: c.get("requestId") }, "unhandled error");
   return fhirJson(
-    c,
     operationOutcome([
       {
         severity: "fatal",
@@ -34,7 +32,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
 }
 
 /** Hono `notFound`: an unknown route is a 404 OperationOutcome. */
-export function onNotFound(c: Context<AppEnv>): Response {
+export function onNotFound(): Response {
   const e = notFound("No route matches this request");
-  return fhirJson(c, operationOutcome(e.issues), 404);
+  return fhirJson(operationOutcome(e.issues), 404);
 }

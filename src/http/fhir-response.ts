@@ -8,7 +8,7 @@ export const FHIR_JSON = "application/fhir+json; charset=utf-8";
 const ACCEPTED = new Set(["application/fhir+json", "application/json", "application/json+fhir"]);
 
 /** Sends a FHIR JSON body with `status` and extra headers. */
-export function fhirJson(c: Context, body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+export function fhirJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": FHIR_JSON, ...headers } });
 }
 

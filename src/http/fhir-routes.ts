@@ -53,9 +53,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   const { defaultCount, maxCount } = service.deps.paging;
   const app = new Hono<AppEnv>({ strict: false });
 
-  app.get("/metadata", (c) =>
-    fhirJson(c, capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)),
-  );
+  app.get("/metadata", (c) => fhirJson(capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)));
   app.use("*", auth);
 
   const transaction = async (c: Context<AppEnv>) => {
@@ -65,7 +63,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     }
     const bundle = body as Bundle;
     const base = baseOf(c, deps.baseUrl);
-    return fhirJson(c, transactionResponse(base, await runTransaction(service, bundle)));
+    return fhirJson(transactionResponse(base, await runTransaction(service, bundle)));
   };
   app.post("/", transaction);
 
@@ -73,7 +71,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const type = c.req.param("type") as string;
     const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
     const { used, page, request } = await service.search(type, params, strict);
-    return fhirJson(c, searchsetBundle(baseOf(c, deps.baseUrl), type, used, page, request.count, request.offset));
+    return fhirJson(searchsetBundle(baseOf(c, deps.baseUrl), type, used, page, request.count, request.offset));
   };
 
   app.get("/:type", (c) => search(c, [...new URL(c.req.url).searchParams.entries()]));
@@ -95,7 +93,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
 
   app.get("/:type/:id", async (c) => {
     const v = await service.read(c.req.param("type"), c.req.param("id"));
-    return fhirJson(c, v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+    return fhirJson(v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
   });
 
   app.put("/:type/:id", async (c) => {
@@ -117,12 +115,12 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const id = c.req.param("id");
     const { count, offset } = pagingOf([...new URL(c.req.url).searchParams.entries()], defaultCount, maxCount);
     const page = await service.history(type, id, count, offset);
-    return fhirJson(c, historyBundle(baseOf(c, deps.baseUrl), type, id, page, count, offset));
+    return fhirJson(historyBundle(baseOf(c, deps.baseUrl), type, id, page, count, offset));
   });
 
   app.get("/:type/:id/_history/:vid", async (c) => {
     const v = await service.vread(c.req.param("type"), c.req.param("id"), c.req.param("vid"));
-    return fhirJson(c, v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+    return fhirJson(v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
   });
 
   const notAllowed = () => {
@@ -137,9 +135,9 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const prefer = preferReturn(c);
     if (prefer === "minimal") return new Response(null, { status, headers });
     if (prefer === "OperationOutcome") {
-      return fhirJson(c, informational(`${v.resourceType}/${v.id} version ${v.versionId} stored`), status, headers);
+      return fhirJson(informational(`${v.resourceType}/${v.id} version ${v.versionId} stored`), status, headers);
     }
-    return fhirJson(c, v.resource, status, headers);
+    return fhirJson(v.resource, status, headers);
   }
 
   return app;

@@ -122,7 +122,7 @@ describe("a FHIR client against the running Node server", () => {
           },
         ],
       } as never,
-    })) as {
+    })) as unknown as {
       type: string;
       entry: { response: { status: string }; resource: { id: string; patient?: { reference: string } } }[];
     };

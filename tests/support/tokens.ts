@@ -6,7 +6,7 @@ export interface TestIssuer {
   issuer: string;
   audience: string;
   publicJwk: JWK;
-  privateKey: CryptoKey;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
   sign(
     claims?: Record<string, unknown>,
     options?: { expiresIn?: string | number; notBefore?: string | number; audience?: string },

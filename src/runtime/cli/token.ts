@@ -1,7 +1,7 @@
 /** `npm run token -- --org … --org-type … --role … --purpose …`: prints a development bearer token. */
 import { parseArgs } from "node:util";
-import { ORG_TYPES, PURPOSES, ROLES } from "../auth/actor.js";
-import { mintDevToken } from "../runtime/dev-issuer.js";
+import { ORG_TYPES, PURPOSES, ROLES } from "../../auth/actor.js";
+import { mintDevToken } from "../dev-issuer.js";
 
 const USAGE = `Usage: npm run token -- --org CODE --org-type TYPE --role ROLE (--purpose PURPOSE | --purposes P1,P2) [--sub ID] [--ttl SECONDS] [--data-dir DIR]
   --org-type  ${ORG_TYPES.join(" | ")}

@@ -1,0 +1,113 @@
+// Smoke test of the built Worker in real workerd: `wrangler dev` on local D1 with migrations applied by wrangler.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestIssuer, type TestIssuer } from "../support/tokens.js";
+
+const WRANGLER = join(process.cwd(), "node_modules", "wrangler", "bin", "wrangler.js");
+const ENV = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  CI: "true",
+  NO_COLOR: "1",
+};
+
+let child: ChildProcess | undefined;
+let base = "";
+let issuer: TestIssuer;
+let output = "";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitForServer(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status > 0) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not start within ${timeoutMs} ms:\n${output.slice(-2000)}`);
+}
+
+beforeAll(async () => {
+  issuer = await createTestIssuer("https://idp.wrangler.test.invalid");
+  const persist = mkdtempSync(join(tmpdir(), "tfg-wrangler-"));
+  const migrate = spawnSync(
+    process.execPath,
+    [WRANGLER, "d1", "migrations", "apply", "tfg", "--local", "--persist-to", persist],
+    {
+      env: ENV,
+      encoding: "utf8",
+    },
+  );
+  expect(migrate.status, migrate.stdout + migrate.stderr).toBe(0);
+  const port = await freePort();
+  const issuers = JSON.stringify([
+    { issuer: issuer.issuer, audience: issuer.audience, jwks: { keys: [issuer.publicJwk] } },
+  ]);
+  child = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persist,
+      "--var",
+      `TFG_AUTH_ISSUERS:${issuers}`,
+    ],
+    { env: ENV, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  base = `http://127.0.0.1:${port}`;
+  await waitForServer(`${base}/healthz`, 60_000);
+}, 90_000);
+
+afterAll(() => {
+  child?.kill("SIGTERM");
+});
+
+describe("wrangler dev (real workerd)", () => {
+  it("serves /fhir/metadata", async () => {
+    const res = await fetch(`${base}/fhir/metadata`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { resourceType: string }).resourceType).toBe("CapabilityStatement");
+  });
+
+  it("authenticates and stores in local D1", async () => {
+    expect((await fetch(`${base}/fhir/Patient`)).status).toBe(401);
+    const token = await issuer.sign();
+    const created = await fetch(`${base}/fhir/Patient`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/fhir+json" },
+      body: JSON.stringify({ resourceType: "Patient", gender: "unknown" }),
+    });
+    expect(created.status).toBe(201);
+    const location = created.headers.get("Location") as string;
+    expect(location.startsWith(`${base}/fhir/Patient/`)).toBe(true);
+    const { id } = (await created.json()) as { id: string };
+    const read = await fetch(`${base}/fhir/Patient/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(read.status).toBe(200);
+  });
+});
