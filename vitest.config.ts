@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Verbose, so the output names every test, including which storage driver each contract test ran on.
+    reporters: ["verbose"],
     projects: [
       {
         test: {

@@ -21,7 +21,7 @@ CREATE TABLE resources (
   PRIMARY KEY (resource_type, id)
 );
 
-CREATE INDEX resources_by_updated ON resources (resource_type, deleted, last_updated, id);
+CREATE INDEX resources_by_updated ON resources (resource_type, deleted, last_updated);
 
 CREATE TABLE search_tokens (
   resource_type TEXT NOT NULL,

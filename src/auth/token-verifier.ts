@@ -54,7 +54,22 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     issuers.set(cfg.issuer, { cfg, keys, algorithms });
   }
 
+  // Verified tokens are remembered until they expire (bounded), so a client's burst of requests pays
+  // for one signature check. Only successes are cached; every entry still honours `exp`.
+  const verified = new Map<string, { actor: Actor; expiresAt: number }>();
+  const remember = (key: string, actor: Actor, exp: unknown) => {
+    if (typeof exp !== "number") return;
+    if (verified.size >= 10_000) verified.delete(verified.keys().next().value as string);
+    verified.set(key, { actor, expiresAt: exp * 1000 });
+  };
+
   return async (token, purposeHeader) => {
+    const cacheKey = `${purposeHeader ?? ""} ${token}`;
+    const hit = verified.get(cacheKey);
+    if (hit) {
+      if (Date.now() < hit.expiresAt) return hit.actor;
+      verified.delete(cacheKey);
+    }
     let iss: unknown;
     try {
       const header = decodeProtectedHeader(token);
@@ -86,7 +101,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       throw unauthorized(`The token lacks valid claims: ${fields}`);
     }
     const claims = parsed.data;
-    return {
+    const actor: Actor = {
       subject: claims.sub,
       issuer: claims.iss,
       org: claims.org,
@@ -94,6 +109,8 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       role: claims.role,
       purposeOfUse: choosePurpose(claims, purposeHeader),
     };
+    remember(cacheKey, actor, payload.exp);
+    return actor;
   };
 }
 

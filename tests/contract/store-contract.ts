@@ -1,5 +1,5 @@
 // Storage contract suite: every driver (SQLite, PostgreSQL, D1 in workerd) must pass these same tests.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findBrokenLink } from "../../src/store/hash-chain.js";
 import { type ResourceWrite, type Store, StoreConflictError } from "../../src/store/port.js";
 
@@ -36,6 +36,9 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
     let store: Store;
     beforeAll(async () => {
       store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
     });
 
     it("creates, reads and vreads a resource", async () => {

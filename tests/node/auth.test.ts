@@ -2,7 +2,7 @@
 import { base64url, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
@@ -69,6 +69,18 @@ describe("accepted tokens", () => {
 });
 
 describe("rejected tokens get 401", () => {
+  it("a token that expires after it was first accepted (the verified-token cache honours exp)", async () => {
+    const token = await t.issuer.sign(PRACTITIONER, { expiresIn: "2m" });
+    expect((await get(token)).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 10 * 60_000);
+      await expect401(await get(token), /expired/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("no token", async () => {
     await expect401(await get(), /bearer token is required/);
   });

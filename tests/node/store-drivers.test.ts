@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { afterAll } from "vitest";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import { openPgliteStore, openPostgresStore } from "../../src/store/postgres/index.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
@@ -16,13 +17,20 @@ describeStoreContract("sqlite", () =>
 
 const pgUrl = process.env.TFG_TEST_POSTGRES_URL;
 if (pgUrl) {
+  // A fresh schema per run keeps runs independent on a shared server; it is dropped afterwards.
+  const schema = `tfg_test_${Date.now().toString(36)}_${process.pid}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  afterAll(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
   describeStoreContract("postgres (server)", async () => {
-    // A fresh schema per run keeps runs independent on a shared server.
-    const schema = `tfg_test_${Date.now().toString(36)}_${process.pid}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
+    await admin(`CREATE SCHEMA ${schema}`);
     const url = new URL(pgUrl);
     url.searchParams.set("options", `-c search_path=${schema}`);
     return openPostgresStore(url.toString(), migrations);

@@ -1,5 +1,5 @@
 /** The Store port over any SqlExecutor: every query is written once here and compiled per dialect. */
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
 import { entryHash, GENESIS_HASH } from "../hash-chain.js";
 import type {
   ChangeSet,
@@ -81,22 +81,25 @@ export class SqlStore implements Store {
 
   async search(request: SearchRequest): Promise<SearchPage> {
     const { resourceType } = request;
-    let base = this.db.selectFrom("resources").where("resource_type", "=", resourceType).where("deleted", "=", 0);
+    // With a selective criterion, steer planners (SQLite has no statistics on a young database) to the
+    // primary key and the search index rather than scanning every resource of the type in date order:
+    // `+deleted` and an expression sort cannot use resources_by_updated. Listing a whole type still can.
+    const selective = request.criteria.some((c) => c.kind !== "lastUpdated");
+    let base = this.db
+      .selectFrom("resources")
+      .where("resource_type", "=", resourceType)
+      .where(selective ? sql<number>`+${sql.ref("deleted")}` : sql.ref("deleted"), "=", 0);
     for (const c of request.criteria) {
       base = base.where((eb) => this.criterion(eb, resourceType, c));
     }
     const dir = request.sort === "-lastUpdated" ? "desc" : "asc";
+    const sortKey = selective ? sql<string>`${sql.ref("last_updated")} || ''` : sql.ref("last_updated");
     const [countRows, rows] = await Promise.all([
       this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
       request.count === 0
         ? Promise.resolve([] as ResourceRow[])
         : this.all<ResourceRow>(
-            base
-              .selectAll()
-              .orderBy("last_updated", dir)
-              .orderBy("id", dir)
-              .limit(request.count)
-              .offset(request.offset),
+            base.selectAll().orderBy(sortKey, dir).orderBy("id", dir).limit(request.count).offset(request.offset),
           ),
     ]);
     return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };

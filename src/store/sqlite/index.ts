@@ -13,17 +13,28 @@ function isConflict(err: unknown): boolean {
 /** Wraps a better-sqlite3 connection as a {@link SqlExecutor}. */
 export function sqliteExecutor(db: Database.Database): SqlExecutor {
   const params = (s: SqlStatement) => s.parameters as unknown[];
+  // Prepared statements are reused: the store issues a small, fixed set of SQL shapes.
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= 500) cache.delete(cache.keys().next().value as string);
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
   const runBatch = db.transaction((statements: SqlStatement[]) => {
-    for (const s of statements) db.prepare(s.sql).run(...params(s));
+    for (const s of statements) prepare(s.sql).run(...params(s));
   });
   return {
     dialect: "sqlite",
     maxParameters: 32766,
     async all<R>(s: SqlStatement) {
-      return db.prepare(s.sql).all(...params(s)) as R[];
+      return prepare(s.sql).all(...params(s)) as R[];
     },
     async run(s) {
-      return db.prepare(s.sql).run(...params(s)).changes;
+      return prepare(s.sql).run(...params(s)).changes;
     },
     async batch(statements) {
       try {
