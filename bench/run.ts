@@ -122,12 +122,14 @@ async function storeBench() {
       await store.commit({ resources: [prepareWrite("Patient", p.id, 1, new Date().toISOString(), p)] });
     })
     .add("raw better-sqlite3 insert, 100 rows in 1 transaction", () => {
-      insertMany(batch((c += 100) + 10_000_000));
+      c += 100;
+      insertMany(batch(c + 10_000_000));
     })
     .add("store commit, 100 resources in 1 change set", async () => {
       const now = new Date().toISOString();
+      d += 100;
       await store.commit({
-        resources: batch((d += 100) + 10_000_000).map((p) => prepareWrite("Patient", p.id, 1, now, p)),
+        resources: batch(10_000_000 + d).map((p) => prepareWrite("Patient", p.id, 1, now, p)),
       });
     });
   await bench.run();
