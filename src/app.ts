@@ -9,7 +9,9 @@ import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
 import { fhirRoutes } from "./http/fhir-routes.js";
+import { ingestRoutes } from "./http/ingest-routes.js";
 import { requestLog } from "./http/request-log.js";
+import type { ResourceValidator } from "./ingest/ingest-service.js";
 import type { Logger } from "./log/logger.js";
 import type { Store } from "./store/port.js";
 
@@ -25,6 +27,8 @@ export interface AppDeps {
   config: GatewayConfig;
   clock?: () => Date;
   newId?: () => string;
+  /** Validates resources produced by ingest (the generated profile validators). */
+  validate?: ResourceValidator;
 }
 
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
@@ -39,15 +43,15 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>({ strict: false });
   app.use("*", requestLog(deps.logger));
-  app.use(
-    "*",
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: config.bodyLimitBytes,
+      maxSize,
       onError: () => {
-        throw payloadTooLarge(config.bodyLimitBytes);
+        throw payloadTooLarge(maxSize);
       },
-    }),
-  );
+    });
+  app.use("/fhir/*", limit(config.bodyLimitBytes));
+  app.use("/ingest/*", limit(config.ingestLimitBytes));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   const auth = authenticate(deps.verifyToken);
@@ -59,6 +63,18 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
         software: SOFTWARE,
         releaseDate: RELEASE_DATE,
         ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+      },
+      auth,
+    ),
+  );
+
+  app.route(
+    "/ingest",
+    ingestRoutes(
+      {
+        store: deps.store,
+        clock: deps.clock ?? (() => new Date()),
+        ...(deps.validate ? { validate: deps.validate } : {}),
       },
       auth,
     ),

@@ -26,6 +26,7 @@ const positiveInt = (name: string, fallback: number) =>
 const envSchema = z.object({
   TFG_BASE_URL: z.url().optional(),
   TFG_BODY_LIMIT_BYTES: positiveInt("TFG_BODY_LIMIT_BYTES", 5 * 1024 * 1024),
+  TFG_INGEST_LIMIT_BYTES: positiveInt("TFG_INGEST_LIMIT_BYTES", 512 * 1024 * 1024),
   TFG_PAGE_SIZE: positiveInt("TFG_PAGE_SIZE", 20),
   TFG_MAX_PAGE_SIZE: positiveInt("TFG_MAX_PAGE_SIZE", 500),
   TFG_CLOCK_SKEW_SECONDS: positiveInt("TFG_CLOCK_SKEW_SECONDS", 60),
@@ -52,6 +53,8 @@ export interface GatewayConfig {
   /** Public FHIR base URL for links, e.g. `https://gw.example.nhs.uk/fhir`. */
   baseUrl?: string;
   bodyLimitBytes: number;
+  /** Largest ingest file accepted over HTTP (ingest streams, so this bounds time, not memory). */
+  ingestLimitBytes: number;
   paging: { defaultCount: number; maxCount: number };
   clockToleranceSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -75,6 +78,7 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
   return {
     ...(e.TFG_BASE_URL ? { baseUrl: e.TFG_BASE_URL.replace(/\/+$/, "") } : {}),
     bodyLimitBytes: e.TFG_BODY_LIMIT_BYTES,
+    ingestLimitBytes: e.TFG_INGEST_LIMIT_BYTES,
     paging: { defaultCount: Math.min(e.TFG_PAGE_SIZE, e.TFG_MAX_PAGE_SIZE), maxCount: e.TFG_MAX_PAGE_SIZE },
     clockToleranceSeconds: e.TFG_CLOCK_SKEW_SECONDS,
     logLevel: e.TFG_LOG_LEVEL,

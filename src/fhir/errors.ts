@@ -22,6 +22,7 @@ export type IssueCode =
   | "too-long"
   | "conflict"
   | "exception"
+  | "code-invalid"
   | "informational";
 
 /** One issue, as it appears in OperationOutcome.issue. */

@@ -1,0 +1,41 @@
+/** POST /ingest/{source}: stream a source file through mapping into the store and return the ingest report. */
+import { Hono, type MiddlewareHandler } from "hono";
+import { badRequest, forbidden, notFound, unsupportedMediaType } from "../fhir/errors.js";
+import { type IngestDeps, ingest } from "../ingest/ingest-service.js";
+import { SOURCES } from "../ingest/sources.js";
+import type { AppEnv } from "./context.js";
+
+/**
+ * The ingest router. Query `mode=all-or-nothing` stores nothing unless every record is good.
+ * 200 with the report when the whole file was read; 422 when a fatal problem stopped reading
+ * (records before it are in the report and, in per-record mode, stored).
+ */
+export function ingestRoutes(deps: IngestDeps, auth: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use("*", auth);
+  app.post("/:source", async (c) => {
+    const name = c.req.param("source");
+    const def = Object.hasOwn(SOURCES, name) ? SOURCES[name as keyof typeof SOURCES] : undefined;
+    if (!def) throw notFound(`No ingest route for source '${name.slice(0, 32)}'`);
+    const actor = c.get("actor");
+    if (actor.orgType !== def.senderOrgType) {
+      throw forbidden(`Only organisations of type ${def.senderOrgType} send ${def.name} records`);
+    }
+    const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    if (!def.mediaTypes.includes(mediaType)) {
+      throw unsupportedMediaType(`Send ${def.name} files as ${def.mediaTypes.join(" or ")}`);
+    }
+    const mode = c.req.query("mode") ?? "per-record";
+    if (mode !== "per-record" && mode !== "all-or-nothing")
+      throw badRequest("mode must be per-record or all-or-nothing", ["mode"]);
+    const body = c.req.raw.body;
+    if (!body) throw badRequest("The request has no body");
+    const report = await ingest(deps, def.mapping(), def.read(body, mediaType), { mode });
+    c.get("logger")?.info(
+      { source: def.name, mode, counts: report.counts, fatal: report.fatal !== undefined },
+      "ingest finished",
+    );
+    return c.json(report, report.fatal ? 422 : 200);
+  });
+  return app;
+}

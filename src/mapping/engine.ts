@@ -1,0 +1,144 @@
+/** Runs a mapping over one source record: check fields, evaluate resource rules, add Provenance, report coverage. */
+
+import { profileUrl } from "../fhir/canonical.js";
+import type { FhirIssue } from "../fhir/errors.js";
+import { ConceptMaps } from "./concept-maps.js";
+import { checkFields, checkRecord, type Locator } from "./field-check.js";
+import { deterministicId } from "./ids.js";
+import { leafPaths, plainPath, type Scope, valuesAtPath } from "./paths.js";
+import { type Derivation, type EvalContext, evaluate, keyParts, test } from "./template.js";
+import type { ConceptMapJson, MappingSpec } from "./types.js";
+
+/** One record from a parser: its place in the file and its data, shaped like the source tables. */
+export interface SourceRecord {
+  /** 1-based position in the file (row number for CSV, item number for JSON/XML). */
+  index: number;
+  /** Where the record is, for people: `row 12`, `Patients[3]`, `Child[4]`. */
+  label: string;
+  data: Record<string, unknown>;
+  /** Turns a path inside the record into a location (`row 12, column DOB`, `Child[4]/CINdetails[1]/…`). */
+  locate: Locator;
+}
+
+/** A produced resource and the rule that produced it. */
+export interface MappedResource {
+  rule: string;
+  resource: Record<string, unknown> & { resourceType: string; id: string };
+}
+
+/** The result of mapping one record. */
+export interface MappedRecord {
+  index: number;
+  label: string;
+  /** Source key (local identifiers) for results, e.g. `N0852/C1234/E1`. */
+  key: string;
+  issues: FhirIssue[];
+  /** Empty when the record is rejected (an error issue). */
+  resources: MappedResource[];
+  /** Source fields present in the record but read by no rule. */
+  unmapped: string[];
+  /** Needed fields the record did not supply. */
+  missing: string[];
+}
+
+/** A loaded mapping: the spec, its ConceptMaps and the derivations it may call. */
+export class Mapping {
+  readonly conceptMaps: ConceptMaps;
+
+  constructor(
+    readonly spec: MappingSpec,
+    conceptMaps: ConceptMapJson[],
+    readonly derivations: Record<string, Derivation>,
+  ) {
+    this.conceptMaps = new ConceptMaps(conceptMaps);
+  }
+
+  /** `name@version`, recorded in Provenance. */
+  get label(): string {
+    return `${this.spec.name}@${this.spec.version}`;
+  }
+
+  /** Maps one record. Never throws for bad data: problems come back as issues. */
+  async map(record: SourceRecord): Promise<MappedRecord> {
+    const spec = this.spec;
+    const data = structuredClone(record.data);
+    const nulls = spec.nulls ?? [];
+    const issues = [...checkFields(data, spec.fields, nulls, record.locate)];
+    issues.push(...checkRecord(data, spec.checks ?? [], record.locate));
+    const root: Scope = { root: data, item: data };
+    const key = spec.recordKey.map((p) => String(valuesAtPath(root, p)[0] ?? "?")).join("/");
+    const base = { index: record.index, label: record.label, key };
+    const present = [...leafPaths(data)].map(plainPath);
+    const missing = (spec.needs ?? []).filter((n) => valuesAtPath(root, n.path).length === 0).map((n) => n.path);
+    if (issues.some((i) => i.severity === "error")) {
+      return { ...base, issues, resources: [], unmapped: [], missing };
+    }
+
+    const ctx: EvalContext = {
+      source: spec.source,
+      conceptMaps: this.conceptMaps,
+      derivations: this.derivations,
+      read: new Set(),
+      misses: [],
+    };
+    for (const p of spec.recordKey) ctx.read.add(plainPath(p));
+    const resources: MappedResource[] = [];
+    for (const rule of spec.resources) {
+      const scopes: Scope[] = rule.forEach
+        ? valuesAtPath(root, rule.forEach)
+            .filter((i): i is Record<string, unknown> => i !== null && typeof i === "object")
+            .map((item) => ({ root: data, item }))
+        : [root];
+      if (rule.forEach) ctx.read.add(plainPath(rule.forEach));
+      for (const scope of scopes) {
+        if (rule.when && !test(rule.when, scope, ctx)) continue;
+        const parts = await keyParts(rule.key, scope, ctx);
+        if (!parts) continue;
+        const id = await deterministicId(spec.source, rule.resourceType, parts);
+        const body = ((await evaluate(rule.template, scope, ctx)) ?? {}) as Record<string, unknown>;
+        const meta: Record<string, unknown> = { source: `urn:tfg:source:${spec.source}` };
+        if (rule.profile) meta.profile = [profileUrl(rule.profile)];
+        resources.push({ rule: rule.id, resource: { resourceType: rule.resourceType, id, meta, ...body } });
+      }
+    }
+    for (const miss of ctx.misses) {
+      issues.push({
+        severity: "error",
+        code: "code-invalid",
+        diagnostics: `${miss.path.split(".").pop()} has no translation in ConceptMap ${miss.map}`,
+        expression: [record.locate(plainPath(miss.path))],
+      });
+    }
+    if (issues.some((i) => i.severity === "error")) return { ...base, issues, resources: [], unmapped: [], missing };
+
+    const unmapped = present.filter((p) => !ctx.read.has(p));
+    if (resources.length > 0) resources.push(await this.provenance(key, resources));
+    return { ...base, issues, resources, unmapped, missing };
+  }
+
+  /** One Provenance per record, pointing at every resource the record produced. */
+  private async provenance(key: string, resources: MappedResource[]): Promise<MappedResource> {
+    const id = await deterministicId(this.spec.source, "Provenance", [key]);
+    return {
+      rule: "provenance",
+      resource: {
+        resourceType: "Provenance",
+        id,
+        meta: { profile: [profileUrl("TFG-Provenance")], source: `urn:tfg:source:${this.spec.source}` },
+        target: resources.map((r) => ({ reference: `${r.resource.resourceType}/${r.resource.id}` })),
+        // Set at commit time by the ingest service; a placeholder keeps the shape stable.
+        recorded: "1970-01-01T00:00:00.000Z",
+        agent: [{ who: { display: `Think Family Gateway ingest (${this.spec.source})` } }],
+        entity: [
+          {
+            role: "source",
+            what: {
+              identifier: { system: `urn:tfg:source-record:${this.spec.source}`, value: key },
+              display: this.label,
+            },
+          },
+        ],
+      },
+    };
+  }
+}

@@ -1,0 +1,234 @@
+/** Checks and normalises a record's fields per the mapping's FieldSpecs, collecting every issue with its location. */
+import type { FhirIssue } from "../fhir/errors.js";
+import { isValidNhsNumber } from "../fhir/nhs-number.js";
+import type { CheckSpec, FieldSpec } from "./types.js";
+
+/** A located value: where it sits in the record (concrete path with indices) and how to replace it. */
+interface Slot {
+  concrete: string;
+  holder: Record<string, unknown>;
+  key: string;
+  value: unknown;
+}
+
+/** Finds every slot a field path names, expanding `[]` over arrays. */
+function slots(record: Record<string, unknown>, path: string): Slot[] {
+  const steps = path.split(".");
+  let frontier: { node: unknown; concrete: string }[] = [{ node: record, concrete: "" }];
+  const out: Slot[] = [];
+  steps.forEach((raw, i) => {
+    const isArray = raw.endsWith("[]");
+    const step = isArray ? raw.slice(0, -2) : raw;
+    const last = i === steps.length - 1;
+    const next: { node: unknown; concrete: string }[] = [];
+    for (const { node, concrete } of frontier) {
+      if (node === null || typeof node !== "object" || Array.isArray(node)) continue;
+      const holder = node as Record<string, unknown>;
+      const here = concrete ? `${concrete}.${step}` : step;
+      const v = holder[step];
+      if (last && !isArray) {
+        out.push({ concrete: here, holder, key: step, value: v });
+      } else if (Array.isArray(v)) {
+        v.forEach((item, j) => next.push({ node: item, concrete: `${here}[${j}]` }));
+      } else if (v !== undefined && v !== null) {
+        next.push({ node: v, concrete: here });
+      }
+    }
+    frontier = next;
+  });
+  return out;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written YYYY-MM-DD. */
+export function isCalendarDate(s: string): boolean {
+  const m = DATE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+/** Describes a concrete path for people: the parser knows whether it is a row/column or an element path. */
+export type Locator = (concretePath: string) => string;
+
+function issue(where: string, diagnostics: string, code: FhirIssue["code"] = "value"): FhirIssue {
+  return { severity: "error", code, diagnostics, expression: [where] };
+}
+
+/**
+ * Normalises the record in place (trims, blanks and null markers removed, codes upper-cased,
+ * yes/no to Y/N/U, integers to numbers) and returns the issues. Messages name the field and
+ * the rule, never the value.
+ */
+export function checkFields(
+  record: Record<string, unknown>,
+  fields: FieldSpec[],
+  nulls: string[],
+  locate: Locator,
+): FhirIssue[] {
+  const issues: FhirIssue[] = [];
+  for (const f of fields) {
+    for (const s of slots(record, f.path)) {
+      const where = locate(s.concrete);
+      let v = s.value;
+      if (typeof v === "number" || typeof v === "boolean") v = String(v);
+      if (typeof v === "string") v = v.trim();
+      if (v === undefined || v === null || v === "" || (typeof v === "string" && nulls.includes(v))) {
+        delete s.holder[s.key];
+        if (f.required) issues.push(issue(where, `${f.label ?? s.key} is required`, "required"));
+        continue;
+      }
+      if (typeof v !== "string") {
+        issues.push(issue(where, `${s.key} must be a single value`, "structure"));
+        continue;
+      }
+      const bad = (rule: string) => issues.push(issue(where, `${s.key} ${rule}`));
+      switch (f.type) {
+        case "string":
+          if (f.pattern && !new RegExp(f.pattern).test(v)) bad("is not in the expected format");
+          else s.holder[s.key] = v;
+          break;
+        case "date":
+          if (!isCalendarDate(v)) bad("is not a valid date (YYYY-MM-DD)");
+          else s.holder[s.key] = v;
+          break;
+        case "integer": {
+          if (!/^-?\d+$/.test(v)) {
+            bad("is not a whole number");
+            break;
+          }
+          const n = Number(v);
+          if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
+            bad(`is outside ${f.min ?? "-∞"}–${f.max ?? "∞"}`);
+          } else s.holder[s.key] = n;
+          break;
+        }
+        case "code": {
+          const code = v.toUpperCase();
+          const codes = f.codes ?? [];
+          const match = codes.find((c) => c.toUpperCase() === code);
+          if (!match) bad("is not a code this field allows");
+          else s.holder[s.key] = match;
+          break;
+        }
+        case "yes-no": {
+          const yn = { Y: "Y", N: "N", U: "U", TRUE: "Y", FALSE: "N", "1": "Y", "0": "N" }[v.toUpperCase()];
+          if (!yn) bad("must be Y, N or U");
+          else s.holder[s.key] = yn;
+          break;
+        }
+        case "nhs-number": {
+          const digits = v.replace(/\s+/g, "");
+          if (!/^\d{10}$/.test(digits)) bad("must be 10 digits");
+          else if (!isValidNhsNumber(digits)) bad("fails the NHS number check digit (modulus 11)");
+          else s.holder[s.key] = digits;
+          break;
+        }
+      }
+    }
+  }
+  return issues;
+}
+
+const yearsBetween = (from: string, to: string) => {
+  const [fy, fm, fd] = from.split("-").map(Number) as [number, number, number];
+  const [ty, tm, td] = to.split("-").map(Number) as [number, number, number];
+  return ty - fy - (tm < fm || (tm === fm && td < fd) ? 1 : 0);
+};
+
+/** Cross-field checks, run after normalisation. Only checks whose fields are all present apply. */
+export function checkRecord(record: Record<string, unknown>, checks: CheckSpec[], locate: Locator): FhirIssue[] {
+  const issues: FhirIssue[] = [];
+  for (const c of checks) {
+    if (c.type === "date-order") {
+      for (const [earlier, later, concrete] of pairs(record, c.earlier, c.later)) {
+        if (earlier > later)
+          issues.push(issue(locate(concrete), `${leaf(c.later)} is before ${leaf(c.earlier)}`, "invariant"));
+      }
+    } else if (c.type === "min-age") {
+      for (const [dob, at, concrete] of pairs(record, c.birthDate, c.at)) {
+        if (yearsBetween(dob, at) < c.years) {
+          issues.push(issue(locate(concrete), `the person must be at least ${c.years} at ${leaf(c.at)}`, "invariant"));
+        }
+      }
+    } else if (c.type === "exclusive") {
+      const [a, b] = c.paths;
+      const holders = parentsOf(record, a);
+      for (const { holder, concrete } of holders) {
+        const hasA = holder[leaf(a)] !== undefined;
+        const hasB = holder[leaf(b)] !== undefined;
+        if (hasA && hasB)
+          issues.push(issue(locate(`${concrete}${leaf(b)}`), `give ${leaf(a)} or ${leaf(b)}, not both`, "invariant"));
+        if (c.required && !hasA && !hasB)
+          issues.push(issue(locate(`${concrete}${leaf(a)}`), `${leaf(a)} or ${leaf(b)} is required`, "required"));
+      }
+    } else if (c.type === "alone") {
+      for (const { holder, concrete } of parentsOf(record, c.path)) {
+        const v = holder[leaf(c.path)];
+        if (Array.isArray(v) && v.length > 1 && v.includes(c.code)) {
+          issues.push(
+            issue(
+              locate(`${concrete}${leaf(c.path)}`),
+              `code ${c.code} must not be combined with other codes`,
+              "invariant",
+            ),
+          );
+        }
+      }
+    }
+  }
+  return issues;
+}
+
+const leaf = (path: string) => path.split(".").pop()?.replace("[]", "") ?? path;
+const parentPath = (path: string) => path.split(".").slice(0, -1).join(".");
+
+/** Objects holding the last step of `path`, with the concrete prefix (ending in "." when non-empty). */
+function parentsOf(
+  record: Record<string, unknown>,
+  path: string,
+): { holder: Record<string, unknown>; concrete: string }[] {
+  const parent = parentPath(path);
+  if (!parent) return [{ holder: record, concrete: "" }];
+  const out: { holder: Record<string, unknown>; concrete: string }[] = [];
+  const walk = (node: unknown, steps: string[], concrete: string) => {
+    if (steps.length === 0) {
+      if (node && typeof node === "object" && !Array.isArray(node))
+        out.push({ holder: node as Record<string, unknown>, concrete: `${concrete}.` });
+      return;
+    }
+    if (!node || typeof node !== "object") return;
+    const [raw = "", ...rest] = steps;
+    const step = raw.replace("[]", "");
+    const v = (node as Record<string, unknown>)[step];
+    const here = concrete ? `${concrete}.${step}` : step;
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, rest, `${here}[${i}]`));
+    else if (v !== undefined) walk(v, rest, here);
+  };
+  walk(record, parent.split("."), "");
+  return out;
+}
+
+/** For two paths under the same parent (or one absolute), every pair of string values present together. */
+function pairs(record: Record<string, unknown>, a: string, b: string): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  const sameParent = parentPath(a) === parentPath(b);
+  if (sameParent) {
+    for (const { holder, concrete } of parentsOf(record, a)) {
+      const va = holder[leaf(a)];
+      const vb = holder[leaf(b)];
+      if (typeof va === "string" && typeof vb === "string") out.push([va, vb, `${concrete}${leaf(b)}`]);
+    }
+    return out;
+  }
+  // Different parents: compare the first value of `a` (a record-level field) with every `b`.
+  const first = parentsOf(record, a)[0];
+  const va = first?.holder[leaf(a)];
+  if (typeof va !== "string") return out;
+  for (const { holder, concrete } of parentsOf(record, b)) {
+    const vb = holder[leaf(b)];
+    if (typeof vb === "string") out.push([va, vb, `${concrete}${leaf(b)}`]);
+  }
+  return out;
+}

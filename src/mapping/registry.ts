@@ -1,0 +1,27 @@
+/** The mappings shipped in mappings/, loaded as data (bundled into the Worker, imported on Node). */
+import ndtmsPregnant from "../../mappings/ndtms/conceptmap-pregnant.json" with { type: "json" };
+import ndtmsPrntstat from "../../mappings/ndtms/conceptmap-prntstat-parental-status.json" with { type: "json" };
+import ndtmsSex from "../../mappings/ndtms/conceptmap-sex-gender.json" with { type: "json" };
+import ndtmsSpec from "../../mappings/ndtms/mapping.json" with { type: "json" };
+import { DERIVATIONS } from "./derivations/index.js";
+import { Mapping } from "./engine.js";
+import type { ConceptMapJson, MappingSpec } from "./types.js";
+
+/** Sources the gateway ingests. */
+export type SourceName = "cpa" | "ndtms" | "cin";
+
+let cache: Partial<Record<SourceName, Mapping>> | undefined;
+
+/** The mapping for a source. */
+export function mappingFor(source: SourceName): Mapping {
+  cache ??= {
+    ndtms: new Mapping(
+      ndtmsSpec as unknown as MappingSpec,
+      [ndtmsPrntstat, ndtmsSex, ndtmsPregnant] as unknown as ConceptMapJson[],
+      DERIVATIONS,
+    ),
+  };
+  const m = cache[source];
+  if (!m) throw new Error(`No mapping for source '${source}'`);
+  return m;
+}
