@@ -125,8 +125,9 @@ export async function ingest(
 function addCoverage(coverage: CoverageReport, mapped: MappedRecord, needs: Map<string, string>): void {
   for (const p of mapped.unmapped) coverage.unmappedFields[p] = (coverage.unmappedFields[p] ?? 0) + 1;
   for (const p of mapped.missing) {
-    const entry = (coverage.missingNeededFields[p] ??= { records: 0, for: needs.get(p) ?? "" });
+    const entry = coverage.missingNeededFields[p] ?? { records: 0, for: needs.get(p) ?? "" };
     entry.records++;
+    coverage.missingNeededFields[p] = entry;
   }
 }
 

@@ -29,7 +29,9 @@ function slots(record: Record<string, unknown>, path: string): Slot[] {
       if (last && !isArray) {
         out.push({ concrete: here, holder, key: step, value: v });
       } else if (Array.isArray(v)) {
-        v.forEach((item, j) => next.push({ node: item, concrete: `${here}[${j}]` }));
+        v.forEach((item, j) => {
+          next.push({ node: item, concrete: `${here}[${j}]` });
+        });
       } else if (v !== undefined && v !== null) {
         next.push({ node: v, concrete: here });
       }
@@ -203,8 +205,11 @@ function parentsOf(
     const step = raw.replace("[]", "");
     const v = (node as Record<string, unknown>)[step];
     const here = concrete ? `${concrete}.${step}` : step;
-    if (Array.isArray(v)) v.forEach((item, i) => walk(item, rest, `${here}[${i}]`));
-    else if (v !== undefined) walk(v, rest, here);
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
+        walk(item, rest, `${here}[${i}]`);
+      });
+    } else if (v !== undefined) walk(v, rest, here);
   };
   walk(record, parent.split("."), "");
   return out;
