@@ -1,0 +1,73 @@
+// Property tests for the streaming CSV reader: any bytes give events, never an exception; chunking never changes the result.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type CsvEvent, readCsv } from "./csv.js";
+
+async function collect(chunks: (string | Uint8Array)[]): Promise<CsvEvent[]> {
+  const out: CsvEvent[] = [];
+  for await (const e of readCsv(
+    (async function* () {
+      yield* chunks;
+    })(),
+  ))
+    out.push(e);
+  return out;
+}
+
+const field = fc.oneof(fc.string(), fc.constantFrom("", "NA", 'a"b', "x,y", "line\nbreak", " spaced "));
+const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+describe("readCsv", () => {
+  it("turns arbitrary bytes into events without throwing", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => {
+        const events = await collect([bytes]);
+        for (const e of events) expect(["header", "row", "bad-row", "fatal"]).toContain(e.kind);
+        expect(events.filter((e) => e.kind === "fatal").length).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it("round-trips any table of quoted fields, however the text is chunked", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 1, max: 4 })
+          .chain((cols) =>
+            fc.tuple(
+              fc.uniqueArray(fc.stringMatching(/^[A-Z]{1,6}$/), { minLength: cols, maxLength: cols }),
+              fc.array(fc.array(field, { minLength: cols, maxLength: cols }), { maxLength: 8 }),
+              fc.integer({ min: 1, max: 50 }),
+            ),
+          ),
+        async ([header, rows, chunkSize]) => {
+          const text = [header.join(","), ...rows.map((r) => r.map(quote).join(","))].join("\r\n");
+          const chunks: string[] = [];
+          for (let i = 0; i < text.length; i += chunkSize) chunks.push(text.slice(i, i + chunkSize));
+          const events = await collect(chunks);
+          const got = events
+            .filter((e) => e.kind === "row")
+            .map((e) => (e.kind === "row" ? header.map((h) => e.record[h]) : []));
+          expect(events[0]).toEqual({ kind: "header", columns: header });
+          expect(got).toEqual(rows);
+        },
+      ),
+    );
+  });
+
+  it("reports the line of a row with the wrong number of columns and carries on", async () => {
+    const events = await collect(["A,B\n1,2\n3\n4,5\n"]);
+    expect(events.map((e) => (e.kind === "row" || e.kind === "bad-row" ? `${e.kind}@${e.line}` : e.kind))).toEqual([
+      "header",
+      "row@2",
+      "bad-row@3",
+      "row@4",
+    ]);
+  });
+
+  it("stops with a fatal issue at a quote that never closes, after the rows before it", async () => {
+    const events = await collect(['A,B\n1,2\n3,"open\n4,5\n']);
+    expect(events.map((e) => e.kind)).toEqual(["header", "row", "fatal"]);
+    expect(events[2]).toMatchObject({ kind: "fatal", issue: { expression: ["row 3"] } });
+  });
+});

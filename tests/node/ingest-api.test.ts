@@ -1,0 +1,95 @@
+// POST /ingest/{source} over HTTP on a real SQLite store: per-record results, idempotent re-sends, all-or-nothing, errors.
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { IngestReport } from "../../src/ingest/report.js";
+import { loadMigrations } from "../../src/runtime/migration-files.js";
+import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { createTestApp, type TestApp } from "../support/test-app.js";
+
+let t: TestApp;
+let drugService: string;
+const golden = readFileSync("tests/golden/ndtms/input.csv", "utf8");
+
+beforeAll(async () => {
+  t = await createTestApp(await openSqliteStore(":memory:", loadMigrations()));
+  drugService = await t.issuer.sign({
+    sub: "feed",
+    org: "N0852",
+    org_type: "drug-alcohol-service",
+    role: "system",
+    purpose_of_use: "direct-care",
+  });
+});
+
+const post = (body: string, query = "", token = drugService, type = "text/csv") =>
+  t.app.request(`http://gw.test/ingest/ndtms${query}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": type },
+    body,
+  });
+
+describe("POST /ingest/ndtms", () => {
+  it("stores the good rows, rejects the bad ones precisely, and is a no-op when re-sent", async () => {
+    const res = await post(golden);
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as IngestReport;
+    expect(report.counts).toMatchObject({ records: 5, created: 2, rejected: 3 });
+    const rejected = report.records.filter((r) => r.outcome === "rejected");
+    expect(rejected.map((r) => r.issues?.issue[0]?.expression?.[0])).toEqual([
+      "row 4, column DOB",
+      "row 5, column NHSNUM",
+      "row 6, column ETHNIC",
+    ]);
+    expect(report.coverage.unmappedFields).toMatchObject({ NATION: 2, LOCALNOTE: 1 });
+
+    const again = (await (await post(golden)).json()) as IngestReport;
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2, rejected: 3, resourcesWritten: 0 });
+
+    const changed = golden.replace("C101,E7,N,ZZ99 3AB,13", "C101,E7,N,ZZ99 3AB,14");
+    const third = (await (await post(changed)).json()) as IngestReport;
+    expect(third.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    const episode = third.records.find((r) => r.key === "N0852/C101/E7");
+    const obsRef = episode?.resources?.find((r) => r.startsWith("Observation/")) as string;
+    const history = (await (await t.fhir(`/fhir/${obsRef}/_history`)).json()) as { total: number };
+    expect(history.total).toBe(2);
+  });
+
+  it("stores nothing in all-or-nothing mode when any row is bad", async () => {
+    const csv = golden.replaceAll("N0852", "N0999");
+    const report = (await (await post(csv, "?mode=all-or-nothing")).json()) as IngestReport;
+    expect(report.counts).toMatchObject({ created: 0, rejected: 5 });
+    const found = (await (await t.fhir("/fhir/EpisodeOfCare?identifier=E7")).json()) as {
+      entry: { resource: { identifier: { system: string }[] } }[];
+    };
+    expect(found.entry.some((e) => e.resource.identifier[0]?.system.endsWith("N0999"))).toBe(false);
+  });
+
+  it("stores everything in all-or-nothing mode when every row is good", async () => {
+    const good = golden
+      .split("\n")
+      .filter((l, i) => i === 0 || l.includes("C100") || l.includes("C101"))
+      .join("\n")
+      .replaceAll("N0852", "N0777");
+    const report = (await (await post(good, "?mode=all-or-nothing")).json()) as IngestReport;
+    expect(report.counts).toMatchObject({ created: 2, rejected: 0 });
+  });
+
+  it("answers 422 with the partial report when the file breaks off", async () => {
+    const broken = `${golden.split("\n").slice(0, 3).join("\n")}\n"unterminated,`;
+    const res = await post(broken.replaceAll("N0852", "N0555"));
+    expect(res.status).toBe(422);
+    const report = (await res.json()) as IngestReport;
+    expect(report.fatal?.issue[0]?.diagnostics).toMatch(/never closes/);
+    expect(report.counts.created).toBe(2);
+  });
+
+  it("refuses a file without the NDTMS key columns, the wrong media type and the wrong sender", async () => {
+    const res = await post("A,B\n1,2\n");
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as IngestReport).fatal?.issue[0]?.diagnostics).toMatch(/AGNCY, CLIENTID/);
+    expect((await post(golden, "", drugService, "application/json")).status).toBe(415);
+    expect((await post(golden, "", t.token)).status).toBe(403);
+    expect((await t.app.request("http://gw.test/ingest/ndtms", { method: "POST", body: golden })).status).toBe(401);
+    expect((await post(golden, "?mode=sometimes")).status).toBe(400);
+  });
+});
