@@ -2,7 +2,8 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { badRequest, forbidden, notFound, unsupportedMediaType } from "../fhir/errors.js";
 import { type IngestDeps, ingest } from "../ingest/ingest-service.js";
-import { SOURCES } from "../ingest/sources.js";
+import { type IngestInput, SOURCES } from "../ingest/sources.js";
+import type { ByteSource } from "../mapping/parsers/csv.js";
 import type { AppEnv } from "./context.js";
 
 /**
@@ -30,7 +31,11 @@ export function ingestRoutes(deps: IngestDeps, auth: MiddlewareHandler<AppEnv>):
       throw badRequest("mode must be per-record or all-or-nothing", ["mode"]);
     const body = c.req.raw.body;
     if (!body) throw badRequest("The request has no body");
-    const report = await ingest(deps, def.mapping(), def.read(body, mediaType), { mode });
+    const input: IngestInput =
+      mediaType === "multipart/form-data"
+        ? { kind: "tables", tables: await formTables(c.req.raw) }
+        : { kind: "stream", body, mediaType };
+    const report = await ingest(deps, def.mapping(), def.read(input), { mode });
     c.get("logger")?.info(
       { source: def.name, mode, counts: report.counts, fatal: report.fatal !== undefined },
       "ingest finished",
@@ -38,4 +43,25 @@ export function ingestRoutes(deps: IngestDeps, auth: MiddlewareHandler<AppEnv>):
     return c.json(report, report.fatal ? 422 : 200);
   });
   return app;
+}
+
+/** The parts of a multipart body as named tables (the file name, else the field name). */
+async function formTables(request: Request): Promise<Record<string, ByteSource>> {
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    throw badRequest("The multipart body could not be read");
+  }
+  const tables: Record<string, ByteSource> = {};
+  for (const [field, value] of form.entries()) {
+    if (typeof value === "string") {
+      tables[field] = (async function* () {
+        yield value;
+      })();
+    } else {
+      tables[value.name || field] = value.stream();
+    }
+  }
+  return tables;
 }

@@ -2,18 +2,28 @@
 import type { Mapping } from "../mapping/engine.js";
 import type { ByteSource } from "../mapping/parsers/csv.js";
 import { mappingFor, type SourceName } from "../mapping/registry.js";
+import { cpaCsvRecords, cpaJsonRecords, cpaNdjsonRecords } from "../mapping/sources/cpa.js";
 import type { SourceEvent } from "../mapping/sources/events.js";
 import { ndtmsRecords } from "../mapping/sources/ndtms.js";
+
+/** A file to ingest: one stream in a media type, or a set of named CSV tables (CPA's CSV form). */
+export type IngestInput =
+  | { kind: "stream"; body: ByteSource; mediaType: string }
+  | { kind: "tables"; tables: Record<string, ByteSource> };
 
 /** How to read one source. */
 export interface SourceDefinition {
   name: SourceName;
   /** Organisation type allowed to send it (DOMAIN.md §4 actors). */
   senderOrgType: "mh-trust" | "drug-alcohol-service" | "la-childrens-services";
-  /** Media types accepted on POST /ingest/{source}. */
+  /** Media types accepted on POST /ingest/{source}; multipart/form-data means named CSV tables. */
   mediaTypes: string[];
-  read(body: ByteSource, mediaType: string): AsyncIterable<SourceEvent>;
+  read(input: IngestInput): AsyncIterable<SourceEvent>;
   mapping(): Mapping;
+}
+
+async function* unsupported(what: string): AsyncGenerator<SourceEvent> {
+  yield { kind: "fatal", issue: { severity: "fatal", code: "not-supported", diagnostics: what } };
 }
 
 /** The sources, by name. */
@@ -22,7 +32,17 @@ export const SOURCES: Partial<Record<SourceName, SourceDefinition>> = {
     name: "ndtms",
     senderOrgType: "drug-alcohol-service",
     mediaTypes: ["text/csv", "application/csv"],
-    read: (body) => ndtmsRecords(body),
+    read: (input) => (input.kind === "stream" ? ndtmsRecords(input.body) : unsupported("NDTMS is one CSV file")),
     mapping: () => mappingFor("ndtms"),
+  },
+  cpa: {
+    name: "cpa",
+    senderOrgType: "mh-trust",
+    mediaTypes: ["application/json", "application/x-ndjson", "application/ndjson", "multipart/form-data"],
+    read: (input) => {
+      if (input.kind === "tables") return cpaCsvRecords(input.tables);
+      return input.mediaType === "application/json" ? cpaJsonRecords(input.body) : cpaNdjsonRecords(input.body);
+    },
+    mapping: () => mappingFor("cpa"),
   },
 };

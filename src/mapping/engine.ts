@@ -5,7 +5,7 @@ import type { FhirIssue } from "../fhir/errors.js";
 import { ConceptMaps } from "./concept-maps.js";
 import { checkFields, checkRecord, type Locator } from "./field-check.js";
 import { deterministicId } from "./ids.js";
-import { leafPaths, plainPath, type Scope, valuesAtPath } from "./paths.js";
+import { forEachScopes, leafPaths, plainPath, type Scope, valuesAtPath } from "./paths.js";
 import { type Derivation, type EvalContext, evaluate, keyParts, test } from "./template.js";
 import type { ConceptMapJson, MappingSpec } from "./types.js";
 
@@ -65,7 +65,7 @@ export class Mapping {
     const nulls = spec.nulls ?? [];
     const issues = [...checkFields(data, spec.fields, nulls, record.locate)];
     issues.push(...checkRecord(data, spec.checks ?? [], record.locate));
-    const root: Scope = { root: data, item: data };
+    const root: Scope = { root: data, item: data, path: "" };
     const key = spec.recordKey.map((p) => String(valuesAtPath(root, p)[0] ?? "?")).join("/");
     const base = { index: record.index, label: record.label, key };
     const present = [...leafPaths(data)].map(plainPath);
@@ -84,11 +84,7 @@ export class Mapping {
     for (const p of spec.recordKey) ctx.read.add(plainPath(p));
     const resources: MappedResource[] = [];
     for (const rule of spec.resources) {
-      const scopes: Scope[] = rule.forEach
-        ? valuesAtPath(root, rule.forEach)
-            .filter((i): i is Record<string, unknown> => i !== null && typeof i === "object")
-            .map((item) => ({ root: data, item }))
-        : [root];
+      const scopes: Scope[] = rule.forEach ? forEachScopes(data, rule.forEach) : [root];
       if (rule.forEach) ctx.read.add(plainPath(rule.forEach));
       for (const scope of scopes) {
         if (rule.when && !test(rule.when, scope, ctx)) continue;

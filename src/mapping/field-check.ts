@@ -28,6 +28,15 @@ function slots(record: Record<string, unknown>, path: string): Slot[] {
       const v = holder[step];
       if (last && !isArray) {
         out.push({ concrete: here, holder, key: step, value: v });
+      } else if (last && Array.isArray(v)) {
+        v.forEach((item, j) => {
+          out.push({
+            concrete: `${here}[${j}]`,
+            holder: v as unknown as Record<string, unknown>,
+            key: String(j),
+            value: item,
+          });
+        });
       } else if (Array.isArray(v)) {
         v.forEach((item, j) => {
           next.push({ node: item, concrete: `${here}[${j}]` });

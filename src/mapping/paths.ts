@@ -1,13 +1,29 @@
 /** Reads values from source records by dotted path; `Table[].Field` walks arrays; `^` starts from the root. */
 
-/** A place in a record being mapped: the current item and the whole record. */
+/** A place in a record being mapped: the current item, the item that holds it, and the whole record. */
 export interface Scope {
   root: Record<string, unknown>;
   item: Record<string, unknown>;
+  /** The enclosing item (a `forEach` over `A[].B` gives each B its A); `..Field` reads from it. */
+  parent?: Scope;
+  /** Plain path of the item from the root (`A.B`), for the coverage report; "" at the root. */
+  path?: string;
+  /** True when the item wraps a scalar list entry as `{ value }`. */
+  scalar?: boolean;
 }
 
-/** Every value at `path` (arrays flattened). */
+/** The plain root-relative path a read of `path` in `scope` touches (for the coverage report). */
+export function readPath(scope: Scope, path: string): string {
+  if (path.startsWith("^")) return plainPath(path);
+  if (path.startsWith("..")) return readPath(scope.parent ?? scope, path.slice(2));
+  const base = scope.path ?? "";
+  if (scope.scalar && path === "value") return base;
+  return base ? `${base}.${plainPath(path)}` : plainPath(path);
+}
+
+/** Every value at `path` (arrays flattened). `^` reads from the root, `..` from the parent item. */
 export function valuesAtPath(scope: Scope, path: string): unknown[] {
+  if (path.startsWith("..")) return valuesAtPath(scope.parent ?? scope, path.slice(2));
   const absolute = path.startsWith("^");
   let current: unknown[] = [absolute ? scope.root : scope.item];
   for (const raw of (absolute ? path.slice(1) : path).split(".")) {
@@ -41,5 +57,30 @@ export function leafPaths(value: unknown, prefix = "", out = new Set<string>()):
   return out;
 }
 
-/** A path with array markers removed, for comparing reads with record leaves (`A[].B` → `A.B`). */
-export const plainPath = (path: string) => path.replace(/^\^/, "").replace(/\[\]/g, "");
+/** A path with markers removed, for comparing reads with record leaves (`^A[].B` → `A.B`). */
+export const plainPath = (path: string) => path.replace(/^(\^|\.\.)/, "").replace(/\[\]/g, "");
+
+/**
+ * The scopes a `forEach` path produces: one per item, each knowing its parent item. Scalar items
+ * (e.g. a list of dates) are wrapped as `{ value: item }`.
+ */
+export function forEachScopes(root: Record<string, unknown>, path: string, from?: Scope): Scope[] {
+  let frontier: Scope[] = [from ?? { root, item: root, path: "" }];
+  for (const raw of path.replace(/^\^/, "").split(".")) {
+    const step = raw.replace("[]", "");
+    const next: Scope[] = [];
+    for (const s of frontier) {
+      const v = s.item[step];
+      const values = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+      const childPath = s.path ? `${s.path}.${step}` : step;
+      for (const x of values) {
+        if (x === undefined || x === null) continue;
+        const scalar = typeof x !== "object" || Array.isArray(x);
+        const item = scalar ? { value: x } : (x as Record<string, unknown>);
+        next.push({ root, item, parent: s, path: childPath, ...(scalar ? { scalar } : {}) });
+      }
+    }
+    frontier = next;
+  }
+  return frontier;
+}

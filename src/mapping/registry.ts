@@ -1,8 +1,11 @@
 /** The mappings shipped in mappings/, loaded as data (bundled into the Worker, imported on Node). */
-import ndtmsPregnant from "../../mappings/ndtms/conceptmap-pregnant.json" with { type: "json" };
+import cpaGender from "../../mappings/cpa/conceptmap-gender.json" with { type: "json" };
+import cpaRelationship from "../../mappings/cpa/conceptmap-relationship.json" with { type: "json" };
+import cpaSpec from "../../mappings/cpa/mapping.json" with { type: "json" };
 import ndtmsPrntstat from "../../mappings/ndtms/conceptmap-prntstat-parental-status.json" with { type: "json" };
 import ndtmsSex from "../../mappings/ndtms/conceptmap-sex-gender.json" with { type: "json" };
 import ndtmsSpec from "../../mappings/ndtms/mapping.json" with { type: "json" };
+import pregnant from "../../mappings/shared/conceptmap-pregnant.json" with { type: "json" };
 import { DERIVATIONS } from "./derivations/index.js";
 import { Mapping } from "./engine.js";
 import type { ConceptMapJson, MappingSpec } from "./types.js";
@@ -17,7 +20,12 @@ export function mappingFor(source: SourceName): Mapping {
   cache ??= {
     ndtms: new Mapping(
       ndtmsSpec as unknown as MappingSpec,
-      [ndtmsPrntstat, ndtmsSex, ndtmsPregnant] as unknown as ConceptMapJson[],
+      [ndtmsPrntstat, ndtmsSex, pregnant] as unknown as ConceptMapJson[],
+      DERIVATIONS,
+    ),
+    cpa: new Mapping(
+      cpaSpec as unknown as MappingSpec,
+      [cpaGender, cpaRelationship, pregnant] as unknown as ConceptMapJson[],
       DERIVATIONS,
     ),
   };

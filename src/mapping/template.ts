@@ -6,7 +6,7 @@
  */
 import type { ConceptMaps } from "./concept-maps.js";
 import { deterministicId } from "./ids.js";
-import { plainPath, type Scope, valueAtPath, valuesAtPath } from "./paths.js";
+import { forEachScopes, readPath, type Scope, valueAtPath, valuesAtPath } from "./paths.js";
 import type { Condition, Json } from "./types.js";
 
 /** A named derivation: logic too rich for a template, kept small and tested (src/mapping/derivations). */
@@ -31,7 +31,7 @@ const isExpr = (v: Json): v is { [k: string]: Json } =>
   Object.keys(v)[0]?.startsWith("$") === true;
 
 function read(scope: Scope, path: string, ctx: EvalContext): unknown {
-  ctx.read.add(plainPath(path));
+  ctx.read.add(readPath(scope, path));
   return valueAtPath(scope, path);
 }
 
@@ -69,6 +69,11 @@ export async function evaluate(t: Json, scope: Scope, ctx: EvalContext): Promise
 
 async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalContext): Promise<unknown> {
   if ("$path" in e) return read(scope, e.$path as string, ctx);
+  if ("$all" in e) {
+    ctx.read.add(readPath(scope, e.$all as string));
+    const all = valuesAtPath(scope, e.$all as string).filter((v) => v !== undefined && v !== null);
+    return all.length ? all : undefined;
+  }
   if ("$bool" in e) {
     const v = read(scope, e.$bool as string, ctx);
     return v === "Y" ? true : v === "N" ? false : undefined;
@@ -98,12 +103,10 @@ async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCon
     return branch === undefined ? undefined : evaluate(branch, scope, ctx);
   }
   if ("$each" in e) {
-    const items = valuesAtPath(scope, e.$each as string);
-    ctx.read.add(plainPath(e.$each as string));
+    ctx.read.add(readPath(scope, e.$each as string));
     const out: unknown[] = [];
-    for (const item of items) {
-      if (item === null || typeof item !== "object") continue;
-      const v = await evaluate(e.template as Json, { root: scope.root, item: item as Record<string, unknown> }, ctx);
+    for (const item of forEachScopes(scope.root, e.$each as string, scope)) {
+      const v = await evaluate(e.template as Json, item, ctx);
       if (v !== undefined) out.push(v);
     }
     return out.length ? out : undefined;

@@ -1,6 +1,23 @@
 /** Every named derivation mappings may call with `$derive`. */
 import type { Derivation } from "../template.js";
+import { careCoordinatorId, careTeamId, cpaEpisodeAt } from "./cpa-episodes.js";
+import {
+  childrenElsewhereCount,
+  childrenInHouseholdCount,
+  cpaParentalStatus,
+  parentalStatusDate,
+} from "./cpa-household.js";
 import { milestones, substances } from "./episode-extensions.js";
 
 /** Derivations by name. */
-export const DERIVATIONS: Record<string, Derivation> = { milestones, substances };
+export const DERIVATIONS: Record<string, Derivation> = {
+  milestones,
+  substances,
+  cpaParentalStatus,
+  childrenInHouseholdCount,
+  childrenElsewhereCount,
+  parentalStatusDate,
+  careCoordinatorId,
+  careTeamId,
+  cpaEpisodeAt,
+};

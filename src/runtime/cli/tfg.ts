@@ -1,10 +1,10 @@
 /** `npm run tfg -- ingest <source> <file>`: ingests a source file into the configured store with a progress bar. */
-import { createReadStream, statSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { createReadStream, readdirSync, statSync, writeFileSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { ingest } from "../../ingest/ingest-service.js";
-import { SOURCES } from "../../ingest/sources.js";
+import { type IngestInput, SOURCES } from "../../ingest/sources.js";
 import { openNodeStore } from "../node.js";
 
 const USAGE = `Usage: npm run tfg -- ingest <source> <file> [--all-or-nothing] [--report FILE] [--quiet]
@@ -22,6 +22,27 @@ async function* counted(path: string, onBytes: (n: number) => void): AsyncGenera
     onBytes((chunk as Buffer).length);
     yield chunk as Buffer;
   }
+}
+
+/** A file becomes a stream in the media type its extension implies; a folder becomes named CSV tables. */
+function inputFor(path: string, mediaTypes: string[], onBytes: (n: number) => void): IngestInput {
+  if (statSync(path).isDirectory()) {
+    const tables: Record<string, AsyncGenerator<Uint8Array>> = {};
+    for (const name of readdirSync(path).filter((f) => f.toLowerCase().endsWith(".csv"))) {
+      tables[name] = counted(join(path, name), onBytes);
+    }
+    return { kind: "tables", tables };
+  }
+  const ext = extname(path).toLowerCase();
+  const byExt: Record<string, string> = {
+    ".json": "application/json",
+    ".ndjson": "application/x-ndjson",
+    ".csv": "text/csv",
+    ".xml": "application/xml",
+  };
+  const mediaType =
+    byExt[ext] && mediaTypes.includes(byExt[ext] as string) ? (byExt[ext] as string) : (mediaTypes[0] as string);
+  return { kind: "stream", body: counted(path, onBytes), mediaType };
 }
 
 async function main(): Promise<void> {
@@ -45,9 +66,10 @@ async function main(): Promise<void> {
   if (!def) fail(`Unknown source '${sourceName ?? ""}'`);
   if (!file) fail("Name the file to ingest");
   const path = resolve(file);
-  let size: number;
+  let size = 0;
   try {
-    size = statSync(path).size;
+    const st = statSync(path);
+    size = st.isDirectory() ? readdirSync(path).reduce((n, f) => n + statSync(join(path, f)).size, 0) : st.size;
   } catch {
     fail(`Cannot read ${file}`);
   }
@@ -68,8 +90,9 @@ async function main(): Promise<void> {
       { store, clock: () => new Date() },
       def.mapping(),
       def.read(
-        counted(path, (n) => (read += n)),
-        def.mediaTypes[0] as string,
+        inputFor(path, def.mediaTypes, (n) => {
+          read += n;
+        }),
       ),
       {
         mode: values["all-or-nothing"] ? "all-or-nothing" : "per-record",

@@ -1,0 +1,264 @@
+/**
+ * Reads CPA records (docs/sources/cpa.md): a JSON document with `Patients`, NDJSON (one patient
+ * per line), or the same tables as CSV files, joined on LocalPatientId.
+ */
+import type { FhirIssue } from "../../fhir/errors.js";
+import { type ByteSource, readCsv } from "../parsers/csv.js";
+import { describeJsonError, readLines, readText } from "../parsers/text.js";
+import type { SourceEvent } from "./events.js";
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const fatal = (diagnostics: string, where: string): SourceEvent => ({
+  kind: "fatal",
+  issue: { severity: "fatal", code: "structure", diagnostics, expression: [where] },
+});
+
+/** Reads a CPA JSON document: `{ MHS000Header, Patients: [...] }`. */
+export async function* cpaJsonRecords(source: ByteSource): AsyncGenerator<SourceEvent> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readText(source));
+  } catch (err) {
+    yield fatal(`The file is ${describeJsonError(err)}`, "$");
+    return;
+  }
+  if (!isObject(doc) || !Array.isArray(doc.Patients)) {
+    yield fatal("A CPA JSON document is an object with a Patients array", "Patients");
+    return;
+  }
+  const header = isObject(doc.MHS000Header) ? doc.MHS000Header : {};
+  for (const [i, patient] of doc.Patients.entries()) {
+    const label = `Patients[${i}]`;
+    if (!isObject(patient)) {
+      yield {
+        kind: "broken",
+        index: i + 1,
+        label,
+        issues: [
+          {
+            severity: "error",
+            code: "structure",
+            diagnostics: "A patient record must be an object",
+            expression: [label],
+          },
+        ],
+      };
+      continue;
+    }
+    yield {
+      kind: "record",
+      record: { index: i + 1, label, data: withHeader(patient, header), locate: (p) => `${label}.${p}` },
+    };
+  }
+}
+
+/** Reads CPA NDJSON: one patient record per line. */
+export async function* cpaNdjsonRecords(source: ByteSource): AsyncGenerator<SourceEvent> {
+  for await (const { line, text } of readLines(source)) {
+    if (text.trim() === "") continue;
+    const label = `line ${line}`;
+    let patient: unknown;
+    try {
+      patient = JSON.parse(text);
+    } catch (err) {
+      yield {
+        kind: "broken",
+        index: line,
+        label,
+        issues: [
+          {
+            severity: "error",
+            code: "structure",
+            diagnostics: `The line is ${describeJsonError(err)}`,
+            expression: [label],
+          },
+        ],
+      };
+      continue;
+    }
+    if (!isObject(patient)) {
+      yield {
+        kind: "broken",
+        index: line,
+        label,
+        issues: [
+          {
+            severity: "error",
+            code: "structure",
+            diagnostics: "A patient record must be an object",
+            expression: [label],
+          },
+        ],
+      };
+      continue;
+    }
+    yield { kind: "record", record: { index: line, label, data: patient, locate: (p) => `${label}: ${p}` } };
+  }
+}
+
+function withHeader(patient: Record<string, unknown>, header: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...patient };
+  if (out.OrgIDProv === undefined && header.OrgIDProvider !== undefined) out.OrgIDProv = header.OrgIDProvider;
+  if (out.ReportingPeriodEndDate === undefined && header.ReportingPeriodEndDate !== undefined) {
+    out.ReportingPeriodEndDate = header.ReportingPeriodEndDate;
+  }
+  return out;
+}
+
+/** The CSV tables of the CPA CSV form and where each lands in a record. */
+export const CPA_TABLES = {
+  MHS001MPI: { at: "MHS001MPI", many: false },
+  MHS005PatInd: { at: "MHS005PatInd", many: false },
+  MHS006MHCareCoord: { at: "MHS006MHCareCoord", many: true },
+  MHS701CPACareEpisode: { at: "MHS701CPACareEpisode", many: true },
+  MHS702CPAReview: { at: "MHS702CPAReview", many: true },
+  MHS101Referral: { at: "MHS101Referral", many: true },
+  Household: { at: "Household", many: false },
+  HouseholdChild: { at: "Household.Children", many: true },
+  HouseholdAdult: { at: "Household.OtherAdults", many: true },
+} as const;
+
+type TableName = keyof typeof CPA_TABLES;
+
+interface Row {
+  table: TableName;
+  line: number;
+  values: Record<string, string>;
+}
+
+/**
+ * Reads the CPA CSV tables (name → CSV text or bytes; names with or without `.csv`).
+ * MHS001MPI is required; every row must carry LocalPatientId.
+ */
+export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncGenerator<SourceEvent> {
+  const byTable = new Map<TableName, ByteSource>();
+  for (const [name, src] of Object.entries(tables)) {
+    const base = name
+      .replace(/\.csv$/i, "")
+      .split("/")
+      .pop() as string;
+    if (!Object.hasOwn(CPA_TABLES, base)) {
+      yield fatal(
+        `Unknown CPA table '${base.slice(0, 40)}': expected ${Object.keys(CPA_TABLES).join(", ")}`,
+        base.slice(0, 40),
+      );
+      return;
+    }
+    byTable.set(base as TableName, src);
+  }
+  if (!byTable.has("MHS001MPI")) {
+    yield fatal("The MHS001MPI table is required", "MHS001MPI.csv");
+    return;
+  }
+  const rowsByPatient = new Map<string, Row[]>();
+  const broken: SourceEvent[] = [];
+  for (const [table, src] of byTable) {
+    for await (const e of readCsv(src)) {
+      if (e.kind === "fatal") {
+        yield {
+          kind: "fatal",
+          issue: { ...e.issue, expression: [`${table}.csv ${e.issue.expression?.[0] ?? ""}`.trim()] },
+        };
+        return;
+      }
+      if (e.kind === "header") {
+        if (!e.columns.includes("LocalPatientId")) {
+          yield fatal(`${table}.csv has no LocalPatientId column`, `${table}.csv row 1`);
+          return;
+        }
+        continue;
+      }
+      const where = `${table}.csv row ${e.line}`;
+      if (e.kind === "bad-row") {
+        broken.push({ kind: "broken", index: e.line, label: where, issues: [{ ...e.issue, expression: [where] }] });
+        continue;
+      }
+      const id = e.record.LocalPatientId?.trim() ?? "";
+      const list = rowsByPatient.get(id) ?? [];
+      list.push({ table, line: e.line, values: e.record });
+      rowsByPatient.set(id, list);
+    }
+  }
+  yield* broken;
+  for (const [id, rows] of rowsByPatient) {
+    const mpi = rows.filter((r) => r.table === "MHS001MPI");
+    if (mpi.length !== 1) {
+      const first = rows[0] as Row;
+      const where = `${first.table}.csv row ${first.line}`;
+      const diagnostics =
+        mpi.length === 0
+          ? "No MHS001MPI row has this LocalPatientId"
+          : "More than one MHS001MPI row has this LocalPatientId";
+      yield {
+        kind: "broken",
+        index: first.line,
+        label: where,
+        issues: [
+          {
+            severity: "error",
+            code: "structure",
+            diagnostics,
+            expression: [where, "column LocalPatientId"],
+          } as FhirIssue,
+        ],
+      };
+      continue;
+    }
+    const { data, places } = assemble(id, rows);
+    const mpiRow = mpi[0] as Row;
+    yield {
+      kind: "record",
+      record: {
+        index: mpiRow.line,
+        label: `MHS001MPI.csv row ${mpiRow.line}`,
+        data,
+        locate: (p) => locateInTables(p, places),
+      },
+    };
+  }
+}
+
+/** Builds one record from a patient's rows; `places` maps a record path prefix to its file and row. */
+function assemble(id: string, rows: Row[]) {
+  const data: Record<string, unknown> = {};
+  const places = new Map<string, string>();
+  const counts = new Map<TableName, number>();
+  for (const row of rows) {
+    const { at, many } = CPA_TABLES[row.table];
+    const values: Record<string, unknown> = { ...row.values };
+    delete values.LocalPatientId;
+    if (row.table === "MHS001MPI") {
+      values.LocalPatientId = id;
+      if (typeof values.OrgIDProv === "string") data.OrgIDProv = values.OrgIDProv;
+      delete values.OrgIDProv;
+      if (typeof values.AddressLines === "string")
+        values.AddressLines = values.AddressLines ? values.AddressLines.split("|") : [];
+      places.set("OrgIDProv", `MHS001MPI.csv row ${row.line}`);
+    }
+    const [head, tail] = at.split(".") as [string, string | undefined];
+    if (tail && !isObject(data[head])) data[head] = {};
+    const container = tail ? (data[head] as Record<string, unknown>) : data;
+    const key = tail ?? head;
+    if (many) {
+      const n = counts.get(row.table) ?? 0;
+      counts.set(row.table, n + 1);
+      if (!Array.isArray(container[key])) container[key] = [];
+      (container[key] as unknown[]).push(values);
+      places.set(`${at}[${n}]`, `${row.table}.csv row ${row.line}`);
+    } else {
+      container[key] = { ...((container[key] as Record<string, unknown>) ?? {}), ...values };
+      places.set(at, `${row.table}.csv row ${row.line}`);
+    }
+  }
+  return { data, places };
+}
+
+function locateInTables(path: string, places: Map<string, string>): string {
+  let best = "";
+  for (const prefix of places.keys()) {
+    if ((path === prefix || path.startsWith(`${prefix}.`)) && prefix.length > best.length) best = prefix;
+  }
+  if (!best) return path;
+  const column = path.slice(best.length + 1) || path.split(".").pop() || path;
+  return `${places.get(best)}, column ${column}`;
+}
