@@ -2,6 +2,7 @@
 import type { Mapping } from "../mapping/engine.js";
 import type { ByteSource } from "../mapping/parsers/csv.js";
 import { mappingFor, type SourceName } from "../mapping/registry.js";
+import { cinRecords } from "../mapping/sources/cin.js";
 import { cpaCsvRecords, cpaJsonRecords, cpaNdjsonRecords } from "../mapping/sources/cpa.js";
 import type { SourceEvent } from "../mapping/sources/events.js";
 import { ndtmsRecords } from "../mapping/sources/ndtms.js";
@@ -34,6 +35,14 @@ export const SOURCES: Partial<Record<SourceName, SourceDefinition>> = {
     mediaTypes: ["text/csv", "application/csv"],
     read: (input) => (input.kind === "stream" ? ndtmsRecords(input.body) : unsupported("NDTMS is one CSV file")),
     mapping: () => mappingFor("ndtms"),
+  },
+  cin: {
+    name: "cin",
+    senderOrgType: "la-childrens-services",
+    mediaTypes: ["application/xml", "text/xml"],
+    read: (input) =>
+      input.kind === "stream" ? cinRecords(input.body) : unsupported("A CIN census return is one XML file"),
+    mapping: () => mappingFor("cin"),
   },
   cpa: {
     name: "cpa",

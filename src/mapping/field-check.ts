@@ -80,21 +80,23 @@ export function checkFields(
 ): FhirIssue[] {
   const issues: FhirIssue[] = [];
   for (const f of fields) {
+    const fieldName = f.path.split(".").pop()?.replace("[]", "") ?? f.path;
     for (const s of slots(record, f.path)) {
       const where = locate(s.concrete);
+      const name = /^\d+$/.test(s.key) ? fieldName : s.key;
       let v = s.value;
       if (typeof v === "number" || typeof v === "boolean") v = String(v);
       if (typeof v === "string") v = v.trim();
       if (v === undefined || v === null || v === "" || (typeof v === "string" && nulls.includes(v))) {
         delete s.holder[s.key];
-        if (f.required) issues.push(issue(where, `${f.label ?? s.key} is required`, "required"));
+        if (f.required) issues.push(issue(where, `${f.label ?? name} is required`, "required"));
         continue;
       }
       if (typeof v !== "string") {
-        issues.push(issue(where, `${s.key} must be a single value`, "structure"));
+        issues.push(issue(where, `${name} must be a single value`, "structure"));
         continue;
       }
-      const bad = (rule: string) => issues.push(issue(where, `${s.key} ${rule}`));
+      const bad = (rule: string) => issues.push(issue(where, `${name} ${rule}`));
       switch (f.type) {
         case "string":
           if (f.pattern && !new RegExp(f.pattern).test(v)) bad("is not in the expected format");

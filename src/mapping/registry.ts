@@ -1,4 +1,8 @@
 /** The mappings shipped in mappings/, loaded as data (bundled into the Worker, imported on Node). */
+import cinEthnicity from "../../mappings/cin/conceptmap-ethnicity.json" with { type: "json" };
+import cinFactorSubject from "../../mappings/cin/conceptmap-factor-subject.json" with { type: "json" };
+import cinSex from "../../mappings/cin/conceptmap-sex.json" with { type: "json" };
+import cinSpec from "../../mappings/cin/mapping.json" with { type: "json" };
 import cpaGender from "../../mappings/cpa/conceptmap-gender.json" with { type: "json" };
 import cpaRelationship from "../../mappings/cpa/conceptmap-relationship.json" with { type: "json" };
 import cpaSpec from "../../mappings/cpa/mapping.json" with { type: "json" };
@@ -21,6 +25,11 @@ export function mappingFor(source: SourceName): Mapping {
     ndtms: new Mapping(
       ndtmsSpec as unknown as MappingSpec,
       [ndtmsPrntstat, ndtmsSex, pregnant] as unknown as ConceptMapJson[],
+      DERIVATIONS,
+    ),
+    cin: new Mapping(
+      cinSpec as unknown as MappingSpec,
+      [cinEthnicity, cinSex, cinFactorSubject] as unknown as ConceptMapJson[],
       DERIVATIONS,
     ),
     cpa: new Mapping(

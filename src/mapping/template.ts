@@ -107,7 +107,8 @@ async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCon
     const out: unknown[] = [];
     for (const item of forEachScopes(scope.root, e.$each as string, scope)) {
       const v = await evaluate(e.template as Json, item, ctx);
-      if (v !== undefined) out.push(v);
+      if (Array.isArray(v)) out.push(...v);
+      else if (v !== undefined) out.push(v);
     }
     return out.length ? out : undefined;
   }

@@ -1,6 +1,6 @@
 /** Derivations that build repeated EpisodeOfCare extensions: milestones and problem substances. */
 import { TFG_BASE } from "../../fhir/canonical.js";
-import { valueAtPath } from "../paths.js";
+import { readPath, valueAtPath } from "../paths.js";
 import type { Derivation } from "../template.js";
 
 /**
@@ -11,7 +11,7 @@ export const milestones: Derivation = (scope, args, ctx) => {
   const out: unknown[] = [];
   for (const [code, path] of Object.entries(args)) {
     if (typeof path !== "string") continue;
-    ctx.read.add(path.replace(/^\^/, "").replace(/\[\]/g, ""));
+    ctx.read.add(readPath(scope, path));
     const date = valueAtPath(scope, path);
     if (typeof date !== "string") continue;
     out.push({
@@ -31,7 +31,7 @@ export const substances: Derivation = (scope, args, ctx) => {
   const fillers = (args.fillers ?? []) as string[];
   const out: unknown[] = [];
   for (const path of paths) {
-    ctx.read.add(path);
+    ctx.read.add(readPath(scope, path));
     const code = valueAtPath(scope, path);
     if (typeof code !== "string" || fillers.includes(code)) continue;
     out.push({
@@ -40,4 +40,20 @@ export const substances: Derivation = (scope, args, ctx) => {
     });
   }
   return out.length ? out : undefined;
+};
+
+/** The outcome of a CIN referral: no further action, early help (closure RC9), or assessment. */
+export const cinReferralOutcome: Derivation = (scope, _args, ctx) => {
+  for (const p of ["ReferralNFA", "ReasonForClosure", "Assessments"])
+    ctx.read.add(scope.path ? `${scope.path}.${p}` : p);
+  const item = scope.item;
+  const code =
+    item.ReferralNFA === "Y"
+      ? "no-further-action"
+      : item.ReasonForClosure === "RC9"
+        ? "early-help"
+        : Array.isArray(item.Assessments) && item.Assessments.length > 0
+          ? "assessment"
+          : undefined;
+  return code ? { system: `${TFG_BASE}/CodeSystem/referral-outcome`, code } : undefined;
 };

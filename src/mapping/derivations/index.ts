@@ -7,11 +7,12 @@ import {
   cpaParentalStatus,
   parentalStatusDate,
 } from "./cpa-household.js";
-import { milestones, substances } from "./episode-extensions.js";
+import { cinReferralOutcome, milestones, substances } from "./episode-extensions.js";
 
 /** Derivations by name. */
 export const DERIVATIONS: Record<string, Derivation> = {
   milestones,
+  cinReferralOutcome,
   substances,
   cpaParentalStatus,
   childrenInHouseholdCount,

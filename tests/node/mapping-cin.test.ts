@@ -1,0 +1,113 @@
+// CIN census mapping: golden files for the 2026 (Sex) and 2024 (GenderCurrent) schemas, safe XML handling, property test.
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { MappedRecord } from "../../src/mapping/engine.js";
+import { mappingFor } from "../../src/mapping/registry.js";
+import { cinRecords } from "../../src/mapping/sources/cin.js";
+import type { SourceEvent } from "../../src/mapping/sources/events.js";
+import { expectGolden } from "../support/golden.js";
+
+const text = (s: string | Uint8Array) =>
+  (async function* () {
+    yield s;
+  })();
+
+async function mapAll(events: AsyncIterable<SourceEvent>) {
+  const mapping = mappingFor("cin");
+  const mapped: MappedRecord[] = [];
+  const other: SourceEvent[] = [];
+  for await (const e of events) {
+    if (e.kind === "record") mapped.push(await mapping.map(e.record));
+    else other.push(e);
+  }
+  return { mapped, other };
+}
+
+describe("CIN census mapping", () => {
+  it.each(["2026", "2024"])("matches the golden output for the %s schema", async (year) => {
+    const { mapped, other } = await mapAll(
+      cinRecords(text(readFileSync(`tests/golden/cin/input-${year}.xml`, "utf8"))),
+    );
+    expect(other).toEqual([]);
+    expectGolden(`tests/golden/cin/expected-${year}.json`, mapped);
+  });
+
+  it("gives the same resources for the 2024 and 2026 forms of the same children", async () => {
+    const a = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
+    const b = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2024.xml", "utf8"))));
+    expect(b.mapped.map((m) => m.resources)).toEqual(a.mapped.map((m) => m.resources));
+  });
+
+  it("rejects an invalid factor code with its element path and keeps the other children", async () => {
+    const { mapped } = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
+    expect(mapped.map((m) => m.resources.length > 0)).toEqual([true, true, false, true]);
+    expect(mapped[2]?.issues).toEqual([
+      {
+        severity: "error",
+        code: "value",
+        diagnostics: "AssessmentFactors is not a code this field allows",
+        expression: [
+          "/Message/Children/Child[3]/CINdetails[1]/Assessments[1]/FactorsIdentifiedAtAssessment/AssessmentFactors[1]",
+        ],
+      },
+    ]);
+  });
+
+  it("keeps the A/B/C subject split of assessment factors", async () => {
+    const { mapped } = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
+    const factors = (mapped[0]?.resources ?? [])
+      .filter((r) => r.rule === "assessment-factor")
+      .map((r) => {
+        const o = r.resource as unknown as {
+          valueCodeableConcept: { coding: { code: string }[] };
+          component: { valueCodeableConcept: { coding: { code: string }[] } }[];
+        };
+        return `${o.valueCodeableConcept.coding[0]?.code}:${o.component[0]?.valueCodeableConcept.coding[0]?.code}`;
+      });
+    expect(factors).toEqual(["4B:parent-carer", "2B:parent-carer", "7A:child", "3C:other-household-member"]);
+  });
+
+  it("rejects factor 21 combined with another factor", async () => {
+    const xml = readFileSync("tests/golden/cin/input-2026.xml", "utf8").replace(
+      "<AssessmentFactors>7A</AssessmentFactors>",
+      "<AssessmentFactors>21</AssessmentFactors>",
+    );
+    const { mapped } = await mapAll(cinRecords(text(xml)));
+    expect(mapped[0]?.issues[0]?.diagnostics).toMatch(/21 must not be combined/);
+  });
+
+  it("refuses a DOCTYPE (no DTDs, no entity expansion) before reading any child", async () => {
+    const bomb = `<?xml version="1.0"?><!DOCTYPE Message [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Message><Children><Child><ChildIdentifiers><LAchildID>&b;</LAchildID></ChildIdentifiers></Child></Children></Message>`;
+    const { mapped, other } = await mapAll(cinRecords(text(bomb)));
+    expect(mapped).toEqual([]);
+    expect(other).toEqual([
+      {
+        kind: "fatal",
+        issue: expect.objectContaining({ diagnostics: expect.stringMatching(/DOCTYPE is not accepted/) }),
+      },
+    ]);
+  });
+
+  it("refuses an undefined entity and a wrong root element", async () => {
+    const a = await mapAll(cinRecords(text("<Message><Children><Child><X>&ext;</X></Child></Children></Message>")));
+    expect(a.other[0]?.kind).toBe("fatal");
+    const b = await mapAll(cinRecords(text("<Other/>")));
+    expect(b.other[0]).toMatchObject({ kind: "fatal", issue: { diagnostics: "The root element must be Message" } });
+  });
+
+  it("turns arbitrary bytes into records or one fatal issue, never an exception", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.string({ maxLength: 300 }).map((s) => `<Message><Children><Child>${s}</Child></Children></Message>`),
+        ),
+        async (input) => {
+          const { other } = await mapAll(cinRecords(text(input)));
+          expect(other.filter((o) => o.kind === "fatal").length).toBeLessThanOrEqual(1);
+        },
+      ),
+    );
+  });
+});
