@@ -1,18 +1,18 @@
 /**
  * Ingest: source events → mapping → validation → store. Each record commits atomically with its
  * Provenance, or is rejected with an OperationOutcome; re-sending the same record is "unchanged"
- * (deterministic ids, content comparison). In all-or-nothing mode nothing is written unless every
- * record maps and validates.
+ * (deterministic ids, content comparison). Records are committed in batches for speed; a batch
+ * that loses a race is retried record by record, so one record never blocks another. In
+ * all-or-nothing mode nothing is written unless every record maps and validates.
  */
 import type { FhirIssue } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
-import { prepareWrite } from "../fhir/resource-service.js";
-import type { MappedRecord, MappedResource, Mapping } from "../mapping/engine.js";
+import type { MappedRecord, Mapping } from "../mapping/engine.js";
 import type { SourceEvent } from "../mapping/sources/events.js";
-import { canonicalJson } from "../store/hash-chain.js";
 import type { ResourceWrite, Store } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import type { CoverageReport, IngestReport, RecordResult } from "./report.js";
+import { PendingWrites, planRecord, type RecordPlan } from "./write-plan.js";
 
 /** Validates a produced resource; returns issues (errors reject the record). */
 export type ResourceValidator = (resource: Record<string, unknown>) => FhirIssue[];
@@ -27,14 +27,21 @@ export interface IngestDeps {
 /** Options for one run. */
 export interface IngestOptions {
   mode?: "per-record" | "all-or-nothing";
+  /** Records per commit in per-record mode (each record is still atomic). Default 200. */
+  batchSize?: number;
   /** Called after each record, e.g. for a progress bar. */
   onRecord?: (result: RecordResult, processed: number) => void;
+  /** Which per-record results the report keeps: all (default) or only rejected ones (bounded memory for big files). */
+  retain?: "all" | "rejected";
 }
 
-const comparable = (r: Record<string, unknown>) => {
-  const meta = (r.meta ?? {}) as Record<string, unknown>;
-  return canonicalJson({ ...r, meta: { profile: meta.profile, source: meta.source } });
-};
+interface Planned {
+  mapped: MappedRecord;
+  plan: RecordPlan;
+}
+
+const outcomeOf = (plan: RecordPlan): RecordResult["outcome"] =>
+  plan.writes.length === 0 ? "unchanged" : plan.created === plan.writes.length - 1 ? "created" : "updated";
 
 /** Runs ingest of one file's events with one mapping. */
 export async function ingest(
@@ -44,6 +51,7 @@ export async function ingest(
   options: IngestOptions = {},
 ): Promise<IngestReport> {
   const mode = options.mode ?? "per-record";
+  const batchSize = options.batchSize ?? 200;
   const report: IngestReport = {
     source: mapping.spec.source,
     mapping: mapping.label,
@@ -53,13 +61,39 @@ export async function ingest(
     records: [],
   };
   const needs = new Map((mapping.spec.needs ?? []).map((n) => [n.path, n.for]));
-  const pending: MappedRecord[] = [];
+  const pending = new PendingWrites();
+  let batch: Planned[] = [];
 
+  const retainAll = (options.retain ?? "all") === "all";
   const finish = (result: RecordResult) => {
-    report.records.push(result);
+    if (retainAll || result.outcome === "rejected") report.records.push(result);
     report.counts.records++;
     report.counts[result.outcome]++;
     options.onRecord?.(result, report.counts.records);
+  };
+  const resultOf = (p: Planned, outcome = outcomeOf(p.plan)): RecordResult => ({
+    index: p.mapped.index,
+    label: p.mapped.label,
+    key: p.mapped.key,
+    outcome,
+    resources: p.plan.keys,
+    ...(p.mapped.issues.length ? { issues: operationOutcome(p.mapped.issues) } : {}),
+  });
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const writes: ResourceWrite[] = batch.flatMap((p) => p.plan.writes);
+    try {
+      if (writes.length) await deps.store.commit({ resources: writes });
+      report.counts.resourcesWritten += writes.length;
+      for (const p of batch) finish(resultOf(p));
+    } catch (err) {
+      if (!(err instanceof StoreConflictError)) throw err;
+      pending.clear();
+      for (const p of batch) finish(await storeAlone(deps, p.mapped, report, resultOf));
+    }
+    batch = [];
+    pending.clear();
   };
 
   for await (const event of events) {
@@ -73,7 +107,7 @@ export async function ingest(
     }
     const mapped = await mapping.map(event.record);
     addCoverage(report.coverage, mapped, needs);
-    if (deps.validate && mapped.resources.length > 0) {
+    if (deps.validate) {
       for (const { resource } of mapped.resources) {
         for (const i of deps.validate(resource)) {
           mapped.issues.push({
@@ -93,88 +127,77 @@ export async function ingest(
       });
       continue;
     }
-    if (mode === "all-or-nothing") pending.push(mapped);
-    else finish(await storeRecord(deps, mapped, report));
+    batch.push({ mapped, plan: await planRecord(deps.store, mapped.resources, deps.clock().toISOString(), pending) });
+    if (mode === "per-record" && batch.length >= batchSize) await flush();
   }
 
-  if (mode === "all-or-nothing") {
-    if (report.counts.rejected > 0 || report.fatal) {
-      for (const m of pending) {
-        finish({
-          index: m.index,
-          label: m.label,
-          key: m.key,
-          outcome: "rejected",
-          issues: operationOutcome([
-            {
-              severity: "error",
-              code: "processing",
-              diagnostics: "Not stored: all-or-nothing was requested and another record failed",
-            },
-          ]),
-        });
-      }
-    } else {
-      await storeAll(deps, pending, report, finish);
-    }
+  if (mode === "per-record") {
+    await flush();
+  } else if (report.counts.rejected > 0 || report.fatal) {
+    const why = operationOutcome([
+      {
+        severity: "error",
+        code: "processing",
+        diagnostics: "Not stored: all-or-nothing was requested and another record failed",
+      },
+    ]);
+    for (const p of batch) finish({ ...resultOf(p, "rejected"), issues: why });
     report.records.sort((a, b) => a.index - b.index);
+  } else {
+    try {
+      await flushAll(deps, batch, report, finish, resultOf);
+    } finally {
+      report.records.sort((a, b) => a.index - b.index);
+    }
   }
   return report;
 }
 
-function addCoverage(coverage: CoverageReport, mapped: MappedRecord, needs: Map<string, string>): void {
-  for (const p of mapped.unmapped) coverage.unmappedFields[p] = (coverage.unmappedFields[p] ?? 0) + 1;
-  for (const p of mapped.missing) {
-    const entry = coverage.missingNeededFields[p] ?? { records: 0, for: needs.get(p) ?? "" };
-    entry.records++;
-    coverage.missingNeededFields[p] = entry;
+async function flushAll(
+  deps: IngestDeps,
+  batch: Planned[],
+  report: IngestReport,
+  finish: (r: RecordResult) => void,
+  resultOf: (p: Planned, outcome?: RecordResult["outcome"]) => RecordResult,
+): Promise<void> {
+  const writes = batch.flatMap((p) => p.plan.writes);
+  try {
+    if (writes.length) await deps.store.commit({ resources: writes });
+  } catch (err) {
+    if (!(err instanceof StoreConflictError)) throw err;
+    const why = operationOutcome([
+      {
+        severity: "error",
+        code: "conflict",
+        diagnostics: "A concurrent write changed the same resources; nothing was stored",
+      },
+    ]);
+    for (const p of batch) finish({ ...resultOf(p, "rejected"), issues: why });
+    return;
   }
+  report.counts.resourcesWritten += writes.length;
+  for (const p of batch) finish(resultOf(p));
 }
 
-/** Writes for the resources that differ from what is stored; empty when everything is unchanged. */
-async function plan(deps: IngestDeps, resources: MappedResource[], now: string) {
-  const unique = new Map<string, Record<string, unknown> & { resourceType: string; id: string }>();
-  for (const { resource } of resources) unique.set(`${resource.resourceType}/${resource.id}`, resource);
-  const writes: ResourceWrite[] = [];
-  let created = 0;
-  let provenance: (Record<string, unknown> & { resourceType: string; id: string }) | undefined;
-  for (const r of unique.values()) {
-    if (r.resourceType === "Provenance") {
-      provenance = r;
-      continue;
-    }
-    const current = await deps.store.read(r.resourceType, r.id);
-    if (current?.resource && !current.deleted && comparable(current.resource) === comparable(r)) continue;
-    if (!current || current.deleted) created++;
-    writes.push(prepareWrite(r.resourceType, r.id, (current?.versionId ?? 0) + 1, now, r));
-  }
-  if (writes.length > 0 && provenance) {
-    const current = await deps.store.read("Provenance", provenance.id);
-    writes.push(
-      prepareWrite("Provenance", provenance.id, (current?.versionId ?? 0) + 1, now, { ...provenance, recorded: now }),
-    );
-  }
-  return { writes, created, keys: [...unique.keys()] };
-}
-
-async function storeRecord(deps: IngestDeps, mapped: MappedRecord, report: IngestReport): Promise<RecordResult> {
-  const base = { index: mapped.index, label: mapped.label, key: mapped.key };
-  const warnings = mapped.issues.length ? { issues: operationOutcome(mapped.issues) } : {};
+/** Commits one record on its own, re-planning after a lost race (up to three tries). */
+async function storeAlone(
+  deps: IngestDeps,
+  mapped: MappedRecord,
+  report: IngestReport,
+  resultOf: (p: Planned, outcome?: RecordResult["outcome"]) => RecordResult,
+): Promise<RecordResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { writes, created, keys } = await plan(deps, mapped.resources, deps.clock().toISOString());
-    if (writes.length === 0) return { ...base, outcome: "unchanged", resources: keys, ...warnings };
+    const plan = await planRecord(deps.store, mapped.resources, deps.clock().toISOString(), new PendingWrites());
     try {
-      await deps.store.commit({ resources: writes });
-      report.counts.resourcesWritten += writes.length;
-      const allNew = created === writes.length - 1;
-      return { ...base, outcome: allNew ? "created" : "updated", resources: keys, ...warnings };
+      if (plan.writes.length) await deps.store.commit({ resources: plan.writes });
+      report.counts.resourcesWritten += plan.writes.length;
+      return resultOf({ mapped, plan });
     } catch (err) {
       if (!(err instanceof StoreConflictError)) throw err;
     }
   }
   return {
-    ...base,
-    outcome: "rejected",
+    ...resultOf({ mapped, plan: { writes: [], created: 0, keys: [] } }, "rejected"),
     issues: operationOutcome([
       {
         severity: "error",
@@ -185,43 +208,11 @@ async function storeRecord(deps: IngestDeps, mapped: MappedRecord, report: Inges
   };
 }
 
-async function storeAll(
-  deps: IngestDeps,
-  pending: MappedRecord[],
-  report: IngestReport,
-  finish: (r: RecordResult) => void,
-): Promise<void> {
-  const now = deps.clock().toISOString();
-  const all: ResourceWrite[] = [];
-  const results: RecordResult[] = [];
-  const seen = new Set<string>();
-  for (const m of pending) {
-    const { writes, created, keys } = await plan(deps, m.resources, now);
-    const fresh = writes.filter((w) => !seen.has(`${w.resourceType}/${w.id}`));
-    for (const w of fresh) seen.add(`${w.resourceType}/${w.id}`);
-    all.push(...fresh);
-    const outcome = writes.length === 0 ? "unchanged" : created === writes.length - 1 ? "created" : "updated";
-    results.push({ index: m.index, label: m.label, key: m.key, outcome, resources: keys });
+function addCoverage(coverage: CoverageReport, mapped: MappedRecord, needs: Map<string, string>): void {
+  for (const p of mapped.unmapped) coverage.unmappedFields[p] = (coverage.unmappedFields[p] ?? 0) + 1;
+  for (const p of mapped.missing) {
+    const entry = coverage.missingNeededFields[p] ?? { records: 0, for: needs.get(p) ?? "" };
+    entry.records++;
+    coverage.missingNeededFields[p] = entry;
   }
-  try {
-    if (all.length > 0) await deps.store.commit({ resources: all });
-  } catch (err) {
-    if (!(err instanceof StoreConflictError)) throw err;
-    for (const r of results) {
-      finish({
-        ...r,
-        outcome: "rejected",
-        issues: operationOutcome([
-          {
-            severity: "error",
-            code: "conflict",
-            diagnostics: "A concurrent write changed the same resources; nothing was stored",
-          },
-        ]),
-      });
-    }
-    return;
-  }
-  report.counts.resourcesWritten += all.length;
-  for (const r of results) finish(r);
 }

@@ -41,5 +41,6 @@ export interface IngestReport {
   coverage: CoverageReport;
   /** A problem that stopped reading the file; records before it are reported (and, per record, stored). */
   fatal?: OperationOutcome;
+  /** Every record's result, or only the rejected ones when the caller asked to retain just those. */
   records: RecordResult[];
 }

@@ -90,7 +90,7 @@ export class Mapping {
         if (rule.when && !test(rule.when, scope, ctx)) continue;
         const parts = await keyParts(rule.key, scope, ctx);
         if (!parts) continue;
-        const id = await deterministicId(spec.source, rule.resourceType, parts);
+        const id = deterministicId(spec.source, rule.resourceType, parts);
         const body = ((await evaluate(rule.template, scope, ctx)) ?? {}) as Record<string, unknown>;
         const meta: Record<string, unknown> = { source: `urn:tfg:source:${spec.source}` };
         if (rule.profile) meta.profile = [profileUrl(rule.profile)];
@@ -114,7 +114,7 @@ export class Mapping {
 
   /** One Provenance per record, pointing at every resource the record produced. */
   private async provenance(key: string, resources: MappedResource[]): Promise<MappedResource> {
-    const id = await deterministicId(this.spec.source, "Provenance", [key]);
+    const id = deterministicId(this.spec.source, "Provenance", [key]);
     return {
       rule: "provenance",
       resource: {

@@ -1,10 +1,12 @@
 /** Deterministic resource ids from source keys, so re-sending a record addresses the same resources. */
-import { sha256Hex } from "../store/hash-chain.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 
 /**
- * The id for a resource: a SHA-256 of the source, resource type and key parts, 32 hex characters.
- * Keys are local identifiers; hashing keeps them out of URLs and logs.
+ * The id for a resource: SHA-256 of the source, resource type and key parts, 32 hex characters.
+ * Keys are local identifiers; hashing keeps them out of URLs and logs. Synchronous (pure JS), so
+ * mapping a record does not wait on the crypto thread pool.
  */
-export async function deterministicId(source: string, resourceType: string, key: (string | number)[]): Promise<string> {
-  return (await sha256Hex([source, resourceType, ...key.map(String)].join("\u001f"))).slice(0, 32);
+export function deterministicId(source: string, resourceType: string, key: (string | number)[]): string {
+  return bytesToHex(sha256(utf8ToBytes([source, resourceType, ...key.map(String)].join("\u001f")))).slice(0, 32);
 }

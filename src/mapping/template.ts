@@ -96,7 +96,7 @@ async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCon
     const spec = e.$ref as { resourceType: string; key: Json[] };
     const parts = await keyParts(spec.key, scope, ctx);
     if (!parts) return undefined;
-    return { reference: `${spec.resourceType}/${await deterministicId(ctx.source, spec.resourceType, parts)}` };
+    return { reference: `${spec.resourceType}/${deterministicId(ctx.source, spec.resourceType, parts)}` };
   }
   if ("$if" in e) {
     const branch = test(e.$if as Condition, scope, ctx) ? e.then : e.else;

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { IngestReport } from "../../src/ingest/report.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { toCpaCsvTables } from "../support/cpa-csv.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 
 let t: TestApp;
@@ -91,5 +92,78 @@ describe("POST /ingest/ndtms", () => {
     expect((await post(golden, "", t.token)).status).toBe(403);
     expect((await t.app.request("http://gw.test/ingest/ndtms", { method: "POST", body: golden })).status).toBe(401);
     expect((await post(golden, "?mode=sometimes")).status).toBe(400);
+  });
+});
+
+describe("POST /ingest/cpa and /ingest/cin", () => {
+  const send = async (source: string, type: string, body: BodyInit, orgType: string) => {
+    const token = await t.issuer.sign({
+      sub: "feed",
+      org: "X1",
+      org_type: orgType,
+      role: "system",
+      purpose_of_use: "direct-care",
+    });
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    if (type) headers["Content-Type"] = type;
+    return t.app.request(`http://gw.test/ingest/${source}`, { method: "POST", headers, body });
+  };
+
+  it("ingests a CPA JSON document and stores the parental status", async () => {
+    const res = await send("cpa", "application/json", readFileSync("tests/golden/cpa/input.json", "utf8"), "mh-trust");
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as IngestReport;
+    expect(report.counts).toMatchObject({ records: 5, created: 3, rejected: 2 });
+    expect(report.records.find((r) => r.outcome === "rejected" && r.key)?.issues?.issue[0]?.expression).toEqual([
+      "Patients[2].MHS001MPI.NHSNumber",
+    ]);
+    const statuses = (await (await t.fhir("/fhir/Observation?_count=100")).json()) as {
+      entry: {
+        resource: { code: { coding: { code: string }[] }; valueCodeableConcept?: { coding: { code: string }[] } };
+      }[];
+    };
+    const codes = statuses.entry
+      .filter((e) => e.resource.code.coding[0]?.code === "parental-status")
+      .map((e) => e.resource.valueCodeableConcept?.coding[0]?.code);
+    expect(codes).toEqual(expect.arrayContaining(["children-in-household", "not-recorded", "declined"]));
+  });
+
+  it("ingests CPA CSV tables sent as multipart/form-data", async () => {
+    const form = new FormData();
+    const tables = toCpaCsvTables([
+      {
+        OrgIDProv: "RXE",
+        MHS001MPI: { LocalPatientId: "Q1", PersonBirthDate: "1975-05-05" },
+        MHS701CPACareEpisode: [{ CPAEpisodeId: "E1", StartDateCPA: "2026-01-01" }],
+      },
+    ]);
+    for (const [name, csv] of Object.entries(tables))
+      form.append(name.replace(".csv", ""), new Blob([csv], { type: "text/csv" }), name);
+    const res = await send("cpa", "", form, "mh-trust");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as IngestReport).counts).toMatchObject({ created: 1, rejected: 0 });
+  });
+
+  it("ingests a CIN census XML file", async () => {
+    const res = await send(
+      "cin",
+      "application/xml",
+      readFileSync("tests/golden/cin/input-2026.xml", "utf8"),
+      "la-childrens-services",
+    );
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as IngestReport;
+    expect(report.counts).toMatchObject({ records: 4, created: 3, rejected: 1 });
+    const plans = (await (await t.fhir("/fhir/CarePlan")).json()) as { total: number };
+    expect(plans.total).toBe(1);
+    const again = (await (
+      await send(
+        "cin",
+        "application/xml",
+        readFileSync("tests/golden/cin/input-2026.xml", "utf8"),
+        "la-childrens-services",
+      )
+    ).json()) as IngestReport;
+    expect(again.counts).toMatchObject({ unchanged: 3, rejected: 1, resourcesWritten: 0 });
   });
 });

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       ),
       {
         mode: values["all-or-nothing"] ? "all-or-nothing" : "per-record",
+        retain: values.report ? "all" : "rejected",
         onRecord: (r) => {
           records++;
           if (r.outcome === "rejected") rejected++;
