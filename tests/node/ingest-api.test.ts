@@ -96,7 +96,7 @@ describe("POST /ingest/ndtms", () => {
 });
 
 describe("POST /ingest/cpa and /ingest/cin", () => {
-  const send = async (source: string, type: string, body: BodyInit, orgType: string) => {
+  const send = async (source: string, type: string, body: string | FormData, orgType: string) => {
     const token = await t.issuer.sign({
       sub: "feed",
       org: "X1",
