@@ -13,6 +13,7 @@ import { loadMigrations } from "../src/runtime/migration-files.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { createTestApp } from "../tests/support/test-app.js";
 import { PRACTITIONER } from "../tests/support/tokens.js";
+import { ingestBench } from "./ingest.js";
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1500);
 const rows: string[] = [];
@@ -152,6 +153,7 @@ async function storeBench() {
 
 await httpBench();
 await storeBench();
+if (process.env.BENCH_INGEST !== "0") rows.push(await ingestBench());
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(
   [

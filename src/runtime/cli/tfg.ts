@@ -110,8 +110,9 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - started) / 1000;
     const c = report.counts;
+    const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(
-      `${def.name}: ${c.records} records in ${seconds.toFixed(1)} s — created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, rejected ${c.rejected}; ${c.resourcesWritten} resource versions written`,
+      `${def.name}: ${c.records} records in ${seconds.toFixed(1)} s — created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, rejected ${c.rejected}; ${c.resourcesWritten} resource versions written; peak RSS ${peakMb} MB`,
     );
     if (report.fatal)
       console.log(

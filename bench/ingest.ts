@@ -1,0 +1,122 @@
+/**
+ * Ingest benchmarks, each as a ratio to plain JSON.parse + JSON.stringify of the same output measured
+ * in the same run: records/s per source for parse+map, for parse+map+validate, and end to end into
+ * SQLite; plus the peak RSS of the CLI ingesting a 100k-row NDTMS file next to a 100-row one.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ingest, type ResourceValidator } from "../src/ingest/ingest-service.js";
+import { SOURCES } from "../src/ingest/sources.js";
+import type { SourceName } from "../src/mapping/registry.js";
+import { loadMigrations } from "../src/runtime/migration-files.js";
+import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { cinXml, cpaNdjson, ndtmsCsv } from "./fixtures.js";
+
+const text = (s: string) =>
+  (async function* () {
+    yield s;
+  })();
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, (performance.now() - t0) / 1000];
+}
+
+/** Maps every record of `input`; returns the produced resources per record. */
+async function mapOnly(source: SourceName, input: string, mediaType: string, validate?: ResourceValidator) {
+  const def = SOURCES[source];
+  if (!def) throw new Error(source);
+  const mapping = def.mapping();
+  const outputs: unknown[] = [];
+  for await (const e of def.read({ kind: "stream", body: text(input), mediaType })) {
+    if (e.kind !== "record") continue;
+    const m = await mapping.map(e.record);
+    if (validate) for (const r of m.resources) validate(r.resource);
+    outputs.push(m.resources.map((r) => r.resource));
+  }
+  return outputs;
+}
+
+/** Returns Markdown rows for one source. */
+async function benchSource(
+  source: SourceName,
+  n: number,
+  input: string,
+  mediaType: string,
+  validate?: ResourceValidator,
+): Promise<string[]> {
+  await mapOnly(source, input.slice(0, 20_000), mediaType); // warm-up
+  const [outputs, mapSeconds] = await timed(() => mapOnly(source, input, mediaType));
+  const [, baselineSeconds] = await timed(async () => {
+    for (const o of outputs) JSON.parse(JSON.stringify(o));
+  });
+  const rows = [
+    `| ${source} | JSON.parse+stringify of the output (baseline) | ${(n / baselineSeconds).toFixed(0)} | 1.000 |`,
+    `| ${source} | parse + map | ${(n / mapSeconds).toFixed(0)} | ${(baselineSeconds / mapSeconds).toFixed(3)} |`,
+  ];
+  if (validate) {
+    const [, s] = await timed(() => mapOnly(source, input, mediaType, validate));
+    rows.push(`| ${source} | parse + map + validate | ${(n / s).toFixed(0)} | ${(baselineSeconds / s).toFixed(3)} |`);
+  }
+  const store = await openSqliteStore(":memory:", loadMigrations());
+  const def = SOURCES[source];
+  if (!def) throw new Error(source);
+  const [report, e2e] = await timed(() =>
+    ingest(
+      { store, clock: () => new Date(), ...(validate ? { validate } : {}) },
+      def.mapping(),
+      def.read({ kind: "stream", body: text(input), mediaType }),
+      { retain: "rejected" },
+    ),
+  );
+  if (report.counts.rejected > 0)
+    throw new Error(`${source}: ${report.counts.rejected} rejected in the benchmark input`);
+  rows.push(
+    `| ${source} | end to end into SQLite (in memory)${validate ? ", validated" : ""} | ${(n / e2e).toFixed(0)} | ${(baselineSeconds / e2e).toFixed(3)} |`,
+  );
+  await store.close();
+  return rows;
+}
+
+function peakRss(file: string, dataDir: string): { line: string; mb: number } {
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", "src/runtime/cli/tfg.ts", "ingest", "ndtms", file, "--quiet"],
+    {
+      env: { ...process.env, TFG_DATA_DIR: dataDir },
+      encoding: "utf8",
+    },
+  );
+  const line = out.split("\n").find((l) => l.startsWith("ndtms:")) ?? out;
+  return { line: line.trim(), mb: Number(/peak RSS (\d+) MB/.exec(line)?.[1] ?? Number.NaN) };
+}
+
+/** Runs the ingest benchmarks and returns a Markdown section. */
+export async function ingestBench(validate?: ResourceValidator): Promise<string> {
+  const lines = [
+    "\n### Ingest: records/s per source (ratio to JSON.parse + JSON.stringify of the same output)\n",
+    "| source | task | records/s | ratio |",
+    "|---|---|---:|---:|",
+  ];
+  lines.push(...(await benchSource("ndtms", 5000, ndtmsCsv(5000), "text/csv", validate)));
+  lines.push(...(await benchSource("cpa", 1000, cpaNdjson(1000), "application/x-ndjson", validate)));
+  lines.push(...(await benchSource("cin", 1000, cinXml(1000), "application/xml", validate)));
+  if (process.env.BENCH_RSS !== "0") {
+    const dir = mkdtempSync(join(tmpdir(), "tfg-bench-"));
+    writeFileSync(join(dir, "small.csv"), ndtmsCsv(100));
+    writeFileSync(join(dir, "big.csv"), ndtmsCsv(100_000));
+    const small = peakRss(join(dir, "small.csv"), join(dir, "data-small"));
+    const big = peakRss(join(dir, "big.csv"), join(dir, "data-big"));
+    lines.push(
+      "\n### Peak RSS of `npm run tfg -- ingest ndtms` (SQLite file store)\n",
+      "| file | result | peak RSS |",
+      "|---|---|---:|",
+      `| 100 rows | ${small.line.replace(/; peak RSS.*$/, "")} | ${small.mb} MB |`,
+      `| 100,000 rows (${(ndtmsCsv(100_000).length / 1e6).toFixed(1)} MB) | ${big.line.replace(/; peak RSS.*$/, "")} | ${big.mb} MB |`,
+    );
+  }
+  return lines.join("\n");
+}
