@@ -1,0 +1,56 @@
+// Ingest inside workerd on D1: the same readers (csv-parse, saxes), mappings and batching as on Node.
+import { applyD1Migrations, env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { IngestReport } from "../../src/ingest/report.js";
+import { d1Store } from "../../src/store/d1/index.js";
+import { createTestApp, type TestApp } from "../support/test-app.js";
+
+let t: TestApp;
+
+const NDTMS = [
+  "FINITIAL,SINITIAL,DOB,SEX,REFLD,AGNCY,CLIENTID,EPISODID,CONSENT,PRNTSTAT,CHILDWTH,PREGNANT,NHSNUM",
+  "A,B,1985-04-02,2,2026-01-10,N0852,W1,E1,Y,11,2,Y,9434765919",
+  "C,D,1980-02-30,1,2026-01-10,N0852,W2,E1,Y,14,NA,NA,NA",
+  "E,F,1979-01-01,1,2026-01-10,N0852,W3,E1,Y,,NA,NA,NA",
+].join("\n");
+
+const CIN = `<?xml version="1.0"?><Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2026</Year><ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails><Source><SourceLevel>L</SourceLevel><LEA>201</LEA><SoftwareCode>T</SoftwareCode><Release>1</Release><SerialNo>001</SerialNo><DateTime>2026-04-02T10:00:00</DateTime></Source></Header><Children><Child><ChildIdentifiers><LAchildID>W1</LAchildID><PersonBirthDate>2016-05-05</PersonBirthDate><Sex>M</Sex></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics><CINdetails><CINreferralDate>2025-09-01</CINreferralDate><ReferralSource>3A</ReferralSource><Assessments><AssessmentActualStartDate>2025-09-02</AssessmentActualStartDate><FactorsIdentifiedAtAssessment><AssessmentFactors>4B</AssessmentFactors></FactorsIdentifiedAtAssessment></Assessments><ReferralNFA>0</ReferralNFA></CINdetails></Child></Children></Message>`;
+
+beforeAll(async () => {
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  t = await createTestApp(d1Store(env.DB));
+});
+
+async function post(source: string, orgType: string, type: string, body: string): Promise<IngestReport> {
+  const token = await t.issuer.sign({
+    sub: "feed",
+    org: "X",
+    org_type: orgType,
+    role: "system",
+    purpose_of_use: "direct-care",
+  });
+  const res = await t.app.request(`http://gw.test/ingest/${source}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": type },
+    body,
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as IngestReport;
+}
+
+describe("ingest in workerd on D1", () => {
+  it("ingests NDTMS CSV: good rows stored, the bad one rejected precisely, a re-send unchanged", async () => {
+    const first = await post("ndtms", "drug-alcohol-service", "text/csv", NDTMS);
+    expect(first.counts).toMatchObject({ created: 2, rejected: 1 });
+    expect(first.records.find((r) => r.outcome === "rejected")?.issues?.issue[0]?.expression).toEqual([
+      "row 3, column DOB",
+    ]);
+    const again = await post("ndtms", "drug-alcohol-service", "text/csv", NDTMS);
+    expect(again.counts).toMatchObject({ unchanged: 2, rejected: 1, resourcesWritten: 0 });
+  });
+
+  it("ingests CIN census XML", async () => {
+    const report = await post("cin", "la-childrens-services", "application/xml", CIN);
+    expect(report.counts).toMatchObject({ created: 1, rejected: 0 });
+  });
+});
