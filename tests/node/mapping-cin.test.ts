@@ -2,31 +2,17 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { MappedRecord } from "../../src/mapping/engine.js";
-import { mappingFor } from "../../src/mapping/registry.js";
 import { cinRecords } from "../../src/mapping/sources/cin.js";
 import type { SourceEvent } from "../../src/mapping/sources/events.js";
 import { expectGolden } from "../support/golden.js";
+import { mapAll, textSource } from "../support/map-events.js";
 
-const text = (s: string | Uint8Array) =>
-  (async function* () {
-    yield s;
-  })();
-
-async function mapAll(events: AsyncIterable<SourceEvent>) {
-  const mapping = mappingFor("cin");
-  const mapped: MappedRecord[] = [];
-  const other: SourceEvent[] = [];
-  for await (const e of events) {
-    if (e.kind === "record") mapped.push(await mapping.map(e.record));
-    else other.push(e);
-  }
-  return { mapped, other };
-}
+const text = textSource;
+const mapAllOf = (events: AsyncIterable<SourceEvent>) => mapAll("cin", events);
 
 describe("CIN census mapping", () => {
   it.each(["2026", "2024"])("matches the golden output for the %s schema", async (year) => {
-    const { mapped, other } = await mapAll(
+    const { mapped, other } = await mapAllOf(
       cinRecords(text(readFileSync(`tests/golden/cin/input-${year}.xml`, "utf8"))),
     );
     expect(other).toEqual([]);
@@ -34,13 +20,13 @@ describe("CIN census mapping", () => {
   });
 
   it("gives the same resources for the 2024 and 2026 forms of the same children", async () => {
-    const a = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
-    const b = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2024.xml", "utf8"))));
+    const a = await mapAllOf(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
+    const b = await mapAllOf(cinRecords(text(readFileSync("tests/golden/cin/input-2024.xml", "utf8"))));
     expect(b.mapped.map((m) => m.resources)).toEqual(a.mapped.map((m) => m.resources));
   });
 
   it("rejects an invalid factor code with its element path and keeps the other children", async () => {
-    const { mapped } = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
+    const { mapped } = await mapAllOf(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
     expect(mapped.map((m) => m.resources.length > 0)).toEqual([true, true, false, true]);
     expect(mapped[2]?.issues).toEqual([
       {
@@ -55,7 +41,7 @@ describe("CIN census mapping", () => {
   });
 
   it("keeps the A/B/C subject split of assessment factors", async () => {
-    const { mapped } = await mapAll(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
+    const { mapped } = await mapAllOf(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
     const factors = (mapped[0]?.resources ?? [])
       .filter((r) => r.rule === "assessment-factor")
       .map((r) => {
@@ -73,13 +59,13 @@ describe("CIN census mapping", () => {
       "<AssessmentFactors>7A</AssessmentFactors>",
       "<AssessmentFactors>21</AssessmentFactors>",
     );
-    const { mapped } = await mapAll(cinRecords(text(xml)));
+    const { mapped } = await mapAllOf(cinRecords(text(xml)));
     expect(mapped[0]?.issues[0]?.diagnostics).toMatch(/21 must not be combined/);
   });
 
   it("refuses a DOCTYPE (no DTDs, no entity expansion) before reading any child", async () => {
     const bomb = `<?xml version="1.0"?><!DOCTYPE Message [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Message><Children><Child><ChildIdentifiers><LAchildID>&b;</LAchildID></ChildIdentifiers></Child></Children></Message>`;
-    const { mapped, other } = await mapAll(cinRecords(text(bomb)));
+    const { mapped, other } = await mapAllOf(cinRecords(text(bomb)));
     expect(mapped).toEqual([]);
     expect(other).toEqual([
       {
@@ -90,9 +76,9 @@ describe("CIN census mapping", () => {
   });
 
   it("refuses an undefined entity and a wrong root element", async () => {
-    const a = await mapAll(cinRecords(text("<Message><Children><Child><X>&ext;</X></Child></Children></Message>")));
+    const a = await mapAllOf(cinRecords(text("<Message><Children><Child><X>&ext;</X></Child></Children></Message>")));
     expect(a.other[0]?.kind).toBe("fatal");
-    const b = await mapAll(cinRecords(text("<Other/>")));
+    const b = await mapAllOf(cinRecords(text("<Other/>")));
     expect(b.other[0]).toMatchObject({ kind: "fatal", issue: { diagnostics: "The root element must be Message" } });
   });
 
@@ -104,7 +90,7 @@ describe("CIN census mapping", () => {
           fc.string({ maxLength: 300 }).map((s) => `<Message><Children><Child>${s}</Child></Children></Message>`),
         ),
         async (input) => {
-          const { other } = await mapAll(cinRecords(text(input)));
+          const { other } = await mapAllOf(cinRecords(text(input)));
           expect(other.filter((o) => o.kind === "fatal").length).toBeLessThanOrEqual(1);
         },
       ),

@@ -2,27 +2,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { MappedRecord } from "../../src/mapping/engine.js";
-import { mappingFor } from "../../src/mapping/registry.js";
 import { cpaCsvRecords, cpaJsonRecords, cpaNdjsonRecords } from "../../src/mapping/sources/cpa.js";
 import type { SourceEvent } from "../../src/mapping/sources/events.js";
 import { toCpaCsvTables } from "../support/cpa-csv.js";
 import { expectGolden } from "../support/golden.js";
+import { mapAll, textSource } from "../support/map-events.js";
 
-const text = (s: string) =>
-  (async function* () {
-    yield s;
-  })();
-
-async function mapAll(events: AsyncIterable<SourceEvent>) {
-  const mapping = mappingFor("cpa");
-  const mapped: MappedRecord[] = [];
-  const other: SourceEvent[] = [];
-  for await (const e of events) {
-    if (e.kind === "record") mapped.push(await mapping.map(e.record));
-    else other.push(e);
-  }
-  return { mapped, other };
-}
+const text = textSource;
+const mapAllOf = (events: AsyncIterable<SourceEvent>) => mapAll("cpa", events);
 
 const status = (m: MappedRecord | undefined) =>
   (
@@ -41,7 +28,7 @@ const child = (extra: Record<string, unknown>) => ({ ChildLocalId: "K", PersonBi
 
 describe("CPA mapping", () => {
   it("matches the golden output for tests/golden/cpa/input.json", async () => {
-    const { mapped, other } = await mapAll(cpaJsonRecords(text(readFileSync("tests/golden/cpa/input.json", "utf8"))));
+    const { mapped, other } = await mapAllOf(cpaJsonRecords(text(readFileSync("tests/golden/cpa/input.json", "utf8"))));
     expect(other.map((o) => o.kind)).toEqual(["broken"]);
     expectGolden("tests/golden/cpa/expected.json", mapped);
   });
@@ -98,13 +85,13 @@ describe("CPA mapping", () => {
       },
     ],
   ])("%s → %s", async (_name, expected, extra) => {
-    const { mapped } = await mapAll(cpaNdjsonRecords(text(JSON.stringify(base(extra)))));
+    const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(base(extra)))));
     expect(mapped[0]?.issues).toEqual([]);
     expect(status(mapped[0])).toBe(expected);
   });
 
   it("rejects a bad NHS number check digit at its path and stores nothing for that record", async () => {
-    const { mapped } = await mapAll(
+    const { mapped } = await mapAllOf(
       cpaNdjsonRecords(
         text(
           `${JSON.stringify(base())}\n${JSON.stringify(base({ MHS001MPI: { LocalPatientId: "P2", NHSNumber: "9434765918" } }))}\n`,
@@ -135,9 +122,9 @@ describe("CPA mapping", () => {
           ? { ...rest, MHS101Referral: MHS101Referral.map(({ Admissions: _a, MissedAppointments: _m, ...r }) => r) }
           : rest;
       });
-    const fromJson = await mapAll(cpaNdjsonRecords(text(patients.map((p) => JSON.stringify(p)).join("\n"))));
+    const fromJson = await mapAllOf(cpaNdjsonRecords(text(patients.map((p) => JSON.stringify(p)).join("\n"))));
     const tables = Object.fromEntries(Object.entries(toCpaCsvTables(patients)).map(([k, v]) => [k, text(v)]));
-    const fromCsv = await mapAll(cpaCsvRecords(tables));
+    const fromCsv = await mapAllOf(cpaCsvRecords(tables));
     const ids = (r: { mapped: MappedRecord[] }) =>
       r.mapped.map((m) => m.resources.map((x) => `${x.resource.resourceType}/${x.resource.id}`).sort());
     expect(ids(fromCsv)).toEqual(ids(fromJson));
@@ -148,7 +135,9 @@ describe("CPA mapping", () => {
   });
 
   it("reports a JSON syntax error without quoting the file", async () => {
-    const { other } = await mapAll(cpaJsonRecords(text('{"Patients": [{"MHS001MPI": {"NHSNumber": "9434765919",}}]}')));
+    const { other } = await mapAllOf(
+      cpaJsonRecords(text('{"Patients": [{"MHS001MPI": {"NHSNumber": "9434765919",}}]}')),
+    );
     expect(other).toHaveLength(1);
     expect(JSON.stringify(other)).not.toContain("9434765919");
   });

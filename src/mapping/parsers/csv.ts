@@ -5,6 +5,9 @@
  */
 import { parse } from "csv-parse/browser/esm/sync";
 import type { FhirIssue } from "../../fhir/errors.js";
+import { type ByteSource, decoded } from "./text.js";
+
+export type { ByteSource } from "./text.js";
 
 /** What the CSV reader yields. `line` is the 1-based line in the file where the row ends (the header is line 1). */
 export type CsvEvent =
@@ -15,33 +18,6 @@ export type CsvEvent =
 
 /** Bytes of text without a safe cut point before the reader gives up (a quote that never closes). */
 const MAX_PENDING = 4 * 1024 * 1024;
-
-/** Any source of bytes or text chunks. */
-export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
-
-async function* chunks(source: ByteSource): AsyncGenerator<string> {
-  const decoder = new TextDecoder("utf-8");
-  const iterable: AsyncIterable<Uint8Array | string> =
-    Symbol.asyncIterator in source
-      ? (source as AsyncIterable<Uint8Array | string>)
-      : {
-          async *[Symbol.asyncIterator]() {
-            const reader = (source as ReadableStream<Uint8Array>).getReader();
-            try {
-              for (;;) {
-                const { done, value } = await reader.read();
-                if (done) return;
-                yield value;
-              }
-            } finally {
-              reader.releaseLock();
-            }
-          },
-        };
-  for await (const c of iterable) yield typeof c === "string" ? c : decoder.decode(c, { stream: true });
-  const tail = decoder.decode();
-  if (tail) yield tail;
-}
 
 /** Index just past the last line end outside quotes, or 0 when there is none. */
 function safeCut(text: string): number {
@@ -122,7 +98,7 @@ export async function* readCsv(source: ByteSource): AsyncGenerator<CsvEvent> {
     }
   }
 
-  for await (const chunk of chunks(source)) {
+  for await (const chunk of decoded(source)) {
     pending += chunk;
     const cut = safeCut(pending);
     if (cut === 0) {

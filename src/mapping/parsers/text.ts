@@ -1,7 +1,9 @@
 /** Helpers to read byte sources as text: whole (bounded by the caller's limit) or line by line. */
-import type { ByteSource } from "./csv.js";
+/** Any source of bytes or text chunks: a Web stream (HTTP body, Workers) or an async iterable (Node files, tests). */
+export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
-async function* decoded(source: ByteSource): AsyncGenerator<string> {
+/** The source as UTF-8 text chunks (multi-byte characters split across chunks are joined correctly). */
+export async function* decoded(source: ByteSource): AsyncGenerator<string> {
   const decoder = new TextDecoder("utf-8");
   const iterable: AsyncIterable<Uint8Array | string> =
     Symbol.asyncIterator in source

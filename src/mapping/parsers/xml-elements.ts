@@ -6,7 +6,7 @@
  */
 import { SaxesParser } from "saxes";
 import type { FhirIssue } from "../../fhir/errors.js";
-import type { ByteSource } from "./csv.js";
+import { type ByteSource, decoded } from "./text.js";
 
 /** What the XML reader yields. */
 export type XmlEvent =
@@ -31,23 +31,6 @@ interface Frame {
   value: Record<string, unknown>;
   text: string;
   hasChildren: boolean;
-}
-
-async function* decoded(source: ByteSource): AsyncGenerator<string> {
-  const decoder = new TextDecoder("utf-8");
-  if (Symbol.asyncIterator in source) {
-    for await (const c of source as AsyncIterable<Uint8Array | string>)
-      yield typeof c === "string" ? c : decoder.decode(c, { stream: true });
-  } else {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      yield decoder.decode(value, { stream: true });
-    }
-  }
-  const tail = decoder.decode();
-  if (tail) yield tail;
 }
 
 /** Streams records out of an XML document of the given shape. */

@@ -8,6 +8,12 @@ import { describeJsonError, readLines, readText } from "../parsers/text.js";
 import type { SourceEvent } from "./events.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const broken = (index: number, label: string, diagnostics: string): SourceEvent => ({
+  kind: "broken",
+  index,
+  label,
+  issues: [{ severity: "error", code: "structure", diagnostics, expression: [label] }],
+});
 const fatal = (diagnostics: string, where: string): SourceEvent => ({
   kind: "fatal",
   issue: { severity: "fatal", code: "structure", diagnostics, expression: [where] },
@@ -30,19 +36,7 @@ export async function* cpaJsonRecords(source: ByteSource): AsyncGenerator<Source
   for (const [i, patient] of doc.Patients.entries()) {
     const label = `Patients[${i}]`;
     if (!isObject(patient)) {
-      yield {
-        kind: "broken",
-        index: i + 1,
-        label,
-        issues: [
-          {
-            severity: "error",
-            code: "structure",
-            diagnostics: "A patient record must be an object",
-            expression: [label],
-          },
-        ],
-      };
+      yield broken(i + 1, label, "A patient record must be an object");
       continue;
     }
     yield {
@@ -61,35 +55,11 @@ export async function* cpaNdjsonRecords(source: ByteSource): AsyncGenerator<Sour
     try {
       patient = JSON.parse(text);
     } catch (err) {
-      yield {
-        kind: "broken",
-        index: line,
-        label,
-        issues: [
-          {
-            severity: "error",
-            code: "structure",
-            diagnostics: `The line is ${describeJsonError(err)}`,
-            expression: [label],
-          },
-        ],
-      };
+      yield broken(line, label, `The line is ${describeJsonError(err)}`);
       continue;
     }
     if (!isObject(patient)) {
-      yield {
-        kind: "broken",
-        index: line,
-        label,
-        issues: [
-          {
-            severity: "error",
-            code: "structure",
-            diagnostics: "A patient record must be an object",
-            expression: [label],
-          },
-        ],
-      };
+      yield broken(line, label, "A patient record must be an object");
       continue;
     }
     yield { kind: "record", record: { index: line, label, data: patient, locate: (p) => `${label}: ${p}` } };
@@ -151,7 +121,7 @@ export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncG
     return;
   }
   const rowsByPatient = new Map<string, Row[]>();
-  const broken: SourceEvent[] = [];
+  const brokenRows: SourceEvent[] = [];
   for (const [table, src] of byTable) {
     for await (const e of readCsv(src)) {
       if (e.kind === "fatal") {
@@ -170,7 +140,7 @@ export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncG
       }
       const where = `${table}.csv row ${e.line}`;
       if (e.kind === "bad-row") {
-        broken.push({ kind: "broken", index: e.line, label: where, issues: [{ ...e.issue, expression: [where] }] });
+        brokenRows.push({ kind: "broken", index: e.line, label: where, issues: [{ ...e.issue, expression: [where] }] });
         continue;
       }
       const id = e.record.LocalPatientId?.trim() ?? "";
@@ -179,7 +149,7 @@ export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncG
       rowsByPatient.set(id, list);
     }
   }
-  yield* broken;
+  yield* brokenRows;
   for (const [id, rows] of rowsByPatient) {
     const mpi = rows.filter((r) => r.table === "MHS001MPI");
     if (mpi.length !== 1) {
