@@ -1,12 +1,24 @@
 /** The CapabilityStatement served at /fhir/metadata, generated from what the gateway actually implements. */
 import type { CapabilityStatement, CapabilityStatementRestResource } from "fhir/r4";
 import { RESOURCE_TYPES, SEARCH_PARAMS } from "./resource-types.js";
+import { PROFILE_CATALOG } from "./validation/generated/catalog.generated.js";
 
 /** Gateway software identity for the CapabilityStatement. */
 export interface SoftwareInfo {
   name: string;
   version: string;
 }
+
+/** The type-level $validate operation (src/http/validate-route.ts), offered on every served type. */
+const VALIDATE_OPERATION = {
+  name: "validate",
+  definition: "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+  documentation:
+    "Validates against FHIR R4 and the profiles the resource claims in meta.profile or names in the profile parameter; nothing is stored.",
+};
+
+/** Project profile URLs by the resource type they constrain (generated from profiles/). */
+const profilesOf = (type: string) => PROFILE_CATALOG.filter((p) => p.type === type).map((p) => p.url);
 
 /**
  * Builds the CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html). Every
@@ -44,6 +56,7 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
         interaction: [{ code: "transaction" }],
         resource: RESOURCE_TYPES.map((type) => ({
           type: type as CapabilityStatementRestResource["type"],
+          ...(profilesOf(type).length ? { supportedProfile: profilesOf(type) } : {}),
           versioning: "versioned-update" as const,
           readHistory: true,
           updateCreate: true,
@@ -62,6 +75,7 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
             },
             ...(SEARCH_PARAMS[type] ?? []).map((p) => ({ name: p.name, type: p.type, documentation: p.documentation })),
           ],
+          operation: [VALIDATE_OPERATION],
         })),
       },
     ],

@@ -13,6 +13,7 @@ import { runTransaction } from "../fhir/transaction.js";
 import type { StoredVersion } from "../store/port.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson, preferReturn, readFhirJson } from "./fhir-response.js";
+import { VALIDATE_PATH, validateHandler } from "./validate-route.js";
 
 /** What the FHIR routes need. */
 export interface FhirRoutesDeps {
@@ -90,6 +91,8 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const v = await service.create(type, resource);
     return respondWrite(c, v, 201);
   });
+
+  app.post(VALIDATE_PATH, validateHandler);
 
   app.get("/:type/:id", async (c) => {
     const v = await service.read(c.req.param("type"), c.req.param("id"));

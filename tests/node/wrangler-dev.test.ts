@@ -5,6 +5,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NHS_NUMBER_SYSTEM, profileUrl } from "../../src/fhir/canonical.js";
+import { nhsCheckDigit } from "../../src/fhir/nhs-number.js";
 import { createTestIssuer, type TestIssuer } from "../support/tokens.js";
 
 const WRANGLER = join(process.cwd(), "node_modules", "wrangler", "bin", "wrangler.js");
@@ -109,5 +111,30 @@ describe("wrangler dev (real workerd)", () => {
     const { id } = (await created.json()) as { id: string };
     const read = await fetch(`${base}/fhir/Patient/${id}`, { headers: { Authorization: `Bearer ${token}` } });
     expect(read.status).toBe(200);
+  });
+
+  it("runs the build-time generated validators: $validate reports a bad NHS number check digit", async () => {
+    const token = await issuer.sign();
+    const nine = "999000004";
+    const badNhs = `${nine}${((nhsCheckDigit(nine) as number) + 1) % 10}`;
+    const res = await fetch(`${base}/fhir/Patient/$validate`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/fhir+json" },
+      body: JSON.stringify({
+        resourceType: "Patient",
+        meta: { profile: [profileUrl("TFG-Patient")] },
+        identifier: [{ system: NHS_NUMBER_SYSTEM, value: badNhs }],
+      }),
+    });
+    expect(res.status, output.slice(-2000)).toBe(200);
+    const body = (await res.json()) as { issue: { code: string; diagnostics: string; expression?: string[] }[] };
+    expect(body.issue).toEqual([
+      {
+        severity: "error",
+        code: "value",
+        diagnostics: "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+        expression: ["Patient.identifier[0].value"],
+      },
+    ]);
   });
 });

@@ -1,0 +1,99 @@
+/** Runs the generated validators: the R4 base layer by resourceType, then each project profile the resource claims or is asked for. */
+import type { FhirIssue, IssueCode } from "../errors.js";
+import { type CatalogEntry, PROFILE_CATALOG } from "./generated/catalog.generated.js";
+import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
+import { dedupe, type Layer, toIssues } from "./issues.js";
+
+/** Options for {@link validateResource}. */
+export interface ValidateOptions {
+  /** A profile URL to validate against, in addition to those in `meta.profile` (a `|version` suffix is ignored). */
+  profile?: string;
+}
+
+const profilesByUrl = new Map<string, CatalogEntry>(PROFILE_CATALOG.map((p) => [p.url, p]));
+
+const error = (code: IssueCode, diagnostics: string, expression?: string): FhirIssue => ({
+  severity: "error",
+  code,
+  diagnostics,
+  ...(expression ? { expression: [expression] } : {}),
+});
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function run(validate: GeneratedValidator, resource: Record<string, unknown>, layer: Layer, root: string): FhirIssue[] {
+  let valid: boolean;
+  try {
+    valid = validate(resource);
+  } catch {
+    // Only a pathological input (e.g. extensions nested thousands deep) can exhaust the stack.
+    return [error("structure", "The resource is nested too deeply to validate", root)];
+  }
+  return valid ? [] : toIssues(validate.errors ?? [], layer, root);
+}
+
+/** The profile entry for a canonical URL (version suffix ignored), if the gateway defines it. */
+export function findProfile(url: string): CatalogEntry | undefined {
+  return profilesByUrl.get(url.split("|")[0] as string);
+}
+
+/**
+ * Checks `resource` against the FHIR R4 base definition of its type only (structure, types, cardinality,
+ * primitive formats, required bindings that can be enumerated). See docs/VALIDATION.md.
+ */
+export function validateBase(resource: unknown): FhirIssue[] {
+  if (!isObject(resource)) return [error("structure", "A resource must be a JSON object")];
+  const type = resource.resourceType;
+  if (typeof type !== "string") return [error("structure", "resourceType is missing or not a string", "resourceType")];
+  if (!Object.hasOwn(baseValidators, type)) {
+    return [error("not-supported", "The resource type is not one this gateway validates", "resourceType")];
+  }
+  return dedupe(run(baseValidators[type] as GeneratedValidator, resource, { kind: "base" }, type));
+}
+
+/**
+ * Validates a FHIR resource (http://hl7.org/fhir/R4/validation.html): the R4 base layer for its `resourceType`,
+ * then the profile layer for every URL in `meta.profile` and for `options.profile`. Collects every issue; an
+ * empty array means valid. A profile URL the gateway does not define is an error issue (it cannot be checked).
+ * Diagnostics never quote values from the resource.
+ */
+export function validateResource(resource: unknown, options: ValidateOptions = {}): FhirIssue[] {
+  const issues = validateBase(resource);
+  if (!isObject(resource) || typeof resource.resourceType !== "string") return issues;
+  const type = resource.resourceType;
+  if (!Object.hasOwn(baseValidators, type)) return issues;
+
+  const claimed: { url: string; at?: string }[] = [];
+  if (options.profile !== undefined) claimed.push({ url: options.profile });
+  const meta = resource.meta;
+  if (isObject(meta) && Array.isArray(meta.profile)) {
+    meta.profile.forEach((url, i) => {
+      if (typeof url === "string") claimed.push({ url, at: `${type}.meta.profile[${i}]` });
+    });
+  }
+  const done = new Set<string>();
+  for (const { url, at } of claimed) {
+    const entry = findProfile(url);
+    if (!entry) {
+      issues.push(
+        error(
+          "not-supported",
+          at
+            ? "A profile in meta.profile is not defined by this gateway, so the resource cannot be checked against it"
+            : "The requested profile is not defined by this gateway",
+          at,
+        ),
+      );
+      continue;
+    }
+    if (done.has(entry.url)) continue;
+    done.add(entry.url);
+    if (entry.type !== type) {
+      issues.push(error("invalid", `Profile ${entry.id} is for ${entry.type} resources, not ${type}`, at ?? type));
+      continue;
+    }
+    const validate = profileValidators[entry.url] as GeneratedValidator;
+    issues.push(...run(validate, resource, { kind: "profile", id: entry.id }, type));
+  }
+  return dedupe(issues);
+}
