@@ -27,8 +27,8 @@ export interface AppDeps {
   config: GatewayConfig;
   clock?: () => Date;
   newId?: () => string;
-  /** Validates resources produced by ingest (the generated profile validators). */
-  validate?: ResourceValidator;
+  /** Validates resources produced by ingest; default the generated validators (R4 base + claimed profile). */
+  validate?: ResourceValidator | false;
 }
 
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
@@ -74,7 +74,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       {
         store: deps.store,
         clock: deps.clock ?? (() => new Date()),
-        ...(deps.validate ? { validate: deps.validate } : {}),
+        ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
       },
       auth,
     ),

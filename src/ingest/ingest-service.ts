@@ -7,6 +7,7 @@
  */
 import type { FhirIssue } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
+import { validateResource } from "../fhir/validation/index.js";
 import type { MappedRecord, Mapping } from "../mapping/engine.js";
 import type { SourceEvent } from "../mapping/sources/events.js";
 import type { ResourceWrite, Store } from "../store/port.js";
@@ -21,7 +22,11 @@ export type ResourceValidator = (resource: Record<string, unknown>) => FhirIssue
 export interface IngestDeps {
   store: Store;
   clock: () => Date;
-  validate?: ResourceValidator;
+  /**
+   * Validates every produced resource; errors reject the record. Default: the generated validators
+   * (FHIR R4 base plus the profile the resource claims). `false` skips validation (benchmarks only).
+   */
+  validate?: ResourceValidator | false;
 }
 
 /** Options for one run. */
@@ -52,6 +57,7 @@ export async function ingest(
 ): Promise<IngestReport> {
   const mode = options.mode ?? "per-record";
   const batchSize = options.batchSize ?? 200;
+  const validate = deps.validate === undefined ? validateResource : deps.validate;
   const report: IngestReport = {
     source: mapping.spec.source,
     mapping: mapping.label,
@@ -107,9 +113,9 @@ export async function ingest(
     }
     const mapped = await mapping.map(event.record);
     addCoverage(report.coverage, mapped, needs);
-    if (deps.validate) {
+    if (validate) {
       for (const { resource } of mapped.resources) {
-        for (const i of deps.validate(resource)) {
+        for (const i of validate(resource)) {
           mapped.issues.push({
             ...i,
             diagnostics: `${resource.resourceType} produced from this record: ${i.diagnostics}`,

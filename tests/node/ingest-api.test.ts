@@ -154,6 +154,9 @@ describe("POST /ingest/cpa and /ingest/cin", () => {
     expect(res.status).toBe(200);
     const report = (await res.json()) as IngestReport;
     expect(report.counts).toMatchObject({ records: 4, created: 3, rejected: 1 });
+    expect(report.records.find((r) => r.outcome === "rejected")?.issues?.issue[0]?.expression).toEqual([
+      "/Message/Children/Child[3]/CINdetails[1]/Assessments[1]/FactorsIdentifiedAtAssessment/AssessmentFactors[1]",
+    ]);
     const plans = (await (await t.fhir("/fhir/CarePlan")).json()) as { total: number };
     expect(plans.total).toBe(1);
     const again = (await (

@@ -1,16 +1,22 @@
-/** `npm run tfg -- ingest <source> <file>`: ingests a source file into the configured store with a progress bar. */
+/** `npm run tfg -- ingest <source> <path>...`: ingests source files into the configured store with a progress bar per file. */
 import { createReadStream, readdirSync, statSync, writeFileSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { ingest } from "../../ingest/ingest-service.js";
-import { type IngestInput, SOURCES } from "../../ingest/sources.js";
+import type { IngestReport } from "../../ingest/report.js";
+import { type IngestInput, SOURCES, type SourceDefinition } from "../../ingest/sources.js";
+import type { Store } from "../../store/port.js";
 import { openNodeStore } from "../node.js";
 
-const USAGE = `Usage: npm run tfg -- ingest <source> <file> [--all-or-nothing] [--report FILE] [--quiet]
+const USAGE = `Usage: npm run tfg -- ingest <source> <path>... [--all-or-nothing] [--report FILE] [--quiet]
   <source>  ${Object.keys(SOURCES).join(" | ")}
+  <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa a folder of CSV tables (one record set),
+            for the other sources every file in it with their extension, in name order
 Stores into SQLite under TFG_DATA_DIR (default ./data), or PostgreSQL when TFG_DATABASE_URL is set.
-Prints a summary; --report writes the full per-record report as JSON.`;
+Prints a line per file; --report writes the full per-record reports as JSON ({ files: [{ path, report }] }).
+Exit status: 0 every record stored or unchanged, 3 some records rejected, 1 a file could not be read
+to the end (the records before the problem are kept), 2 usage.`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -45,6 +51,37 @@ function inputFor(path: string, mediaTypes: string[], onBytes: (n: number) => vo
   return { kind: "stream", body: counted(path, onBytes), mediaType };
 }
 
+/** Expands the paths: a cpa folder stays one input (CSV tables); other folders become their files. */
+function expand(paths: string[], extensions: string[], tablesFolder: boolean): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const path = resolve(p);
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(path);
+    } catch {
+      fail(`Cannot read ${p}`);
+    }
+    if (!st.isDirectory() || tablesFolder) {
+      out.push(path);
+      continue;
+    }
+    const files = readdirSync(path)
+      .filter((f) => extensions.includes(extname(f).toLowerCase()))
+      .sort();
+    if (files.length === 0) fail(`No ${extensions.join(" or ")} files in ${p}`);
+    out.push(...files.map((f) => join(path, f)));
+  }
+  return out;
+}
+
+const sizeOf = (path: string) => {
+  const st = statSync(path);
+  return st.isDirectory() ? readdirSync(path).reduce((n, f) => n + statSync(join(path, f)).size, 0) : st.size;
+};
+
+const EXTENSIONS: Record<string, string[]> = { ndtms: [".csv"], cin: [".xml"], cpa: [".json", ".ndjson"] };
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -55,7 +92,7 @@ async function main(): Promise<void> {
       help: { type: "boolean" },
     },
   });
-  const [command, sourceName, file] = positionals;
+  const [command, sourceName, ...given] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return;
@@ -64,71 +101,92 @@ async function main(): Promise<void> {
   const def =
     sourceName && Object.hasOwn(SOURCES, sourceName) ? SOURCES[sourceName as keyof typeof SOURCES] : undefined;
   if (!def) fail(`Unknown source '${sourceName ?? ""}'`);
-  if (!file) fail("Name the file to ingest");
-  const path = resolve(file);
-  let size = 0;
-  try {
-    const st = statSync(path);
-    size = st.isDirectory() ? readdirSync(path).reduce((n, f) => n + statSync(join(path, f)).size, 0) : st.size;
-  } catch {
-    fail(`Cannot read ${file}`);
-  }
+  if (given.length === 0) fail("Name the file to ingest");
+  const paths = expand(given, EXTENSIONS[def.name] ?? [], def.name === "cpa");
 
   const store = await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
+  const reports: { path: string; report: IngestReport }[] = [];
+  let status = 0;
+  try {
+    for (const path of paths) {
+      const report = await ingestOne(store, def, path, values);
+      reports.push({ path, report });
+      if (report.fatal) status = 1;
+      else if (report.counts.rejected > 0 && status === 0) status = 3;
+    }
+    if (paths.length > 1) {
+      const t = { records: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
+      for (const { report } of reports) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += report.counts[k];
+      console.log(
+        `${def.name}, ${paths.length} files: ${t.records} records — created ${t.created}, updated ${t.updated}, unchanged ${t.unchanged}, rejected ${t.rejected}`,
+      );
+    }
+    if (values.report) writeFileSync(values.report, `${JSON.stringify({ files: reports }, null, 2)}\n`);
+    process.exitCode = status;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Ingests one file (or CPA tables folder) with a progress bar; prints its summary line and first rejections. */
+async function ingestOne(
+  store: Store,
+  def: SourceDefinition,
+  path: string,
+  values: { "all-or-nothing"?: boolean; report?: string; quiet?: boolean },
+): Promise<IngestReport> {
   const showBar = !values.quiet && process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
-    { format: `${def.name} [{bar}] {percentage}% | {records} records | {rejected} rejected`, stream: process.stderr },
+    {
+      format: `${def.name} ${basename(path)} [{bar}] {percentage}% | {records} records | {rejected} rejected`,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   let read = 0;
   let rejected = 0;
   let records = 0;
-  if (showBar) bar.start(size, 0, { records: 0, rejected: 0 });
+  if (showBar) bar.start(sizeOf(path), 0, { records: 0, rejected: 0 });
   const started = performance.now();
-  try {
-    const report = await ingest(
-      { store, clock: () => new Date() },
-      def.mapping(),
-      def.read(
-        inputFor(path, def.mediaTypes, (n) => {
-          read += n;
-        }),
-      ),
-      {
-        mode: values["all-or-nothing"] ? "all-or-nothing" : "per-record",
-        retain: values.report ? "all" : "rejected",
-        onRecord: (r) => {
-          records++;
-          if (r.outcome === "rejected") rejected++;
-          if (showBar && records % 100 === 0) bar.update(read, { records, rejected });
-        },
+  const report = await ingest(
+    { store, clock: () => new Date() },
+    def.mapping(),
+    def.read(
+      inputFor(path, def.mediaTypes, (n) => {
+        read += n;
+      }),
+    ),
+    {
+      mode: values["all-or-nothing"] ? "all-or-nothing" : "per-record",
+      retain: values.report ? "all" : "rejected",
+      onRecord: (r) => {
+        records++;
+        if (r.outcome === "rejected") rejected++;
+        if (showBar && records % 100 === 0) bar.update(read, { records, rejected });
       },
-    );
-    if (showBar) {
-      bar.update(read, { records, rejected });
-      bar.stop();
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const c = report.counts;
-    const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    console.log(
-      `${def.name}: ${c.records} records in ${seconds.toFixed(1)} s — created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, rejected ${c.rejected}; ${c.resourcesWritten} resource versions written; peak RSS ${peakMb} MB`,
-    );
-    if (report.fatal)
-      console.log(
-        `Stopped early: ${report.fatal.issue.map((i) => `${i.diagnostics} (${i.expression?.join(", ")})`).join("; ")}`,
-      );
-    for (const r of report.records.filter((x) => x.outcome === "rejected").slice(0, 10)) {
-      console.log(
-        `  rejected ${r.label}: ${r.issues?.issue.map((i) => `${i.expression?.join(", ") ?? ""} ${i.diagnostics}`).join("; ")}`,
-      );
-    }
-    if (c.rejected > 10) console.log(`  … and ${c.rejected - 10} more (see --report)`);
-    if (values.report) writeFileSync(values.report, `${JSON.stringify(report, null, 2)}\n`);
-    process.exitCode = report.fatal ? 1 : 0;
-  } finally {
-    await store.close();
+    },
+  );
+  if (showBar) {
+    bar.update(read, { records, rejected });
+    bar.stop();
   }
+  const seconds = (performance.now() - started) / 1000;
+  const c = report.counts;
+  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(
+    `${def.name} ${basename(path)}: ${c.records} records in ${seconds.toFixed(1)} s — created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, rejected ${c.rejected}; ${c.resourcesWritten} resource versions written; peak RSS ${peakMb} MB`,
+  );
+  if (report.fatal)
+    console.log(
+      `  stopped early: ${report.fatal.issue.map((i) => `${i.diagnostics} (${i.expression?.join(", ")})`).join("; ")}`,
+    );
+  for (const r of report.records.filter((x) => x.outcome === "rejected").slice(0, 10)) {
+    console.log(
+      `  rejected ${r.label}: ${r.issues?.issue.map((i) => `${i.expression?.join(", ") ?? ""} ${i.diagnostics}`).join("; ")}`,
+    );
+  }
+  if (c.rejected > 10) console.log(`  … and ${c.rejected - 10} more (see --report)`);
+  return report;
 }
 
 main().catch((err) => {
