@@ -5,6 +5,7 @@
  */
 import type { ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
+import { assertConforms } from "./conformance.js";
 import { conflict, gone, notFound, preconditionFailed } from "./errors.js";
 import { assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
 import { indexResource } from "./search-index.js";
@@ -81,21 +82,23 @@ export class ResourceService {
     return v;
   }
 
-  /** Creates a resource with a server-assigned id. */
+  /** Creates a resource with a server-assigned id; 422 if it breaks R4 or a profile it claims. */
   async create(type: string, resource: ResourceJson): Promise<StoredVersion> {
     assertSupportedType(type);
+    assertConforms(resource);
     const write = prepareWrite(type, this.deps.newId(), 1, this.now(), resource);
     await this.commitOrConflict([write]);
     return this.written(write);
   }
 
   /**
-   * Updates (or creates, for a new id) a resource. With `ifMatch`, the current version must be
+   * Updates (or creates, for a new id) a resource; 422 if it breaks R4 or a profile it claims. With `ifMatch`, the current version must be
    * that one (412 otherwise). Without, a lost race is retried.
    */
   async update(type: string, id: string, resource: ResourceJson, ifMatch?: number): Promise<WriteResult> {
     assertSupportedType(type);
     assertValidId(id);
+    assertConforms(resource);
     for (let attempt = 0; ; attempt++) {
       const current = await this.deps.store.read(type, id);
       const currentVersion = current?.versionId ?? 0;

@@ -5,6 +5,7 @@
  */
 import type { Bundle, BundleEntry, OperationOutcome } from "fhir/r4";
 import type { ResourceWrite, StoredVersion } from "../store/port.js";
+import { assertConforms } from "./conformance.js";
 import { badRequest, GatewayError, preconditionFailed } from "./errors.js";
 import { operationOutcome } from "./operation-outcome.js";
 import { asResource, assertSupportedType, isValidId, type ResourceJson } from "./resource-body.js";
@@ -130,6 +131,7 @@ export async function runTransaction(svc: ResourceService, body: unknown): Promi
     if (p.resource) {
       p.resource = structuredClone(p.resource);
       rewriteReferences(p.resource, fullUrls);
+      assertConforms(p.resource, `Bundle.entry[${p.index}].resource`);
     }
   }
 

@@ -366,3 +366,52 @@ describe("errors are OperationOutcomes with the right status", () => {
     expect((await t.fhir(`/fhir/Patient/${id}`, { headers: { "Content-Type": "text/plain" } })).status).toBe(200);
   });
 });
+
+describe("writes are validated against FHIR R4 and the profiles they claim", () => {
+  const TFG_PATIENT = "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Patient";
+
+  it("refuses a create or update that breaks R4 with 422, every issue located, and stores nothing", async () => {
+    const bad = await t.fhir("/fhir/Patient", {
+      method: "POST",
+      json: patient({ gender: "man", birthDate: "31/12/1980" }),
+    });
+    expect(bad.status).toBe(422);
+    const issues = await outcome(bad);
+    expect(issues.map((i) => i.expression?.[0]).sort()).toEqual(["Patient.birthDate", "Patient.gender"]);
+    expect(JSON.stringify(issues)).not.toContain("31/12/1980");
+
+    const { id } = await create(patient());
+    const put = await t.fhir(`/fhir/Patient/${id}`, { method: "PUT", json: patient({ id, active: "yes" }) });
+    expect(put.status).toBe(422);
+    expect((await outcome(put))[0]?.expression).toEqual(["Patient.active"]);
+    const current = (await (await t.fhir(`/fhir/Patient/${id}`)).json()) as { meta: { versionId: string } };
+    expect(current.meta.versionId).toBe("1");
+  });
+
+  it("checks a claimed profile: an NHS number failing its check digit is refused without being echoed", async () => {
+    const claimed = patient({ meta: { profile: [TFG_PATIENT] }, identifier: [{ system: NHS, value: "9990000019" }] });
+    const res = await t.fhir("/fhir/Patient", { method: "POST", json: claimed });
+    expect(res.status).toBe(422);
+    const issues = await outcome(res);
+    expect(issues.some((i) => i.expression?.[0]?.startsWith("Patient.identifier[0]"))).toBe(true);
+    expect(JSON.stringify(issues)).not.toContain("9990000019");
+  });
+
+  it("refuses a transaction with an invalid entry as a whole, pointing into the Bundle", async () => {
+    const tag = `invalid-tx-${Date.now()}`;
+    const res = await t.fhir("/fhir", {
+      method: "POST",
+      json: {
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [
+          { resource: patient({ identifier: [{ value: tag }] }), request: { method: "POST", url: "Patient" } },
+          { resource: patient({ gender: "man" }), request: { method: "POST", url: "Patient" } },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    expect((await outcome(res))[0]?.expression).toEqual(["Bundle.entry[1].resource.gender"]);
+    expect(((await (await t.fhir(`/fhir/Patient?identifier=${tag}`)).json()) as { total: number }).total).toBe(0);
+  });
+});
