@@ -81,7 +81,7 @@ export function cpaNdjson(n: number): string {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const nhs = testNhsNumber(i) ?? "";
-    lines.push(template.replaceAll('"P001"', `"P${i}"`).replace('"9434765919"', nhs ? `"${nhs}"` : "null"));
+    lines.push(template.replaceAll('"P001"', `"P${i}"`).replace('"9997654323"', nhs ? `"${nhs}"` : "null"));
   }
   return `${lines.join("\n")}\n`;
 }

@@ -94,7 +94,12 @@ export class Mapping {
         const body = ((await evaluate(rule.template, scope, ctx)) ?? {}) as Record<string, unknown>;
         const meta: Record<string, unknown> = { source: `urn:tfg:source:${spec.source}` };
         if (rule.profile) meta.profile = [profileUrl(rule.profile)];
-        resources.push({ rule: rule.id, resource: { resourceType: rule.resourceType, id, meta, ...body } });
+        const resource = { resourceType: rule.resourceType, id, meta, ...body };
+        const earlier = resources.find((r) => r.resource.resourceType === rule.resourceType && r.resource.id === id);
+        // One resource named twice by a record (two care-coordinator rows of one team): one resource,
+        // the later row's elements over the earlier's, so nothing is written twice in one commit.
+        if (earlier) earlier.resource = { ...earlier.resource, ...resource };
+        else resources.push({ rule: rule.id, resource });
       }
     }
     for (const miss of ctx.misses) {

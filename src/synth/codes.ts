@@ -38,8 +38,8 @@ export const ethnicityByLetter = (letter: string): Ethnicity =>
 
 // ---- MHSDS / CPA (reference notes §1; team, referral source and reason lists PROVISIONAL) ----
 
-/** SourceOfReferralMH (PROVISIONAL subset): GP, health visitor, self, social services, police, A&E, internal. */
-export const MH_REFERRAL_SOURCES = ["A1", "A2", "B1", "D1", "G1", "H1", "P1"] as const;
+/** SourceOfReferralMH (PROVISIONAL subset): GP, health visitor, self, social services, police, emergency department, internal. */
+export const MH_REFERRAL_SOURCES = ["A1", "A2", "B1", "C1", "E1", "H1", "P1"] as const;
 /** PrimReasonReferralMH (PROVISIONAL subset). */
 export const MH_REFERRAL_REASONS = ["01", "04", "05", "10", "11", "14"] as const;
 /** ServTeamTypeRefToMH / CareProfServOrTeamTypeAssoc (PROVISIONAL subset). */

@@ -94,7 +94,7 @@ describe("CPA mapping", () => {
     const { mapped } = await mapAllOf(
       cpaNdjsonRecords(
         text(
-          `${JSON.stringify(base())}\n${JSON.stringify(base({ MHS001MPI: { LocalPatientId: "P2", NHSNumber: "9434765918" } }))}\n`,
+          `${JSON.stringify(base())}\n${JSON.stringify(base({ MHS001MPI: { LocalPatientId: "P2", NHSNumber: "9997654324" } }))}\n`,
         ),
       ),
     );
@@ -136,9 +136,9 @@ describe("CPA mapping", () => {
 
   it("reports a JSON syntax error without quoting the file", async () => {
     const { other } = await mapAllOf(
-      cpaJsonRecords(text('{"Patients": [{"MHS001MPI": {"NHSNumber": "9434765919",}}]}')),
+      cpaJsonRecords(text('{"Patients": [{"MHS001MPI": {"NHSNumber": "9997654323",}}]}')),
     );
     expect(other).toHaveLength(1);
-    expect(JSON.stringify(other)).not.toContain("9434765919");
+    expect(JSON.stringify(other)).not.toContain("9997654323");
   });
 });

@@ -223,6 +223,57 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     episodeOfCare: [ref("EpisodeOfCare/cpa-1")],
     period: { start: "2026-02-01T09:30:00Z" },
   }),
+  "TFG-ChildrensSocialCareEvent": () => ({
+    resourceType: "Encounter",
+    meta: meta("TFG-ChildrensSocialCareEvent"),
+    extension: [{ url: ext("icpc-not-required"), valueBoolean: false }],
+    status: "finished",
+    class: { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "FLD" },
+    type: [cc("cin-activity", "section-47-enquiry")],
+    subject: ref("Patient/child-1"),
+    episodeOfCare: [ref("EpisodeOfCare/cin-1")],
+    period: { start: "2025-09-10", end: "2025-09-24" },
+  }),
+  "TFG-MentalHealthReferral": () => ({
+    resourceType: "ServiceRequest",
+    meta: meta("TFG-MentalHealthReferral"),
+    extension: [{ url: ext("referral-source"), valueCodeableConcept: cc("mhsds-source-of-referral", "A1") }],
+    identifier: [{ system: LOCAL_ID.mhsdsReferral("RX4"), value: "SR1" }],
+    status: "active",
+    intent: "order",
+    code: { text: "Referral to mental health services" },
+    reasonCode: [cc("mhsds-referral-reason", "10")],
+    performerType: cc("mhsds-team-type", "A06"),
+    subject: ref("Patient/adult-1"),
+    authoredOn: "2025-01-05",
+    occurrencePeriod: { start: "2025-01-05" },
+  }),
+  "TFG-YoungCarer": () => ({
+    resourceType: "Observation",
+    meta: meta("TFG-YoungCarer"),
+    status: "final",
+    code: cc("observation-code", "young-carer"),
+    subject: ref("Patient/child-1"),
+    effectiveDateTime: "2026-06-01",
+    valueBoolean: true,
+    note: [{ text: "Recorded in a parent's CPA household assessment" }],
+  }),
+  "TFG-CareCoordinator": () => ({
+    resourceType: "Practitioner",
+    meta: meta("TFG-CareCoordinator"),
+    identifier: [{ system: LOCAL_ID.mhsdsCareProfessional("RX4"), value: "LOCAL-77" }],
+    name: [{ text: "Alexa Testperson" }],
+    telecom: [{ system: "phone", value: "0113 496 0000", use: "work" }],
+  }),
+  "TFG-CareTeam": () => ({
+    resourceType: "CareTeam",
+    meta: meta("TFG-CareTeam"),
+    identifier: [{ system: `${TFG_BASE}/Id/mhsds-team/RX4`, value: "T1" }],
+    status: "active",
+    category: [cc("mhsds-team-type", "A06")],
+    name: "North CMHT",
+    managingOrganization: [org("RX4")],
+  }),
   "TFG-SafeguardingFlag": () => ({
     resourceType: "Flag",
     meta: meta("TFG-SafeguardingFlag"),
@@ -641,6 +692,157 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
     },
     { name: "no period", change: drop("period"), expression: "Encounter.period", code: "required" },
   ],
+  "TFG-ChildrensSocialCareEvent": [
+    {
+      name: "type outside cin-activity",
+      change: set("type.0", cc("cin-activity", "home-visit")),
+      expression: "Encounter.type[0]",
+      code: "code-invalid",
+      value: "home-visit",
+    },
+    {
+      name: "type from service-event-type",
+      change: set("type.0", cc("service-event-type", "admission")),
+      expression: "Encounter.type[0]",
+      code: "code-invalid",
+    },
+    { name: "no type", change: drop("type"), expression: "Encounter.type", code: "required" },
+    {
+      name: "no episodeOfCare",
+      change: drop("episodeOfCare"),
+      expression: "Encounter.episodeOfCare",
+      code: "required",
+    },
+    {
+      name: "period without start",
+      change: set("period", { end: "2025-09-24" }),
+      expression: "Encounter.period.start",
+      code: "required",
+    },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "Encounter.subject.reference",
+      code: "value",
+    },
+    {
+      name: "icpc-not-required as text",
+      change: set("extension.0", { url: ext("icpc-not-required"), valueString: "Notneeded" }),
+      expression: "Encounter.extension[0].value[x]",
+      code: "structure",
+      value: "Notneeded",
+    },
+  ],
+  "TFG-MentalHealthReferral": [
+    { name: "no identifier", change: drop("identifier"), expression: "ServiceRequest.identifier", code: "required" },
+    {
+      name: "identifier without value",
+      change: drop("identifier.0.value"),
+      expression: "ServiceRequest.identifier[0].value",
+      code: "required",
+    },
+    { name: "intent not order", change: set("intent", "plan"), expression: "ServiceRequest.intent", code: "value" },
+    { name: "no authoredOn", change: drop("authoredOn"), expression: "ServiceRequest.authoredOn", code: "required" },
+    {
+      name: "code without text",
+      change: set("code", cc("mhsds-team-type", "A06")),
+      expression: "ServiceRequest.code.text",
+      code: "required",
+    },
+    {
+      name: "two referral sources",
+      change: (r) =>
+        (r.extension as Json[]).push({
+          url: ext("referral-source"),
+          valueCodeableConcept: cc("mhsds-source-of-referral", "B1"),
+        }),
+      expression: "ServiceRequest.extension",
+      code: "structure",
+    },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "ServiceRequest.subject.reference",
+      code: "value",
+    },
+  ],
+  "TFG-YoungCarer": [
+    {
+      name: "wrong code",
+      change: set("code", cc("observation-code", "parental-status")),
+      expression: "Observation.code",
+      code: "value",
+    },
+    { name: "status not final", change: set("status", "preliminary"), expression: "Observation.status", code: "value" },
+    {
+      name: "answer as a CodeableConcept",
+      change: (r) => {
+        delete r.valueBoolean;
+        r.valueCodeableConcept = { text: "Caresformum" };
+      },
+      expression: "Observation.value[x]",
+      code: "structure",
+      value: "Caresformum",
+    },
+    { name: "no value", change: drop("valueBoolean"), expression: "Observation.value[x]", code: "required" },
+    {
+      name: "no effectiveDateTime",
+      change: drop("effectiveDateTime"),
+      expression: "Observation.effective[x]",
+      code: "required",
+    },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "Observation.subject.reference",
+      code: "value",
+    },
+  ],
+  "TFG-CareCoordinator": [
+    { name: "no identifier", change: drop("identifier"), expression: "Practitioner.identifier", code: "required" },
+    {
+      name: "identifier without system",
+      change: drop("identifier.0.system"),
+      expression: "Practitioner.identifier[0].system",
+      code: "required",
+    },
+    {
+      name: "identifier without value",
+      change: drop("identifier.0.value"),
+      expression: "Practitioner.identifier[0].value",
+      code: "required",
+    },
+    {
+      name: "telecom system outside its required binding (R4)",
+      change: set("telecom.0.system", "pigeon"),
+      expression: "Practitioner.telecom[0].system",
+      code: "code-invalid",
+      value: "pigeon",
+    },
+  ],
+  "TFG-CareTeam": [
+    { name: "no identifier", change: drop("identifier"), expression: "CareTeam.identifier", code: "required" },
+    { name: "no status", change: drop("status"), expression: "CareTeam.status", code: "required" },
+    {
+      name: "no managingOrganization",
+      change: drop("managingOrganization"),
+      expression: "CareTeam.managingOrganization",
+      code: "required",
+    },
+    {
+      name: "status outside its required binding (R4)",
+      change: set("status", "paused"),
+      expression: "CareTeam.status",
+      code: "code-invalid",
+      value: "paused",
+    },
+    {
+      name: "managingOrganization that is a Patient (R4)",
+      change: set("managingOrganization.0", ref("Patient/adult-1")),
+      expression: "CareTeam.managingOrganization[0].reference",
+      code: "value",
+    },
+  ],
   "TFG-SafeguardingFlag": [
     {
       name: "code outside flag-code",
@@ -741,6 +943,22 @@ describe.each(Object.keys(EXAMPLES) as (keyof typeof PROFILES)[])("%s", (profile
     expect(issues).toContainEqual(expect.objectContaining({ severity: "error", code, expression: [expression] }));
     const text = diagnosticsOf(issues);
     for (const v of [...IDENTIFIABLE, ...(value ? [value] : [])]) expect(text).not.toContain(v);
+  });
+});
+
+describe("extensible bindings to the provisional MHSDS code lists", () => {
+  it("accepts codes outside mhsds-team-type, mhsds-referral-reason and mhsds-source-of-referral", () => {
+    const referral = EXAMPLES["TFG-MentalHealthReferral"]();
+    referral.performerType = cc("mhsds-team-type", "Q99");
+    referral.reasonCode = [cc("mhsds-referral-reason", "98")];
+    (referral.extension as Json[])[0] = {
+      url: ext("referral-source"),
+      valueCodeableConcept: cc("mhsds-source-of-referral", "Z9"),
+    };
+    expect(validateResource(referral)).toEqual([]);
+    const team = EXAMPLES["TFG-CareTeam"]();
+    team.category = [cc("mhsds-team-type", "Q99")];
+    expect(validateResource(team)).toEqual([]);
   });
 });
 

@@ -16,17 +16,22 @@ export const PROFILE_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AssessmentFactor", id: "TFG-AssessmentFactor", title: "TFG Assessment factor", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AuditEvent", id: "TFG-AuditEvent", title: "TFG Audit event", version: "0.1.0", type: "AuditEvent" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CPAEpisode", id: "TFG-CPAEpisode", title: "TFG CPA episode", version: "0.1.0", type: "EpisodeOfCare" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareCoordinator", id: "TFG-CareCoordinator", title: "TFG Care coordinator", version: "0.1.0", type: "Practitioner" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareTeam", id: "TFG-CareTeam", title: "TFG Care team", version: "0.1.0", type: "CareTeam" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlan", id: "TFG-ChildProtectionPlan", title: "TFG Child protection plan", version: "0.1.0", type: "CarePlan" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesReferral", id: "TFG-ChildrensServicesReferral", title: "TFG Children's services referral", version: "0.1.0", type: "ServiceRequest" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEpisode", id: "TFG-ChildrensSocialCareEpisode", title: "TFG Children's social care episode", version: "0.1.0", type: "EpisodeOfCare" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEvent", id: "TFG-ChildrensSocialCareEvent", title: "TFG Children's social care event", version: "0.1.0", type: "Encounter" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Consent", id: "TFG-Consent", title: "TFG Consent", version: "0.1.0", type: "Consent" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-FamilyRelationship", id: "TFG-FamilyRelationship", title: "TFG Family relationship", version: "0.1.0", type: "RelatedPerson" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Household", id: "TFG-Household", title: "TFG Household", version: "0.1.0", type: "Group" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-MentalHealthReferral", id: "TFG-MentalHealthReferral", title: "TFG Mental health referral", version: "0.1.0", type: "ServiceRequest" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ParentalStatus", id: "TFG-ParentalStatus", title: "TFG Parental status", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Patient", id: "TFG-Patient", title: "TFG Patient", version: "0.1.0", type: "Patient" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Provenance", id: "TFG-Provenance", title: "TFG Provenance", version: "0.1.0", type: "Provenance" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-SafeguardingFlag", id: "TFG-SafeguardingFlag", title: "TFG Safeguarding flag", version: "0.1.0", type: "Flag" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-TreatmentEpisode", id: "TFG-TreatmentEpisode", title: "TFG Treatment episode", version: "0.1.0", type: "EpisodeOfCare" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-YoungCarer", id: "TFG-YoungCarer", title: "TFG Young carer", version: "0.1.0", type: "Observation" },
 ];
 
 /** Project extensions (profiles/StructureDefinition-<extension>.json). */

@@ -42247,8 +42247,156 @@ validate1426.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildProtectionPlan = validate1427;
+export const profile_TFG_CareCoordinator = validate1427;
+function validate1427(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.identifier === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.identifier !== undefined){
+let data0 = data.identifier;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count0 = 0;
+if((data1.system !== undefined) || (data1._system !== undefined)){
+count0 = count0 + 1;
+}
+if((count0 > 1) || (count0 < 1)){
+const err1 = {instancePath:instancePath+"/identifier/" + i0,schemaPath:"#/properties/identifier/items/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count0, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count1 = 0;
+if((data1.value !== undefined) || (data1._value !== undefined)){
+count1 = count1 + 1;
+}
+if((count1 > 1) || (count1 < 1)){
+const err2 = {instancePath:instancePath+"/identifier/" + i0,schemaPath:"#/properties/identifier/items/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+}
+}
+}
+validate1427.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_CareTeam = validate1428;
 function validate1428(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if((data.status !== undefined) || (data._status !== undefined)){
+count0 = count0 + 1;
+}
+if((count0 > 1) || (count0 < 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count0, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.identifier === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.managingOrganization === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "managingOrganization"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.identifier !== undefined){
+let data0 = data.identifier;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count1 = 0;
+if((data1.system !== undefined) || (data1._system !== undefined)){
+count1 = count1 + 1;
+}
+if((count1 > 1) || (count1 < 1)){
+const err3 = {instancePath:instancePath+"/identifier/" + i0,schemaPath:"#/properties/identifier/items/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count2 = 0;
+if((data1.value !== undefined) || (data1._value !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err4 = {instancePath:instancePath+"/identifier/" + i0,schemaPath:"#/properties/identifier/items/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+}
+}
+}
+validate1428.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_ChildProtectionPlan = validate1429;
+function validate1430(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42532,11 +42680,11 @@ errors++;
 }
 }
 }
-validate1428.errors = vErrors;
+validate1430.errors = vErrors;
 return errors === 0;
 }
 
-function validate1430(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1432(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42601,11 +42749,11 @@ errors++;
 }
 }
 }
-validate1430.errors = vErrors;
+validate1432.errors = vErrors;
 return errors === 0;
 }
 
-function validate1432(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1434(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42655,12 +42803,12 @@ errors++;
 }
 }
 }
-validate1432.errors = vErrors;
+validate1434.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1427(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1429(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42784,8 +42932,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1428(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1428.errors : vErrors.concat(validate1428.errors);
+if(!(validate1430(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1430.errors : vErrors.concat(validate1430.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -42826,8 +42974,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1430(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1430.errors : vErrors.concat(validate1430.errors);
+if(!(validate1432(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1432.errors : vErrors.concat(validate1432.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -42868,8 +43016,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1432(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1432.errors : vErrors.concat(validate1432.errors);
+if(!(validate1434(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1434.errors : vErrors.concat(validate1434.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -42993,12 +43141,12 @@ errors++;
 }
 }
 }
-validate1427.errors = vErrors;
+validate1429.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensServicesReferral = validate1434;
-function validate1435(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensServicesReferral = validate1436;
+function validate1437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43048,11 +43196,11 @@ errors++;
 }
 }
 }
-validate1435.errors = vErrors;
+validate1437.errors = vErrors;
 return errors === 0;
 }
 
-function validate1437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1439(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43115,12 +43263,12 @@ errors++;
 }
 }
 }
-validate1437.errors = vErrors;
+validate1439.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1434(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1436(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43239,8 +43387,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1435(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1435.errors : vErrors.concat(validate1435.errors);
+if(!(validate1437(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1437.errors : vErrors.concat(validate1437.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -43281,8 +43429,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1437(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1437.errors : vErrors.concat(validate1437.errors);
+if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -43349,12 +43497,12 @@ errors++;
 }
 }
 }
-validate1434.errors = vErrors;
+validate1436.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensSocialCareEpisode = validate1439;
-function validate1440(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEpisode = validate1441;
+function validate1442(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43625,11 +43773,11 @@ errors++;
 }
 }
 }
-validate1440.errors = vErrors;
+validate1442.errors = vErrors;
 return errors === 0;
 }
 
-function validate1442(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1444(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43692,11 +43840,11 @@ errors++;
 }
 }
 }
-validate1442.errors = vErrors;
+validate1444.errors = vErrors;
 return errors === 0;
 }
 
-function validate1444(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1446(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43759,12 +43907,12 @@ errors++;
 }
 }
 }
-validate1444.errors = vErrors;
+validate1446.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1439(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1441(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43918,8 +44066,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1440(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1440.errors : vErrors.concat(validate1440.errors);
+if(!(validate1442(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1442.errors : vErrors.concat(validate1442.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -43960,8 +44108,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1442(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1442.errors : vErrors.concat(validate1442.errors);
+if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -44002,8 +44150,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
+if(!(validate1446(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1446.errors : vErrors.concat(validate1446.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -44175,12 +44323,281 @@ errors++;
 }
 }
 }
-validate1439.errors = vErrors;
+validate1441.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Consent = validate1446;
-function validate1446(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEvent = validate1448;
+function validate1449(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if((data.valueBoolean !== undefined) || (data._valueBoolean !== undefined)){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)) && (k0 !== "valueBoolean")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count0, disallowed: bad0, allowed: "boolean"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.extension !== undefined){
+const err1 = {instancePath:instancePath+"/extension",schemaPath:"#/properties/extension/false schema",keyword:"false schema",params:{}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.url !== undefined){
+if("https://think-family-gateway.example/fhir/StructureDefinition/icpc-not-required" !== data.url){
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/const",keyword:"const",params:{allowedValue: "https://think-family-gateway.example/fhir/StructureDefinition/icpc-not-required"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+validate1449.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate1448(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.extension;
+let count0 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "https://think-family-gateway.example/fhir/StructureDefinition/icpc-not-required")){
+count0 = count0 + 1;
+}
+}
+}
+if((count0 < 0) || (count0 > 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "icpcNotRequired (Section 47 enquiries: no initial child protection conference was needed)", min: 0, max: 1, count: count0}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.status !== undefined) || (data._status !== undefined)){
+count1 = count1 + 1;
+}
+if((count1 > 1) || (count1 < 1)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.subject === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.episodeOfCare === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "episodeOfCare"}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.period === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "period"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.extension !== undefined){
+let data0 = data.extension;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs5 = errors;
+let valid5 = true;
+const _errs6 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/icpc-not-required"))){
+const err6 = {};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs7 = errors;
+if(!(validate1449(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1449.errors : vErrors.concat(validate1449.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs7 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+if(data.type !== undefined){
+let data2 = data.type;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (!((Array.isArray(data3.coding)) && (data3.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/cin-activity") && ((c0.code === "assessment") || (c0.code === "section-47-enquiry")))))))){
+const err8 = {instancePath:instancePath+"/type/" + i1,schemaPath:"#/properties/type/items/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/cin-activity", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+}
+if(data.subject !== undefined){
+let data4 = data.subject;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+const m0 = typeof data4.reference == "string" ? pattern53.exec(data4.reference) : null;
+if((m0 !== null) && (m0[1] !== "Patient")){
+const err9 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+if(data.episodeOfCare !== undefined){
+let data5 = data.episodeOfCare;
+if(Array.isArray(data5)){
+const len2 = data5.length;
+for(let i2=0; i2<len2; i2++){
+let data6 = data5[i2];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+const m1 = typeof data6.reference == "string" ? pattern53.exec(data6.reference) : null;
+if((m1 !== null) && (m1[1] !== "EpisodeOfCare")){
+const err10 = {instancePath:instancePath+"/episodeOfCare/" + i2,schemaPath:"#/properties/episodeOfCare/items/fhirReference",keyword:"fhirReference",params:{targets: "EpisodeOfCare"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+}
+if(data.period !== undefined){
+let data7 = data.period;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count2 = 0;
+if((data7.start !== undefined) || (data7._start !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err11 = {instancePath:instancePath+"/period",schemaPath:"#/properties/period/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "start", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+}
+validate1448.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_Consent = validate1451;
+function validate1451(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44276,12 +44693,12 @@ errors++;
 }
 }
 }
-validate1446.errors = vErrors;
+validate1451.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_FamilyRelationship = validate1447;
-function validate1448(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_FamilyRelationship = validate1452;
+function validate1453(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44347,11 +44764,11 @@ errors++;
 }
 }
 }
-validate1448.errors = vErrors;
+validate1453.errors = vErrors;
 return errors === 0;
 }
 
-function validate1450(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1455(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44401,11 +44818,11 @@ errors++;
 }
 }
 }
-validate1450.errors = vErrors;
+validate1455.errors = vErrors;
 return errors === 0;
 }
 
-function validate1452(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44455,11 +44872,11 @@ errors++;
 }
 }
 }
-validate1452.errors = vErrors;
+validate1457.errors = vErrors;
 return errors === 0;
 }
 
-function validate1454(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1459(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44509,12 +44926,12 @@ errors++;
 }
 }
 }
-validate1454.errors = vErrors;
+validate1459.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1447(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1452(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44672,8 +45089,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs11 = errors;
-if(!(validate1448(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1448.errors : vErrors.concat(validate1448.errors);
+if(!(validate1453(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1453.errors : vErrors.concat(validate1453.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs11 === errors;
@@ -44714,8 +45131,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs16 = errors;
-if(!(validate1450(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1450.errors : vErrors.concat(validate1450.errors);
+if(!(validate1455(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1455.errors : vErrors.concat(validate1455.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs16 === errors;
@@ -44756,8 +45173,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs21 = errors;
-if(!(validate1452(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1452.errors : vErrors.concat(validate1452.errors);
+if(!(validate1457(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1457.errors : vErrors.concat(validate1457.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs21 === errors;
@@ -44798,8 +45215,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs26 = errors;
-if(!(validate1454(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1454.errors : vErrors.concat(validate1454.errors);
+if(!(validate1459(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1459.errors : vErrors.concat(validate1459.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs26 === errors;
@@ -44854,12 +45271,12 @@ errors++;
 }
 }
 }
-validate1447.errors = vErrors;
+validate1452.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Household = validate1456;
-function validate1456(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Household = validate1461;
+function validate1461(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44915,12 +45332,234 @@ errors++;
 }
 }
 }
-validate1456.errors = vErrors;
+validate1461.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ParentalStatus = validate1457;
-function validate1457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_MentalHealthReferral = validate1462;
+function validate1462(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.extension;
+let count0 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "https://think-family-gateway.example/fhir/StructureDefinition/referral-source")){
+count0 = count0 + 1;
+}
+}
+}
+if((count0 < 0) || (count0 > 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "referralSource (Who referred (SourceOfReferralMH))", min: 0, max: 1, count: count0}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.status !== undefined) || (data._status !== undefined)){
+count1 = count1 + 1;
+}
+if((count1 > 1) || (count1 < 1)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count2 = 0;
+if((data.authoredOn !== undefined) || (data._authoredOn !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "authoredOn", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.identifier === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.code === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.extension !== undefined){
+let data0 = data.extension;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs6 = errors;
+let valid5 = true;
+const _errs7 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/referral-source"))){
+const err5 = {};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs8 = errors;
+if(!(validate1437(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1437.errors : vErrors.concat(validate1437.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err6 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+if(data.identifier !== undefined){
+let data2 = data.identifier;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count3 = 0;
+if((data3.system !== undefined) || (data3._system !== undefined)){
+count3 = count3 + 1;
+}
+if((count3 > 1) || (count3 < 1)){
+const err7 = {instancePath:instancePath+"/identifier/" + i1,schemaPath:"#/properties/identifier/items/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count3, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count4 = 0;
+if((data3.value !== undefined) || (data3._value !== undefined)){
+count4 = count4 + 1;
+}
+if((count4 > 1) || (count4 < 1)){
+const err8 = {instancePath:instancePath+"/identifier/" + i1,schemaPath:"#/properties/identifier/items/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count4, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+}
+}
+if(data.intent !== undefined){
+if("order" !== data.intent){
+const err9 = {instancePath:instancePath+"/intent",schemaPath:"#/properties/intent/const",keyword:"const",params:{allowedValue: "order"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data5 = data.code;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let count5 = 0;
+if((data5.text !== undefined) || (data5._text !== undefined)){
+count5 = count5 + 1;
+}
+if((count5 > 1) || (count5 < 1)){
+const err10 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "text", min: 1, count: count5, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.subject !== undefined){
+let data6 = data.subject;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+const m0 = typeof data6.reference == "string" ? pattern53.exec(data6.reference) : null;
+if((m0 !== null) && (m0[1] !== "Patient")){
+const err11 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+}
+validate1462.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_ParentalStatus = validate1464;
+function validate1464(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45393,12 +46032,12 @@ errors++;
 }
 }
 }
-validate1457.errors = vErrors;
+validate1464.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Patient = validate1458;
-function validate1459(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Patient = validate1465;
+function validate1466(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45448,11 +46087,11 @@ errors++;
 }
 }
 }
-validate1459.errors = vErrors;
+validate1466.errors = vErrors;
 return errors === 0;
 }
 
-function validate1461(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1468(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45502,14 +46141,14 @@ errors++;
 }
 }
 }
-validate1461.errors = vErrors;
+validate1468.errors = vErrors;
 return errors === 0;
 }
 
 const formats0 = formats["nhs-number"];
 const formats2 = formats.uprn;
 
-function validate1458(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1465(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45638,8 +46277,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1459(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1459.errors : vErrors.concat(validate1459.errors);
+if(!(validate1466(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1466.errors : vErrors.concat(validate1466.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -45680,8 +46319,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1461(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1461.errors : vErrors.concat(validate1461.errors);
+if(!(validate1468(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1468.errors : vErrors.concat(validate1468.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -46130,12 +46769,12 @@ errors++;
 }
 }
 }
-validate1458.errors = vErrors;
+validate1465.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Provenance = validate1463;
-function validate1463(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Provenance = validate1470;
+function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46240,12 +46879,12 @@ errors++;
 }
 }
 }
-validate1463.errors = vErrors;
+validate1470.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_SafeguardingFlag = validate1464;
-function validate1464(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_SafeguardingFlag = validate1471;
+function validate1471(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46318,12 +46957,12 @@ errors++;
 }
 }
 }
-validate1464.errors = vErrors;
+validate1471.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_TreatmentEpisode = validate1465;
-function validate1468(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentEpisode = validate1472;
+function validate1475(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46386,11 +47025,11 @@ errors++;
 }
 }
 }
-validate1468.errors = vErrors;
+validate1475.errors = vErrors;
 return errors === 0;
 }
 
-function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1477(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46440,12 +47079,12 @@ errors++;
 }
 }
 }
-validate1470.errors = vErrors;
+validate1477.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1465(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1472(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46589,8 +47228,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1440(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1440.errors : vErrors.concat(validate1440.errors);
+if(!(validate1442(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1442.errors : vErrors.concat(validate1442.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -46631,8 +47270,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1442(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1442.errors : vErrors.concat(validate1442.errors);
+if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -46673,8 +47312,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1468(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1468.errors : vErrors.concat(validate1468.errors);
+if(!(validate1475(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1475.errors : vErrors.concat(validate1475.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -46715,8 +47354,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs24 = errors;
-if(!(validate1470(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1470.errors : vErrors.concat(validate1470.errors);
+if(!(validate1477(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1477.errors : vErrors.concat(validate1477.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs24 === errors;
@@ -46866,7 +47505,114 @@ errors++;
 }
 }
 }
-validate1465.errors = vErrors;
+validate1472.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_YoungCarer = validate1479;
+function validate1479(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if((data.effectiveDateTime !== undefined) || (data._effectiveDateTime !== undefined)){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 9) && (k0.startsWith("effective"))) && (k0.charCodeAt(9) >= 65)) && (k0.charCodeAt(9) <= 90)) && (k0 !== "effectiveDateTime")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "effective[x]", min: 1, count: count0, disallowed: bad0, allowed: "dateTime"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.valueBoolean !== undefined) || (data._valueBoolean !== undefined)){
+count1 = count1 + 1;
+}
+let bad1 = 0;
+for(const key1 in data){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueBoolean")){
+bad1 = bad1 + 1;
+}
+}
+if(((count1 > 1) || (count1 < 1)) || (bad1 > 0)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count1, disallowed: bad1, allowed: "boolean"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.subject === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.status !== undefined){
+if("final" !== data.status){
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "final"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data1 = data.code;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && ((Array.isArray(data1.coding)) && (data1.coding.some((x0) => ((((x0 !== null) && (typeof x0 == "object")) && (!Array.isArray(x0))) && (x0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x0.code === "young-carer")))))){
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#young-carer"}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data2 = data.subject;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "Patient")){
+const err5 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+}
+validate1479.errors = vErrors;
 return errors === 0;
 }
 
@@ -46894,15 +47640,20 @@ export const profileValidators = {
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AssessmentFactor": profile_TFG_AssessmentFactor,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AuditEvent": profile_TFG_AuditEvent,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CPAEpisode": profile_TFG_CPAEpisode,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareCoordinator": profile_TFG_CareCoordinator,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareTeam": profile_TFG_CareTeam,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlan": profile_TFG_ChildProtectionPlan,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesReferral": profile_TFG_ChildrensServicesReferral,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEpisode": profile_TFG_ChildrensSocialCareEpisode,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEvent": profile_TFG_ChildrensSocialCareEvent,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Consent": profile_TFG_Consent,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-FamilyRelationship": profile_TFG_FamilyRelationship,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Household": profile_TFG_Household,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-MentalHealthReferral": profile_TFG_MentalHealthReferral,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ParentalStatus": profile_TFG_ParentalStatus,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Patient": profile_TFG_Patient,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Provenance": profile_TFG_Provenance,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-SafeguardingFlag": profile_TFG_SafeguardingFlag,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-TreatmentEpisode": profile_TFG_TreatmentEpisode,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-YoungCarer": profile_TFG_YoungCarer,
 };
