@@ -2,6 +2,7 @@
  * `npm run bench`: gateway throughput as ratios to baselines measured in the same run.
  *  - HTTP (in process, app.request): hello-world Hono route vs gateway read and search (with JWT verification).
  *  - Storage: SqlStore commits vs raw better-sqlite3 inserts of the same rows, single and batched.
+ *  - Ingest (bench/ingest.ts): records/s per source vs JSON round trip of the output; peak RSS of the CLI.
  * Prints a Markdown section for docs/BENCHMARKS.md.
  */
 import { cpus, totalmem } from "node:os";

@@ -1,5 +1,5 @@
 /** `npm run tfg -- ingest <source> <path>...`: ingests source files into the configured store with a progress bar per file. */
-import { createReadStream, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
@@ -73,6 +73,20 @@ function expand(paths: string[], extensions: string[], tablesFolder: boolean): s
     out.push(...files.map((f) => join(path, f)));
   }
   return out;
+}
+
+/**
+ * Peak resident memory of this process in MB: Linux `VmHWM` (reset by exec, so it is this process's own),
+ * else getrusage's maxRSS, which on Linux survives exec and can report the parent's peak.
+ */
+function peakRssMb(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (hwm) return Math.round(Number(hwm[1]) / 1024);
+  } catch {
+    // not Linux
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 const sizeOf = (path: string) => {
@@ -172,7 +186,7 @@ async function ingestOne(
   }
   const seconds = (performance.now() - started) / 1000;
   const c = report.counts;
-  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const peakMb = peakRssMb();
   console.log(
     `${def.name} ${basename(path)}: ${c.records} records in ${seconds.toFixed(1)} s — created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, rejected ${c.rejected}; ${c.resourcesWritten} resource versions written; peak RSS ${peakMb} MB`,
   );
