@@ -128,4 +128,21 @@ describe("source readers, mappings and validators on hostile input", () => {
       );
     },
   );
+
+  it("CIN XML: a malformed tag named with data is described by the kind of error only (found by this property)", async () => {
+    const events: SourceEvent[] = [];
+    for await (const e of cinRecords(textSource(`<Message><Children></Children>\n<${MARKER}Message>\n`)))
+      events.push(e);
+    expect(events).toEqual([
+      {
+        kind: "fatal",
+        issue: {
+          severity: "fatal",
+          code: "structure",
+          diagnostics: "The file is not well-formed XML (unclosed tag)",
+          expression: ["line 3"],
+        },
+      },
+    ]);
+  });
 });

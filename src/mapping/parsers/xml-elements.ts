@@ -33,6 +33,20 @@ interface Frame {
   hasChildren: boolean;
 }
 
+/**
+ * The kind of a saxes well-formedness error, without what follows its first colon: saxes names the
+ * offending tag there ("unclosed tag: X"), and a tag name can carry data from the file.
+ */
+export function describeSaxError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const kind = message
+    .replace(/^(?:[^:]*:)?\d+:\d+:\s*/, "")
+    .split(":")[0]
+    ?.replace(/[.\s]+$/, "")
+    .slice(0, 60);
+  return kind || "syntax error";
+}
+
 /** Streams records out of an XML document of the given shape. */
 export async function* readXmlElements(source: ByteSource, shape: XmlShape): AsyncGenerator<XmlEvent> {
   const parser = new SaxesParser({ position: true });
@@ -47,13 +61,7 @@ export async function* readXmlElements(source: ByteSource, shape: XmlShape): Asy
   };
 
   parser.on("doctype", () => fail("A DOCTYPE is not accepted: DTDs and entity definitions are refused"));
-  parser.on("error", (err) =>
-    fail(
-      `The file is not well-formed XML (${String(err.message)
-        .replace(/^.*?:\d+:\d+:\s*/, "")
-        .slice(0, 80)})`,
-    ),
-  );
+  parser.on("error", (err) => fail(`The file is not well-formed XML (${describeSaxError(err)})`));
   parser.on("opentag", (tag) => {
     if (stack.length === 0) {
       sawRoot = true;
