@@ -24,10 +24,11 @@ export class PendingWrites {
     return this.byKey.get(key);
   }
 
-  add(w: ResourceWrite) {
+  /** Records a planned write; `content` is its comparable form when the caller already has it. */
+  add(w: ResourceWrite, content?: string) {
     this.byKey.set(`${w.resourceType}/${w.id}`, {
       versionId: w.versionId,
-      content: w.resource ? comparable(w.resource) : "",
+      content: content ?? (w.resource ? comparable(w.resource) : ""),
     });
   }
 
@@ -72,11 +73,12 @@ export async function planRecord(
       continue;
     }
     const current = await currentOf(r);
-    if (current.exists && current.content === comparable(r)) continue;
+    const content = comparable(r);
+    if (current.exists && current.content === content) continue;
     if (!current.exists) created++;
     const w = prepareWrite(r.resourceType, r.id, current.versionId + 1, now, r);
     writes.push(w);
-    pending.add(w);
+    pending.add(w, content);
   }
   if (writes.length > 0 && provenance) {
     const current = await currentOf(provenance);
