@@ -29,6 +29,8 @@ export const PROFILES = {
   "TFG-ChildrensSocialCareEvent": "Encounter",
   "TFG-MentalHealthReferral": "ServiceRequest",
   "TFG-YoungCarer": "Observation",
+  "TFG-NdtmsEarlyHelpItem": "Observation",
+  "TFG-ChildrensServicesInvolvement": "Observation",
   "TFG-CareCoordinator": "Practitioner",
   "TFG-CareTeam": "CareTeam",
   "TFG-SafeguardingFlag": "Flag",
@@ -51,6 +53,17 @@ export const UKCORE = {
   nhsNumberVerificationStatusExtension:
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus",
   nhsNumberVerificationStatusEngland: "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland",
+} as const;
+
+/** R4 core extensions and terminology the mappings use. */
+export const HL7 = {
+  nationalityExtension: "http://hl7.org/fhir/StructureDefinition/patient-nationality",
+  episodeOfCareExtension: "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare",
+  /** ISO 3166 country codes (alpha-2 and alpha-3). */
+  iso3166: "urn:iso:std:iso:3166",
+  /** v2 Yes/no indicator (Y, N); with data-absent-reason `asked-unknown` it makes R4 `yesnodontknow`. */
+  yesNo: "http://terminology.hl7.org/CodeSystem/v2-0136",
+  dataAbsentReason: "http://terminology.hl7.org/CodeSystem/data-absent-reason",
 } as const;
 
 /** Identifier systems for source-local keys; `{org}` is the issuing organisation (ODS, NDTMS agency or LA code). */

@@ -28,16 +28,14 @@ beforeAll(async () => {
 const body = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),
   fc.string({ maxLength: 300 }).map((s) => `${s}${MARKER}`),
-  fc
-    .jsonValue({ maxDepth: 3 })
-    .map((v) =>
-      JSON.stringify({
-        Patients: [
-          v,
-          { MHS001MPI: { LocalPatientId: "L1", PersonGivenName: MARKER, NHSNumber: MARKER, PersonBirthDate: MARKER } },
-        ],
-      }),
-    ),
+  fc.jsonValue({ maxDepth: 3 }).map((v) =>
+    JSON.stringify({
+      Patients: [
+        v,
+        { MHS001MPI: { LocalPatientId: "L1", PersonGivenName: MARKER, NHSNumber: MARKER, PersonBirthDate: MARKER } },
+      ],
+    }),
+  ),
   fc.string({ maxLength: 80 }).map((s) => `FINITIAL,SINITIAL,DOB,CLIENTID\n${s},${MARKER},${MARKER},C1\n`),
   fc
     .string({ maxLength: 80 })

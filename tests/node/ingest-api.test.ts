@@ -41,7 +41,7 @@ describe("POST /ingest/ndtms", () => {
       "row 5, column NHSNUM",
       "row 6, column ETHNIC",
     ]);
-    expect(report.coverage.unmappedFields).toMatchObject({ NATION: 2, LOCALNOTE: 1 });
+    expect(report.coverage.unmappedFields).toEqual({ LOCALNOTE: 1 });
 
     const again = (await (await post(golden)).json()) as IngestReport;
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2, rejected: 3, resourcesWritten: 0 });

@@ -1,7 +1,9 @@
-// CIN census mapping: golden files for the 2026 (Sex) and 2024 (GenderCurrent) schemas, safe XML handling, property test.
+// CIN census mapping: golden files for the 2026 (Sex) and 2024 (GenderCurrent) schemas, disabilities, safe XML handling, property test.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { codeSystemUrl, TFG_BASE } from "../../src/fhir/canonical.js";
+import { validateResource } from "../../src/fhir/validation/index.js";
 import { cinRecords } from "../../src/mapping/sources/cin.js";
 import type { SourceEvent } from "../../src/mapping/sources/events.js";
 import { expectGolden } from "../support/golden.js";
@@ -52,6 +54,51 @@ describe("CIN census mapping", () => {
         return `${o.valueCodeableConcept.coding[0]?.code}:${o.component[0]?.valueCodeableConcept.coding[0]?.code}`;
       });
     expect(factors).toEqual(["4B:parent-carer", "2B:parent-carer", "7A:child", "3C:other-household-member"]);
+  });
+
+  it.each([
+    ["<Disabilities><Disability>NONE</Disability></Disabilities>", ["NONE"]],
+    ["<Disabilities><Disability>AUT</Disability><Disability>hear</Disability></Disabilities>", ["AUT", "HEAR"]],
+    ["<Disabilities/>", []],
+    ["<Disabilities><Disability> </Disability></Disabilities>", []],
+    ["", []],
+  ])(
+    "Disabilities %s → disability extensions %j on the child (NONE kept: it is a recorded answer)",
+    async (xml, codes) => {
+      const input = readFileSync("tests/golden/cin/input-2026.xml", "utf8").replace(
+        "<Disabilities><Disability>NONE</Disability></Disabilities>",
+        xml,
+      );
+      const { mapped } = await mapAllOf(cinRecords(text(input)));
+      const m = mapped[0];
+      expect(m?.issues).toEqual([]);
+      const child = m?.resources.find((r) => r.rule === "child")?.resource as unknown as {
+        extension: { url: string; valueCodeableConcept?: unknown }[];
+      };
+      const disabilities = child.extension.filter((e) => e.url === `${TFG_BASE}/StructureDefinition/disability`);
+      expect(disabilities.map((e) => e.valueCodeableConcept)).toEqual(
+        codes.map((code) => ({ coding: [{ system: codeSystemUrl("cin-disability"), code }] })),
+      );
+      expect(validateResource(child)).toEqual([]);
+      expect(m?.unmapped).not.toContain("ChildCharacteristics.Disabilities.Disability");
+    },
+  );
+
+  it("rejects a disability code outside the CIN list, at its element path", async () => {
+    const input = readFileSync("tests/golden/cin/input-2026.xml", "utf8").replace(
+      "<Disability>NONE</Disability>",
+      "<Disability>NONE</Disability><Disability>QZX</Disability>",
+    );
+    const { mapped } = await mapAllOf(cinRecords(text(input)));
+    expect(mapped[0]?.resources).toEqual([]);
+    expect(mapped[0]?.issues).toEqual([
+      {
+        severity: "error",
+        code: "value",
+        diagnostics: "Disability is not a code this field allows",
+        expression: ["/Message/Children/Child[1]/ChildCharacteristics/Disabilities/Disability[2]"],
+      },
+    ]);
   });
 
   it("rejects factor 21 combined with another factor", async () => {

@@ -1,6 +1,8 @@
-// CPA mapping: golden file, the parental-status decision table, and JSON / NDJSON / CSV forms mapping to the same resources.
+// CPA mapping: golden file, the parental-status decision table, children's services involvement (Y/N/U), and JSON / NDJSON / CSV forms mapping to the same resources.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { codeSystemUrl, HL7 } from "../../src/fhir/canonical.js";
+import { validateResource } from "../../src/fhir/validation/index.js";
 import type { MappedRecord } from "../../src/mapping/engine.js";
 import { cpaCsvRecords, cpaJsonRecords, cpaNdjsonRecords } from "../../src/mapping/sources/cpa.js";
 import type { SourceEvent } from "../../src/mapping/sources/events.js";
@@ -88,6 +90,120 @@ describe("CPA mapping", () => {
     const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(base(extra)))));
     expect(mapped[0]?.issues).toEqual([]);
     expect(status(mapped[0])).toBe(expected);
+  });
+
+  const involvement = (m: MappedRecord | undefined) =>
+    (m?.resources ?? [])
+      .filter((r) => r.rule === "child-services-involvement")
+      .map(
+        (r) =>
+          r.resource as unknown as {
+            subject: { reference: string };
+            valueCodeableConcept?: { coding: { system: string; code: string }[] };
+            valueBoolean?: boolean;
+            dataAbsentReason?: { coding: { system: string; code: string }[] };
+            component?: {
+              code: { coding: { code: string }[] };
+              valueString?: string;
+              valueCodeableConcept?: unknown;
+            }[];
+          },
+      );
+  const withChild = (extra: Record<string, unknown>) =>
+    base({ Household: { AssessmentDate: "2026-02-01", ChildrenQuestion: "Y", Children: [child(extra)] } });
+  const YES = { system: HL7.yesNo, code: "Y", display: "Yes" };
+  const NO = { system: HL7.yesNo, code: "N", display: "No" };
+  const DONT_KNOW = { system: HL7.dataAbsentReason, code: "asked-unknown", display: "Don't know" };
+
+  it.each([
+    ["Y", YES],
+    ["N", NO],
+    ["U", DONT_KNOW],
+    ["u", DONT_KNOW],
+    ["TRUE", YES],
+    ["0", NO],
+  ])("ChildrensServicesInvolved %j → %o about the child (U is don't know, never no)", async (answer, coding) => {
+    const { mapped } = await mapAllOf(
+      cpaNdjsonRecords(text(JSON.stringify(withChild({ ChildrensServicesInvolved: answer })))),
+    );
+    const m = mapped[0] as MappedRecord;
+    expect(m.issues).toEqual([]);
+    const [obs, ...more] = involvement(m);
+    expect(more).toEqual([]);
+    expect(obs?.valueCodeableConcept?.coding).toEqual([coding]);
+    expect(obs?.valueBoolean).toBeUndefined();
+    expect(obs?.dataAbsentReason).toBeUndefined();
+    if (answer.toUpperCase() === "U") expect(obs?.valueCodeableConcept?.coding[0]?.code).not.toBe("N");
+    const childPatient = m.resources.find((r) => r.rule === "child")?.resource;
+    expect(obs?.subject.reference).toBe(`Patient/${childPatient?.id}`);
+    for (const { resource } of m.resources) expect(validateResource(resource)).toEqual([]);
+    expect(m.unmapped).toEqual([]);
+  });
+
+  it.each([
+    ["absent", {}],
+    ["blank", { ChildrensServicesInvolved: "" }],
+    ["null", { ChildrensServicesInvolved: null }],
+    [
+      "blank with blank details",
+      { ChildrensServicesInvolved: " ", ChildrensServicesLA: "", ChildrensServicesType: "" },
+    ],
+  ])("ChildrensServicesInvolved %s → no Observation (not recorded)", async (_name, extra) => {
+    const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(withChild(extra)))));
+    expect(mapped[0]?.issues).toEqual([]);
+    expect(involvement(mapped[0])).toEqual([]);
+  });
+
+  it("keeps the local authority and the type as components", async () => {
+    const { mapped } = await mapAllOf(
+      cpaNdjsonRecords(
+        text(
+          JSON.stringify(
+            withChild({ ChildrensServicesInvolved: "Y", ChildrensServicesLA: "201", ChildrensServicesType: "cp" }),
+          ),
+        ),
+      ),
+    );
+    const [obs] = involvement(mapped[0]);
+    expect(obs?.component).toEqual([
+      {
+        code: { coding: [{ system: codeSystemUrl("observation-code"), code: "childrens-services-la" }] },
+        valueString: "201",
+      },
+      {
+        code: { coding: [{ system: codeSystemUrl("observation-code"), code: "childrens-services-type" }] },
+        valueCodeableConcept: { coding: [{ system: codeSystemUrl("childrens-services-type"), code: "CP" }] },
+      },
+    ]);
+  });
+
+  it("keeps a local authority or type given without the Y/N/U answer, with no value and data absent 'unknown'", async () => {
+    const { mapped } = await mapAllOf(
+      cpaNdjsonRecords(text(JSON.stringify(withChild({ ChildrensServicesType: "LAC" })))),
+    );
+    const m = mapped[0] as MappedRecord;
+    const [obs] = involvement(m);
+    expect(obs?.valueCodeableConcept).toBeUndefined();
+    expect(obs?.dataAbsentReason?.coding).toEqual([
+      { system: HL7.dataAbsentReason, code: "unknown", display: "Unknown" },
+    ]);
+    expect(obs?.component?.map((c) => c.code.coding[0]?.code)).toEqual(["childrens-services-type"]);
+    for (const { resource } of m.resources) expect(validateResource(resource)).toEqual([]);
+    expect(m.unmapped).toEqual([]);
+  });
+
+  it("rejects an involvement answer or type outside its list, at its path, without quoting it", async () => {
+    const { mapped } = await mapAllOf(
+      cpaNdjsonRecords(
+        text(JSON.stringify(withChild({ ChildrensServicesInvolved: "Qzmaybe", ChildrensServicesType: "Qztaf" }))),
+      ),
+    );
+    expect(mapped[0]?.resources).toEqual([]);
+    expect(mapped[0]?.issues.map((i) => [i.expression?.[0], i.diagnostics])).toEqual([
+      ["line 1: Household.Children[0].ChildrensServicesInvolved", "ChildrensServicesInvolved must be Y, N or U"],
+      ["line 1: Household.Children[0].ChildrensServicesType", "ChildrensServicesType is not a code this field allows"],
+    ]);
+    expect(JSON.stringify(mapped[0]?.issues)).not.toMatch(/Qz/);
   });
 
   it("rejects a bad NHS number check digit at its path and stores nothing for that record", async () => {

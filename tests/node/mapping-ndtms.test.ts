@@ -1,6 +1,8 @@
-// NDTMS mapping: golden file (input CSV → resources and issues), parental status table, coverage.
+// NDTMS mapping: golden file (input CSV → resources and issues), parental status table, early help items, nationality, coverage.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { codeSystemUrl, HL7 } from "../../src/fhir/canonical.js";
+import { validateResource } from "../../src/fhir/validation/index.js";
 import type { MappedRecord } from "../../src/mapping/engine.js";
 import { mappingFor } from "../../src/mapping/registry.js";
 import { ndtmsRecords } from "../../src/mapping/sources/ndtms.js";
@@ -63,6 +65,82 @@ describe("NDTMS mapping", () => {
     const comps = parentalStatus(mapped[0] as MappedRecord)?.component ?? [];
     expect(comps.map((c) => c.code.coding[0]?.code)).toEqual(["children-in-household-count", "pregnancy-status"]);
     expect(comps[0]?.valueInteger).toBe(3);
+  });
+
+  const EH_HEADER = `${HEADER},EHCSC2,EHCSC3,NATION`;
+  const ehRow = (ehcsc2: string, ehcsc3: string, nation = "NA") =>
+    `${EH_HEADER}\nA,B,1980-01-01,2,2026-01-01,N0001,C1,E1,Y,14,NA,NA,${ehcsc2},${ehcsc3},${nation}\n`;
+  type Obs = {
+    code: { coding: { code: string }[] };
+    subject: { reference: string };
+    extension: { url: string; valueReference: { reference: string } }[];
+    valueCodeableConcept: { coding: { system: string; code: string }[] };
+  };
+
+  it.each([
+    ["1", "2", ["ndtms-ehcsc2=1", "ndtms-ehcsc3=2"]],
+    ["NA", "NA", []],
+    ["", "", []],
+    ["  ", "NA", []],
+    ["NA", "07", ["ndtms-ehcsc3=07"]],
+    ["Y", "", ["ndtms-ehcsc2=Y"]],
+    ["EH CP", "NA", ["ndtms-ehcsc2=EH CP"]],
+  ])("EHCSC2 %j, EHCSC3 %j → %j (NA or blank: no Observation; the code is kept as sent)", async (a, b, expected) => {
+    const { mapped } = await mapCsv(ehRow(a, b));
+    const m = mapped[0] as MappedRecord;
+    expect(m.issues).toEqual([]);
+    const items = m.resources.filter((r) => r.rule.startsWith("early-help-")).map((r) => r.resource as unknown as Obs);
+    expect(items.map((o) => `${o.code.coding[0]?.code}=${o.valueCodeableConcept.coding[0]?.code}`)).toEqual(expected);
+    const patient = m.resources.find((r) => r.rule === "patient")?.resource;
+    const episode = m.resources.find((r) => r.rule === "episode")?.resource;
+    for (const o of items) {
+      expect(o.valueCodeableConcept.coding).toEqual([
+        { system: codeSystemUrl("ndtms-ehcsc"), code: expect.any(String) },
+      ]);
+      expect(o.subject.reference).toBe(`Patient/${patient?.id}`);
+      expect(o.extension).toEqual([
+        { url: HL7.episodeOfCareExtension, valueReference: { reference: `EpisodeOfCare/${episode?.id}` } },
+      ]);
+    }
+    for (const { resource } of m.resources) expect(validateResource(resource)).toEqual([]);
+    expect(m.unmapped).toEqual([]);
+  });
+
+  it("rejects an early help item that cannot be a code, at its row and column, without quoting it", async () => {
+    const { mapped } = await mapCsv(ehRow("Qz  x", "NA"));
+    expect(mapped[0]?.resources).toEqual([]);
+    expect(mapped[0]?.issues).toEqual([
+      {
+        severity: "error",
+        code: "value",
+        diagnostics: "EHCSC2 is not in the expected format",
+        expression: ["row 2, column EHCSC2"],
+      },
+    ]);
+  });
+
+  it.each([
+    ["GBR", "GBR"],
+    ["POL", "POL"],
+    ["NA", undefined],
+    ["", undefined],
+  ])("NATION %j → patient-nationality %j (ISO 3166)", async (nation, code) => {
+    const { mapped } = await mapCsv(ehRow("NA", "NA", nation));
+    const patient = mapped[0]?.resources.find((r) => r.rule === "patient")?.resource as unknown as {
+      extension: { url: string; extension?: unknown[] }[];
+    };
+    const nationality = patient.extension.filter((e) => e.url === HL7.nationalityExtension);
+    expect(nationality).toEqual(
+      code
+        ? [
+            {
+              url: HL7.nationalityExtension,
+              extension: [{ url: "code", valueCodeableConcept: { coding: [{ system: HL7.iso3166, code }] } }],
+            },
+          ]
+        : [],
+    );
+    expect(validateResource(patient)).toEqual([]);
   });
 
   it("rejects an impossible date with the row and column, and an under-18 client", async () => {

@@ -7,6 +7,7 @@ import { loadDefinitions } from "../../scripts/validators/definitions.js";
 import { buildProfileLayer } from "../../scripts/validators/profile-schemas.js";
 import {
   codeSystemUrl,
+  HL7,
   LOCAL_ID,
   NHS_NUMBER_SYSTEM,
   PROFILES,
@@ -53,6 +54,11 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
       {
         url: UKCORE.ethnicCategoryExtension,
         valueCodeableConcept: { coding: [{ system: UKCORE.ethnicCategoryEngland, code: "A" }] },
+      },
+      { url: ext("disability"), valueCodeableConcept: cc("cin-disability", "AUT") },
+      {
+        url: HL7.nationalityExtension,
+        extension: [{ url: "code", valueCodeableConcept: { coding: [{ system: HL7.iso3166, code: "GBR" }] } }],
       },
     ],
     identifier: [
@@ -258,6 +264,33 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     valueBoolean: true,
     note: [{ text: "Recorded in a parent's CPA household assessment" }],
   }),
+  "TFG-NdtmsEarlyHelpItem": () => ({
+    resourceType: "Observation",
+    meta: { profile: [profileUrl("TFG-NdtmsEarlyHelpItem")], source: "urn:tfg:source:ndtms" },
+    extension: [{ url: HL7.episodeOfCareExtension, valueReference: ref("EpisodeOfCare/ndtms-1") }],
+    status: "final",
+    code: cc("observation-code", "ndtms-ehcsc2"),
+    subject: ref("Patient/adult-1"),
+    effectiveDateTime: "2026-01-12",
+    valueCodeableConcept: cc("ndtms-ehcsc", "1"),
+  }),
+  "TFG-ChildrensServicesInvolvement": () => ({
+    resourceType: "Observation",
+    meta: meta("TFG-ChildrensServicesInvolvement"),
+    status: "final",
+    code: cc("observation-code", "childrens-services-involvement"),
+    subject: ref("Patient/child-1"),
+    effectiveDateTime: "2026-06-01",
+    valueCodeableConcept: { coding: [{ system: HL7.yesNo, code: "Y" }] },
+    note: [{ text: "Recorded in a parent's CPA household assessment" }],
+    component: [
+      { code: cc("observation-code", "childrens-services-la"), valueString: "201" },
+      {
+        code: cc("observation-code", "childrens-services-type"),
+        valueCodeableConcept: cc("childrens-services-type", "CP"),
+      },
+    ],
+  }),
   "TFG-CareCoordinator": () => ({
     resourceType: "Practitioner",
     meta: meta("TFG-CareCoordinator"),
@@ -402,6 +435,39 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       expression: "Patient.extension[0].value[x]",
       code: "structure",
       value: "Yesplease",
+    },
+    {
+      name: "disability outside cin-disability",
+      change: set("extension.2.valueCodeableConcept", cc("cin-disability", "WOBBLY")),
+      expression: "Patient.extension[2].valueCodeableConcept",
+      code: "code-invalid",
+      value: "WOBBLY",
+    },
+    {
+      name: "disability as text",
+      change: set("extension.2", { url: ext("disability"), valueString: "Autismx" }),
+      expression: "Patient.extension[2].value[x]",
+      code: "structure",
+      value: "Autismx",
+    },
+    {
+      name: "nationality without its code part",
+      change: set("extension.3.extension", [{ url: "period", valuePeriod: { start: "2001-01-01" } }]),
+      expression: "Patient.extension[3].extension",
+      code: "structure",
+    },
+    {
+      name: "nationality code as text",
+      change: set("extension.3.extension.0", { url: "code", valueString: "Britishx" }),
+      expression: "Patient.extension[3].extension[0].value[x]",
+      code: "structure",
+      value: "Britishx",
+    },
+    {
+      name: "two nationality extensions",
+      change: (r) => (r.extension as Json[]).push(structuredClone((r.extension as Json[])[3] as Json)),
+      expression: "Patient.extension",
+      code: "structure",
     },
   ],
   "TFG-Household": [
@@ -798,6 +864,104 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       code: "value",
     },
   ],
+  "TFG-NdtmsEarlyHelpItem": [
+    {
+      name: "code that is not an NDTMS early help item",
+      change: set("code", cc("observation-code", "young-carer")),
+      expression: "Observation.code",
+      code: "code-invalid",
+    },
+    {
+      name: "no link to the treatment episode",
+      change: drop("extension"),
+      expression: "Observation.extension",
+      code: "structure",
+    },
+    {
+      name: "episode link to a Patient",
+      change: set("extension.0.valueReference", ref("Patient/adult-1")),
+      expression: "Observation.extension[0].valueReference.reference",
+      code: "value",
+    },
+    { name: "no value", change: drop("valueCodeableConcept"), expression: "Observation.value[x]", code: "required" },
+    {
+      name: "value as text",
+      change: (r) => {
+        delete r.valueCodeableConcept;
+        r.valueString = "Earlyhelpx";
+      },
+      expression: "Observation.value[x]",
+      code: "structure",
+      value: "Earlyhelpx",
+    },
+    { name: "status not final", change: set("status", "preliminary"), expression: "Observation.status", code: "value" },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "Observation.subject.reference",
+      code: "value",
+    },
+  ],
+  "TFG-ChildrensServicesInvolvement": [
+    {
+      name: "wrong code",
+      change: set("code", cc("observation-code", "young-carer")),
+      expression: "Observation.code",
+      code: "value",
+    },
+    {
+      name: "answer outside yes / no / don't know",
+      change: set("valueCodeableConcept", { coding: [{ system: HL7.yesNo, code: "MAYBE" }] }),
+      expression: "Observation.valueCodeableConcept",
+      code: "code-invalid",
+      value: "MAYBE",
+    },
+    {
+      name: "answer as a boolean",
+      change: (r) => {
+        delete r.valueCodeableConcept;
+        r.valueBoolean = false;
+      },
+      expression: "Observation.value[x]",
+      code: "structure",
+    },
+    {
+      name: "type outside childrens-services-type",
+      change: set("component.1.valueCodeableConcept", cc("childrens-services-type", "TAF")),
+      expression: "Observation.component[1].valueCodeableConcept",
+      code: "code-invalid",
+      value: "TAF",
+    },
+    {
+      name: "local authority as a number",
+      change: (r) => {
+        const c = (r.component as Json[])[0] as Json;
+        delete c.valueString;
+        c.valueInteger = 201;
+      },
+      expression: "Observation.component[0].value[x]",
+      code: "structure",
+    },
+    {
+      name: "component code outside observation-code",
+      change: set("component.0.code", cc("observation-code", "shoe-size")),
+      expression: "Observation.component[0].code",
+      code: "code-invalid",
+      value: "shoe-size",
+    },
+    {
+      name: "no effectiveDateTime",
+      change: drop("effectiveDateTime"),
+      expression: "Observation.effective[x]",
+      code: "required",
+    },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "Observation.subject.reference",
+      code: "value",
+    },
+  ],
   "TFG-CareCoordinator": [
     { name: "no identifier", change: drop("identifier"), expression: "Practitioner.identifier", code: "required" },
     {
@@ -959,6 +1123,40 @@ describe("extensible bindings to the provisional MHSDS code lists", () => {
     const team = EXAMPLES["TFG-CareTeam"]();
     team.category = [cc("mhsds-team-type", "Q99")];
     expect(validateResource(team)).toEqual([]);
+  });
+});
+
+describe("bindings to unconfirmed or open code lists", () => {
+  it("accepts any code for an NDTMS early help item (example binding to the provisional ndtms-ehcsc)", () => {
+    for (const code of ["1", "07", "Y", "EH CP"]) {
+      const item = EXAMPLES["TFG-NdtmsEarlyHelpItem"]();
+      item.valueCodeableConcept = cc("ndtms-ehcsc", code);
+      item.code = cc("observation-code", "ndtms-ehcsc3");
+      expect(validateResource(item), code).toEqual([]);
+    }
+  });
+
+  it("accepts don't know, and a missing answer with a data absent reason, for children's services involvement", () => {
+    const unknown = EXAMPLES["TFG-ChildrensServicesInvolvement"]();
+    unknown.valueCodeableConcept = { coding: [{ system: HL7.dataAbsentReason, code: "asked-unknown" }] };
+    delete unknown.component;
+    expect(validateResource(unknown)).toEqual([]);
+    const absent = EXAMPLES["TFG-ChildrensServicesInvolvement"]();
+    delete absent.valueCodeableConcept;
+    absent.dataAbsentReason = { coding: [{ system: HL7.dataAbsentReason, code: "unknown" }] };
+    expect(validateResource(absent)).toEqual([]);
+  });
+
+  it("accepts a nationality with a period and any ISO 3166 code (the alpha-3 binding is preferred, not checked)", () => {
+    const patient = EXAMPLES["TFG-Patient"]();
+    (patient.extension as Json[])[3] = {
+      url: HL7.nationalityExtension,
+      extension: [
+        { url: "code", valueCodeableConcept: { coding: [{ system: HL7.iso3166, code: "IE" }] } },
+        { url: "period", valuePeriod: { start: "2001-01-01" } },
+      ],
+    };
+    expect(validateResource(patient)).toEqual([]);
   });
 });
 

@@ -43145,8 +43145,359 @@ validate1429.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensServicesReferral = validate1436;
-function validate1437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensServicesInvolvement = validate1436;
+function validate1436(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if((data.effectiveDateTime !== undefined) || (data._effectiveDateTime !== undefined)){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 9) && (k0.startsWith("effective"))) && (k0.charCodeAt(9) >= 65)) && (k0.charCodeAt(9) <= 90)) && (k0 !== "effectiveDateTime")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "effective[x]", min: 1, count: count0, disallowed: bad0, allowed: "dateTime"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if(data.valueCodeableConcept !== undefined){
+count1 = count1 + 1;
+}
+let bad1 = 0;
+for(const key1 in data){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
+bad1 = bad1 + 1;
+}
+}
+if(((count1 > 1) || (count1 < 0)) || (bad1 > 0)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 0, count: count1, disallowed: bad1, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.component;
+let count2 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && ((((item0.code !== null) && (typeof item0.code == "object")) && (!Array.isArray(item0.code))) && ((Array.isArray(item0.code.coding)) && (item0.code.coding.some((x0) => ((((x0 !== null) && (typeof x0 == "object")) && (!Array.isArray(x0))) && (x0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x0.code === "childrens-services-la")))))){
+count2 = count2 + 1;
+}
+}
+}
+if((count2 < 0) || (count2 > 1)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirSlice",keyword:"fhirSlice",params:{element: "component", label: "localAuthority (The local authority involved (three-digit DfE LA code))", min: 0, max: 1, count: count2}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items1 = data.component;
+let count3 = 0;
+if(Array.isArray(items1)){
+for(const item1 of items1){
+if((((item1 !== null) && (typeof item1 == "object")) && (!Array.isArray(item1))) && ((((item1.code !== null) && (typeof item1.code == "object")) && (!Array.isArray(item1.code))) && ((Array.isArray(item1.code.coding)) && (item1.code.coding.some((x1) => ((((x1 !== null) && (typeof x1 == "object")) && (!Array.isArray(x1))) && (x1.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x1.code === "childrens-services-type")))))){
+count3 = count3 + 1;
+}
+}
+}
+if((count3 < 0) || (count3 > 1)){
+const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "component", label: "type (Type of involvement (CIN, CP, LAC, EH))", min: 0, max: 1, count: count3}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.subject === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.status !== undefined){
+if("final" !== data.status){
+const err5 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "final"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data1 = data.code;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && ((Array.isArray(data1.coding)) && (data1.coding.some((x2) => ((((x2 !== null) && (typeof x2 == "object")) && (!Array.isArray(x2))) && (x2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x2.code === "childrens-services-involvement")))))){
+const err6 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#childrens-services-involvement"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data2 = data.subject;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "Patient")){
+const err7 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data.valueCodeableConcept !== undefined){
+let data3 = data.valueCodeableConcept;
+if((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (!((Array.isArray(data3.coding)) && (data3.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && (((c0.system === "http://terminology.hl7.org/CodeSystem/data-absent-reason") && (c0.code === "asked-unknown")) || ((c0.system === "http://terminology.hl7.org/CodeSystem/v2-0136") && ((c0.code === "N") || (c0.code === "Y"))))))))){
+const err8 = {instancePath:instancePath+"/valueCodeableConcept",schemaPath:"#/properties/valueCodeableConcept/fhirBinding",keyword:"fhirBinding",params:{valueSet: "http://hl7.org/fhir/ValueSet/yesnodontknow", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.component !== undefined){
+let data4 = data.component;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+const _errs11 = errors;
+let valid5 = true;
+const _errs12 = errors;
+if(!((((data5 !== null) && (typeof data5 == "object")) && (!Array.isArray(data5))) && ((((data5.code !== null) && (typeof data5.code == "object")) && (!Array.isArray(data5.code))) && ((Array.isArray(data5.code.coding)) && (data5.code.coding.some((x3) => ((((x3 !== null) && (typeof x3 == "object")) && (!Array.isArray(x3))) && (x3.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x3.code === "childrens-services-la"))))))){
+const err9 = {};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid0 = _errs12 === errors;
+errors = _errs11;
+if(vErrors !== null){
+if(_errs11){
+vErrors.length = _errs11;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs13 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let count4 = 0;
+if((data5.valueString !== undefined) || (data5._valueString !== undefined)){
+count4 = count4 + 1;
+}
+let bad2 = 0;
+for(const key2 in data5){
+const k2 = key2[0] === "_" ? key2.slice(1) : key2;
+if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valueString")){
+bad2 = bad2 + 1;
+}
+}
+if(((count4 > 1) || (count4 < 1)) || (bad2 > 0)){
+const err10 = {instancePath:instancePath+"/component/" + i0,schemaPath:"#/properties/component/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count4, disallowed: bad2, allowed: "string"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.code !== undefined){
+let data6 = data5.code;
+if(!((((data6 !== null) && (typeof data6 == "object")) && (!Array.isArray(data6))) && ((Array.isArray(data6.coding)) && (data6.coding.some((x4) => ((((x4 !== null) && (typeof x4 == "object")) && (!Array.isArray(x4))) && (x4.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x4.code === "childrens-services-la")))))){
+const err11 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/allOf/0/then/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#childrens-services-la"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+var _valid0 = _errs13 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err12 = {instancePath:instancePath+"/component/" + i0,schemaPath:"#/properties/component/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+const _errs17 = errors;
+let valid8 = true;
+const _errs18 = errors;
+if(!((((data5 !== null) && (typeof data5 == "object")) && (!Array.isArray(data5))) && ((((data5.code !== null) && (typeof data5.code == "object")) && (!Array.isArray(data5.code))) && ((Array.isArray(data5.code.coding)) && (data5.code.coding.some((x5) => ((((x5 !== null) && (typeof x5 == "object")) && (!Array.isArray(x5))) && (x5.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x5.code === "childrens-services-type"))))))){
+const err13 = {};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid1 = _errs18 === errors;
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs19 = errors;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+let count5 = 0;
+if(data5.valueCodeableConcept !== undefined){
+count5 = count5 + 1;
+}
+let bad3 = 0;
+for(const key3 in data5){
+const k3 = key3[0] === "_" ? key3.slice(1) : key3;
+if(((((k3.length > 5) && (k3.startsWith("value"))) && (k3.charCodeAt(5) >= 65)) && (k3.charCodeAt(5) <= 90)) && (k3 !== "valueCodeableConcept")){
+bad3 = bad3 + 1;
+}
+}
+if(((count5 > 1) || (count5 < 1)) || (bad3 > 0)){
+const err14 = {instancePath:instancePath+"/component/" + i0,schemaPath:"#/properties/component/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count5, disallowed: bad3, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.code !== undefined){
+let data7 = data5.code;
+if(!((((data7 !== null) && (typeof data7 == "object")) && (!Array.isArray(data7))) && ((Array.isArray(data7.coding)) && (data7.coding.some((x6) => ((((x6 !== null) && (typeof x6 == "object")) && (!Array.isArray(x6))) && (x6.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x6.code === "childrens-services-type")))))){
+const err15 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/allOf/1/then/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#childrens-services-type"}};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data5.valueCodeableConcept !== undefined){
+let data8 = data5.valueCodeableConcept;
+if((((data8 !== null) && (typeof data8 == "object")) && (!Array.isArray(data8))) && (!((Array.isArray(data8.coding)) && (data8.coding.some((c1) => (((c1 !== null) && (typeof c1 == "object")) && (!Array.isArray(c1))) && ((c1.system === "https://think-family-gateway.example/fhir/CodeSystem/childrens-services-type") && ((((c1.code === "CIN") || (c1.code === "CP")) || (c1.code === "EH")) || (c1.code === "LAC")))))))){
+const err16 = {instancePath:instancePath+"/component/" + i0+"/valueCodeableConcept",schemaPath:"#/properties/component/items/allOf/1/then/properties/valueCodeableConcept/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/childrens-services-type", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+var _valid1 = _errs19 === errors;
+valid8 = _valid1;
+}
+if(!valid8){
+const err17 = {instancePath:instancePath+"/component/" + i0,schemaPath:"#/properties/component/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.code !== undefined){
+let data9 = data5.code;
+if((((data9 !== null) && (typeof data9 == "object")) && (!Array.isArray(data9))) && (!((Array.isArray(data9.coding)) && (data9.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((c2.code === "children-elsewhere-count") || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "young-carer")))))))){
+const err18 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+}
+}
+}
+}
+validate1436.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_ChildrensServicesReferral = validate1437;
+function validate1438(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43196,11 +43547,11 @@ errors++;
 }
 }
 }
-validate1437.errors = vErrors;
+validate1438.errors = vErrors;
 return errors === 0;
 }
 
-function validate1439(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1440(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43263,12 +43614,12 @@ errors++;
 }
 }
 }
-validate1439.errors = vErrors;
+validate1440.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1436(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43387,8 +43738,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1437(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1437.errors : vErrors.concat(validate1437.errors);
+if(!(validate1438(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1438.errors : vErrors.concat(validate1438.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -43429,8 +43780,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
+if(!(validate1440(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1440.errors : vErrors.concat(validate1440.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -43497,12 +43848,12 @@ errors++;
 }
 }
 }
-validate1436.errors = vErrors;
+validate1437.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensSocialCareEpisode = validate1441;
-function validate1442(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEpisode = validate1442;
+function validate1443(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43773,11 +44124,11 @@ errors++;
 }
 }
 }
-validate1442.errors = vErrors;
+validate1443.errors = vErrors;
 return errors === 0;
 }
 
-function validate1444(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1445(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43840,11 +44191,11 @@ errors++;
 }
 }
 }
-validate1444.errors = vErrors;
+validate1445.errors = vErrors;
 return errors === 0;
 }
 
-function validate1446(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1447(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43907,12 +44258,12 @@ errors++;
 }
 }
 }
-validate1446.errors = vErrors;
+validate1447.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1441(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1442(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44066,8 +44417,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1442(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1442.errors : vErrors.concat(validate1442.errors);
+if(!(validate1443(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1443.errors : vErrors.concat(validate1443.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -44108,8 +44459,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
+if(!(validate1445(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1445.errors : vErrors.concat(validate1445.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -44150,8 +44501,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1446(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1446.errors : vErrors.concat(validate1446.errors);
+if(!(validate1447(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1447.errors : vErrors.concat(validate1447.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -44323,12 +44674,12 @@ errors++;
 }
 }
 }
-validate1441.errors = vErrors;
+validate1442.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensSocialCareEvent = validate1448;
-function validate1449(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEvent = validate1449;
+function validate1450(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44378,12 +44729,12 @@ errors++;
 }
 }
 }
-validate1449.errors = vErrors;
+validate1450.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1448(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1449(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44495,8 +44846,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs7 = errors;
-if(!(validate1449(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1449.errors : vErrors.concat(validate1449.errors);
+if(!(validate1450(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1450.errors : vErrors.concat(validate1450.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
@@ -44592,12 +44943,12 @@ errors++;
 }
 }
 }
-validate1448.errors = vErrors;
+validate1449.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Consent = validate1451;
-function validate1451(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Consent = validate1452;
+function validate1452(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44693,12 +45044,12 @@ errors++;
 }
 }
 }
-validate1451.errors = vErrors;
+validate1452.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_FamilyRelationship = validate1452;
-function validate1453(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_FamilyRelationship = validate1453;
+function validate1454(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44764,11 +45115,11 @@ errors++;
 }
 }
 }
-validate1453.errors = vErrors;
+validate1454.errors = vErrors;
 return errors === 0;
 }
 
-function validate1455(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1456(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44818,11 +45169,11 @@ errors++;
 }
 }
 }
-validate1455.errors = vErrors;
+validate1456.errors = vErrors;
 return errors === 0;
 }
 
-function validate1457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1458(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44872,11 +45223,11 @@ errors++;
 }
 }
 }
-validate1457.errors = vErrors;
+validate1458.errors = vErrors;
 return errors === 0;
 }
 
-function validate1459(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1460(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44926,12 +45277,12 @@ errors++;
 }
 }
 }
-validate1459.errors = vErrors;
+validate1460.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1452(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1453(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45089,8 +45440,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs11 = errors;
-if(!(validate1453(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1453.errors : vErrors.concat(validate1453.errors);
+if(!(validate1454(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1454.errors : vErrors.concat(validate1454.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs11 === errors;
@@ -45131,8 +45482,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs16 = errors;
-if(!(validate1455(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1455.errors : vErrors.concat(validate1455.errors);
+if(!(validate1456(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1456.errors : vErrors.concat(validate1456.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs16 === errors;
@@ -45173,8 +45524,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs21 = errors;
-if(!(validate1457(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1457.errors : vErrors.concat(validate1457.errors);
+if(!(validate1458(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1458.errors : vErrors.concat(validate1458.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs21 === errors;
@@ -45215,8 +45566,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs26 = errors;
-if(!(validate1459(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1459.errors : vErrors.concat(validate1459.errors);
+if(!(validate1460(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1460.errors : vErrors.concat(validate1460.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs26 === errors;
@@ -45271,12 +45622,12 @@ errors++;
 }
 }
 }
-validate1452.errors = vErrors;
+validate1453.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Household = validate1461;
-function validate1461(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Household = validate1462;
+function validate1462(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45332,12 +45683,12 @@ errors++;
 }
 }
 }
-validate1461.errors = vErrors;
+validate1462.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_MentalHealthReferral = validate1462;
-function validate1462(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_MentalHealthReferral = validate1463;
+function validate1463(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45445,8 +45796,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs8 = errors;
-if(!(validate1437(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1437.errors : vErrors.concat(validate1437.errors);
+if(!(validate1438(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1438.errors : vErrors.concat(validate1438.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -45554,12 +45905,228 @@ errors++;
 }
 }
 }
-validate1462.errors = vErrors;
+validate1463.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ParentalStatus = validate1464;
-function validate1464(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_NdtmsEarlyHelpItem = validate1465;
+function validate1465(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.extension;
+let count0 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare")){
+count0 = count0 + 1;
+}
+}
+}
+if((count0 < 1) || (count0 > 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "episodeOfCare (The treatment episode the item was recorded in (R4 workflow-episodeOfCare; only its url, cardinality and the value restated here are checked))", min: 1, max: 1, count: count0}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.effectiveDateTime !== undefined) || (data._effectiveDateTime !== undefined)){
+count1 = count1 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 9) && (k0.startsWith("effective"))) && (k0.charCodeAt(9) >= 65)) && (k0.charCodeAt(9) <= 90)) && (k0 !== "effectiveDateTime")){
+bad0 = bad0 + 1;
+}
+}
+if(((count1 > 1) || (count1 < 1)) || (bad0 > 0)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "effective[x]", min: 1, count: count1, disallowed: bad0, allowed: "dateTime"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count2 = 0;
+if(data.valueCodeableConcept !== undefined){
+count2 = count2 + 1;
+}
+let bad1 = 0;
+for(const key1 in data){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
+bad1 = bad1 + 1;
+}
+}
+if(((count2 > 1) || (count2 < 1)) || (bad1 > 0)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count2, disallowed: bad1, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.subject === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.extension !== undefined){
+let data0 = data.extension;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs6 = errors;
+let valid5 = true;
+const _errs7 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"))){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs8 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count3 = 0;
+if(data1.valueReference !== undefined){
+count3 = count3 + 1;
+}
+let bad2 = 0;
+for(const key2 in data1){
+const k2 = key2[0] === "_" ? key2.slice(1) : key2;
+if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valueReference")){
+bad2 = bad2 + 1;
+}
+}
+if(((count3 > 1) || (count3 < 1)) || (bad2 > 0)){
+const err5 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count3, disallowed: bad2, allowed: "Reference"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.valueReference !== undefined){
+let data2 = data1.valueReference;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "EpisodeOfCare")){
+const err6 = {instancePath:instancePath+"/extension/" + i0+"/valueReference",schemaPath:"#/properties/extension/items/allOf/0/then/properties/valueReference/fhirReference",keyword:"fhirReference",params:{targets: "EpisodeOfCare"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs8 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+if(data.status !== undefined){
+if("final" !== data.status){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "final"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data4 = data.code;
+if((((data4 !== null) && (typeof data4 == "object")) && (!Array.isArray(data4))) && (!((Array.isArray(data4.coding)) && (data4.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && ((c0.code === "ndtms-ehcsc2") || (c0.code === "ndtms-ehcsc3")))))))){
+const err9 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/ndtms-ehcsc-item", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data5 = data.subject;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+const m1 = typeof data5.reference == "string" ? pattern53.exec(data5.reference) : null;
+if((m1 !== null) && (m1[1] !== "Patient")){
+const err10 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+validate1465.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_ParentalStatus = validate1466;
+function validate1466(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46016,7 +46583,7 @@ errors++;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.code !== undefined){
 let data12 = data5.code;
-if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && ((((((c2.code === "children-elsewhere-count") || (c2.code === "children-in-household-count")) || (c2.code === "cin-assessment-factor")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "young-carer")))))))){
+if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((c2.code === "children-elsewhere-count") || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "young-carer")))))))){
 const err25 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err25];
@@ -46032,12 +46599,12 @@ errors++;
 }
 }
 }
-validate1464.errors = vErrors;
+validate1466.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Patient = validate1465;
-function validate1466(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Patient = validate1467;
+function validate1468(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46087,11 +46654,11 @@ errors++;
 }
 }
 }
-validate1466.errors = vErrors;
+validate1468.errors = vErrors;
 return errors === 0;
 }
 
-function validate1468(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46141,14 +46708,81 @@ errors++;
 }
 }
 }
-validate1468.errors = vErrors;
+validate1470.errors = vErrors;
+return errors === 0;
+}
+
+function validate1472(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if(data.valueCodeableConcept !== undefined){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)) && (k0 !== "valueCodeableConcept")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count0, disallowed: bad0, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.extension !== undefined){
+const err1 = {instancePath:instancePath+"/extension",schemaPath:"#/properties/extension/false schema",keyword:"false schema",params:{}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.url !== undefined){
+if("https://think-family-gateway.example/fhir/StructureDefinition/disability" !== data.url){
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/const",keyword:"const",params:{allowedValue: "https://think-family-gateway.example/fhir/StructureDefinition/disability"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.valueCodeableConcept !== undefined){
+let data2 = data.valueCodeableConcept;
+if((((data2 !== null) && (typeof data2 == "object")) && (!Array.isArray(data2))) && (!((Array.isArray(data2.coding)) && (data2.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/cin-disability") && (((((((((((((c0.code === "AUT") || (c0.code === "BEH")) || (c0.code === "COMM")) || (c0.code === "CON")) || (c0.code === "DDA")) || (c0.code === "HAND")) || (c0.code === "HEAR")) || (c0.code === "INC")) || (c0.code === "LD")) || (c0.code === "MOB")) || (c0.code === "NONE")) || (c0.code === "PC")) || (c0.code === "VIS")))))))){
+const err3 = {instancePath:instancePath+"/valueCodeableConcept",schemaPath:"#/properties/valueCodeableConcept/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/cin-disability", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+validate1472.errors = vErrors;
 return errors === 0;
 }
 
 const formats0 = formats["nhs-number"];
 const formats2 = formats.uprn;
 
-function validate1465(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1467(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46215,17 +46849,17 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-const items3 = data.identifier;
+const items3 = data.extension;
 let count3 = 0;
 if(Array.isArray(items3)){
 for(const item3 of items3){
-if((((item3 !== null) && (typeof item3 == "object")) && (!Array.isArray(item3))) && (item3.system === "https://fhir.nhs.uk/Id/nhs-number")){
+if((((item3 !== null) && (typeof item3 == "object")) && (!Array.isArray(item3))) && (item3.url === "http://hl7.org/fhir/StructureDefinition/patient-nationality")){
 count3 = count3 + 1;
 }
 }
 }
 if((count3 < 0) || (count3 > 1)){
-const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "identifier", label: "nhsNumber (NHS number)", min: 0, max: 1, count: count3}};
+const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "nationality (Nationality (R4 patient-nationality; only its url, cardinality and the parts restated here are checked))", min: 0, max: 1, count: count3}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -46236,13 +46870,34 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.identifier === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+const items4 = data.identifier;
+let count4 = 0;
+if(Array.isArray(items4)){
+for(const item4 of items4){
+if((((item4 !== null) && (typeof item4 == "object")) && (!Array.isArray(item4))) && (item4.system === "https://fhir.nhs.uk/Id/nhs-number")){
+count4 = count4 + 1;
+}
+}
+}
+if((count4 < 0) || (count4 > 1)){
+const err4 = {instancePath,schemaPath:"#/allOf/4/fhirSlice",keyword:"fhirSlice",params:{element: "identifier", label: "nhsNumber (NHS number)", min: 0, max: 1, count: count4}};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.identifier === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -46252,40 +46907,11 @@ if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
-const _errs7 = errors;
-let valid5 = true;
 const _errs8 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/expected-birth-date"))){
-const err5 = {};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid0 = _errs8 === errors;
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
+let valid5 = true;
 const _errs9 = errors;
-if(!(validate1466(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1466.errors : vErrors.concat(validate1466.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs9 === errors;
-valid5 = _valid0;
-}
-if(!valid5){
-const err6 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/expected-birth-date"))){
+const err6 = {};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -46294,11 +46920,27 @@ vErrors.push(err6);
 }
 errors++;
 }
-const _errs12 = errors;
-let valid7 = true;
-const _errs13 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/ndtms-consent"))){
-const err7 = {};
+var _valid0 = _errs9 === errors;
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs10 = errors;
+if(!(validate1468(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1468.errors : vErrors.concat(validate1468.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs10 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -46307,27 +46949,11 @@ vErrors.push(err7);
 }
 errors++;
 }
-var _valid1 = _errs13 === errors;
-errors = _errs12;
-if(vErrors !== null){
-if(_errs12){
-vErrors.length = _errs12;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
+const _errs13 = errors;
+let valid7 = true;
 const _errs14 = errors;
-if(!(validate1468(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1468.errors : vErrors.concat(validate1468.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid7 = _valid1;
-}
-if(!valid7){
-const err8 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/ndtms-consent"))){
+const err8 = {};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -46336,22 +46962,27 @@ vErrors.push(err8);
 }
 errors++;
 }
+var _valid1 = _errs14 === errors;
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
 }
 }
+if(_valid1){
+const _errs15 = errors;
+if(!(validate1470(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1470.errors : vErrors.concat(validate1470.errors);
+errors = vErrors.length;
 }
-if(data.identifier !== undefined){
-let data2 = data.identifier;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-let data3 = data2[i1];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let count4 = 0;
-if((data3.system !== undefined) || (data3._system !== undefined)){
-count4 = count4 + 1;
+var _valid1 = _errs15 === errors;
+valid7 = _valid1;
 }
-if((count4 > 1) || (count4 < 1)){
-const err9 = {instancePath:instancePath+"/identifier/" + i1,schemaPath:"#/properties/identifier/items/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count4, disallowed: 0, allowed: ""}};
+if(!valid7){
+const err9 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -46360,14 +46991,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let count5 = 0;
-if((data3.value !== undefined) || (data3._value !== undefined)){
-count5 = count5 + 1;
-}
-if((count5 > 1) || (count5 < 1)){
-const err10 = {instancePath:instancePath+"/identifier/" + i1,schemaPath:"#/properties/identifier/items/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count5, disallowed: 0, allowed: ""}};
+const _errs18 = errors;
+let valid9 = true;
+const _errs19 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/disability"))){
+const err10 = {};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -46376,12 +47004,27 @@ vErrors.push(err10);
 }
 errors++;
 }
+var _valid2 = _errs19 === errors;
+errors = _errs18;
+if(vErrors !== null){
+if(_errs18){
+vErrors.length = _errs18;
 }
-const _errs21 = errors;
-let valid12 = true;
-const _errs22 = errors;
-if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (data3.system === "https://fhir.nhs.uk/Id/nhs-number"))){
-const err11 = {};
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs20 = errors;
+if(!(validate1472(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1472.errors : vErrors.concat(validate1472.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs20 === errors;
+valid9 = _valid2;
+}
+if(!valid9){
+const err11 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -46390,25 +47033,11 @@ vErrors.push(err11);
 }
 errors++;
 }
-var _valid2 = _errs22 === errors;
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
 const _errs23 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let count6 = 0;
-if((data3.system !== undefined) || (data3._system !== undefined)){
-count6 = count6 + 1;
-}
-if((count6 > 1) || (count6 < 1)){
-const err12 = {instancePath:instancePath+"/identifier/" + i1,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count6, disallowed: 0, allowed: ""}};
+let valid11 = true;
+const _errs24 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "http://hl7.org/fhir/StructureDefinition/patient-nationality"))){
+const err12 = {};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -46417,14 +47046,30 @@ vErrors.push(err12);
 }
 errors++;
 }
+var _valid3 = _errs24 === errors;
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let count7 = 0;
-if((data3.value !== undefined) || (data3._value !== undefined)){
-count7 = count7 + 1;
+else {
+vErrors = null;
 }
-if((count7 > 1) || (count7 < 1)){
-const err13 = {instancePath:instancePath+"/identifier/" + i1,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count7, disallowed: 0, allowed: ""}};
+}
+if(_valid3){
+const _errs25 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+const items5 = data1.extension;
+let count5 = 0;
+if(Array.isArray(items5)){
+for(const item5 of items5){
+if((((item5 !== null) && (typeof item5 == "object")) && (!Array.isArray(item5))) && (item5.url === "code")){
+count5 = count5 + 1;
+}
+}
+}
+if((count5 < 1) || (count5 > 1)){
+const err13 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/then/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "code (The nationality: ISO 3166 country code (system urn:iso:std:iso:3166; NDTMS NATION is alpha-3))", min: 1, max: 1, count: count5}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -46434,10 +47079,18 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.system !== undefined){
-if("https://fhir.nhs.uk/Id/nhs-number" !== data3.system){
-const err14 = {instancePath:instancePath+"/identifier/" + i1+"/system",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/system/const",keyword:"const",params:{allowedValue: "https://fhir.nhs.uk/Id/nhs-number"}};
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+const items6 = data1.extension;
+let count6 = 0;
+if(Array.isArray(items6)){
+for(const item6 of items6){
+if((((item6 !== null) && (typeof item6 == "object")) && (!Array.isArray(item6))) && (item6.url === "period")){
+count6 = count6 + 1;
+}
+}
+}
+if((count6 < 0) || (count6 > 1)){
+const err14 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "period (When the person held the nationality)", min: 0, max: 1, count: count6}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -46447,11 +47100,17 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data3.value !== undefined){
-let data5 = data3.value;
-if(typeof data5 === "string"){
-if(!(formats0.validate(data5))){
-const err15 = {instancePath:instancePath+"/identifier/" + i1+"/value",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/value/format",keyword:"format",params:{format: "nhs-number"}};
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count7 = 0;
+let bad0 = 0;
+for(const key0 in data1){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)){
+bad0 = bad0 + 1;
+}
+}
+if(((count7 > 1) || (count7 < 0)) || (bad0 > 0)){
+const err15 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/then/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 0, count: count7, disallowed: bad0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -46461,13 +47120,18 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-}
-var _valid2 = _errs23 === errors;
-valid12 = _valid2;
-}
-if(!valid12){
-const err16 = {instancePath:instancePath+"/identifier/" + i1,schemaPath:"#/properties/identifier/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.extension !== undefined){
+let data2 = data1.extension;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+const _errs32 = errors;
+let valid17 = true;
+const _errs33 = errors;
+if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (data3.url === "code"))){
+const err16 = {};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -46476,27 +47140,32 @@ vErrors.push(err16);
 }
 errors++;
 }
+var _valid4 = _errs33 === errors;
+errors = _errs32;
+if(vErrors !== null){
+if(_errs32){
+vErrors.length = _errs32;
+}
+else {
+vErrors = null;
 }
 }
-}
-if(data.address !== undefined){
-let data6 = data.address;
-if(Array.isArray(data6)){
-const len2 = data6.length;
-for(let i2=0; i2<len2; i2++){
-let data7 = data6[i2];
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.extension !== undefined){
-let data8 = data7.extension;
-if(Array.isArray(data8)){
-const len3 = data8.length;
-for(let i3=0; i3<len3; i3++){
-let data9 = data8[i3];
-const _errs33 = errors;
-let valid21 = true;
+if(_valid4){
 const _errs34 = errors;
-if(!((((data9 !== null) && (typeof data9 == "object")) && (!Array.isArray(data9))) && (data9.url === "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AddressKey"))){
-const err17 = {};
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count8 = 0;
+if(data3.valueCodeableConcept !== undefined){
+count8 = count8 + 1;
+}
+let bad1 = 0;
+for(const key1 in data3){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
+bad1 = bad1 + 1;
+}
+}
+if(((count8 > 1) || (count8 < 1)) || (bad1 > 0)){
+const err17 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count8, disallowed: bad1, allowed: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -46505,30 +47174,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-var _valid3 = _errs34 === errors;
-errors = _errs33;
-if(vErrors !== null){
-if(_errs33){
-vErrors.length = _errs33;
 }
-else {
-vErrors = null;
-}
-}
-if(_valid3){
-const _errs35 = errors;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-const items4 = data9.extension;
-let count8 = 0;
-if(Array.isArray(items4)){
-for(const item4 of items4){
-if((((item4 !== null) && (typeof item4 == "object")) && (!Array.isArray(item4))) && (item4.url === "type")){
-count8 = count8 + 1;
-}
-}
-}
-if((count8 < 1) || (count8 > 1)){
-const err18 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "type (Key type: UPRN)", min: 1, max: 1, count: count8}};
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.url !== undefined){
+if("code" !== data3.url){
+const err18 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1+"/url",schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/0/then/properties/url/const",keyword:"const",params:{allowedValue: "code"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -46538,18 +47188,12 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-const items5 = data9.extension;
-let count9 = 0;
-if(Array.isArray(items5)){
-for(const item5 of items5){
-if((((item5 !== null) && (typeof item5 == "object")) && (!Array.isArray(item5))) && (item5.url === "value")){
-count9 = count9 + 1;
 }
+var _valid4 = _errs34 === errors;
+valid17 = _valid4;
 }
-}
-if((count9 < 1) || (count9 > 1)){
-const err19 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "value (The UPRN)", min: 1, max: 1, count: count9}};
+if(!valid17){
+const err19 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -46558,18 +47202,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.extension !== undefined){
-let data10 = data9.extension;
-if(Array.isArray(data10)){
-const len4 = data10.length;
-for(let i4=0; i4<len4; i4++){
-let data11 = data10[i4];
-const _errs41 = errors;
-let valid27 = true;
-const _errs42 = errors;
-if(!((((data11 !== null) && (typeof data11 == "object")) && (!Array.isArray(data11))) && (data11.url === "type"))){
+const _errs38 = errors;
+let valid20 = true;
+const _errs39 = errors;
+if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (data3.url === "period"))){
 const err20 = {};
 if(vErrors === null){
 vErrors = [err20];
@@ -46579,32 +47215,32 @@ vErrors.push(err20);
 }
 errors++;
 }
-var _valid4 = _errs42 === errors;
-errors = _errs41;
+var _valid5 = _errs39 === errors;
+errors = _errs38;
 if(vErrors !== null){
-if(_errs41){
-vErrors.length = _errs41;
+if(_errs38){
+vErrors.length = _errs38;
 }
 else {
 vErrors = null;
 }
 }
-if(_valid4){
-const _errs43 = errors;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-let count10 = 0;
-if(data11.valueCoding !== undefined){
-count10 = count10 + 1;
+if(_valid5){
+const _errs40 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count9 = 0;
+if(data3.valuePeriod !== undefined){
+count9 = count9 + 1;
 }
-let bad0 = 0;
-for(const key0 in data11){
-const k0 = key0[0] === "_" ? key0.slice(1) : key0;
-if(((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)) && (k0 !== "valueCoding")){
-bad0 = bad0 + 1;
+let bad2 = 0;
+for(const key2 in data3){
+const k2 = key2[0] === "_" ? key2.slice(1) : key2;
+if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valuePeriod")){
+bad2 = bad2 + 1;
 }
 }
-if(((count10 > 1) || (count10 < 1)) || (bad0 > 0)){
-const err21 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count10, disallowed: bad0, allowed: "Coding"}};
+if(((count9 > 1) || (count9 < 1)) || (bad2 > 0)){
+const err21 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count9, disallowed: bad2, allowed: "Period"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -46614,10 +47250,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.url !== undefined){
-if("type" !== data11.url){
-const err22 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/url/const",keyword:"const",params:{allowedValue: "type"}};
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.url !== undefined){
+if("period" !== data3.url){
+const err22 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1+"/url",schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/1/then/properties/url/const",keyword:"const",params:{allowedValue: "period"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -46627,10 +47263,12 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data11.valueCoding !== undefined){
-let data13 = data11.valueCoding;
-if(!(((((data13 !== null) && (typeof data13 == "object")) && (!Array.isArray(data13))) && (data13.system === "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType")) && (data13.code === "UPRN"))){
-const err23 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4+"/valueCoding",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/valueCoding/fhirPattern",keyword:"fhirPattern",params:{label: "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType#UPRN"}};
+}
+var _valid5 = _errs40 === errors;
+valid20 = _valid5;
+}
+if(!valid20){
+const err23 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -46641,11 +47279,13 @@ errors++;
 }
 }
 }
-var _valid4 = _errs43 === errors;
-valid27 = _valid4;
 }
-if(!valid27){
-const err24 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+}
+var _valid3 = _errs25 === errors;
+valid11 = _valid3;
+}
+if(!valid11){
+const err24 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -46654,11 +47294,22 @@ vErrors.push(err24);
 }
 errors++;
 }
-const _errs48 = errors;
-let valid30 = true;
-const _errs49 = errors;
-if(!((((data11 !== null) && (typeof data11 == "object")) && (!Array.isArray(data11))) && (data11.url === "value"))){
-const err25 = {};
+}
+}
+}
+if(data.identifier !== undefined){
+let data6 = data.identifier;
+if(Array.isArray(data6)){
+const len2 = data6.length;
+for(let i2=0; i2<len2; i2++){
+let data7 = data6[i2];
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count10 = 0;
+if((data7.system !== undefined) || (data7._system !== undefined)){
+count10 = count10 + 1;
+}
+if((count10 > 1) || (count10 < 1)){
+const err25 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count10, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -46667,32 +47318,14 @@ vErrors.push(err25);
 }
 errors++;
 }
-var _valid5 = _errs49 === errors;
-errors = _errs48;
-if(vErrors !== null){
-if(_errs48){
-vErrors.length = _errs48;
 }
-else {
-vErrors = null;
-}
-}
-if(_valid5){
-const _errs50 = errors;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let count11 = 0;
-if((data11.valueString !== undefined) || (data11._valueString !== undefined)){
+if((data7.value !== undefined) || (data7._value !== undefined)){
 count11 = count11 + 1;
 }
-let bad1 = 0;
-for(const key1 in data11){
-const k1 = key1[0] === "_" ? key1.slice(1) : key1;
-if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueString")){
-bad1 = bad1 + 1;
-}
-}
-if(((count11 > 1) || (count11 < 1)) || (bad1 > 0)){
-const err26 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count11, disallowed: bad1, allowed: "string"}};
+if((count11 > 1) || (count11 < 1)){
+const err26 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count11, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -46702,10 +47335,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.url !== undefined){
-if("value" !== data11.url){
-const err27 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/url/const",keyword:"const",params:{allowedValue: "value"}};
+const _errs48 = errors;
+let valid26 = true;
+const _errs49 = errors;
+if(!((((data7 !== null) && (typeof data7 == "object")) && (!Array.isArray(data7))) && (data7.system === "https://fhir.nhs.uk/Id/nhs-number"))){
+const err27 = {};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -46714,12 +47348,25 @@ vErrors.push(err27);
 }
 errors++;
 }
+var _valid6 = _errs49 === errors;
+errors = _errs48;
+if(vErrors !== null){
+if(_errs48){
+vErrors.length = _errs48;
 }
-if(data11.valueString !== undefined){
-let data15 = data11.valueString;
-if(typeof data15 === "string"){
-if(!(formats2.validate(data15))){
-const err28 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4+"/valueString",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/valueString/format",keyword:"format",params:{format: "uprn"}};
+else {
+vErrors = null;
+}
+}
+if(_valid6){
+const _errs50 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count12 = 0;
+if((data7.system !== undefined) || (data7._system !== undefined)){
+count12 = count12 + 1;
+}
+if((count12 > 1) || (count12 < 1)){
+const err28 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count12, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -46729,13 +47376,13 @@ vErrors.push(err28);
 errors++;
 }
 }
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count13 = 0;
+if((data7.value !== undefined) || (data7._value !== undefined)){
+count13 = count13 + 1;
 }
-}
-var _valid5 = _errs50 === errors;
-valid30 = _valid5;
-}
-if(!valid30){
-const err29 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if((count13 > 1) || (count13 < 1)){
+const err29 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count13, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -46745,19 +47392,330 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
-}
-}
-var _valid3 = _errs35 === errors;
-valid21 = _valid3;
-}
-if(!valid21){
-const err30 = {instancePath:instancePath+"/address/" + i2+"/extension/" + i3,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.system !== undefined){
+if("https://fhir.nhs.uk/Id/nhs-number" !== data7.system){
+const err30 = {instancePath:instancePath+"/identifier/" + i2+"/system",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/system/const",keyword:"const",params:{allowedValue: "https://fhir.nhs.uk/Id/nhs-number"}};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data7.value !== undefined){
+let data9 = data7.value;
+if(typeof data9 === "string"){
+if(!(formats0.validate(data9))){
+const err31 = {instancePath:instancePath+"/identifier/" + i2+"/value",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/value/format",keyword:"format",params:{format: "nhs-number"}};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+}
+var _valid6 = _errs50 === errors;
+valid26 = _valid6;
+}
+if(!valid26){
+const err32 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+}
+if(data.address !== undefined){
+let data10 = data.address;
+if(Array.isArray(data10)){
+const len3 = data10.length;
+for(let i3=0; i3<len3; i3++){
+let data11 = data10[i3];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.extension !== undefined){
+let data12 = data11.extension;
+if(Array.isArray(data12)){
+const len4 = data12.length;
+for(let i4=0; i4<len4; i4++){
+let data13 = data12[i4];
+const _errs60 = errors;
+let valid35 = true;
+const _errs61 = errors;
+if(!((((data13 !== null) && (typeof data13 == "object")) && (!Array.isArray(data13))) && (data13.url === "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AddressKey"))){
+const err33 = {};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+var _valid7 = _errs61 === errors;
+errors = _errs60;
+if(vErrors !== null){
+if(_errs60){
+vErrors.length = _errs60;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs62 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+const items7 = data13.extension;
+let count14 = 0;
+if(Array.isArray(items7)){
+for(const item7 of items7){
+if((((item7 !== null) && (typeof item7 == "object")) && (!Array.isArray(item7))) && (item7.url === "type")){
+count14 = count14 + 1;
+}
+}
+}
+if((count14 < 1) || (count14 > 1)){
+const err34 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "type (Key type: UPRN)", min: 1, max: 1, count: count14}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+const items8 = data13.extension;
+let count15 = 0;
+if(Array.isArray(items8)){
+for(const item8 of items8){
+if((((item8 !== null) && (typeof item8 == "object")) && (!Array.isArray(item8))) && (item8.url === "value")){
+count15 = count15 + 1;
+}
+}
+}
+if((count15 < 1) || (count15 > 1)){
+const err35 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "value (The UPRN)", min: 1, max: 1, count: count15}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.extension !== undefined){
+let data14 = data13.extension;
+if(Array.isArray(data14)){
+const len5 = data14.length;
+for(let i5=0; i5<len5; i5++){
+let data15 = data14[i5];
+const _errs68 = errors;
+let valid41 = true;
+const _errs69 = errors;
+if(!((((data15 !== null) && (typeof data15 == "object")) && (!Array.isArray(data15))) && (data15.url === "type"))){
+const err36 = {};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+var _valid8 = _errs69 === errors;
+errors = _errs68;
+if(vErrors !== null){
+if(_errs68){
+vErrors.length = _errs68;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs70 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let count16 = 0;
+if(data15.valueCoding !== undefined){
+count16 = count16 + 1;
+}
+let bad3 = 0;
+for(const key3 in data15){
+const k3 = key3[0] === "_" ? key3.slice(1) : key3;
+if(((((k3.length > 5) && (k3.startsWith("value"))) && (k3.charCodeAt(5) >= 65)) && (k3.charCodeAt(5) <= 90)) && (k3 !== "valueCoding")){
+bad3 = bad3 + 1;
+}
+}
+if(((count16 > 1) || (count16 < 1)) || (bad3 > 0)){
+const err37 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count16, disallowed: bad3, allowed: "Coding"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.url !== undefined){
+if("type" !== data15.url){
+const err38 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/url/const",keyword:"const",params:{allowedValue: "type"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data15.valueCoding !== undefined){
+let data17 = data15.valueCoding;
+if(!(((((data17 !== null) && (typeof data17 == "object")) && (!Array.isArray(data17))) && (data17.system === "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType")) && (data17.code === "UPRN"))){
+const err39 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/valueCoding",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/valueCoding/fhirPattern",keyword:"fhirPattern",params:{label: "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType#UPRN"}};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+var _valid8 = _errs70 === errors;
+valid41 = _valid8;
+}
+if(!valid41){
+const err40 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+const _errs75 = errors;
+let valid44 = true;
+const _errs76 = errors;
+if(!((((data15 !== null) && (typeof data15 == "object")) && (!Array.isArray(data15))) && (data15.url === "value"))){
+const err41 = {};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+var _valid9 = _errs76 === errors;
+errors = _errs75;
+if(vErrors !== null){
+if(_errs75){
+vErrors.length = _errs75;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid9){
+const _errs77 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+let count17 = 0;
+if((data15.valueString !== undefined) || (data15._valueString !== undefined)){
+count17 = count17 + 1;
+}
+let bad4 = 0;
+for(const key4 in data15){
+const k4 = key4[0] === "_" ? key4.slice(1) : key4;
+if(((((k4.length > 5) && (k4.startsWith("value"))) && (k4.charCodeAt(5) >= 65)) && (k4.charCodeAt(5) <= 90)) && (k4 !== "valueString")){
+bad4 = bad4 + 1;
+}
+}
+if(((count17 > 1) || (count17 < 1)) || (bad4 > 0)){
+const err42 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count17, disallowed: bad4, allowed: "string"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.url !== undefined){
+if("value" !== data15.url){
+const err43 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/url/const",keyword:"const",params:{allowedValue: "value"}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data15.valueString !== undefined){
+let data19 = data15.valueString;
+if(typeof data19 === "string"){
+if(!(formats2.validate(data19))){
+const err44 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/valueString",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/valueString/format",keyword:"format",params:{format: "uprn"}};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+}
+var _valid9 = _errs77 === errors;
+valid44 = _valid9;
+}
+if(!valid44){
+const err45 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+}
+}
+var _valid7 = _errs62 === errors;
+valid35 = _valid7;
+}
+if(!valid35){
+const err46 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
 }
 errors++;
 }
@@ -46769,12 +47727,12 @@ errors++;
 }
 }
 }
-validate1465.errors = vErrors;
+validate1467.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Provenance = validate1470;
-function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Provenance = validate1474;
+function validate1474(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46879,12 +47837,12 @@ errors++;
 }
 }
 }
-validate1470.errors = vErrors;
+validate1474.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_SafeguardingFlag = validate1471;
-function validate1471(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_SafeguardingFlag = validate1475;
+function validate1475(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46957,12 +47915,12 @@ errors++;
 }
 }
 }
-validate1471.errors = vErrors;
+validate1475.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_TreatmentEpisode = validate1472;
-function validate1475(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentEpisode = validate1476;
+function validate1479(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47025,11 +47983,11 @@ errors++;
 }
 }
 }
-validate1475.errors = vErrors;
+validate1479.errors = vErrors;
 return errors === 0;
 }
 
-function validate1477(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1481(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47079,12 +48037,12 @@ errors++;
 }
 }
 }
-validate1477.errors = vErrors;
+validate1481.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1472(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1476(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47228,8 +48186,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1442(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1442.errors : vErrors.concat(validate1442.errors);
+if(!(validate1443(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1443.errors : vErrors.concat(validate1443.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -47270,8 +48228,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
+if(!(validate1445(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1445.errors : vErrors.concat(validate1445.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -47312,8 +48270,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1475(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1475.errors : vErrors.concat(validate1475.errors);
+if(!(validate1479(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1479.errors : vErrors.concat(validate1479.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -47354,8 +48312,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs24 = errors;
-if(!(validate1477(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1477.errors : vErrors.concat(validate1477.errors);
+if(!(validate1481(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1481.errors : vErrors.concat(validate1481.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs24 === errors;
@@ -47505,12 +48463,12 @@ errors++;
 }
 }
 }
-validate1472.errors = vErrors;
+validate1476.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_YoungCarer = validate1479;
-function validate1479(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_YoungCarer = validate1483;
+function validate1483(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47612,7 +48570,7 @@ errors++;
 }
 }
 }
-validate1479.errors = vErrors;
+validate1483.errors = vErrors;
 return errors === 0;
 }
 
@@ -47643,6 +48601,7 @@ export const profileValidators = {
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareCoordinator": profile_TFG_CareCoordinator,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareTeam": profile_TFG_CareTeam,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlan": profile_TFG_ChildProtectionPlan,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesInvolvement": profile_TFG_ChildrensServicesInvolvement,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesReferral": profile_TFG_ChildrensServicesReferral,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEpisode": profile_TFG_ChildrensSocialCareEpisode,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEvent": profile_TFG_ChildrensSocialCareEvent,
@@ -47650,6 +48609,7 @@ export const profileValidators = {
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-FamilyRelationship": profile_TFG_FamilyRelationship,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Household": profile_TFG_Household,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-MentalHealthReferral": profile_TFG_MentalHealthReferral,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-NdtmsEarlyHelpItem": profile_TFG_NdtmsEarlyHelpItem,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ParentalStatus": profile_TFG_ParentalStatus,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Patient": profile_TFG_Patient,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Provenance": profile_TFG_Provenance,
