@@ -83,6 +83,7 @@ export async function ingest(
     key: p.mapped.key,
     outcome,
     resources: p.plan.keys,
+    ...(p.plan.withdrawn.length ? { withdrawn: p.plan.withdrawn } : {}),
     ...(p.mapped.issues.length ? { issues: operationOutcome(p.mapped.issues) } : {}),
   });
 
@@ -203,7 +204,7 @@ async function storeAlone(
     }
   }
   return {
-    ...resultOf({ mapped, plan: { writes: [], created: 0, keys: [] } }, "rejected"),
+    ...resultOf({ mapped, plan: { writes: [], created: 0, keys: [], withdrawn: [] } }, "rejected"),
     issues: operationOutcome([
       {
         severity: "error",

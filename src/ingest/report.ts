@@ -12,6 +12,11 @@ export interface RecordResult {
   outcome: RecordOutcome;
   /** Resources written or found unchanged, as `Type/id`. */
   resources?: string[];
+  /**
+   * Resources this record produced before but no longer does (a child taken off the household list),
+   * deleted as a new version unless another record still produces them; history keeps them.
+   */
+  withdrawn?: string[];
   /** Why the record was rejected, or warnings about a stored one. */
   issues?: OperationOutcome;
 }

@@ -1,7 +1,9 @@
 /**
  * Decides what one record must write: only resources whose content differs from what is stored (or
  * already planned earlier in the same batch), each at the next version, plus the record's
- * Provenance when anything changed.
+ * Provenance when anything changed. A resource the record produced before but no longer produces
+ * (a child taken off a household list, an assessment corrected away) is withdrawn: a deletion
+ * version, unless another record still produces it.
  */
 import { prepareWrite } from "../fhir/resource-service.js";
 import type { MappedResource } from "../mapping/engine.js";
@@ -19,6 +21,18 @@ export const comparable = (r: Record<string, unknown>) => {
 /** Writes planned but not yet committed, so later records in a batch build on them. */
 export class PendingWrites {
   private readonly byKey = new Map<string, { versionId: number; content: string }>();
+  /** Every resource some record of the batch produces, written or found unchanged. */
+  private readonly produced = new Set<string>();
+
+  /** Notes resources a record of the batch produces. */
+  produce(keys: Iterable<string>) {
+    for (const k of keys) this.produced.add(k);
+  }
+
+  /** True when a record of the batch produces `key`. */
+  isProduced(key: string) {
+    return this.produced.has(key);
+  }
 
   get(key: string) {
     return this.byKey.get(key);
@@ -34,14 +48,35 @@ export class PendingWrites {
 
   clear() {
     this.byKey.clear();
+    this.produced.clear();
   }
 }
 
-/** A record's plan: the writes, how many create new resources, and every resource it touches. */
+/** A record's plan: the writes, how many create new resources, every resource it touches, and those it withdraws. */
 export interface RecordPlan {
   writes: ResourceWrite[];
   created: number;
   keys: string[];
+  withdrawn: string[];
+}
+
+const targetsOf = (provenance: Record<string, unknown> | undefined): string[] =>
+  Array.isArray(provenance?.target)
+    ? (provenance.target as { reference?: unknown }[])
+        .map((t) => t.reference)
+        .filter((ref): ref is string => typeof ref === "string")
+    : [];
+
+/** True when a Provenance other than `own` (a committed one) names `key` as a target. */
+async function producedElsewhere(store: Store, key: string, own: string): Promise<boolean> {
+  const page = await store.search({
+    resourceType: "Provenance",
+    criteria: [{ kind: "reference", param: "target", targets: [key] }],
+    count: 2,
+    offset: 0,
+    sort: "lastUpdated",
+  });
+  return page.versions.some((v) => v.id !== own);
 }
 
 /** Plans one record's writes against the store and the batch's pending writes. */
@@ -53,10 +88,11 @@ export async function planRecord(
 ): Promise<RecordPlan> {
   const unique = new Map<string, Resource>();
   for (const { resource } of resources) unique.set(`${resource.resourceType}/${resource.id}`, resource);
+  pending.produce(unique.keys());
   const writes: ResourceWrite[] = [];
   let created = 0;
   let provenance: Resource | undefined;
-  const currentOf = async (r: Resource) => {
+  const currentOf = async (r: { resourceType: string; id: string }) => {
     const key = `${r.resourceType}/${r.id}`;
     const planned = pending.get(key);
     if (planned) return { versionId: planned.versionId, content: planned.content, exists: planned.content !== "" };
@@ -80,11 +116,25 @@ export async function planRecord(
     writes.push(w);
     pending.add(w, content);
   }
-  if (writes.length > 0 && provenance) {
-    const current = await currentOf(provenance);
-    const w = prepareWrite("Provenance", provenance.id, current.versionId + 1, now, { ...provenance, recorded: now });
-    writes.push(w);
-    pending.add(w);
+  const withdrawn: string[] = [];
+  if (provenance) {
+    const before = await currentOf(provenance);
+    const previous = before.exists ? targetsOf(JSON.parse(before.content) as Record<string, unknown>) : [];
+    for (const key of previous) {
+      if (unique.has(key) || pending.isProduced(key)) continue;
+      const [resourceType, id] = key.split("/") as [string, string];
+      const current = await currentOf({ resourceType, id });
+      if (!current.exists || (await producedElsewhere(store, key, provenance.id))) continue;
+      const w = prepareWrite(resourceType, id, current.versionId + 1, now, undefined);
+      writes.push(w);
+      pending.add(w);
+      withdrawn.push(key);
+    }
+    if (writes.length > 0) {
+      const w = prepareWrite("Provenance", provenance.id, before.versionId + 1, now, { ...provenance, recorded: now });
+      writes.push(w);
+      pending.add(w);
+    }
   }
-  return { writes, created, keys: [...unique.keys()] };
+  return { writes, created, keys: [...unique.keys()], withdrawn };
 }
