@@ -6,6 +6,7 @@ import type {
   LogEntry,
   OutboxRecord,
   Page,
+  ResourceWrite,
   SearchCriterion,
   SearchPage,
   SearchRequest,
@@ -152,23 +153,40 @@ export class SqlStore implements Store {
   async commit(changes: ChangeSet): Promise<void> {
     const now = this.clock().toISOString();
     const statements: SqlStatement[] = [];
-    const rowsPerInsert = (columns: number) => Math.max(1, Math.floor(this.exec.maxParameters / columns));
+    // Rows per multi-row statement: within the driver's bound-parameter limit (D1: 100), and at most 200.
+    const rowsPerInsert = (columns: number) =>
+      Math.max(1, Math.min(200, Math.floor(this.exec.maxParameters / columns)));
 
-    for (const w of changes.resources ?? []) {
-      const row: ResourceRow = {
-        resource_type: w.resourceType,
-        id: w.id,
-        version_id: w.versionId,
-        last_updated: w.lastUpdated,
-        deleted: w.resource ? 0 : 1,
-        content: w.resource ? JSON.stringify(w.resource) : null,
-      };
-      // The history primary key is the optimistic lock: a version can be written once.
-      statements.push(this.db.insertInto("resource_versions").values(row).compile());
+    const writes = changes.resources ?? [];
+    const rows: ResourceRow[] = writes.map((w) => ({
+      resource_type: w.resourceType,
+      id: w.id,
+      version_id: w.versionId,
+      last_updated: w.lastUpdated,
+      deleted: w.resource ? 0 : 1,
+      content: w.resource ? JSON.stringify(w.resource) : null,
+    }));
+    // Every version goes to history; the history primary key is the optimistic lock (a version is written once).
+    for (const part of chunk(rows, rowsPerInsert(6))) {
+      statements.push(this.db.insertInto("resource_versions").values(part).compile());
+    }
+    // The current row and the index follow the newest version of each resource in the change set (one
+    // resource may be written twice in a batch; PostgreSQL refuses to upsert one row twice in a statement).
+    const newest = new Map<string, number>();
+    writes.forEach((w, i) => {
+      const key = `${w.resourceType}/${w.id}`;
+      const seen = newest.get(key);
+      if (seen === undefined || (writes[seen] as ResourceWrite).versionId < w.versionId) newest.set(key, i);
+    });
+    const latest = [...newest.values()].sort((a, b) => a - b);
+    for (const part of chunk(
+      latest.map((i) => rows[i] as ResourceRow),
+      rowsPerInsert(6),
+    )) {
       statements.push(
         this.db
           .insertInto("resources")
-          .values(row)
+          .values(part)
           .onConflict((oc) =>
             oc.columns(["resource_type", "id"]).doUpdateSet((eb) => ({
               version_id: eb.ref("excluded.version_id"),
@@ -179,27 +197,32 @@ export class SqlStore implements Store {
           )
           .compile(),
       );
-      const owner = (t: "search_tokens" | "search_references") =>
-        this.db.deleteFrom(t).where("resource_type", "=", w.resourceType).where("id", "=", w.id).compile();
-      statements.push(owner("search_tokens"), owner("search_references"));
-      if (w.resource) {
-        for (const part of chunk(w.tokens, rowsPerInsert(5))) {
-          statements.push(
-            this.db
-              .insertInto("search_tokens")
-              .values(part.map((t) => ({ resource_type: w.resourceType, id: w.id, ...t })))
-              .compile(),
-          );
-        }
-        for (const part of chunk(w.references, rowsPerInsert(4))) {
-          statements.push(
-            this.db
-              .insertInto("search_references")
-              .values(part.map((r) => ({ resource_type: w.resourceType, id: w.id, ...r })))
-              .compile(),
-          );
+    }
+    const idsByType = new Map<string, string[]>();
+    for (const i of latest) {
+      const w = writes[i] as ResourceWrite;
+      idsByType.set(w.resourceType, [...(idsByType.get(w.resourceType) ?? []), w.id]);
+    }
+    for (const [type, ids] of idsByType) {
+      for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
+        for (const t of ["search_tokens", "search_references"] as const) {
+          statements.push(this.db.deleteFrom(t).where("resource_type", "=", type).where("id", "in", part).compile());
         }
       }
+    }
+    const tokens = latest.flatMap((i) => {
+      const w = writes[i] as ResourceWrite;
+      return w.resource ? w.tokens.map((t) => ({ resource_type: w.resourceType, id: w.id, ...t })) : [];
+    });
+    for (const part of chunk(tokens, rowsPerInsert(5))) {
+      statements.push(this.db.insertInto("search_tokens").values(part).compile());
+    }
+    const references = latest.flatMap((i) => {
+      const w = writes[i] as ResourceWrite;
+      return w.resource ? w.references.map((r) => ({ resource_type: w.resourceType, id: w.id, ...r })) : [];
+    });
+    for (const part of chunk(references, rowsPerInsert(4))) {
+      statements.push(this.db.insertInto("search_references").values(part).compile());
     }
 
     const heads = new Map<string, { seq: number; hash: string }>();
