@@ -202,6 +202,88 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect((await by(b)).total).toBe(1);
     });
 
+    it("takes two versions of one resource in one change set: history keeps both, current and index follow the newer", async () => {
+      const id = uid("p");
+      const [a, b] = [uid("a"), uid("b")];
+      await store.commit({
+        resources: [
+          write("Patient", id, 1, { gender: "female" }, { tokens: [{ param: "identifier", system: "", value: a }] }),
+          write("Patient", id, 2, { gender: "male" }, { tokens: [{ param: "identifier", system: "", value: b }] }),
+        ],
+      });
+      expect((await store.read("Patient", id))?.versionId).toBe(2);
+      expect((await store.read("Patient", id))?.resource?.gender).toBe("male");
+      expect((await store.vread("Patient", id, 1))?.resource?.gender).toBe("female");
+      const by = (value: string) =>
+        store.search({
+          resourceType: "Patient",
+          criteria: [{ kind: "token", param: "identifier", values: [{ value }] }],
+          count: 5,
+          offset: 0,
+          sort: "lastUpdated",
+        });
+      expect((await by(a)).total).toBe(0);
+      expect((await by(b)).total).toBe(1);
+    });
+
+    it("commits a change set of many resources across statements (more rows than one statement may bind)", async () => {
+      const ids = Array.from({ length: 130 }, () => uid("m"));
+      const tag = uid("tag");
+      await store.commit({
+        resources: ids.map((id) =>
+          write(
+            "Observation",
+            id,
+            1,
+            { status: "final" },
+            {
+              tokens: [{ param: "identifier", system: "batch", value: tag }],
+              references: [{ param: "subject", target: `Patient/${tag}` }],
+            },
+          ),
+        ),
+      });
+      const page = await store.search({
+        resourceType: "Observation",
+        criteria: [{ kind: "reference", param: "subject", targets: [`Patient/${tag}`] }],
+        count: 200,
+        offset: 0,
+        sort: "lastUpdated",
+      });
+      expect(page.total).toBe(130);
+      // A second change set updating all of them replaces every index row exactly once.
+      await store.commit({
+        resources: ids.map((id) =>
+          write(
+            "Observation",
+            id,
+            2,
+            { status: "amended" },
+            {
+              tokens: [{ param: "identifier", system: "batch", value: tag }],
+            },
+          ),
+        ),
+      });
+      const after = await store.search({
+        resourceType: "Observation",
+        criteria: [{ kind: "token", param: "identifier", values: [{ system: "batch", value: tag }] }],
+        count: 200,
+        offset: 0,
+        sort: "lastUpdated",
+      });
+      expect(after.total).toBe(130);
+      expect(after.versions.every((v) => v.versionId === 2)).toBe(true);
+      const refs = await store.search({
+        resourceType: "Observation",
+        criteria: [{ kind: "reference", param: "subject", targets: [`Patient/${tag}`] }],
+        count: 5,
+        offset: 0,
+        sort: "lastUpdated",
+      });
+      expect(refs.total).toBe(0);
+    });
+
     it("writes more index entries than one statement may bind", async () => {
       const id = uid("p");
       const tokens = Array.from({ length: 60 }, (_, i) => ({ param: "identifier", system: "s", value: `${id}-${i}` }));
