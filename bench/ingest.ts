@@ -1,17 +1,21 @@
 /**
  * Ingest benchmarks, each as a ratio to plain JSON.parse + JSON.stringify of the same output measured
  * in the same run: records/s per source for parse+map, for parse+map+validate, and end to end into
- * SQLite; plus the peak RSS of the CLI ingesting a 100k-row NDTMS file next to a 100-row one.
+ * SQLite (and into a fresh PostgreSQL database when BENCH_POSTGRES_URL names a server); plus the peak
+ * RSS of the CLI ingesting a 100k-row NDTMS file next to a 100-row one.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { validateResource } from "../src/fhir/validation/index.js";
 import { ingest, type ResourceValidator } from "../src/ingest/ingest-service.js";
 import { SOURCES } from "../src/ingest/sources.js";
 import type { SourceName } from "../src/mapping/registry.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
+import type { Store } from "../src/store/port.js";
+import { openPostgresStore } from "../src/store/postgres/index.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { cinXml, cpaNdjson, ndtmsCsv } from "./fixtures.js";
 
@@ -41,9 +45,39 @@ async function mapOnly(source: SourceName, input: string, mediaType: string, val
   return outputs;
 }
 
-/** Ingests `input` into a fresh in-memory SQLite store; returns seconds. Fails if any record is rejected. */
-async function endToEnd(source: SourceName, input: string, mediaType: string, validate: boolean): Promise<number> {
-  const store = await openSqliteStore(":memory:", loadMigrations());
+/**
+ * A fresh PostgreSQL database on the server of `BENCH_POSTGRES_URL` (created, opened, and dropped on close),
+ * or undefined when the variable is not set.
+ */
+async function freshPostgres(): Promise<{ store: Store; drop: () => Promise<void> } | undefined> {
+  const url = process.env.BENCH_POSTGRES_URL;
+  if (!url) return undefined;
+  const name = `tfg_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const store = await openPostgresStore(u.toString(), loadMigrations());
+  return {
+    store,
+    drop: async () => {
+      await store.close();
+      await admin.query(`DROP DATABASE ${name}`);
+      await admin.end();
+    },
+  };
+}
+
+/** Ingests `input` into `store` (default: a fresh in-memory SQLite); returns seconds. Fails if any record is rejected. */
+async function endToEnd(
+  source: SourceName,
+  input: string,
+  mediaType: string,
+  validate: boolean,
+  given?: Store,
+): Promise<number> {
+  const store = given ?? (await openSqliteStore(":memory:", loadMigrations()));
   const def = SOURCES[source];
   if (!def) throw new Error(source);
   const [report, seconds] = await timed(() =>
@@ -54,7 +88,7 @@ async function endToEnd(source: SourceName, input: string, mediaType: string, va
       { retain: "rejected" },
     ),
   );
-  await store.close();
+  if (!given) await store.close();
   if (report.counts.rejected > 0)
     throw new Error(`${source}: ${report.counts.rejected} rejected in the benchmark input`);
   return seconds;
@@ -70,13 +104,27 @@ async function benchSource(source: SourceName, n: number, input: string, mediaTy
   const [, validatedSeconds] = await timed(() => mapOnly(source, input, mediaType, validateResource));
   const row = (task: string, s: number) =>
     `| ${source} | ${task} | ${(n / s).toFixed(0)} | ${(baselineSeconds / s).toFixed(3)} |`;
-  return [
+  const rows = [
     row("JSON.parse+stringify of the output (baseline)", baselineSeconds),
     row("parse + map", mapSeconds),
     row("parse + map + validate", validatedSeconds),
     row("end to end into SQLite (in memory), not validated", await endToEnd(source, input, mediaType, false)),
     row("end to end into SQLite (in memory), validated (the default)", await endToEnd(source, input, mediaType, true)),
   ];
+  const postgres = await freshPostgres();
+  if (postgres) {
+    try {
+      rows.push(
+        row(
+          "end to end into PostgreSQL (local server), validated",
+          await endToEnd(source, input, mediaType, true, postgres.store),
+        ),
+      );
+    } finally {
+      await postgres.drop();
+    }
+  }
+  return rows;
 }
 
 function peakRss(file: string, dataDir: string): { line: string; mb: number } {

@@ -31,6 +31,10 @@ export const PROFILES = {
   "TFG-YoungCarer": "Observation",
   "TFG-NdtmsEarlyHelpItem": "Observation",
   "TFG-ChildrensServicesInvolvement": "Observation",
+  "TFG-ProblemSubstanceUse": "Observation",
+  "TFG-AlcoholUse": "Observation",
+  "TFG-NdtmsClientItem": "Observation",
+  "TFG-TreatmentReferral": "ServiceRequest",
   "TFG-CareCoordinator": "Practitioner",
   "TFG-CareTeam": "CareTeam",
   "TFG-SafeguardingFlag": "Flag",
@@ -44,6 +48,8 @@ export type ProfileName = keyof typeof PROFILES;
 
 /** NHS number identifier system (UK Core). */
 export const NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number";
+/** ODS organisation code identifier system: trusts, GP practices (NDTMS GPPTCE), primary care trusts (NDTMS PCT). */
+export const ODS_ORGANIZATION_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code";
 /** UK Core extensions and code systems the mappings use. */
 export const UKCORE = {
   ethnicCategoryExtension: "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory",
@@ -64,6 +70,10 @@ export const HL7 = {
   /** v2 Yes/no indicator (Y, N); with data-absent-reason `asked-unknown` it makes R4 `yesnodontknow`. */
   yesNo: "http://terminology.hl7.org/CodeSystem/v2-0136",
   dataAbsentReason: "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+  /** The R4 data-absent-reason extension (on a primitive whose value the source did not give). */
+  dataAbsentReasonExtension: "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+  /** UCUM units (ages in years: code `a`). */
+  ucum: "http://unitsofmeasure.org",
 } as const;
 
 /** Identifier systems for source-local keys; `{org}` is the issuing organisation (ODS, NDTMS agency or LA code). */
@@ -75,6 +85,11 @@ export const LOCAL_ID = {
   cpaHouseholdChild: (org: string) => `${TFG_BASE}/Id/cpa-household-child/${org}`,
   ndtmsClient: (agency: string) => `${TFG_BASE}/Id/ndtms-client/${agency}`,
   ndtmsEpisode: (agency: string) => `${TFG_BASE}/Id/ndtms-episode/${agency}`,
+  ndtmsAgency: `${TFG_BASE}/Id/ndtms-agency`,
+  /** NDTMS area codes as sent (DAT, local authority, upper-tier local authority); PCT codes are ODS codes. */
+  ndtmsDat: `${TFG_BASE}/Id/ndtms-dat`,
+  ndtmsLa: `${TFG_BASE}/Id/ndtms-la`,
+  ndtmsUtla: `${TFG_BASE}/Id/ndtms-utla`,
   cinChild: (la: string) => `${TFG_BASE}/Id/cin-la-child/${la}`,
   cinUpn: "https://think-family-gateway.example/fhir/Id/dfe-upn",
 } as const;

@@ -1,9 +1,11 @@
-// CIN census mapping: golden files for the 2026 (Sex) and 2024 (GenderCurrent) schemas, disabilities, safe XML handling, property test.
+// CIN census mapping: golden files for the 2026 (Sex) and 2024 (GenderCurrent) schemas, disabilities, UPN unknown reason,
+// ICPC target date, the collection (Year, ReferenceDate) in the Provenance, safe XML handling, property test.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { codeSystemUrl, TFG_BASE } from "../../src/fhir/canonical.js";
 import { validateResource } from "../../src/fhir/validation/index.js";
+import type { MappedRecord } from "../../src/mapping/engine.js";
 import { cinRecords } from "../../src/mapping/sources/cin.js";
 import type { SourceEvent } from "../../src/mapping/sources/events.js";
 import { expectGolden } from "../support/golden.js";
@@ -21,10 +23,129 @@ describe("CIN census mapping", () => {
     expectGolden(`tests/golden/cin/expected-${year}.json`, mapped);
   });
 
-  it("gives the same resources for the 2024 and 2026 forms of the same children", async () => {
+  it("gives the same resources for the 2024 and 2026 forms of the same children (the Provenance names the collection)", async () => {
     const a = await mapAllOf(cinRecords(text(readFileSync("tests/golden/cin/input-2026.xml", "utf8"))));
     const b = await mapAllOf(cinRecords(text(readFileSync("tests/golden/cin/input-2024.xml", "utf8"))));
-    expect(b.mapped.map((m) => m.resources)).toEqual(a.mapped.map((m) => m.resources));
+    const content = (r: { mapped: MappedRecord[] }) =>
+      r.mapped.map((m) =>
+        m.resources.map(({ rule, resource }) => (rule === "provenance" ? { rule, target: resource.target } : resource)),
+      );
+    expect(content(b)).toEqual(content(a));
+    expect(a.mapped.map((m) => m.key)).toEqual([
+      "201/CH0001/2026/2026-03-31",
+      "201/CH0002/2026/2026-03-31",
+      "201/CH0003/2026/2026-03-31",
+      "201/CH0004/2026/2026-03-31",
+    ]);
+    expect(b.mapped[0]?.key).toBe("201/CH0001/2024/2026-03-31");
+  });
+
+  it("keeps the header's Year and ReferenceDate in the Provenance: the source record is the child in one collection", async () => {
+    const input = readFileSync("tests/golden/cin/input-2026.xml", "utf8");
+    const provenance = async (xml: string) => {
+      const { mapped } = await mapAllOf(cinRecords(text(xml)));
+      const m = mapped[0] as MappedRecord;
+      expect(m.unmapped).toEqual([]);
+      return m.resources.find((r) => r.rule === "provenance")?.resource as unknown as {
+        id: string;
+        entity: { what: { identifier: { value: string } } }[];
+      };
+    };
+    const y2026 = await provenance(input);
+    expect(y2026.entity[0]?.what.identifier.value).toBe("201/CH0001/2026/2026-03-31");
+    const y2027 = await provenance(
+      input.replace(
+        "<Year>2026</Year><ReferenceDate>2026-03-31</ReferenceDate>",
+        "<Year>2027</Year><ReferenceDate>2027-03-31</ReferenceDate>",
+      ),
+    );
+    expect(y2027.entity[0]?.what.identifier.value).toBe("201/CH0001/2027/2027-03-31");
+    // A new collection has its own Provenance, so re-sending a child next year does not withdraw what this year's sent.
+    expect(y2027.id).not.toBe(y2026.id);
+    const none = await provenance(input.replace(/<CollectionDetails>.*<\/CollectionDetails>/, ""));
+    expect(none.entity[0]?.what.identifier.value).toBe("201/CH0001/?/?");
+  });
+
+  const childIdentifiers = (xml: string) =>
+    readFileSync("tests/golden/cin/input-2026.xml", "utf8").replace("<UPNunknown>UN1</UPNunknown>", xml);
+
+  it.each([
+    ["<UPNunknown>UN1</UPNunknown>", "UN1"],
+    ["<UPNunknown>UN7</UPNunknown>", "UN7"],
+    ["<UPNunknown>un3</UPNunknown>", "UN3"],
+    ["<UPNunknown> </UPNunknown>", undefined],
+    ["", undefined],
+  ])("UPNunknown %s → upn-unknown-reason %j on the child (blank: none)", async (xml, code) => {
+    const { mapped } = await mapAllOf(cinRecords(text(childIdentifiers(xml))));
+    const m = mapped[1] as MappedRecord;
+    expect(m.issues).toEqual([]);
+    const child = m.resources.find((r) => r.rule === "child")?.resource as unknown as {
+      extension: { url: string; valueCodeableConcept?: unknown }[];
+    };
+    expect(child.extension.filter((e) => e.url === `${TFG_BASE}/StructureDefinition/upn-unknown-reason`)).toEqual(
+      code
+        ? [
+            {
+              url: `${TFG_BASE}/StructureDefinition/upn-unknown-reason`,
+              valueCodeableConcept: { coding: [{ system: codeSystemUrl("cin-upn-unknown"), code }] },
+            },
+          ]
+        : [],
+    );
+    expect(validateResource(child)).toEqual([]);
+    expect(m.unmapped).toEqual([]);
+  });
+
+  it("rejects a UPNunknown outside UN1-UN7 at its element path", async () => {
+    const { mapped } = await mapAllOf(cinRecords(text(childIdentifiers("<UPNunknown>UN8</UPNunknown>"))));
+    expect(mapped[1]?.resources).toEqual([]);
+    expect(mapped[1]?.issues).toEqual([
+      {
+        severity: "error",
+        code: "value",
+        diagnostics: "UPNunknown is not a code this field allows",
+        expression: ["/Message/Children/Child[2]/ChildIdentifiers/UPNunknown"],
+      },
+    ]);
+  });
+
+  it.each([
+    ["<InitialCPCtarget>2025-10-30</InitialCPCtarget>", "2025-10-30"],
+    ["<InitialCPCtarget></InitialCPCtarget>", undefined],
+    ["", undefined],
+  ])("InitialCPCtarget %s → initial-cpc-target %j on the section 47 Encounter", async (xml, date) => {
+    const input = readFileSync("tests/golden/cin/input-2026.xml", "utf8").replace(
+      "<InitialCPCtarget>2025-10-30</InitialCPCtarget>",
+      xml,
+    );
+    const { mapped } = await mapAllOf(cinRecords(text(input)));
+    const m = mapped[0] as MappedRecord;
+    expect(m.issues).toEqual([]);
+    const s47 = m.resources.find((r) => r.rule === "section-47")?.resource as unknown as {
+      extension: { url: string; valueDate?: string }[];
+    };
+    expect(s47.extension.filter((e) => e.url === `${TFG_BASE}/StructureDefinition/initial-cpc-target`)).toEqual(
+      date ? [{ url: `${TFG_BASE}/StructureDefinition/initial-cpc-target`, valueDate: date }] : [],
+    );
+    expect(validateResource(s47)).toEqual([]);
+    expect(m.unmapped).toEqual([]);
+  });
+
+  it("rejects an impossible InitialCPCtarget at its element path", async () => {
+    const input = readFileSync("tests/golden/cin/input-2026.xml", "utf8").replace(
+      "<InitialCPCtarget>2025-10-30</InitialCPCtarget>",
+      "<InitialCPCtarget>2025-02-30</InitialCPCtarget>",
+    );
+    const { mapped } = await mapAllOf(cinRecords(text(input)));
+    expect(mapped[0]?.resources).toEqual([]);
+    expect(mapped[0]?.issues).toEqual([
+      {
+        severity: "error",
+        code: "value",
+        diagnostics: "InitialCPCtarget is not a valid date (YYYY-MM-DD)",
+        expression: ["/Message/Children/Child[1]/CINdetails[1]/Section47[1]/InitialCPCtarget"],
+      },
+    ]);
   });
 
   it("rejects an invalid factor code with its element path and keeps the other children", async () => {

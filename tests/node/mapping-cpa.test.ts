@@ -1,7 +1,15 @@
-// CPA mapping: golden file, the parental-status decision table, children's services involvement (Y/N/U), and JSON / NDJSON / CSV forms mapping to the same resources.
+// CPA mapping: golden file, the parental-status decision table, children's services involvement (Y/N/U), NHS number
+// verification status (with or without a number), the local identifier's assigner, and JSON / NDJSON / CSV forms mapping to the same resources.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { codeSystemUrl, HL7 } from "../../src/fhir/canonical.js";
+import {
+  codeSystemUrl,
+  HL7,
+  LOCAL_ID,
+  NHS_NUMBER_SYSTEM,
+  ODS_ORGANIZATION_SYSTEM,
+  UKCORE,
+} from "../../src/fhir/canonical.js";
 import { validateResource } from "../../src/fhir/validation/index.js";
 import type { MappedRecord } from "../../src/mapping/engine.js";
 import { cpaCsvRecords, cpaJsonRecords, cpaNdjsonRecords } from "../../src/mapping/sources/cpa.js";
@@ -204,6 +212,75 @@ describe("CPA mapping", () => {
       ["line 1: Household.Children[0].ChildrensServicesType", "ChildrensServicesType is not a code this field allows"],
     ]);
     expect(JSON.stringify(mapped[0]?.issues)).not.toMatch(/Qz/);
+  });
+
+  const patientOf = (m: MappedRecord | undefined) =>
+    m?.resources.find((r) => r.rule === "patient")?.resource as unknown as {
+      identifier: Record<string, unknown>[];
+    };
+  const statusExtension = (code: string) => ({
+    url: UKCORE.nhsNumberVerificationStatusExtension,
+    valueCodeableConcept: { coding: [{ system: UKCORE.nhsNumberVerificationStatusEngland, code }] },
+  });
+  const NHS = "9997654323";
+
+  it.each([
+    [
+      "a number with status 01",
+      { NHSNumber: NHS, NHSNumberStatus: "01" },
+      [{ extension: [statusExtension("01")], system: NHS_NUMBER_SYSTEM, value: NHS }],
+    ],
+    ["a number without a status", { NHSNumber: NHS }, [{ system: NHS_NUMBER_SYSTEM, value: NHS }]],
+    [
+      "status 03 (trace required) and no number",
+      { NHSNumberStatus: "03" },
+      [
+        {
+          extension: [statusExtension("03")],
+          system: NHS_NUMBER_SYSTEM,
+          _value: { extension: [{ url: HL7.dataAbsentReasonExtension, valueCode: "unknown" }] },
+        },
+      ],
+    ],
+    [
+      "status 07 (not present, trace not required) and a blank number",
+      { NHSNumber: "", NHSNumberStatus: "07" },
+      [
+        {
+          extension: [statusExtension("07")],
+          system: NHS_NUMBER_SYSTEM,
+          _value: { extension: [{ url: HL7.dataAbsentReasonExtension, valueCode: "unknown" }] },
+        },
+      ],
+    ],
+    ["neither", {}, []],
+    ["a blank status and no number", { NHSNumberStatus: "" }, []],
+  ])(
+    "NHS number identifier for %s (the UK Core verification status is kept, with or without a number)",
+    async (_name, mpi, expected) => {
+      const record = base({ MHS001MPI: { LocalPatientId: "P1", PersonBirthDate: "1980-01-01", ...mpi } });
+      const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(record))));
+      const m = mapped[0] as MappedRecord;
+      expect(m.issues).toEqual([]);
+      const patient = patientOf(m);
+      expect(patient.identifier.filter((i) => i.system === NHS_NUMBER_SYSTEM)).toEqual(expected);
+      expect(validateResource(patient)).toEqual([]);
+      expect(m.unmapped).toEqual([]);
+    },
+  );
+
+  it.each([
+    ["RX4", { identifier: { system: ODS_ORGANIZATION_SYSTEM, value: "RX4" } }],
+    ["R1A", { identifier: { system: ODS_ORGANIZATION_SYSTEM, value: "R1A" } }],
+    ["", undefined],
+  ])("OrgIDLocalPatientId %j → assigner %j of the local patient identifier", async (org, assigner) => {
+    const record = base({ MHS001MPI: { LocalPatientId: "P1", OrgIDLocalPatientId: org } });
+    const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(record))));
+    const m = mapped[0] as MappedRecord;
+    expect(m.issues).toEqual([]);
+    const local = patientOf(m).identifier[0];
+    expect(local).toEqual({ system: LOCAL_ID.mhsdsPatient("RX4"), value: "P1", ...(assigner ? { assigner } : {}) });
+    expect(m.unmapped).toEqual([]);
   });
 
   it("rejects a bad NHS number check digit at its path and stores nothing for that record", async () => {

@@ -1,7 +1,8 @@
-// NDTMS mapping: golden file (input CSV → resources and issues), parental status table, early help items, nationality, coverage.
+// NDTMS mapping: golden file (input CSV → resources and issues), parental status table, early help items, nationality, coverage,
+// and the fields kept since 1.2.0 (referral source, areas, GP practice, substance and alcohol use, coded client items).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { codeSystemUrl, HL7 } from "../../src/fhir/canonical.js";
+import { codeSystemUrl, HL7, LOCAL_ID, ODS_ORGANIZATION_SYSTEM, TFG_BASE } from "../../src/fhir/canonical.js";
 import { validateResource } from "../../src/fhir/validation/index.js";
 import type { MappedRecord } from "../../src/mapping/engine.js";
 import { mappingFor } from "../../src/mapping/registry.js";
@@ -157,5 +158,187 @@ describe("NDTMS mapping", () => {
     const text = JSON.stringify(mapped[0]?.issues);
     expect(mapped[0]?.issues.length).toBe(4);
     for (const v of ["99", "-4", "maybe", '"7"']) expect(text).not.toContain(v);
+  });
+});
+
+describe("NDTMS fields kept since mapping 1.2.0", () => {
+  /** One row with the base columns and `extra` columns (values as the CSV has them). */
+  const rowWith = (extra: Record<string, string>) => {
+    const cols = Object.keys(extra);
+    return `${HEADER}${cols.map((c) => `,${c}`).join("")}\nA,B,1980-01-01,2,2026-01-01,N0001,C1,E1,Y,14,NA,NA${cols
+      .map((c) => `,${extra[c]}`)
+      .join("")}\n`;
+  };
+  const one = async (extra: Record<string, string>) => {
+    const { mapped, other } = await mapCsv(rowWith(extra));
+    expect(other).toEqual([]);
+    const m = mapped[0] as MappedRecord;
+    expect(m.issues).toEqual([]);
+    for (const { resource } of m.resources) expect(validateResource(resource)).toEqual([]);
+    expect(m.unmapped).toEqual([]);
+    return m;
+  };
+  const byRule = (m: MappedRecord, rule: string) =>
+    m.resources.find((r) => r.rule === rule)?.resource as Json | undefined;
+  type Json = Record<string, unknown> & { id?: string };
+  type Coding = { system: string; code: string };
+  type Comp = {
+    code: { coding: Coding[] };
+    valueInteger?: number;
+    valueQuantity?: unknown;
+    valueCodeableConcept?: { coding: Coding[] };
+  };
+
+  it.each([
+    ["PREVTR", "Y", "previous-treatment", "ndtms-prevtr", "Y"],
+    ["PREVTR", "n", "previous-treatment", "ndtms-prevtr", "n"],
+    ["PREVTR", "02", "previous-treatment", "ndtms-prevtr", "02"],
+    ["PREVTR", "NA", "previous-treatment", "ndtms-prevtr", undefined],
+    ["PREVTR", "", "previous-treatment", "ndtms-prevtr", undefined],
+    ["ACCMNEED", "1", "accommodation-need", "ndtms-accmneed", "1"],
+    ["ACCMNEED", "3", "accommodation-need", "ndtms-accmneed", "3"],
+    ["ACCMNEED", "NA", "accommodation-need", "ndtms-accmneed", undefined],
+    ["ACCMNEED", " ", "accommodation-need", "ndtms-accmneed", undefined],
+    ["INJSTAT", "C", "injecting-status", "ndtms-injstat", "C"],
+    ["INJSTAT", "z", "injecting-status", "ndtms-injstat", "Z"],
+    ["INJSTAT", "NA", "injecting-status", "ndtms-injstat", undefined],
+    ["DUALDIAG", "Y", "dual-diagnosis", "ndtms-dualdiag", "Y"],
+    ["DUALDIAG", "2", "dual-diagnosis", "ndtms-dualdiag", "2"],
+    ["DUALDIAG", "", "dual-diagnosis", "ndtms-dualdiag", undefined],
+  ])("%s %j → TFG-NdtmsClientItem %s = %s#%s (NA or blank: none)", async (column, value, item, system, code) => {
+    const m = await one({ [column]: value });
+    const items = m.resources.filter((r) => r.rule.startsWith("client-item-")).map((r) => r.resource as Json);
+    if (code === undefined) {
+      expect(items).toEqual([]);
+      return;
+    }
+    expect(items).toHaveLength(1);
+    const obs = items[0] as Json;
+    expect((obs.code as { coding: Coding[] }).coding[0]?.code).toBe(item);
+    expect(obs.valueCodeableConcept).toEqual({ coding: [{ system: codeSystemUrl(system), code }] });
+    expect(obs.subject).toEqual({ reference: `Patient/${byRule(m, "patient")?.id}` });
+    expect(obs.extension).toEqual([
+      { url: HL7.episodeOfCareExtension, valueReference: { reference: `EpisodeOfCare/${byRule(m, "episode")?.id}` } },
+    ]);
+  });
+
+  it.each([
+    ["4", "4"],
+    ["11", "11"],
+    ["99", "99"],
+    ["NA", undefined],
+    ["", undefined],
+  ])("RFLS %j → a TFG-TreatmentReferral with referral source %j, the episode's referralRequest", async (rfls, code) => {
+    const m = await one({ RFLS: rfls });
+    const referral = byRule(m, "treatment-referral");
+    const episode = byRule(m, "episode") as Json;
+    if (code === undefined) {
+      expect(referral).toBeUndefined();
+      expect(episode.referralRequest).toBeUndefined();
+      return;
+    }
+    expect(referral?.extension).toEqual([
+      {
+        url: `${TFG_BASE}/StructureDefinition/referral-source`,
+        valueCodeableConcept: { coding: [{ system: codeSystemUrl("ndtms-referral-source"), code }] },
+      },
+    ]);
+    expect(referral?.authoredOn).toBe("2026-01-01");
+    expect(referral?.performer).toEqual([{ identifier: { system: LOCAL_ID.ndtmsAgency, value: "N0001" } }]);
+    expect(episode.referralRequest).toEqual([{ reference: `ServiceRequest/${referral?.id}` }]);
+  });
+
+  it.each([
+    ["DAT", "Z91", LOCAL_ID.ndtmsDat],
+    ["PCT", "5KL", ODS_ORGANIZATION_SYSTEM],
+    ["LA", "00CM", LOCAL_ID.ndtmsLa],
+    ["UTLA", "E99999991", LOCAL_ID.ndtmsUtla],
+  ])(
+    "%s %j → an area-of-residence reference by identifier on the episode (NA: none)",
+    async (column, value, system) => {
+      const areas = (m: MappedRecord) =>
+        ((byRule(m, "episode")?.extension as { url: string; valueReference?: unknown }[]) ?? []).filter(
+          (e) => e.url === `${TFG_BASE}/StructureDefinition/area-of-residence`,
+        );
+      expect(areas(await one({ [column]: value }))).toEqual([
+        { url: `${TFG_BASE}/StructureDefinition/area-of-residence`, valueReference: { identifier: { system, value } } },
+      ]);
+      expect(areas(await one({ [column]: "NA" }))).toEqual([]);
+    },
+  );
+
+  it.each([
+    ["Z99001", [{ type: "Organization", identifier: { system: ODS_ORGANIZATION_SYSTEM, value: "Z99001" } }]],
+    ["NA", undefined],
+    ["", undefined],
+  ])("GPPTCE %j → the client's generalPractitioner %j (ODS code)", async (gp, expected) => {
+    expect(byRule(await one({ GPPTCE: gp }), "patient")?.generalPractitioner).toEqual(expected);
+  });
+
+  const components = (obs: Json | undefined) =>
+    ((obs?.component as Comp[] | undefined) ?? []).map(
+      (c) =>
+        `${c.code.coding[0]?.code}=${c.valueInteger ?? (c.valueQuantity as { value?: number } | undefined)?.value ?? c.valueCodeableConcept?.coding[0]?.code}`,
+    );
+
+  it.each([
+    ["1011", "19", "1", ["age-at-first-use=19", "route-of-use=1"]],
+    ["7000", "NA", "4", ["route-of-use=4"]],
+    ["5000", "14", "", ["age-at-first-use=14"]],
+    ["1011", "NA", "NA", undefined],
+  ])("DRUG1 %s, DRUG1AGE %j, ROUTE %j → TFG-ProblemSubstanceUse components %j", async (drug, age, route, expected) => {
+    const m = await one({ DRUG1: drug, DRUG1AGE: age, ROUTE: route });
+    const obs = byRule(m, "problem-substance-use");
+    if (expected === undefined) {
+      expect(obs).toBeUndefined();
+      return;
+    }
+    expect(obs?.valueCodeableConcept).toEqual({ coding: [{ system: codeSystemUrl("ndtms-drug"), code: drug }] });
+    expect(components(obs)).toEqual(expected);
+    if (age !== "NA" && age !== "")
+      expect((obs?.component as Comp[] | undefined)?.[0]?.valueQuantity).toEqual({
+        value: Number(age),
+        unit: "years",
+        system: HL7.ucum,
+        code: "a",
+      });
+  });
+
+  it("keeps age at first use and route without DRUG1, with the substance marked unknown", async () => {
+    const obs = byRule(await one({ DRUG1AGE: "16", ROUTE: "3" }), "problem-substance-use");
+    expect(obs?.valueCodeableConcept).toBeUndefined();
+    expect(obs?.dataAbsentReason).toEqual({
+      coding: [{ system: HL7.dataAbsentReason, code: "unknown", display: "Unknown" }],
+    });
+    expect(components(obs)).toEqual(["age-at-first-use=16", "route-of-use=3"]);
+  });
+
+  it.each([
+    ["0", "NA", ["drinking-days=0"]],
+    ["12", "30", ["drinking-days=12", "alcohol-units=30"]],
+    ["", "8", ["alcohol-units=8"]],
+    ["NA", "NA", undefined],
+  ])("ALCDDAYS %j, ALCUNITS %j → TFG-AlcoholUse components %j (0 days is an answer)", async (days, units, expected) => {
+    const obs = byRule(await one({ ALCDDAYS: days, ALCUNITS: units }), "alcohol-use");
+    if (expected === undefined) expect(obs).toBeUndefined();
+    else {
+      expect(components(obs)).toEqual(expected);
+      expect(obs?.valueCodeableConcept).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ["RFLS", "Qz  x", "RFLS is not in the expected format"],
+    ["DAT", "Qz x", "DAT is not in the expected format"],
+    ["GPPTCE", "Qz-01", "GPPTCE is not in the expected format"],
+    ["ALCDDAYS", "29", "ALCDDAYS is outside 0–28"],
+    ["INJSTAT", "Qz", "INJSTAT is not a code this field allows"],
+  ])("rejects %s %j at its row and column without quoting it", async (column, value, diagnostics) => {
+    const { mapped } = await mapCsv(rowWith({ [column]: value }));
+    expect(mapped[0]?.resources).toEqual([]);
+    expect(mapped[0]?.issues).toEqual([
+      { severity: "error", code: "value", diagnostics, expression: [`row 2, column ${column}`] },
+    ]);
+    expect(JSON.stringify(mapped[0]?.issues)).not.toContain(value);
   });
 });

@@ -1,6 +1,8 @@
 // Every resource the mappings produce from a synthetic population (the issue's 1,000 households, seed 1, and
 // smaller ones for the other CIN years; all three sources, CPA as JSON, NDJSON and CSV tables) claims a
-// project profile and passes both the FHIR R4 base definitions (HL7's own) and that profile.
+// project profile and passes both the FHIR R4 base definitions (HL7's own) and that profile. And the mappings
+// read every field the sources send: coverage (fields present in a record and read by no rule) is empty.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PROFILE_CATALOG, validateResource } from "../../src/fhir/validation/index.js";
 import type { SourceName } from "../../src/mapping/registry.js";
@@ -78,4 +80,70 @@ describe("synthetic population → FHIR", () => {
       for (const t of produced) expect(byType.get(t) ?? 0, t).toBeGreaterThan(0);
     },
   );
+});
+
+/** Source fields the mappings once left unread (docs/MAPPINGS.md, coverage): each must now be kept. */
+const ONCE_UNMAPPED: Record<SourceName, string[]> = {
+  ndtms: [
+    "PREVTR",
+    "ACCMNEED",
+    "DAT",
+    "PCT",
+    "LA",
+    "UTLA",
+    "GPPTCE",
+    "DRUG1AGE",
+    "ROUTE",
+    "RFLS",
+    "INJSTAT",
+    "ALCDDAYS",
+    "ALCUNITS",
+    "DUALDIAG",
+  ],
+  cin: ["ChildIdentifiers.UPNunknown", "CINdetails.Section47.InitialCPCtarget", "Year", "ReferenceDate"],
+  cpa: ["MHS001MPI.OrgIDLocalPatientId", "MHS001MPI.NHSNumberStatus"],
+};
+
+/** Coverage as the ingest report counts it: unmapped field → records (MappedRecord.unmapped), per source. */
+async function coverageOf(inputs: { source: SourceName; events: AsyncIterable<SourceEvent> }[]) {
+  const unmapped: Record<string, number> = {};
+  const present = new Set<string>();
+  for (const f of inputs) {
+    const { mapped } = await mapAll(f.source, f.events);
+    for (const m of mapped) {
+      for (const p of m.unmapped) unmapped[`${f.source} ${p}`] = (unmapped[`${f.source} ${p}`] ?? 0) + 1;
+      if (m.resources.length > 0) present.add(f.source);
+    }
+  }
+  return { unmapped, present };
+}
+
+describe("coverage: the mappings keep every field the sources send", () => {
+  const onceUnmapped = Object.entries(ONCE_UNMAPPED).flatMap(([source, paths]) => paths.map((p) => `${source} ${p}`));
+
+  it("lists none of the once-unmapped fields, and nothing at all, for a synthetic population (300 households, seed x)", async () => {
+    const { unmapped, present } = await coverageOf(inputsOf(generate({ households: 300, seed: "x" })));
+    expect([...present].sort()).toEqual(["cin", "cpa", "ndtms"]);
+    expect(Object.keys(unmapped).filter((k) => onceUnmapped.includes(k))).toEqual([]);
+    expect(unmapped).toEqual({});
+  });
+
+  it("lists none of them for the golden inputs (only the golden NDTMS file's deliberate LOCALNOTE column)", async () => {
+    const file = (path: string) => textSource(readFileSync(path, "utf8"));
+    const { unmapped } = await coverageOf([
+      { source: "ndtms", events: ndtmsRecords(file("tests/golden/ndtms/input.csv")) },
+      { source: "cpa", events: cpaJsonRecords(file("tests/golden/cpa/input.json")) },
+      { source: "cin", events: cinRecords(file("tests/golden/cin/input-2024.xml")) },
+      { source: "cin", events: cinRecords(file("tests/golden/cin/input-2026.xml")) },
+    ]);
+    expect(Object.keys(unmapped).filter((k) => onceUnmapped.includes(k))).toEqual([]);
+    expect(unmapped).toEqual({ "ndtms LOCALNOTE": 1 });
+  });
+
+  it("still reports a field no rule reads", async () => {
+    const csv =
+      "FINITIAL,SINITIAL,DOB,SEX,REFLD,AGNCY,CLIENTID,EPISODID,CONSENT,NEWCOLUMN\nA,B,1980-01-01,1,2026-01-01,N0001,C1,E1,Y,x\n";
+    const { unmapped } = await coverageOf([{ source: "ndtms", events: ndtmsRecords(textSource(csv)) }]);
+    expect(unmapped).toEqual({ "ndtms NEWCOLUMN": 1 });
+  });
 });

@@ -10,6 +10,7 @@ import {
   HL7,
   LOCAL_ID,
   NHS_NUMBER_SYSTEM,
+  ODS_ORGANIZATION_SYSTEM,
   PROFILES,
   profileUrl,
   TFG_BASE,
@@ -40,6 +41,19 @@ const ext = (name: string) => `${TFG_BASE}/StructureDefinition/${name}`;
 const meta = (profile: keyof typeof PROFILES) => ({ profile: [profileUrl(profile)], source: "urn:tfg:source:cpa" });
 const org = (value: string) => ({ identifier: { system: "https://fhir.nhs.uk/Id/ods-organization-code", value } });
 const ref = (reference: string) => ({ reference });
+/** UK Core NHS number verification status (England code). */
+const nhsStatus = (code: string) => ({
+  url: UKCORE.nhsNumberVerificationStatusExtension,
+  valueCodeableConcept: { coding: [{ system: UKCORE.nhsNumberVerificationStatusEngland, code }] },
+});
+/** The data-absent-reason extension that stands for a value the source did not give. */
+const absent = () => ({ extension: [{ url: HL7.dataAbsentReasonExtension, valueCode: "unknown" }] });
+/** The R4 extension linking an NDTMS Observation to its treatment episode. */
+const episodeLink = () => ({ url: HL7.episodeOfCareExtension, valueReference: { reference: "EpisodeOfCare/ndtms-1" } });
+const ndtmsMeta = (profile: keyof typeof PROFILES) => ({
+  profile: [profileUrl(profile)],
+  source: "urn:tfg:source:ndtms",
+});
 
 /** Identifiable values used in the examples: none may ever appear in a diagnostic. */
 const IDENTIFIABLE = [NHS, NHS_BAD, "Testperson", "Alexa", "1988-03-14", "ZZ99 3AA", "900000000101", "LOCAL-77"];
@@ -60,14 +74,16 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
         url: HL7.nationalityExtension,
         extension: [{ url: "code", valueCodeableConcept: { coding: [{ system: HL7.iso3166, code: "GBR" }] } }],
       },
+      { url: ext("upn-unknown-reason"), valueCodeableConcept: cc("cin-upn-unknown", "UN2") },
     ],
     identifier: [
-      { system: LOCAL_ID.mhsdsPatient("RX4"), value: "LOCAL-77" },
-      { system: NHS_NUMBER_SYSTEM, value: NHS },
+      { system: LOCAL_ID.mhsdsPatient("RX4"), value: "LOCAL-77", assigner: org("RX4") },
+      { extension: [nhsStatus("01")], system: NHS_NUMBER_SYSTEM, value: NHS },
     ],
     name: [{ use: "official", family: "Testperson", given: ["Alexa"] }],
     gender: "female",
     birthDate: "1988-03-14",
+    generalPractitioner: [{ type: "Organization", identifier: { system: ODS_ORGANIZATION_SYSTEM, value: "Z99001" } }],
     address: [
       {
         extension: [
@@ -147,6 +163,11 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
       { url: ext("problem-substance"), valueCodeableConcept: cc("ndtms-drug", "1011") },
       { url: ext("treatment-modality"), valueCodeableConcept: cc("ndtms-modality", "4") },
       { url: ext("episode-end-reason"), valueCodeableConcept: cc("ndtms-modexit", "A") },
+      { url: ext("area-of-residence"), valueReference: { identifier: { system: LOCAL_ID.ndtmsDat, value: "Z91" } } },
+      {
+        url: ext("area-of-residence"),
+        valueReference: { identifier: { system: ODS_ORGANIZATION_SYSTEM, value: "ZZ1" } },
+      },
     ],
     identifier: [{ system: LOCAL_ID.ndtmsEpisode("N0852"), value: "E1" }],
     status: "finished",
@@ -154,6 +175,7 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     patient: ref("Patient/adult-1"),
     managingOrganization: { identifier: { system: `${TFG_BASE}/Id/ndtms-agency`, value: "N0852" } },
     period: { start: "2026-01-10", end: "2026-03-01" },
+    referralRequest: [ref("ServiceRequest/ndtms-referral-1")],
   }),
   "TFG-ChildrensSocialCareEpisode": () => ({
     resourceType: "EpisodeOfCare",
@@ -232,7 +254,10 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
   "TFG-ChildrensSocialCareEvent": () => ({
     resourceType: "Encounter",
     meta: meta("TFG-ChildrensSocialCareEvent"),
-    extension: [{ url: ext("icpc-not-required"), valueBoolean: false }],
+    extension: [
+      { url: ext("icpc-not-required"), valueBoolean: false },
+      { url: ext("initial-cpc-target"), valueDate: "2025-09-30" },
+    ],
     status: "finished",
     class: { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "FLD" },
     type: [cc("cin-activity", "section-47-enquiry")],
@@ -290,6 +315,57 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
         valueCodeableConcept: cc("childrens-services-type", "CP"),
       },
     ],
+  }),
+  "TFG-ProblemSubstanceUse": () => ({
+    resourceType: "Observation",
+    meta: ndtmsMeta("TFG-ProblemSubstanceUse"),
+    extension: [episodeLink()],
+    status: "final",
+    code: cc("observation-code", "problem-substance-use"),
+    subject: ref("Patient/adult-1"),
+    effectiveDateTime: "2026-01-12",
+    valueCodeableConcept: cc("ndtms-drug", "1011"),
+    component: [
+      {
+        code: cc("observation-code", "age-at-first-use"),
+        valueQuantity: { value: 19, unit: "years", system: HL7.ucum, code: "a" },
+      },
+      { code: cc("observation-code", "route-of-use"), valueCodeableConcept: cc("ndtms-route", "3") },
+    ],
+  }),
+  "TFG-AlcoholUse": () => ({
+    resourceType: "Observation",
+    meta: ndtmsMeta("TFG-AlcoholUse"),
+    extension: [episodeLink()],
+    status: "final",
+    code: cc("observation-code", "alcohol-use"),
+    subject: ref("Patient/adult-1"),
+    effectiveDateTime: "2026-01-12",
+    component: [
+      { code: cc("observation-code", "drinking-days"), valueInteger: 12 },
+      { code: cc("observation-code", "alcohol-units"), valueInteger: 30 },
+    ],
+  }),
+  "TFG-NdtmsClientItem": () => ({
+    resourceType: "Observation",
+    meta: ndtmsMeta("TFG-NdtmsClientItem"),
+    extension: [episodeLink()],
+    status: "final",
+    code: cc("observation-code", "injecting-status"),
+    subject: ref("Patient/adult-1"),
+    effectiveDateTime: "2026-01-12",
+    valueCodeableConcept: cc("ndtms-injstat", "P"),
+  }),
+  "TFG-TreatmentReferral": () => ({
+    resourceType: "ServiceRequest",
+    meta: ndtmsMeta("TFG-TreatmentReferral"),
+    extension: [{ url: ext("referral-source"), valueCodeableConcept: cc("ndtms-referral-source", "2") }],
+    status: "completed",
+    intent: "order",
+    code: { text: "Referral to drug and alcohol treatment" },
+    subject: ref("Patient/adult-1"),
+    authoredOn: "2026-01-10",
+    performer: [{ identifier: { system: LOCAL_ID.ndtmsAgency, value: "N0852" } }],
   }),
   "TFG-CareCoordinator": () => ({
     resourceType: "Practitioner",
@@ -469,6 +545,46 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       expression: "Patient.extension",
       code: "structure",
     },
+    {
+      name: "NHS number verification status outside the UK Core England codes",
+      change: set("identifier.1.extension.0", nhsStatus("09")),
+      expression: "Patient.identifier[1].extension[0].valueCodeableConcept",
+      code: "code-invalid",
+    },
+    {
+      name: "NHS number verification status as text",
+      change: set("identifier.1.extension.0", {
+        url: UKCORE.nhsNumberVerificationStatusExtension,
+        valueString: "Traced",
+      }),
+      expression: "Patient.identifier[1].extension[0].value[x]",
+      code: "structure",
+      value: "Traced",
+    },
+    {
+      name: "two NHS number verification statuses",
+      change: (r) => ((r.identifier as Any)[1].extension as Json[]).push(nhsStatus("02")),
+      expression: "Patient.identifier[1].extension",
+      code: "structure",
+    },
+    {
+      name: "NHS number identifier with neither a value nor a data absent reason",
+      change: drop("identifier.1.value"),
+      expression: "Patient.identifier[1].value",
+      code: "required",
+    },
+    {
+      name: "UPN unknown reason outside UN1-UN7",
+      change: set("extension.4.valueCodeableConcept", cc("cin-upn-unknown", "UN9")),
+      expression: "Patient.extension[4].valueCodeableConcept",
+      code: "code-invalid",
+    },
+    {
+      name: "two UPN unknown reasons",
+      change: (r) => (r.extension as Json[]).push(structuredClone((r.extension as Json[])[4] as Json)),
+      expression: "Patient.extension",
+      code: "structure",
+    },
   ],
   "TFG-Household": [
     {
@@ -642,6 +758,48 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       expression: "EpisodeOfCare.type",
       code: "structure",
     },
+    {
+      name: "area of residence without an identifier",
+      change: set("extension.4.valueReference", ref("Organization/dat-1")),
+      expression: "EpisodeOfCare.extension[4].valueReference.identifier",
+      code: "required",
+    },
+    {
+      name: "area of residence identifier without a system",
+      change: set("extension.5.valueReference", { identifier: { value: "ZZ1" } }),
+      expression: "EpisodeOfCare.extension[5].valueReference.identifier.system",
+      code: "required",
+    },
+    {
+      name: "area of residence as a code",
+      change: set("extension.4", { url: ext("area-of-residence"), valueCode: "Z91" }),
+      expression: "EpisodeOfCare.extension[4].value[x]",
+      code: "structure",
+    },
+    {
+      name: "five areas of residence",
+      change: (r) =>
+        (r.extension as Json[]).push(
+          ...[LOCAL_ID.ndtmsLa, LOCAL_ID.ndtmsUtla, LOCAL_ID.ndtmsDat].map((system) => ({
+            url: ext("area-of-residence"),
+            valueReference: { identifier: { system, value: "X1" } },
+          })),
+        ),
+      expression: "EpisodeOfCare.extension",
+      code: "structure",
+    },
+    {
+      name: "two referral requests",
+      change: (r) => (r.referralRequest as Json[]).push(ref("ServiceRequest/ndtms-referral-2")),
+      expression: "EpisodeOfCare.referralRequest",
+      code: "structure",
+    },
+    {
+      name: "referralRequest to an Encounter",
+      change: set("referralRequest.0", ref("Encounter/e-1")),
+      expression: "EpisodeOfCare.referralRequest[0].reference",
+      code: "value",
+    },
   ],
   "TFG-ChildrensSocialCareEpisode": [
     {
@@ -797,6 +955,25 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       expression: "Encounter.extension[0].value[x]",
       code: "structure",
       value: "Notneeded",
+    },
+    {
+      name: "ICPC target date that is not a date",
+      change: set("extension.1.valueDate", "2025-09-31x"),
+      expression: "Encounter.extension[1].valueDate",
+      code: "value",
+      value: "2025-09-31x",
+    },
+    {
+      name: "ICPC target as a dateTime",
+      change: set("extension.1", { url: ext("initial-cpc-target"), valueDateTime: "2025-09-30T10:00:00Z" }),
+      expression: "Encounter.extension[1].value[x]",
+      code: "structure",
+    },
+    {
+      name: "two ICPC target dates",
+      change: (r) => (r.extension as Json[]).push({ url: ext("initial-cpc-target"), valueDate: "2025-10-01" }),
+      expression: "Encounter.extension",
+      code: "structure",
     },
   ],
   "TFG-MentalHealthReferral": [
@@ -959,6 +1136,159 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       name: "subject that is a Group",
       change: set("subject", ref("Group/household-1")),
       expression: "Observation.subject.reference",
+      code: "value",
+    },
+  ],
+  "TFG-ProblemSubstanceUse": [
+    {
+      name: "wrong code",
+      change: set("code", cc("observation-code", "alcohol-use")),
+      expression: "Observation.code",
+      code: "value",
+    },
+    {
+      name: "substance outside ndtms-drug",
+      change: set("valueCodeableConcept", cc("ndtms-drug", "9996")),
+      expression: "Observation.valueCodeableConcept",
+      code: "code-invalid",
+    },
+    {
+      name: "age at first use in months",
+      change: set("component.0.valueQuantity", { value: 228, unit: "months", system: HL7.ucum, code: "mo" }),
+      expression: "Observation.component[0].valueQuantity",
+      code: "value",
+    },
+    {
+      name: "age at first use as an integer",
+      change: set("component.0", { code: cc("observation-code", "age-at-first-use"), valueInteger: 19 }),
+      expression: "Observation.component[0].value[x]",
+      code: "structure",
+    },
+    {
+      name: "route as text",
+      change: set("component.1", { code: cc("observation-code", "route-of-use"), valueString: "Smokedx" }),
+      expression: "Observation.component[1].value[x]",
+      code: "structure",
+      value: "Smokedx",
+    },
+    { name: "no component", change: drop("component"), expression: "Observation.component", code: "required" },
+    {
+      name: "no link to the treatment episode",
+      change: drop("extension"),
+      expression: "Observation.extension",
+      code: "structure",
+    },
+    { name: "status not final", change: set("status", "preliminary"), expression: "Observation.status", code: "value" },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "Observation.subject.reference",
+      code: "value",
+    },
+  ],
+  "TFG-AlcoholUse": [
+    {
+      name: "wrong code",
+      change: set("code", cc("observation-code", "problem-substance-use")),
+      expression: "Observation.code",
+      code: "value",
+    },
+    {
+      name: "29 drinking days in 28",
+      change: set("component.0.valueInteger", 29),
+      expression: "Observation.component[0].valueInteger",
+      code: "value",
+    },
+    {
+      name: "negative units",
+      change: set("component.1.valueInteger", -1),
+      expression: "Observation.component[1].valueInteger",
+      code: "value",
+    },
+    {
+      name: "a value of its own",
+      change: set("valueInteger", 5),
+      expression: "Observation.value[x]",
+      code: "structure",
+    },
+    { name: "no component", change: drop("component"), expression: "Observation.component", code: "required" },
+    {
+      name: "component code outside observation-code",
+      change: set("component.0.code", cc("observation-code", "pints")),
+      expression: "Observation.component[0].code",
+      code: "code-invalid",
+    },
+    {
+      name: "no effectiveDateTime",
+      change: drop("effectiveDateTime"),
+      expression: "Observation.effective[x]",
+      code: "required",
+    },
+    {
+      name: "episode link to a Patient",
+      change: set("extension.0.valueReference", ref("Patient/adult-1")),
+      expression: "Observation.extension[0].valueReference.reference",
+      code: "value",
+    },
+  ],
+  "TFG-NdtmsClientItem": [
+    {
+      name: "code that is not an NDTMS client item",
+      change: set("code", cc("observation-code", "ndtms-ehcsc2")),
+      expression: "Observation.code",
+      code: "code-invalid",
+    },
+    { name: "no value", change: drop("valueCodeableConcept"), expression: "Observation.value[x]", code: "required" },
+    {
+      name: "value as text",
+      change: (r) => {
+        delete r.valueCodeableConcept;
+        r.valueString = "Injectsx";
+      },
+      expression: "Observation.value[x]",
+      code: "structure",
+      value: "Injectsx",
+    },
+    {
+      name: "no link to the treatment episode",
+      change: drop("extension"),
+      expression: "Observation.extension",
+      code: "structure",
+    },
+    { name: "status not final", change: set("status", "amended"), expression: "Observation.status", code: "value" },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "Observation.subject.reference",
+      code: "value",
+    },
+  ],
+  "TFG-TreatmentReferral": [
+    {
+      name: "no referral-source",
+      change: drop("extension"),
+      expression: "ServiceRequest.extension",
+      code: "structure",
+    },
+    {
+      name: "two referral sources",
+      change: (r) => (r.extension as Json[]).push(structuredClone((r.extension as Json[])[0] as Json)),
+      expression: "ServiceRequest.extension",
+      code: "structure",
+    },
+    { name: "intent not order", change: set("intent", "plan"), expression: "ServiceRequest.intent", code: "value" },
+    { name: "no authoredOn", change: drop("authoredOn"), expression: "ServiceRequest.authoredOn", code: "required" },
+    { name: "no performer", change: drop("performer"), expression: "ServiceRequest.performer", code: "required" },
+    {
+      name: "code without text",
+      change: set("code", cc("episode-type", "drug-alcohol-treatment")),
+      expression: "ServiceRequest.code.text",
+      code: "required",
+    },
+    {
+      name: "subject that is a Group",
+      change: set("subject", ref("Group/household-1")),
+      expression: "ServiceRequest.subject.reference",
       code: "value",
     },
   ],
@@ -1134,6 +1464,49 @@ describe("bindings to unconfirmed or open code lists", () => {
       item.code = cc("observation-code", "ndtms-ehcsc3");
       expect(validateResource(item), code).toEqual([]);
     }
+  });
+
+  it("accepts any code for the provisional NDTMS client items (example binding) and route (extensible)", () => {
+    for (const [item, system, code] of [
+      ["previous-treatment", "ndtms-prevtr", "Y"],
+      ["previous-treatment", "ndtms-prevtr", "02"],
+      ["dual-diagnosis", "ndtms-dualdiag", "N"],
+      ["accommodation-need", "ndtms-accmneed", "4"],
+      ["injecting-status", "ndtms-injstat", "X"],
+    ] as const) {
+      const obs = EXAMPLES["TFG-NdtmsClientItem"]();
+      obs.code = cc("observation-code", item);
+      obs.valueCodeableConcept = cc(system, code);
+      expect(validateResource(obs), `${item} ${code}`).toEqual([]);
+    }
+    const use = EXAMPLES["TFG-ProblemSubstanceUse"]();
+    (use.component as Json[])[1] = {
+      code: cc("observation-code", "route-of-use"),
+      valueCodeableConcept: cc("ndtms-route", "9"),
+    };
+    expect(validateResource(use)).toEqual([]);
+    const referral = EXAMPLES["TFG-TreatmentReferral"]();
+    referral.extension = [{ url: ext("referral-source"), valueCodeableConcept: cc("ndtms-referral-source", "99") }];
+    expect(validateResource(referral)).toEqual([]);
+  });
+
+  it("accepts a problem substance use without the substance, with a data absent reason, and alcohol use with one part", () => {
+    const use = EXAMPLES["TFG-ProblemSubstanceUse"]();
+    delete use.valueCodeableConcept;
+    use.dataAbsentReason = { coding: [{ system: HL7.dataAbsentReason, code: "unknown" }] };
+    use.component = [{ code: cc("observation-code", "route-of-use"), valueCodeableConcept: cc("ndtms-route", "4") }];
+    expect(validateResource(use)).toEqual([]);
+    const alcohol = EXAMPLES["TFG-AlcoholUse"]();
+    alcohol.component = [{ code: cc("observation-code", "drinking-days"), valueInteger: 0 }];
+    expect(validateResource(alcohol)).toEqual([]);
+  });
+
+  it("accepts an NHS number identifier with a verification status and no number (data absent reason on the value)", () => {
+    const patient = EXAMPLES["TFG-Patient"]();
+    (patient.identifier as Json[])[1] = { extension: [nhsStatus("03")], system: NHS_NUMBER_SYSTEM, _value: absent() };
+    expect(validateResource(patient)).toEqual([]);
+    (patient.identifier as Json[])[1] = { extension: [nhsStatus("07")], system: NHS_NUMBER_SYSTEM, _value: absent() };
+    expect(validateResource(patient)).toEqual([]);
   });
 
   it("accepts don't know, and a missing answer with a data absent reason, for children's services involvement", () => {

@@ -13,6 +13,7 @@ export interface CatalogEntry {
 /** Project profiles (profiles/StructureDefinition-TFG-*.json). */
 export const PROFILE_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AdultServiceEvent", id: "TFG-AdultServiceEvent", title: "TFG Adult service event", version: "0.1.0", type: "Encounter" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AlcoholUse", id: "TFG-AlcoholUse", title: "TFG Alcohol use", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AssessmentFactor", id: "TFG-AssessmentFactor", title: "TFG Assessment factor", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AuditEvent", id: "TFG-AuditEvent", title: "TFG Audit event", version: "0.1.0", type: "AuditEvent" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CPAEpisode", id: "TFG-CPAEpisode", title: "TFG CPA episode", version: "0.1.0", type: "EpisodeOfCare" },
@@ -22,22 +23,26 @@ export const PROFILE_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesInvolvement", id: "TFG-ChildrensServicesInvolvement", title: "TFG Children's services involvement (reported)", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesReferral", id: "TFG-ChildrensServicesReferral", title: "TFG Children's services referral", version: "0.1.0", type: "ServiceRequest" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEpisode", id: "TFG-ChildrensSocialCareEpisode", title: "TFG Children's social care episode", version: "0.1.0", type: "EpisodeOfCare" },
-  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEvent", id: "TFG-ChildrensSocialCareEvent", title: "TFG Children's social care event", version: "0.1.0", type: "Encounter" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEvent", id: "TFG-ChildrensSocialCareEvent", title: "TFG Children's social care event", version: "0.1.1", type: "Encounter" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Consent", id: "TFG-Consent", title: "TFG Consent", version: "0.1.0", type: "Consent" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-FamilyRelationship", id: "TFG-FamilyRelationship", title: "TFG Family relationship", version: "0.1.0", type: "RelatedPerson" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Household", id: "TFG-Household", title: "TFG Household", version: "0.1.0", type: "Group" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-MentalHealthReferral", id: "TFG-MentalHealthReferral", title: "TFG Mental health referral", version: "0.1.0", type: "ServiceRequest" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-NdtmsClientItem", id: "TFG-NdtmsClientItem", title: "TFG NDTMS client item", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-NdtmsEarlyHelpItem", id: "TFG-NdtmsEarlyHelpItem", title: "TFG NDTMS early help item", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ParentalStatus", id: "TFG-ParentalStatus", title: "TFG Parental status", version: "0.1.0", type: "Observation" },
-  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Patient", id: "TFG-Patient", title: "TFG Patient", version: "0.1.1", type: "Patient" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Patient", id: "TFG-Patient", title: "TFG Patient", version: "0.1.2", type: "Patient" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ProblemSubstanceUse", id: "TFG-ProblemSubstanceUse", title: "TFG Problem substance use", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Provenance", id: "TFG-Provenance", title: "TFG Provenance", version: "0.1.0", type: "Provenance" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-SafeguardingFlag", id: "TFG-SafeguardingFlag", title: "TFG Safeguarding flag", version: "0.1.0", type: "Flag" },
-  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-TreatmentEpisode", id: "TFG-TreatmentEpisode", title: "TFG Treatment episode", version: "0.1.0", type: "EpisodeOfCare" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-TreatmentEpisode", id: "TFG-TreatmentEpisode", title: "TFG Treatment episode", version: "0.1.1", type: "EpisodeOfCare" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-TreatmentReferral", id: "TFG-TreatmentReferral", title: "TFG Treatment referral", version: "0.1.0", type: "ServiceRequest" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-YoungCarer", id: "TFG-YoungCarer", title: "TFG Young carer", version: "0.1.0", type: "Observation" },
 ];
 
 /** Project extensions (profiles/StructureDefinition-<extension>.json). */
 export const EXTENSION_CATALOG: readonly CatalogEntry[] = [
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/area-of-residence", id: "area-of-residence", title: "Area of residence", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/category-of-abuse", id: "category-of-abuse", title: "Category of abuse", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/contact-with-other-parent", id: "contact-with-other-parent", title: "Contact with other parent", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/disability", id: "disability", title: "Disability", version: "0.1.0", type: "Extension" },
@@ -45,6 +50,7 @@ export const EXTENSION_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/episode-milestone", id: "episode-milestone", title: "Episode milestone", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/expected-birth-date", id: "expected-birth-date", title: "Expected birth date", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/icpc-not-required", id: "icpc-not-required", title: "ICPC not required", version: "0.1.0", type: "Extension" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/initial-cpc-target", id: "initial-cpc-target", title: "Initial child protection conference target date", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/lives-with", id: "lives-with", title: "Lives with", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/ndtms-consent", id: "ndtms-consent", title: "NDTMS consent", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/overnight-contact", id: "overnight-contact", title: "Overnight contact", version: "0.1.0", type: "Extension" },
@@ -56,6 +62,7 @@ export const EXTENSION_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/related-patient", id: "related-patient", title: "Related patient", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/review-date", id: "review-date", title: "Review date", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/treatment-modality", id: "treatment-modality", title: "Treatment modality", version: "0.1.0", type: "Extension" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/upn-unknown-reason", id: "upn-unknown-reason", title: "UPN unknown reason", version: "0.1.0", type: "Extension" },
 ];
 
 /** Resource types with a base-layer validator. */

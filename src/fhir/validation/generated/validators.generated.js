@@ -41758,8 +41758,489 @@ validate1423.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_AssessmentFactor = validate1424;
+export const profile_TFG_AlcoholUse = validate1424;
 function validate1424(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.extension;
+let count0 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare")){
+count0 = count0 + 1;
+}
+}
+}
+if((count0 < 1) || (count0 > 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "episodeOfCare (The treatment episode the item was recorded in (R4 workflow-episodeOfCare; only its url, cardinality and the value restated here are checked))", min: 1, max: 1, count: count0}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.effectiveDateTime !== undefined) || (data._effectiveDateTime !== undefined)){
+count1 = count1 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 9) && (k0.startsWith("effective"))) && (k0.charCodeAt(9) >= 65)) && (k0.charCodeAt(9) <= 90)) && (k0 !== "effectiveDateTime")){
+bad0 = bad0 + 1;
+}
+}
+if(((count1 > 1) || (count1 < 1)) || (bad0 > 0)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "effective[x]", min: 1, count: count1, disallowed: bad0, allowed: "dateTime"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count2 = 0;
+let bad1 = 0;
+for(const key1 in data){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)){
+bad1 = bad1 + 1;
+}
+}
+if(((count2 > 1) || (count2 < 0)) || (bad1 > 0)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 0, count: count2, disallowed: bad1, allowed: ""}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items1 = data.component;
+let count3 = 0;
+if(Array.isArray(items1)){
+for(const item1 of items1){
+if((((item1 !== null) && (typeof item1 == "object")) && (!Array.isArray(item1))) && ((((item1.code !== null) && (typeof item1.code == "object")) && (!Array.isArray(item1.code))) && ((Array.isArray(item1.code.coding)) && (item1.code.coding.some((x0) => ((((x0 !== null) && (typeof x0 == "object")) && (!Array.isArray(x0))) && (x0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x0.code === "drinking-days")))))){
+count3 = count3 + 1;
+}
+}
+}
+if((count3 < 0) || (count3 > 1)){
+const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "component", label: "drinkingDays (Drinking days in the last 28 (ALCDDAYS))", min: 0, max: 1, count: count3}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items2 = data.component;
+let count4 = 0;
+if(Array.isArray(items2)){
+for(const item2 of items2){
+if((((item2 !== null) && (typeof item2 == "object")) && (!Array.isArray(item2))) && ((((item2.code !== null) && (typeof item2.code == "object")) && (!Array.isArray(item2.code))) && ((Array.isArray(item2.code.coding)) && (item2.code.coding.some((x1) => ((((x1 !== null) && (typeof x1 == "object")) && (!Array.isArray(x1))) && (x1.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x1.code === "alcohol-units")))))){
+count4 = count4 + 1;
+}
+}
+}
+if((count4 < 0) || (count4 > 1)){
+const err4 = {instancePath,schemaPath:"#/allOf/4/fhirSlice",keyword:"fhirSlice",params:{element: "component", label: "alcoholUnits (Units of alcohol (ALCUNITS))", min: 0, max: 1, count: count4}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.subject === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.component === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "component"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.extension !== undefined){
+let data0 = data.extension;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs8 = errors;
+let valid5 = true;
+const _errs9 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"))){
+const err7 = {};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs9 === errors;
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs10 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count5 = 0;
+if(data1.valueReference !== undefined){
+count5 = count5 + 1;
+}
+let bad2 = 0;
+for(const key2 in data1){
+const k2 = key2[0] === "_" ? key2.slice(1) : key2;
+if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valueReference")){
+bad2 = bad2 + 1;
+}
+}
+if(((count5 > 1) || (count5 < 1)) || (bad2 > 0)){
+const err8 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count5, disallowed: bad2, allowed: "Reference"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.valueReference !== undefined){
+let data2 = data1.valueReference;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "EpisodeOfCare")){
+const err9 = {instancePath:instancePath+"/extension/" + i0+"/valueReference",schemaPath:"#/properties/extension/items/allOf/0/then/properties/valueReference/fhirReference",keyword:"fhirReference",params:{targets: "EpisodeOfCare"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs10 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err10 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+if(data.status !== undefined){
+if("final" !== data.status){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "final"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data4 = data.code;
+if(!((((data4 !== null) && (typeof data4 == "object")) && (!Array.isArray(data4))) && ((Array.isArray(data4.coding)) && (data4.coding.some((x2) => ((((x2 !== null) && (typeof x2 == "object")) && (!Array.isArray(x2))) && (x2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x2.code === "alcohol-use")))))){
+const err12 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#alcohol-use"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data5 = data.subject;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+const m1 = typeof data5.reference == "string" ? pattern53.exec(data5.reference) : null;
+if((m1 !== null) && (m1[1] !== "Patient")){
+const err13 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+if(data.component !== undefined){
+let data6 = data.component;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+let data7 = data6[i1];
+const _errs19 = errors;
+let valid11 = true;
+const _errs20 = errors;
+if(!((((data7 !== null) && (typeof data7 == "object")) && (!Array.isArray(data7))) && ((((data7.code !== null) && (typeof data7.code == "object")) && (!Array.isArray(data7.code))) && ((Array.isArray(data7.code.coding)) && (data7.code.coding.some((x3) => ((((x3 !== null) && (typeof x3 == "object")) && (!Array.isArray(x3))) && (x3.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x3.code === "drinking-days"))))))){
+const err14 = {};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var _valid1 = _errs20 === errors;
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs21 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count6 = 0;
+if((data7.valueInteger !== undefined) || (data7._valueInteger !== undefined)){
+count6 = count6 + 1;
+}
+let bad3 = 0;
+for(const key3 in data7){
+const k3 = key3[0] === "_" ? key3.slice(1) : key3;
+if(((((k3.length > 5) && (k3.startsWith("value"))) && (k3.charCodeAt(5) >= 65)) && (k3.charCodeAt(5) <= 90)) && (k3 !== "valueInteger")){
+bad3 = bad3 + 1;
+}
+}
+if(((count6 > 1) || (count6 < 1)) || (bad3 > 0)){
+const err15 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count6, disallowed: bad3, allowed: "integer"}};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.code !== undefined){
+let data8 = data7.code;
+if(!((((data8 !== null) && (typeof data8 == "object")) && (!Array.isArray(data8))) && ((Array.isArray(data8.coding)) && (data8.coding.some((x4) => ((((x4 !== null) && (typeof x4 == "object")) && (!Array.isArray(x4))) && (x4.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x4.code === "drinking-days")))))){
+const err16 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/allOf/0/then/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#drinking-days"}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data7.valueInteger !== undefined){
+let data9 = data7.valueInteger;
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 28 || isNaN(data9)){
+const err17 = {instancePath:instancePath+"/component/" + i1+"/valueInteger",schemaPath:"#/properties/component/items/allOf/0/then/properties/valueInteger/maximum",keyword:"maximum",params:{comparison: "<=", limit: 28}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data9 < 0 || isNaN(data9)){
+const err18 = {instancePath:instancePath+"/component/" + i1+"/valueInteger",schemaPath:"#/properties/component/items/allOf/0/then/properties/valueInteger/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+}
+var _valid1 = _errs21 === errors;
+valid11 = _valid1;
+}
+if(!valid11){
+const err19 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+const _errs26 = errors;
+let valid14 = true;
+const _errs27 = errors;
+if(!((((data7 !== null) && (typeof data7 == "object")) && (!Array.isArray(data7))) && ((((data7.code !== null) && (typeof data7.code == "object")) && (!Array.isArray(data7.code))) && ((Array.isArray(data7.code.coding)) && (data7.code.coding.some((x5) => ((((x5 !== null) && (typeof x5 == "object")) && (!Array.isArray(x5))) && (x5.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x5.code === "alcohol-units"))))))){
+const err20 = {};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+var _valid2 = _errs27 === errors;
+errors = _errs26;
+if(vErrors !== null){
+if(_errs26){
+vErrors.length = _errs26;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs28 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count7 = 0;
+if((data7.valueInteger !== undefined) || (data7._valueInteger !== undefined)){
+count7 = count7 + 1;
+}
+let bad4 = 0;
+for(const key4 in data7){
+const k4 = key4[0] === "_" ? key4.slice(1) : key4;
+if(((((k4.length > 5) && (k4.startsWith("value"))) && (k4.charCodeAt(5) >= 65)) && (k4.charCodeAt(5) <= 90)) && (k4 !== "valueInteger")){
+bad4 = bad4 + 1;
+}
+}
+if(((count7 > 1) || (count7 < 1)) || (bad4 > 0)){
+const err21 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count7, disallowed: bad4, allowed: "integer"}};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.code !== undefined){
+let data10 = data7.code;
+if(!((((data10 !== null) && (typeof data10 == "object")) && (!Array.isArray(data10))) && ((Array.isArray(data10.coding)) && (data10.coding.some((x6) => ((((x6 !== null) && (typeof x6 == "object")) && (!Array.isArray(x6))) && (x6.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x6.code === "alcohol-units")))))){
+const err22 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/allOf/1/then/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#alcohol-units"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data7.valueInteger !== undefined){
+let data11 = data7.valueInteger;
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 < 0 || isNaN(data11)){
+const err23 = {instancePath:instancePath+"/component/" + i1+"/valueInteger",schemaPath:"#/properties/component/items/allOf/1/then/properties/valueInteger/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+}
+var _valid2 = _errs28 === errors;
+valid14 = _valid2;
+}
+if(!valid14){
+const err24 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.code !== undefined){
+let data12 = data7.code;
+if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c0.code === "accommodation-need") || (c0.code === "age-at-first-use")) || (c0.code === "alcohol-units")) || (c0.code === "alcohol-use")) || (c0.code === "children-elsewhere-count")) || (c0.code === "children-in-household-count")) || (c0.code === "childrens-services-involvement")) || (c0.code === "childrens-services-la")) || (c0.code === "childrens-services-type")) || (c0.code === "cin-assessment-factor")) || (c0.code === "drinking-days")) || (c0.code === "dual-diagnosis")) || (c0.code === "injecting-status")) || (c0.code === "ndtms-ehcsc2")) || (c0.code === "ndtms-ehcsc3")) || (c0.code === "parental-status")) || (c0.code === "pregnancy-status")) || (c0.code === "previous-treatment")) || (c0.code === "problem-substance-use")) || (c0.code === "route-of-use")) || (c0.code === "young-carer")))))))){
+const err25 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+}
+}
+}
+}
+validate1424.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_AssessmentFactor = validate1425;
+function validate1425(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -41980,12 +42461,12 @@ errors++;
 }
 }
 }
-validate1424.errors = vErrors;
+validate1425.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_AuditEvent = validate1425;
-function validate1425(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_AuditEvent = validate1426;
+function validate1426(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42036,12 +42517,12 @@ vErrors.push(err3);
 errors++;
 }
 }
-validate1425.errors = vErrors;
+validate1426.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_CPAEpisode = validate1426;
-function validate1426(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_CPAEpisode = validate1427;
+function validate1427(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42243,12 +42724,12 @@ errors++;
 }
 }
 }
-validate1426.errors = vErrors;
+validate1427.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_CareCoordinator = validate1427;
-function validate1427(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_CareCoordinator = validate1428;
+function validate1428(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42304,12 +42785,12 @@ errors++;
 }
 }
 }
-validate1427.errors = vErrors;
+validate1428.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_CareTeam = validate1428;
-function validate1428(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_CareTeam = validate1429;
+function validate1429(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42391,12 +42872,12 @@ errors++;
 }
 }
 }
-validate1428.errors = vErrors;
+validate1429.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildProtectionPlan = validate1429;
-function validate1430(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildProtectionPlan = validate1430;
+function validate1431(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42680,11 +43161,11 @@ errors++;
 }
 }
 }
-validate1430.errors = vErrors;
+validate1431.errors = vErrors;
 return errors === 0;
 }
 
-function validate1432(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1433(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42749,11 +43230,11 @@ errors++;
 }
 }
 }
-validate1432.errors = vErrors;
+validate1433.errors = vErrors;
 return errors === 0;
 }
 
-function validate1434(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1435(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42803,12 +43284,12 @@ errors++;
 }
 }
 }
-validate1434.errors = vErrors;
+validate1435.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1429(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1430(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -42932,8 +43413,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1430(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1430.errors : vErrors.concat(validate1430.errors);
+if(!(validate1431(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1431.errors : vErrors.concat(validate1431.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -42974,8 +43455,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1432(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1432.errors : vErrors.concat(validate1432.errors);
+if(!(validate1433(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1433.errors : vErrors.concat(validate1433.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -43016,8 +43497,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1434(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1434.errors : vErrors.concat(validate1434.errors);
+if(!(validate1435(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1435.errors : vErrors.concat(validate1435.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -43141,12 +43622,12 @@ errors++;
 }
 }
 }
-validate1429.errors = vErrors;
+validate1430.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensServicesInvolvement = validate1436;
-function validate1436(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensServicesInvolvement = validate1437;
+function validate1437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43476,7 +43957,7 @@ errors++;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.code !== undefined){
 let data9 = data5.code;
-if((((data9 !== null) && (typeof data9 == "object")) && (!Array.isArray(data9))) && (!((Array.isArray(data9.coding)) && (data9.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((c2.code === "children-elsewhere-count") || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "young-carer")))))))){
+if((((data9 !== null) && (typeof data9 == "object")) && (!Array.isArray(data9))) && (!((Array.isArray(data9.coding)) && (data9.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c2.code === "accommodation-need") || (c2.code === "age-at-first-use")) || (c2.code === "alcohol-units")) || (c2.code === "alcohol-use")) || (c2.code === "children-elsewhere-count")) || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "drinking-days")) || (c2.code === "dual-diagnosis")) || (c2.code === "injecting-status")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "previous-treatment")) || (c2.code === "problem-substance-use")) || (c2.code === "route-of-use")) || (c2.code === "young-carer")))))))){
 const err18 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err18];
@@ -43492,12 +43973,12 @@ errors++;
 }
 }
 }
-validate1436.errors = vErrors;
+validate1437.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensServicesReferral = validate1437;
-function validate1438(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensServicesReferral = validate1438;
+function validate1439(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43547,11 +44028,11 @@ errors++;
 }
 }
 }
-validate1438.errors = vErrors;
+validate1439.errors = vErrors;
 return errors === 0;
 }
 
-function validate1440(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1441(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43614,12 +44095,12 @@ errors++;
 }
 }
 }
-validate1440.errors = vErrors;
+validate1441.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1438(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43738,8 +44219,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1438(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1438.errors : vErrors.concat(validate1438.errors);
+if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -43780,8 +44261,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1440(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1440.errors : vErrors.concat(validate1440.errors);
+if(!(validate1441(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1441.errors : vErrors.concat(validate1441.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -43848,12 +44329,12 @@ errors++;
 }
 }
 }
-validate1437.errors = vErrors;
+validate1438.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensSocialCareEpisode = validate1442;
-function validate1443(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEpisode = validate1443;
+function validate1444(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44124,11 +44605,11 @@ errors++;
 }
 }
 }
-validate1443.errors = vErrors;
+validate1444.errors = vErrors;
 return errors === 0;
 }
 
-function validate1445(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1446(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44191,11 +44672,11 @@ errors++;
 }
 }
 }
-validate1445.errors = vErrors;
+validate1446.errors = vErrors;
 return errors === 0;
 }
 
-function validate1447(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1448(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44258,12 +44739,12 @@ errors++;
 }
 }
 }
-validate1447.errors = vErrors;
+validate1448.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1442(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1443(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44417,8 +44898,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1443(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1443.errors : vErrors.concat(validate1443.errors);
+if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -44459,8 +44940,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1445(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1445.errors : vErrors.concat(validate1445.errors);
+if(!(validate1446(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1446.errors : vErrors.concat(validate1446.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -44501,8 +44982,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1447(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1447.errors : vErrors.concat(validate1447.errors);
+if(!(validate1448(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1448.errors : vErrors.concat(validate1448.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -44674,12 +45155,12 @@ errors++;
 }
 }
 }
-validate1442.errors = vErrors;
+validate1443.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensSocialCareEvent = validate1449;
-function validate1450(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEvent = validate1450;
+function validate1451(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44729,12 +45210,66 @@ errors++;
 }
 }
 }
-validate1450.errors = vErrors;
+validate1451.errors = vErrors;
+return errors === 0;
+}
+
+function validate1453(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if((data.valueDate !== undefined) || (data._valueDate !== undefined)){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)) && (k0 !== "valueDate")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count0, disallowed: bad0, allowed: "date"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.extension !== undefined){
+const err1 = {instancePath:instancePath+"/extension",schemaPath:"#/properties/extension/false schema",keyword:"false schema",params:{}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.url !== undefined){
+if("https://think-family-gateway.example/fhir/StructureDefinition/initial-cpc-target" !== data.url){
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/const",keyword:"const",params:{allowedValue: "https://think-family-gateway.example/fhir/StructureDefinition/initial-cpc-target"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+validate1453.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1449(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1450(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44759,12 +45294,17 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
+const items1 = data.extension;
 let count1 = 0;
-if((data.status !== undefined) || (data._status !== undefined)){
+if(Array.isArray(items1)){
+for(const item1 of items1){
+if((((item1 !== null) && (typeof item1 == "object")) && (!Array.isArray(item1))) && (item1.url === "https://think-family-gateway.example/fhir/StructureDefinition/initial-cpc-target")){
 count1 = count1 + 1;
 }
-if((count1 > 1) || (count1 < 1)){
-const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count1, disallowed: 0, allowed: ""}};
+}
+}
+if((count1 < 0) || (count1 > 1)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "initialCpcTarget (Section 47 enquiries: target date for the initial child protection conference)", min: 0, max: 1, count: count1}};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -44775,8 +45315,12 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"}};
+let count2 = 0;
+if((data.status !== undefined) || (data._status !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count2, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -44785,8 +45329,10 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data.subject === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -44795,8 +45341,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(data.episodeOfCare === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "episodeOfCare"}};
+if(data.subject === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -44805,13 +45351,23 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data.period === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "period"}};
+if(data.episodeOfCare === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "episodeOfCare"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+if(data.period === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "period"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -44821,45 +45377,87 @@ if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
-const _errs5 = errors;
-let valid5 = true;
 const _errs6 = errors;
+let valid5 = true;
+const _errs7 = errors;
 if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/icpc-not-required"))){
-const err6 = {};
+const err7 = {};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }
-var _valid0 = _errs6 === errors;
-errors = _errs5;
+var _valid0 = _errs7 === errors;
+errors = _errs6;
 if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
+if(_errs6){
+vErrors.length = _errs6;
 }
 else {
 vErrors = null;
 }
 }
 if(_valid0){
-const _errs7 = errors;
-if(!(validate1450(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1450.errors : vErrors.concat(validate1450.errors);
+const _errs8 = errors;
+if(!(validate1451(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1451.errors : vErrors.concat(validate1451.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs7 === errors;
+var _valid0 = _errs8 === errors;
 valid5 = _valid0;
 }
 if(!valid5){
-const err7 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+const err8 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err8];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err8);
+}
+errors++;
+}
+const _errs11 = errors;
+let valid7 = true;
+const _errs12 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/initial-cpc-target"))){
+const err9 = {};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid1 = _errs12 === errors;
+errors = _errs11;
+if(vErrors !== null){
+if(_errs11){
+vErrors.length = _errs11;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs13 = errors;
+if(!(validate1453(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1453.errors : vErrors.concat(validate1453.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs13 === errors;
+valid7 = _valid1;
+}
+if(!valid7){
+const err10 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -44873,12 +45471,12 @@ const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
 let data3 = data2[i1];
 if((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (!((Array.isArray(data3.coding)) && (data3.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/cin-activity") && ((c0.code === "assessment") || (c0.code === "section-47-enquiry")))))))){
-const err8 = {instancePath:instancePath+"/type/" + i1,schemaPath:"#/properties/type/items/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/cin-activity", kind: "CodeableConcept"}};
+const err11 = {instancePath:instancePath+"/type/" + i1,schemaPath:"#/properties/type/items/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/cin-activity", kind: "CodeableConcept"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err11];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -44890,12 +45488,12 @@ let data4 = data.subject;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 const m0 = typeof data4.reference == "string" ? pattern53.exec(data4.reference) : null;
 if((m0 !== null) && (m0[1] !== "Patient")){
-const err9 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+const err12 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err12];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err12);
 }
 errors++;
 }
@@ -44910,12 +45508,12 @@ let data6 = data5[i2];
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 const m1 = typeof data6.reference == "string" ? pattern53.exec(data6.reference) : null;
 if((m1 !== null) && (m1[1] !== "EpisodeOfCare")){
-const err10 = {instancePath:instancePath+"/episodeOfCare/" + i2,schemaPath:"#/properties/episodeOfCare/items/fhirReference",keyword:"fhirReference",params:{targets: "EpisodeOfCare"}};
+const err13 = {instancePath:instancePath+"/episodeOfCare/" + i2,schemaPath:"#/properties/episodeOfCare/items/fhirReference",keyword:"fhirReference",params:{targets: "EpisodeOfCare"}};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err13];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err13);
 }
 errors++;
 }
@@ -44926,29 +45524,29 @@ errors++;
 if(data.period !== undefined){
 let data7 = data.period;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let count2 = 0;
+let count3 = 0;
 if((data7.start !== undefined) || (data7._start !== undefined)){
-count2 = count2 + 1;
+count3 = count3 + 1;
 }
-if((count2 > 1) || (count2 < 1)){
-const err11 = {instancePath:instancePath+"/period",schemaPath:"#/properties/period/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "start", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if((count3 > 1) || (count3 < 1)){
+const err14 = {instancePath:instancePath+"/period",schemaPath:"#/properties/period/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "start", min: 1, count: count3, disallowed: 0, allowed: ""}};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err14];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err14);
 }
 errors++;
 }
 }
 }
 }
-validate1449.errors = vErrors;
+validate1450.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Consent = validate1452;
-function validate1452(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Consent = validate1455;
+function validate1455(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45044,12 +45642,12 @@ errors++;
 }
 }
 }
-validate1452.errors = vErrors;
+validate1455.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_FamilyRelationship = validate1453;
-function validate1454(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_FamilyRelationship = validate1456;
+function validate1457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45115,11 +45713,11 @@ errors++;
 }
 }
 }
-validate1454.errors = vErrors;
+validate1457.errors = vErrors;
 return errors === 0;
 }
 
-function validate1456(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1459(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45169,11 +45767,11 @@ errors++;
 }
 }
 }
-validate1456.errors = vErrors;
+validate1459.errors = vErrors;
 return errors === 0;
 }
 
-function validate1458(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1461(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45223,11 +45821,11 @@ errors++;
 }
 }
 }
-validate1458.errors = vErrors;
+validate1461.errors = vErrors;
 return errors === 0;
 }
 
-function validate1460(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1463(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45277,12 +45875,12 @@ errors++;
 }
 }
 }
-validate1460.errors = vErrors;
+validate1463.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1453(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1456(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45440,8 +46038,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs11 = errors;
-if(!(validate1454(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1454.errors : vErrors.concat(validate1454.errors);
+if(!(validate1457(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1457.errors : vErrors.concat(validate1457.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs11 === errors;
@@ -45482,8 +46080,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs16 = errors;
-if(!(validate1456(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1456.errors : vErrors.concat(validate1456.errors);
+if(!(validate1459(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1459.errors : vErrors.concat(validate1459.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs16 === errors;
@@ -45524,8 +46122,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs21 = errors;
-if(!(validate1458(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1458.errors : vErrors.concat(validate1458.errors);
+if(!(validate1461(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1461.errors : vErrors.concat(validate1461.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs21 === errors;
@@ -45566,8 +46164,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs26 = errors;
-if(!(validate1460(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1460.errors : vErrors.concat(validate1460.errors);
+if(!(validate1463(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1463.errors : vErrors.concat(validate1463.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs26 === errors;
@@ -45622,12 +46220,12 @@ errors++;
 }
 }
 }
-validate1453.errors = vErrors;
+validate1456.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Household = validate1462;
-function validate1462(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Household = validate1465;
+function validate1465(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45683,12 +46281,12 @@ errors++;
 }
 }
 }
-validate1462.errors = vErrors;
+validate1465.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_MentalHealthReferral = validate1463;
-function validate1463(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_MentalHealthReferral = validate1466;
+function validate1466(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45796,8 +46394,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs8 = errors;
-if(!(validate1438(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1438.errors : vErrors.concat(validate1438.errors);
+if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -45905,12 +46503,228 @@ errors++;
 }
 }
 }
-validate1463.errors = vErrors;
+validate1466.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_NdtmsEarlyHelpItem = validate1465;
-function validate1465(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_NdtmsClientItem = validate1468;
+function validate1468(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.extension;
+let count0 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare")){
+count0 = count0 + 1;
+}
+}
+}
+if((count0 < 1) || (count0 > 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "episodeOfCare (The treatment episode the item was recorded in (R4 workflow-episodeOfCare; only its url, cardinality and the value restated here are checked))", min: 1, max: 1, count: count0}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.effectiveDateTime !== undefined) || (data._effectiveDateTime !== undefined)){
+count1 = count1 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 9) && (k0.startsWith("effective"))) && (k0.charCodeAt(9) >= 65)) && (k0.charCodeAt(9) <= 90)) && (k0 !== "effectiveDateTime")){
+bad0 = bad0 + 1;
+}
+}
+if(((count1 > 1) || (count1 < 1)) || (bad0 > 0)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "effective[x]", min: 1, count: count1, disallowed: bad0, allowed: "dateTime"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count2 = 0;
+if(data.valueCodeableConcept !== undefined){
+count2 = count2 + 1;
+}
+let bad1 = 0;
+for(const key1 in data){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
+bad1 = bad1 + 1;
+}
+}
+if(((count2 > 1) || (count2 < 1)) || (bad1 > 0)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count2, disallowed: bad1, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.subject === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.extension !== undefined){
+let data0 = data.extension;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs6 = errors;
+let valid5 = true;
+const _errs7 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"))){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs8 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count3 = 0;
+if(data1.valueReference !== undefined){
+count3 = count3 + 1;
+}
+let bad2 = 0;
+for(const key2 in data1){
+const k2 = key2[0] === "_" ? key2.slice(1) : key2;
+if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valueReference")){
+bad2 = bad2 + 1;
+}
+}
+if(((count3 > 1) || (count3 < 1)) || (bad2 > 0)){
+const err5 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count3, disallowed: bad2, allowed: "Reference"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.valueReference !== undefined){
+let data2 = data1.valueReference;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "EpisodeOfCare")){
+const err6 = {instancePath:instancePath+"/extension/" + i0+"/valueReference",schemaPath:"#/properties/extension/items/allOf/0/then/properties/valueReference/fhirReference",keyword:"fhirReference",params:{targets: "EpisodeOfCare"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs8 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+if(data.status !== undefined){
+if("final" !== data.status){
+const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "final"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data4 = data.code;
+if((((data4 !== null) && (typeof data4 == "object")) && (!Array.isArray(data4))) && (!((Array.isArray(data4.coding)) && (data4.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && ((((c0.code === "accommodation-need") || (c0.code === "dual-diagnosis")) || (c0.code === "injecting-status")) || (c0.code === "previous-treatment")))))))){
+const err9 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/ndtms-client-item", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data5 = data.subject;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+const m1 = typeof data5.reference == "string" ? pattern53.exec(data5.reference) : null;
+if((m1 !== null) && (m1[1] !== "Patient")){
+const err10 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+validate1468.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_NdtmsEarlyHelpItem = validate1469;
+function validate1469(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46121,12 +46935,12 @@ errors++;
 }
 }
 }
-validate1465.errors = vErrors;
+validate1469.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ParentalStatus = validate1466;
-function validate1466(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ParentalStatus = validate1470;
+function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46583,7 +47397,7 @@ errors++;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.code !== undefined){
 let data12 = data5.code;
-if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((c2.code === "children-elsewhere-count") || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "young-carer")))))))){
+if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c2.code === "accommodation-need") || (c2.code === "age-at-first-use")) || (c2.code === "alcohol-units")) || (c2.code === "alcohol-use")) || (c2.code === "children-elsewhere-count")) || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "drinking-days")) || (c2.code === "dual-diagnosis")) || (c2.code === "injecting-status")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "previous-treatment")) || (c2.code === "problem-substance-use")) || (c2.code === "route-of-use")) || (c2.code === "young-carer")))))))){
 const err25 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err25];
@@ -46599,12 +47413,12 @@ errors++;
 }
 }
 }
-validate1466.errors = vErrors;
+validate1470.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Patient = validate1467;
-function validate1468(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Patient = validate1471;
+function validate1472(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46654,11 +47468,11 @@ errors++;
 }
 }
 }
-validate1468.errors = vErrors;
+validate1472.errors = vErrors;
 return errors === 0;
 }
 
-function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1474(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46708,11 +47522,11 @@ errors++;
 }
 }
 }
-validate1470.errors = vErrors;
+validate1474.errors = vErrors;
 return errors === 0;
 }
 
-function validate1472(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1476(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46775,14 +47589,81 @@ errors++;
 }
 }
 }
-validate1472.errors = vErrors;
+validate1476.errors = vErrors;
+return errors === 0;
+}
+
+function validate1478(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if(data.valueCodeableConcept !== undefined){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)) && (k0 !== "valueCodeableConcept")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count0, disallowed: bad0, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.extension !== undefined){
+const err1 = {instancePath:instancePath+"/extension",schemaPath:"#/properties/extension/false schema",keyword:"false schema",params:{}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.url !== undefined){
+if("https://think-family-gateway.example/fhir/StructureDefinition/upn-unknown-reason" !== data.url){
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/const",keyword:"const",params:{allowedValue: "https://think-family-gateway.example/fhir/StructureDefinition/upn-unknown-reason"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.valueCodeableConcept !== undefined){
+let data2 = data.valueCodeableConcept;
+if((((data2 !== null) && (typeof data2 == "object")) && (!Array.isArray(data2))) && (!((Array.isArray(data2.coding)) && (data2.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/cin-upn-unknown") && (((((((c0.code === "UN1") || (c0.code === "UN2")) || (c0.code === "UN3")) || (c0.code === "UN4")) || (c0.code === "UN5")) || (c0.code === "UN6")) || (c0.code === "UN7")))))))){
+const err3 = {instancePath:instancePath+"/valueCodeableConcept",schemaPath:"#/properties/valueCodeableConcept/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/cin-upn-unknown", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+validate1478.errors = vErrors;
 return errors === 0;
 }
 
 const formats0 = formats["nhs-number"];
 const formats2 = formats.uprn;
 
-function validate1467(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1471(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46853,13 +47734,13 @@ const items3 = data.extension;
 let count3 = 0;
 if(Array.isArray(items3)){
 for(const item3 of items3){
-if((((item3 !== null) && (typeof item3 == "object")) && (!Array.isArray(item3))) && (item3.url === "http://hl7.org/fhir/StructureDefinition/patient-nationality")){
+if((((item3 !== null) && (typeof item3 == "object")) && (!Array.isArray(item3))) && (item3.url === "https://think-family-gateway.example/fhir/StructureDefinition/upn-unknown-reason")){
 count3 = count3 + 1;
 }
 }
 }
 if((count3 < 0) || (count3 > 1)){
-const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "nationality (Nationality (R4 patient-nationality; only its url, cardinality and the parts restated here are checked))", min: 0, max: 1, count: count3}};
+const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "upnUnknownReason (Why the child has no Unique Pupil Number (CIN census UPNunknown))", min: 0, max: 1, count: count3}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -46870,17 +47751,17 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-const items4 = data.identifier;
+const items4 = data.extension;
 let count4 = 0;
 if(Array.isArray(items4)){
 for(const item4 of items4){
-if((((item4 !== null) && (typeof item4 == "object")) && (!Array.isArray(item4))) && (item4.system === "https://fhir.nhs.uk/Id/nhs-number")){
+if((((item4 !== null) && (typeof item4 == "object")) && (!Array.isArray(item4))) && (item4.url === "http://hl7.org/fhir/StructureDefinition/patient-nationality")){
 count4 = count4 + 1;
 }
 }
 }
 if((count4 < 0) || (count4 > 1)){
-const err4 = {instancePath,schemaPath:"#/allOf/4/fhirSlice",keyword:"fhirSlice",params:{element: "identifier", label: "nhsNumber (NHS number)", min: 0, max: 1, count: count4}};
+const err4 = {instancePath,schemaPath:"#/allOf/4/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "nationality (Nationality (R4 patient-nationality; only its url, cardinality and the parts restated here are checked))", min: 0, max: 1, count: count4}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -46891,13 +47772,34 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.identifier === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+const items5 = data.identifier;
+let count5 = 0;
+if(Array.isArray(items5)){
+for(const item5 of items5){
+if((((item5 !== null) && (typeof item5 == "object")) && (!Array.isArray(item5))) && (item5.system === "https://fhir.nhs.uk/Id/nhs-number")){
+count5 = count5 + 1;
+}
+}
+}
+if((count5 < 0) || (count5 > 1)){
+const err5 = {instancePath,schemaPath:"#/allOf/5/fhirSlice",keyword:"fhirSlice",params:{element: "identifier", label: "nhsNumber (NHS number)", min: 0, max: 1, count: count5}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.identifier === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -46907,40 +47809,11 @@ if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
-const _errs8 = errors;
-let valid5 = true;
 const _errs9 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/expected-birth-date"))){
-const err6 = {};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid0 = _errs9 === errors;
-errors = _errs8;
-if(vErrors !== null){
-if(_errs8){
-vErrors.length = _errs8;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
+let valid5 = true;
 const _errs10 = errors;
-if(!(validate1468(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1468.errors : vErrors.concat(validate1468.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs10 === errors;
-valid5 = _valid0;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/expected-birth-date"))){
+const err7 = {};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -46949,11 +47822,27 @@ vErrors.push(err7);
 }
 errors++;
 }
-const _errs13 = errors;
-let valid7 = true;
-const _errs14 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/ndtms-consent"))){
-const err8 = {};
+var _valid0 = _errs10 === errors;
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs11 = errors;
+if(!(validate1472(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1472.errors : vErrors.concat(validate1472.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs11 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err8 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -46962,27 +47851,11 @@ vErrors.push(err8);
 }
 errors++;
 }
-var _valid1 = _errs14 === errors;
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
+const _errs14 = errors;
+let valid7 = true;
 const _errs15 = errors;
-if(!(validate1470(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1470.errors : vErrors.concat(validate1470.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs15 === errors;
-valid7 = _valid1;
-}
-if(!valid7){
-const err9 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/ndtms-consent"))){
+const err9 = {};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -46991,11 +47864,27 @@ vErrors.push(err9);
 }
 errors++;
 }
-const _errs18 = errors;
-let valid9 = true;
-const _errs19 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/disability"))){
-const err10 = {};
+var _valid1 = _errs15 === errors;
+errors = _errs14;
+if(vErrors !== null){
+if(_errs14){
+vErrors.length = _errs14;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs16 = errors;
+if(!(validate1474(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1474.errors : vErrors.concat(validate1474.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs16 === errors;
+valid7 = _valid1;
+}
+if(!valid7){
+const err10 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -47004,27 +47893,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-var _valid2 = _errs19 === errors;
-errors = _errs18;
-if(vErrors !== null){
-if(_errs18){
-vErrors.length = _errs18;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
+const _errs19 = errors;
+let valid9 = true;
 const _errs20 = errors;
-if(!(validate1472(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1472.errors : vErrors.concat(validate1472.errors);
-errors = vErrors.length;
-}
-var _valid2 = _errs20 === errors;
-valid9 = _valid2;
-}
-if(!valid9){
-const err11 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/disability"))){
+const err11 = {};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -47033,11 +47906,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-const _errs23 = errors;
-let valid11 = true;
-const _errs24 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "http://hl7.org/fhir/StructureDefinition/patient-nationality"))){
-const err12 = {};
+var _valid2 = _errs20 === errors;
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs21 = errors;
+if(!(validate1476(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1476.errors : vErrors.concat(validate1476.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs21 === errors;
+valid9 = _valid2;
+}
+if(!valid9){
+const err12 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -47046,30 +47935,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-var _valid3 = _errs24 === errors;
-errors = _errs23;
-if(vErrors !== null){
-if(_errs23){
-vErrors.length = _errs23;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid3){
+const _errs24 = errors;
+let valid11 = true;
 const _errs25 = errors;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-const items5 = data1.extension;
-let count5 = 0;
-if(Array.isArray(items5)){
-for(const item5 of items5){
-if((((item5 !== null) && (typeof item5 == "object")) && (!Array.isArray(item5))) && (item5.url === "code")){
-count5 = count5 + 1;
-}
-}
-}
-if((count5 < 1) || (count5 > 1)){
-const err13 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/then/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "code (The nationality: ISO 3166 country code (system urn:iso:std:iso:3166; NDTMS NATION is alpha-3))", min: 1, max: 1, count: count5}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/upn-unknown-reason"))){
+const err13 = {};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -47078,19 +47948,27 @@ vErrors.push(err13);
 }
 errors++;
 }
+var _valid3 = _errs25 === errors;
+errors = _errs24;
+if(vErrors !== null){
+if(_errs24){
+vErrors.length = _errs24;
 }
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-const items6 = data1.extension;
-let count6 = 0;
-if(Array.isArray(items6)){
-for(const item6 of items6){
-if((((item6 !== null) && (typeof item6 == "object")) && (!Array.isArray(item6))) && (item6.url === "period")){
-count6 = count6 + 1;
+else {
+vErrors = null;
 }
 }
+if(_valid3){
+const _errs26 = errors;
+if(!(validate1478(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1478.errors : vErrors.concat(validate1478.errors);
+errors = vErrors.length;
 }
-if((count6 < 0) || (count6 > 1)){
-const err14 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "period (When the person held the nationality)", min: 0, max: 1, count: count6}};
+var _valid3 = _errs26 === errors;
+valid11 = _valid3;
+}
+if(!valid11){
+const err14 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -47099,9 +47977,75 @@ vErrors.push(err14);
 }
 errors++;
 }
+const _errs29 = errors;
+let valid13 = true;
+const _errs30 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "http://hl7.org/fhir/StructureDefinition/patient-nationality"))){
+const err15 = {};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid4 = _errs30 === errors;
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs31 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+const items6 = data1.extension;
+let count6 = 0;
+if(Array.isArray(items6)){
+for(const item6 of items6){
+if((((item6 !== null) && (typeof item6 == "object")) && (!Array.isArray(item6))) && (item6.url === "code")){
+count6 = count6 + 1;
+}
+}
+}
+if((count6 < 1) || (count6 > 1)){
+const err16 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/4/then/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "code (The nationality: ISO 3166 country code (system urn:iso:std:iso:3166; NDTMS NATION is alpha-3))", min: 1, max: 1, count: count6}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 }
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+const items7 = data1.extension;
 let count7 = 0;
+if(Array.isArray(items7)){
+for(const item7 of items7){
+if((((item7 !== null) && (typeof item7 == "object")) && (!Array.isArray(item7))) && (item7.url === "period")){
+count7 = count7 + 1;
+}
+}
+}
+if((count7 < 0) || (count7 > 1)){
+const err17 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/4/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "period (When the person held the nationality)", min: 0, max: 1, count: count7}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count8 = 0;
 let bad0 = 0;
 for(const key0 in data1){
 const k0 = key0[0] === "_" ? key0.slice(1) : key0;
@@ -47109,13 +48053,13 @@ if((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) &
 bad0 = bad0 + 1;
 }
 }
-if(((count7 > 1) || (count7 < 0)) || (bad0 > 0)){
-const err15 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/then/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 0, count: count7, disallowed: bad0, allowed: ""}};
+if(((count8 > 1) || (count8 < 0)) || (bad0 > 0)){
+const err18 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/4/then/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 0, count: count8, disallowed: bad0, allowed: ""}};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err18];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err18);
 }
 errors++;
 }
@@ -47127,91 +48071,16 @@ if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
 let data3 = data2[i1];
-const _errs32 = errors;
-let valid17 = true;
-const _errs33 = errors;
+const _errs38 = errors;
+let valid19 = true;
+const _errs39 = errors;
 if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (data3.url === "code"))){
-const err16 = {};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var _valid4 = _errs33 === errors;
-errors = _errs32;
-if(vErrors !== null){
-if(_errs32){
-vErrors.length = _errs32;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid4){
-const _errs34 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let count8 = 0;
-if(data3.valueCodeableConcept !== undefined){
-count8 = count8 + 1;
-}
-let bad1 = 0;
-for(const key1 in data3){
-const k1 = key1[0] === "_" ? key1.slice(1) : key1;
-if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
-bad1 = bad1 + 1;
-}
-}
-if(((count8 > 1) || (count8 < 1)) || (bad1 > 0)){
-const err17 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count8, disallowed: bad1, allowed: "CodeableConcept"}};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.url !== undefined){
-if("code" !== data3.url){
-const err18 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1+"/url",schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/0/then/properties/url/const",keyword:"const",params:{allowedValue: "code"}};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-var _valid4 = _errs34 === errors;
-valid17 = _valid4;
-}
-if(!valid17){
-const err19 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+const err19 = {};
 if(vErrors === null){
 vErrors = [err19];
 }
 else {
 vErrors.push(err19);
-}
-errors++;
-}
-const _errs38 = errors;
-let valid20 = true;
-const _errs39 = errors;
-if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (data3.url === "period"))){
-const err20 = {};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
 }
 errors++;
 }
@@ -47229,18 +48098,31 @@ if(_valid5){
 const _errs40 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 let count9 = 0;
-if(data3.valuePeriod !== undefined){
+if(data3.valueCodeableConcept !== undefined){
 count9 = count9 + 1;
 }
-let bad2 = 0;
-for(const key2 in data3){
-const k2 = key2[0] === "_" ? key2.slice(1) : key2;
-if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valuePeriod")){
-bad2 = bad2 + 1;
+let bad1 = 0;
+for(const key1 in data3){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
+bad1 = bad1 + 1;
 }
 }
-if(((count9 > 1) || (count9 < 1)) || (bad2 > 0)){
-const err21 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count9, disallowed: bad2, allowed: "Period"}};
+if(((count9 > 1) || (count9 < 1)) || (bad1 > 0)){
+const err20 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/4/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count9, disallowed: bad1, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.url !== undefined){
+if("code" !== data3.url){
+const err21 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1+"/url",schemaPath:"#/properties/extension/items/allOf/4/then/properties/extension/items/allOf/0/then/properties/url/const",keyword:"const",params:{allowedValue: "code"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -47250,10 +48132,12 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.url !== undefined){
-if("period" !== data3.url){
-const err22 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1+"/url",schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/1/then/properties/url/const",keyword:"const",params:{allowedValue: "period"}};
+}
+var _valid5 = _errs40 === errors;
+valid19 = _valid5;
+}
+if(!valid19){
+const err22 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/4/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -47262,13 +48146,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-var _valid5 = _errs40 === errors;
-valid20 = _valid5;
-}
-if(!valid20){
-const err23 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/3/then/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+const _errs44 = errors;
+let valid22 = true;
+const _errs45 = errors;
+if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (data3.url === "period"))){
+const err23 = {};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -47277,20 +48159,82 @@ vErrors.push(err23);
 }
 errors++;
 }
+var _valid6 = _errs45 === errors;
+errors = _errs44;
+if(vErrors !== null){
+if(_errs44){
+vErrors.length = _errs44;
+}
+else {
+vErrors = null;
 }
 }
+if(_valid6){
+const _errs46 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count10 = 0;
+if(data3.valuePeriod !== undefined){
+count10 = count10 + 1;
+}
+let bad2 = 0;
+for(const key2 in data3){
+const k2 = key2[0] === "_" ? key2.slice(1) : key2;
+if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valuePeriod")){
+bad2 = bad2 + 1;
 }
 }
-var _valid3 = _errs25 === errors;
-valid11 = _valid3;
-}
-if(!valid11){
-const err24 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/if",keyword:"if",params:{failingKeyword: "then"}};
+if(((count10 > 1) || (count10 < 1)) || (bad2 > 0)){
+const err24 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/4/then/properties/extension/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count10, disallowed: bad2, allowed: "Period"}};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.url !== undefined){
+if("period" !== data3.url){
+const err25 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1+"/url",schemaPath:"#/properties/extension/items/allOf/4/then/properties/extension/items/allOf/1/then/properties/url/const",keyword:"const",params:{allowedValue: "period"}};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+var _valid6 = _errs46 === errors;
+valid22 = _valid6;
+}
+if(!valid22){
+const err26 = {instancePath:instancePath+"/extension/" + i0+"/extension/" + i1,schemaPath:"#/properties/extension/items/allOf/4/then/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+}
+}
+var _valid4 = _errs31 === errors;
+valid13 = _valid4;
+}
+if(!valid13){
+const err27 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/4/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
 }
 errors++;
 }
@@ -47304,69 +48248,12 @@ const len2 = data6.length;
 for(let i2=0; i2<len2; i2++){
 let data7 = data6[i2];
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let count10 = 0;
-if((data7.system !== undefined) || (data7._system !== undefined)){
-count10 = count10 + 1;
-}
-if((count10 > 1) || (count10 < 1)){
-const err25 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count10, disallowed: 0, allowed: ""}};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let count11 = 0;
-if((data7.value !== undefined) || (data7._value !== undefined)){
+if((data7.system !== undefined) || (data7._system !== undefined)){
 count11 = count11 + 1;
 }
 if((count11 > 1) || (count11 < 1)){
-const err26 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count11, disallowed: 0, allowed: ""}};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-const _errs48 = errors;
-let valid26 = true;
-const _errs49 = errors;
-if(!((((data7 !== null) && (typeof data7 == "object")) && (!Array.isArray(data7))) && (data7.system === "https://fhir.nhs.uk/Id/nhs-number"))){
-const err27 = {};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-var _valid6 = _errs49 === errors;
-errors = _errs48;
-if(vErrors !== null){
-if(_errs48){
-vErrors.length = _errs48;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid6){
-const _errs50 = errors;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let count12 = 0;
-if((data7.system !== undefined) || (data7._system !== undefined)){
-count12 = count12 + 1;
-}
-if((count12 > 1) || (count12 < 1)){
-const err28 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count12, disallowed: 0, allowed: ""}};
+const err28 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count11, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -47377,12 +48264,12 @@ errors++;
 }
 }
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-let count13 = 0;
+let count12 = 0;
 if((data7.value !== undefined) || (data7._value !== undefined)){
-count13 = count13 + 1;
+count12 = count12 + 1;
 }
-if((count13 > 1) || (count13 < 1)){
-const err29 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count13, disallowed: 0, allowed: ""}};
+if((count12 > 1) || (count12 < 1)){
+const err29 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count12, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -47392,10 +48279,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.system !== undefined){
-if("https://fhir.nhs.uk/Id/nhs-number" !== data7.system){
-const err30 = {instancePath:instancePath+"/identifier/" + i2+"/system",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/system/const",keyword:"const",params:{allowedValue: "https://fhir.nhs.uk/Id/nhs-number"}};
+const _errs54 = errors;
+let valid28 = true;
+const _errs55 = errors;
+if(!((((data7 !== null) && (typeof data7 == "object")) && (!Array.isArray(data7))) && (data7.system === "https://fhir.nhs.uk/Id/nhs-number"))){
+const err30 = {};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -47404,12 +48292,25 @@ vErrors.push(err30);
 }
 errors++;
 }
+var _valid7 = _errs55 === errors;
+errors = _errs54;
+if(vErrors !== null){
+if(_errs54){
+vErrors.length = _errs54;
 }
-if(data7.value !== undefined){
-let data9 = data7.value;
-if(typeof data9 === "string"){
-if(!(formats0.validate(data9))){
-const err31 = {instancePath:instancePath+"/identifier/" + i2+"/value",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/value/format",keyword:"format",params:{format: "nhs-number"}};
+else {
+vErrors = null;
+}
+}
+if(_valid7){
+const _errs56 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count13 = 0;
+if((data7.system !== undefined) || (data7._system !== undefined)){
+count13 = count13 + 1;
+}
+if((count13 > 1) || (count13 < 1)){
+const err31 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count13, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -47419,13 +48320,18 @@ vErrors.push(err31);
 errors++;
 }
 }
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+const items8 = data7.extension;
+let count14 = 0;
+if(Array.isArray(items8)){
+for(const item8 of items8){
+if((((item8 !== null) && (typeof item8 == "object")) && (!Array.isArray(item8))) && (item8.url === "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus")){
+count14 = count14 + 1;
 }
 }
-var _valid6 = _errs50 === errors;
-valid26 = _valid6;
 }
-if(!valid26){
-const err32 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
+if((count14 < 0) || (count14 > 1)){
+const err32 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "verificationStatus (UK Core NHS number verification status (only its url, cardinality and the value restated here are checked))", min: 0, max: 1, count: count14}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -47435,26 +48341,13 @@ vErrors.push(err32);
 errors++;
 }
 }
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count15 = 0;
+if((data7.value !== undefined) || (data7._value !== undefined)){
+count15 = count15 + 1;
 }
-}
-if(data.address !== undefined){
-let data10 = data.address;
-if(Array.isArray(data10)){
-const len3 = data10.length;
-for(let i3=0; i3<len3; i3++){
-let data11 = data10[i3];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.extension !== undefined){
-let data12 = data11.extension;
-if(Array.isArray(data12)){
-const len4 = data12.length;
-for(let i4=0; i4<len4; i4++){
-let data13 = data12[i4];
-const _errs60 = errors;
-let valid35 = true;
-const _errs61 = errors;
-if(!((((data13 !== null) && (typeof data13 == "object")) && (!Array.isArray(data13))) && (data13.url === "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AddressKey"))){
-const err33 = {};
+if((count15 > 1) || (count15 < 1)){
+const err33 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/then/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count15, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -47463,30 +48356,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-var _valid7 = _errs61 === errors;
-errors = _errs60;
-if(vErrors !== null){
-if(_errs60){
-vErrors.length = _errs60;
 }
-else {
-vErrors = null;
-}
-}
-if(_valid7){
-const _errs62 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-const items7 = data13.extension;
-let count14 = 0;
-if(Array.isArray(items7)){
-for(const item7 of items7){
-if((((item7 !== null) && (typeof item7 == "object")) && (!Array.isArray(item7))) && (item7.url === "type")){
-count14 = count14 + 1;
-}
-}
-}
-if((count14 < 1) || (count14 > 1)){
-const err34 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "type (Key type: UPRN)", min: 1, max: 1, count: count14}};
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.system !== undefined){
+if("https://fhir.nhs.uk/Id/nhs-number" !== data7.system){
+const err34 = {instancePath:instancePath+"/identifier/" + i2+"/system",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/system/const",keyword:"const",params:{allowedValue: "https://fhir.nhs.uk/Id/nhs-number"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -47496,18 +48370,17 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-const items8 = data13.extension;
-let count15 = 0;
-if(Array.isArray(items8)){
-for(const item8 of items8){
-if((((item8 !== null) && (typeof item8 == "object")) && (!Array.isArray(item8))) && (item8.url === "value")){
-count15 = count15 + 1;
-}
-}
-}
-if((count15 < 1) || (count15 > 1)){
-const err35 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "value (The UPRN)", min: 1, max: 1, count: count15}};
+if(data7.extension !== undefined){
+let data9 = data7.extension;
+if(Array.isArray(data9)){
+const len3 = data9.length;
+for(let i3=0; i3<len3; i3++){
+let data10 = data9[i3];
+const _errs64 = errors;
+let valid34 = true;
+const _errs65 = errors;
+if(!((((data10 !== null) && (typeof data10 == "object")) && (!Array.isArray(data10))) && (data10.url === "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"))){
+const err35 = {};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -47516,19 +48389,32 @@ vErrors.push(err35);
 }
 errors++;
 }
+var _valid8 = _errs65 === errors;
+errors = _errs64;
+if(vErrors !== null){
+if(_errs64){
+vErrors.length = _errs64;
 }
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.extension !== undefined){
-let data14 = data13.extension;
-if(Array.isArray(data14)){
-const len5 = data14.length;
-for(let i5=0; i5<len5; i5++){
-let data15 = data14[i5];
-const _errs68 = errors;
-let valid41 = true;
-const _errs69 = errors;
-if(!((((data15 !== null) && (typeof data15 == "object")) && (!Array.isArray(data15))) && (data15.url === "type"))){
-const err36 = {};
+else {
+vErrors = null;
+}
+}
+if(_valid8){
+const _errs66 = errors;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+let count16 = 0;
+if(data10.valueCodeableConcept !== undefined){
+count16 = count16 + 1;
+}
+let bad3 = 0;
+for(const key3 in data10){
+const k3 = key3[0] === "_" ? key3.slice(1) : key3;
+if(((((k3.length > 5) && (k3.startsWith("value"))) && (k3.charCodeAt(5) >= 65)) && (k3.charCodeAt(5) <= 90)) && (k3 !== "valueCodeableConcept")){
+bad3 = bad3 + 1;
+}
+}
+if(((count16 > 1) || (count16 < 1)) || (bad3 > 0)){
+const err36 = {instancePath:instancePath+"/identifier/" + i2+"/extension/" + i3,schemaPath:"#/properties/identifier/items/allOf/2/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count16, disallowed: bad3, allowed: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -47537,32 +48423,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-var _valid8 = _errs69 === errors;
-errors = _errs68;
-if(vErrors !== null){
-if(_errs68){
-vErrors.length = _errs68;
 }
-else {
-vErrors = null;
-}
-}
-if(_valid8){
-const _errs70 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-let count16 = 0;
-if(data15.valueCoding !== undefined){
-count16 = count16 + 1;
-}
-let bad3 = 0;
-for(const key3 in data15){
-const k3 = key3[0] === "_" ? key3.slice(1) : key3;
-if(((((k3.length > 5) && (k3.startsWith("value"))) && (k3.charCodeAt(5) >= 65)) && (k3.charCodeAt(5) <= 90)) && (k3 !== "valueCoding")){
-bad3 = bad3 + 1;
-}
-}
-if(((count16 > 1) || (count16 < 1)) || (bad3 > 0)){
-const err37 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count16, disallowed: bad3, allowed: "Coding"}};
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.valueCodeableConcept !== undefined){
+let data11 = data10.valueCodeableConcept;
+if((((data11 !== null) && (typeof data11 == "object")) && (!Array.isArray(data11))) && (!((Array.isArray(data11.coding)) && (data11.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland") && ((((((((c0.code === "01") || (c0.code === "02")) || (c0.code === "03")) || (c0.code === "04")) || (c0.code === "05")) || (c0.code === "06")) || (c0.code === "07")) || (c0.code === "08")))))))){
+const err37 = {instancePath:instancePath+"/identifier/" + i2+"/extension/" + i3+"/valueCodeableConcept",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/extension/items/allOf/0/then/properties/valueCodeableConcept/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/nhs-number-verification-status", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -47572,10 +48438,12 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.url !== undefined){
-if("type" !== data15.url){
-const err38 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/url/const",keyword:"const",params:{allowedValue: "type"}};
+}
+var _valid8 = _errs66 === errors;
+valid34 = _valid8;
+}
+if(!valid34){
+const err38 = {instancePath:instancePath+"/identifier/" + i2+"/extension/" + i3,schemaPath:"#/properties/identifier/items/allOf/2/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -47585,10 +48453,13 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data15.valueCoding !== undefined){
-let data17 = data15.valueCoding;
-if(!(((((data17 !== null) && (typeof data17 == "object")) && (!Array.isArray(data17))) && (data17.system === "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType")) && (data17.code === "UPRN"))){
-const err39 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/valueCoding",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/valueCoding/fhirPattern",keyword:"fhirPattern",params:{label: "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType#UPRN"}};
+}
+}
+if(data7.value !== undefined){
+let data12 = data7.value;
+if(typeof data12 === "string"){
+if(!(formats0.validate(data12))){
+const err39 = {instancePath:instancePath+"/identifier/" + i2+"/value",schemaPath:"#/properties/identifier/items/allOf/2/then/properties/value/format",keyword:"format",params:{format: "nhs-number"}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -47599,11 +48470,12 @@ errors++;
 }
 }
 }
-var _valid8 = _errs70 === errors;
-valid41 = _valid8;
 }
-if(!valid41){
-const err40 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+var _valid7 = _errs56 === errors;
+valid28 = _valid7;
+}
+if(!valid28){
+const err40 = {instancePath:instancePath+"/identifier/" + i2,schemaPath:"#/properties/identifier/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -47612,10 +48484,26 @@ vErrors.push(err40);
 }
 errors++;
 }
+}
+}
+}
+if(data.address !== undefined){
+let data13 = data.address;
+if(Array.isArray(data13)){
+const len4 = data13.length;
+for(let i4=0; i4<len4; i4++){
+let data14 = data13[i4];
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.extension !== undefined){
+let data15 = data14.extension;
+if(Array.isArray(data15)){
+const len5 = data15.length;
+for(let i5=0; i5<len5; i5++){
+let data16 = data15[i5];
 const _errs75 = errors;
-let valid44 = true;
+let valid43 = true;
 const _errs76 = errors;
-if(!((((data15 !== null) && (typeof data15 == "object")) && (!Array.isArray(data15))) && (data15.url === "value"))){
+if(!((((data16 !== null) && (typeof data16 == "object")) && (!Array.isArray(data16))) && (data16.url === "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AddressKey"))){
 const err41 = {};
 if(vErrors === null){
 vErrors = [err41];
@@ -47637,20 +48525,18 @@ vErrors = null;
 }
 if(_valid9){
 const _errs77 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+const items9 = data16.extension;
 let count17 = 0;
-if((data15.valueString !== undefined) || (data15._valueString !== undefined)){
+if(Array.isArray(items9)){
+for(const item9 of items9){
+if((((item9 !== null) && (typeof item9 == "object")) && (!Array.isArray(item9))) && (item9.url === "type")){
 count17 = count17 + 1;
 }
-let bad4 = 0;
-for(const key4 in data15){
-const k4 = key4[0] === "_" ? key4.slice(1) : key4;
-if(((((k4.length > 5) && (k4.startsWith("value"))) && (k4.charCodeAt(5) >= 65)) && (k4.charCodeAt(5) <= 90)) && (k4 !== "valueString")){
-bad4 = bad4 + 1;
 }
 }
-if(((count17 > 1) || (count17 < 1)) || (bad4 > 0)){
-const err42 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count17, disallowed: bad4, allowed: "string"}};
+if((count17 < 1) || (count17 > 1)){
+const err42 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "type (Key type: UPRN)", min: 1, max: 1, count: count17}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -47660,10 +48546,18 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.url !== undefined){
-if("value" !== data15.url){
-const err43 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/url/const",keyword:"const",params:{allowedValue: "value"}};
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+const items10 = data16.extension;
+let count18 = 0;
+if(Array.isArray(items10)){
+for(const item10 of items10){
+if((((item10 !== null) && (typeof item10 == "object")) && (!Array.isArray(item10))) && (item10.url === "value")){
+count18 = count18 + 1;
+}
+}
+}
+if((count18 < 1) || (count18 > 1)){
+const err43 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/allOf/1/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "value (The UPRN)", min: 1, max: 1, count: count18}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -47673,11 +48567,18 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data15.valueString !== undefined){
-let data19 = data15.valueString;
-if(typeof data19 === "string"){
-if(!(formats2.validate(data19))){
-const err44 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5+"/valueString",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/valueString/format",keyword:"format",params:{format: "uprn"}};
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.extension !== undefined){
+let data17 = data16.extension;
+if(Array.isArray(data17)){
+const len6 = data17.length;
+for(let i6=0; i6<len6; i6++){
+let data18 = data17[i6];
+const _errs83 = errors;
+let valid49 = true;
+const _errs84 = errors;
+if(!((((data18 !== null) && (typeof data18 == "object")) && (!Array.isArray(data18))) && (data18.url === "type"))){
+const err44 = {};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -47686,14 +48587,32 @@ vErrors.push(err44);
 }
 errors++;
 }
+var _valid10 = _errs84 === errors;
+errors = _errs83;
+if(vErrors !== null){
+if(_errs83){
+vErrors.length = _errs83;
+}
+else {
+vErrors = null;
 }
 }
+if(_valid10){
+const _errs85 = errors;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+let count19 = 0;
+if(data18.valueCoding !== undefined){
+count19 = count19 + 1;
 }
-var _valid9 = _errs77 === errors;
-valid44 = _valid9;
+let bad4 = 0;
+for(const key4 in data18){
+const k4 = key4[0] === "_" ? key4.slice(1) : key4;
+if(((((k4.length > 5) && (k4.startsWith("value"))) && (k4.charCodeAt(5) >= 65)) && (k4.charCodeAt(5) <= 90)) && (k4 !== "valueCoding")){
+bad4 = bad4 + 1;
 }
-if(!valid44){
-const err45 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+}
+if(((count19 > 1) || (count19 < 1)) || (bad4 > 0)){
+const err45 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count19, disallowed: bad4, allowed: "Coding"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -47703,19 +48622,150 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-}
-}
-var _valid7 = _errs62 === errors;
-valid35 = _valid7;
-}
-if(!valid35){
-const err46 = {instancePath:instancePath+"/address/" + i3+"/extension/" + i4,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.url !== undefined){
+if("type" !== data18.url){
+const err46 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/url/const",keyword:"const",params:{allowedValue: "type"}};
 if(vErrors === null){
 vErrors = [err46];
 }
 else {
 vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data18.valueCoding !== undefined){
+let data20 = data18.valueCoding;
+if(!(((((data20 !== null) && (typeof data20 == "object")) && (!Array.isArray(data20))) && (data20.system === "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType")) && (data20.code === "UPRN"))){
+const err47 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6+"/valueCoding",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/then/properties/valueCoding/fhirPattern",keyword:"fhirPattern",params:{label: "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType#UPRN"}};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+var _valid10 = _errs85 === errors;
+valid49 = _valid10;
+}
+if(!valid49){
+const err48 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+const _errs90 = errors;
+let valid52 = true;
+const _errs91 = errors;
+if(!((((data18 !== null) && (typeof data18 == "object")) && (!Array.isArray(data18))) && (data18.url === "value"))){
+const err49 = {};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+var _valid11 = _errs91 === errors;
+errors = _errs90;
+if(vErrors !== null){
+if(_errs90){
+vErrors.length = _errs90;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid11){
+const _errs92 = errors;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+let count20 = 0;
+if((data18.valueString !== undefined) || (data18._valueString !== undefined)){
+count20 = count20 + 1;
+}
+let bad5 = 0;
+for(const key5 in data18){
+const k5 = key5[0] === "_" ? key5.slice(1) : key5;
+if(((((k5.length > 5) && (k5.startsWith("value"))) && (k5.charCodeAt(5) >= 65)) && (k5.charCodeAt(5) <= 90)) && (k5 !== "valueString")){
+bad5 = bad5 + 1;
+}
+}
+if(((count20 > 1) || (count20 < 1)) || (bad5 > 0)){
+const err50 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count20, disallowed: bad5, allowed: "string"}};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.url !== undefined){
+if("value" !== data18.url){
+const err51 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6+"/url",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/url/const",keyword:"const",params:{allowedValue: "value"}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data18.valueString !== undefined){
+let data22 = data18.valueString;
+if(typeof data22 === "string"){
+if(!(formats2.validate(data22))){
+const err52 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6+"/valueString",schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/then/properties/valueString/format",keyword:"format",params:{format: "uprn"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+}
+var _valid11 = _errs92 === errors;
+valid52 = _valid11;
+}
+if(!valid52){
+const err53 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5+"/extension/" + i6,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/then/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+}
+}
+var _valid9 = _errs77 === errors;
+valid43 = _valid9;
+}
+if(!valid43){
+const err54 = {instancePath:instancePath+"/address/" + i4+"/extension/" + i5,schemaPath:"#/properties/address/items/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
@@ -47727,12 +48777,482 @@ errors++;
 }
 }
 }
-validate1467.errors = vErrors;
+validate1471.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Provenance = validate1474;
-function validate1474(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ProblemSubstanceUse = validate1480;
+function validate1480(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.extension;
+let count0 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare")){
+count0 = count0 + 1;
+}
+}
+}
+if((count0 < 1) || (count0 > 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "episodeOfCare (The treatment episode the item was recorded in (R4 workflow-episodeOfCare; only its url, cardinality and the value restated here are checked))", min: 1, max: 1, count: count0}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.effectiveDateTime !== undefined) || (data._effectiveDateTime !== undefined)){
+count1 = count1 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 9) && (k0.startsWith("effective"))) && (k0.charCodeAt(9) >= 65)) && (k0.charCodeAt(9) <= 90)) && (k0 !== "effectiveDateTime")){
+bad0 = bad0 + 1;
+}
+}
+if(((count1 > 1) || (count1 < 1)) || (bad0 > 0)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "effective[x]", min: 1, count: count1, disallowed: bad0, allowed: "dateTime"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count2 = 0;
+if(data.valueCodeableConcept !== undefined){
+count2 = count2 + 1;
+}
+let bad1 = 0;
+for(const key1 in data){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
+bad1 = bad1 + 1;
+}
+}
+if(((count2 > 1) || (count2 < 0)) || (bad1 > 0)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 0, count: count2, disallowed: bad1, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items1 = data.component;
+let count3 = 0;
+if(Array.isArray(items1)){
+for(const item1 of items1){
+if((((item1 !== null) && (typeof item1 == "object")) && (!Array.isArray(item1))) && ((((item1.code !== null) && (typeof item1.code == "object")) && (!Array.isArray(item1.code))) && ((Array.isArray(item1.code.coding)) && (item1.code.coding.some((x0) => ((((x0 !== null) && (typeof x0 == "object")) && (!Array.isArray(x0))) && (x0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x0.code === "age-at-first-use")))))){
+count3 = count3 + 1;
+}
+}
+}
+if((count3 < 0) || (count3 > 1)){
+const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "component", label: "ageAtFirstUse (Age at first use, in years (DRUG1AGE))", min: 0, max: 1, count: count3}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items2 = data.component;
+let count4 = 0;
+if(Array.isArray(items2)){
+for(const item2 of items2){
+if((((item2 !== null) && (typeof item2 == "object")) && (!Array.isArray(item2))) && ((((item2.code !== null) && (typeof item2.code == "object")) && (!Array.isArray(item2.code))) && ((Array.isArray(item2.code.coding)) && (item2.code.coding.some((x1) => ((((x1 !== null) && (typeof x1 == "object")) && (!Array.isArray(x1))) && (x1.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x1.code === "route-of-use")))))){
+count4 = count4 + 1;
+}
+}
+}
+if((count4 < 0) || (count4 > 1)){
+const err4 = {instancePath,schemaPath:"#/allOf/4/fhirSlice",keyword:"fhirSlice",params:{element: "component", label: "routeOfUse (Route of use (ROUTE))", min: 0, max: 1, count: count4}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.subject === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.component === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "component"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.extension !== undefined){
+let data0 = data.extension;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs8 = errors;
+let valid5 = true;
+const _errs9 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"))){
+const err7 = {};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs9 === errors;
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs10 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let count5 = 0;
+if(data1.valueReference !== undefined){
+count5 = count5 + 1;
+}
+let bad2 = 0;
+for(const key2 in data1){
+const k2 = key2[0] === "_" ? key2.slice(1) : key2;
+if(((((k2.length > 5) && (k2.startsWith("value"))) && (k2.charCodeAt(5) >= 65)) && (k2.charCodeAt(5) <= 90)) && (k2 !== "valueReference")){
+bad2 = bad2 + 1;
+}
+}
+if(((count5 > 1) || (count5 < 1)) || (bad2 > 0)){
+const err8 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count5, disallowed: bad2, allowed: "Reference"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.valueReference !== undefined){
+let data2 = data1.valueReference;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "EpisodeOfCare")){
+const err9 = {instancePath:instancePath+"/extension/" + i0+"/valueReference",schemaPath:"#/properties/extension/items/allOf/0/then/properties/valueReference/fhirReference",keyword:"fhirReference",params:{targets: "EpisodeOfCare"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs10 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err10 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+if(data.status !== undefined){
+if("final" !== data.status){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "final"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data4 = data.code;
+if(!((((data4 !== null) && (typeof data4 == "object")) && (!Array.isArray(data4))) && ((Array.isArray(data4.coding)) && (data4.coding.some((x2) => ((((x2 !== null) && (typeof x2 == "object")) && (!Array.isArray(x2))) && (x2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x2.code === "problem-substance-use")))))){
+const err12 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#problem-substance-use"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data5 = data.subject;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+const m1 = typeof data5.reference == "string" ? pattern53.exec(data5.reference) : null;
+if((m1 !== null) && (m1[1] !== "Patient")){
+const err13 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+if(data.valueCodeableConcept !== undefined){
+let data6 = data.valueCodeableConcept;
+if((((data6 !== null) && (typeof data6 == "object")) && (!Array.isArray(data6))) && (!((Array.isArray(data6.coding)) && (data6.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/ndtms-drug") && ((((((((((((((((((c0.code === "1000") || (c0.code === "1011")) || (c0.code === "1105")) || (c0.code === "2100")) || (c0.code === "2200")) || (c0.code === "3100")) || (c0.code === "3200")) || (c0.code === "3201")) || (c0.code === "3406")) || (c0.code === "3409")) || (c0.code === "4000")) || (c0.code === "5000")) || (c0.code === "6000")) || (c0.code === "7000")) || (c0.code === "8200")) || (c0.code === "8300")) || (c0.code === "8799")) || (c0.code === "9005")))))))){
+const err14 = {instancePath:instancePath+"/valueCodeableConcept",schemaPath:"#/properties/valueCodeableConcept/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/ndtms-drug", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.component !== undefined){
+let data7 = data.component;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+let data8 = data7[i1];
+const _errs20 = errors;
+let valid11 = true;
+const _errs21 = errors;
+if(!((((data8 !== null) && (typeof data8 == "object")) && (!Array.isArray(data8))) && ((((data8.code !== null) && (typeof data8.code == "object")) && (!Array.isArray(data8.code))) && ((Array.isArray(data8.code.coding)) && (data8.code.coding.some((x3) => ((((x3 !== null) && (typeof x3 == "object")) && (!Array.isArray(x3))) && (x3.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x3.code === "age-at-first-use"))))))){
+const err15 = {};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid1 = _errs21 === errors;
+errors = _errs20;
+if(vErrors !== null){
+if(_errs20){
+vErrors.length = _errs20;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs22 = errors;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+let count6 = 0;
+if(data8.valueQuantity !== undefined){
+count6 = count6 + 1;
+}
+let bad3 = 0;
+for(const key3 in data8){
+const k3 = key3[0] === "_" ? key3.slice(1) : key3;
+if(((((k3.length > 5) && (k3.startsWith("value"))) && (k3.charCodeAt(5) >= 65)) && (k3.charCodeAt(5) <= 90)) && (k3 !== "valueQuantity")){
+bad3 = bad3 + 1;
+}
+}
+if(((count6 > 1) || (count6 < 1)) || (bad3 > 0)){
+const err16 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/0/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count6, disallowed: bad3, allowed: "Quantity"}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.code !== undefined){
+let data9 = data8.code;
+if(!((((data9 !== null) && (typeof data9 == "object")) && (!Array.isArray(data9))) && ((Array.isArray(data9.coding)) && (data9.coding.some((x4) => ((((x4 !== null) && (typeof x4 == "object")) && (!Array.isArray(x4))) && (x4.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x4.code === "age-at-first-use")))))){
+const err17 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/allOf/0/then/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#age-at-first-use"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data8.valueQuantity !== undefined){
+let data10 = data8.valueQuantity;
+if(!(((((data10 !== null) && (typeof data10 == "object")) && (!Array.isArray(data10))) && (data10.system === "http://unitsofmeasure.org")) && (data10.code === "a"))){
+const err18 = {instancePath:instancePath+"/component/" + i1+"/valueQuantity",schemaPath:"#/properties/component/items/allOf/0/then/properties/valueQuantity/fhirPattern",keyword:"fhirPattern",params:{label: "http://unitsofmeasure.org#a"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+var _valid1 = _errs22 === errors;
+valid11 = _valid1;
+}
+if(!valid11){
+const err19 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+const _errs27 = errors;
+let valid14 = true;
+const _errs28 = errors;
+if(!((((data8 !== null) && (typeof data8 == "object")) && (!Array.isArray(data8))) && ((((data8.code !== null) && (typeof data8.code == "object")) && (!Array.isArray(data8.code))) && ((Array.isArray(data8.code.coding)) && (data8.code.coding.some((x5) => ((((x5 !== null) && (typeof x5 == "object")) && (!Array.isArray(x5))) && (x5.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x5.code === "route-of-use"))))))){
+const err20 = {};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+var _valid2 = _errs28 === errors;
+errors = _errs27;
+if(vErrors !== null){
+if(_errs27){
+vErrors.length = _errs27;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs29 = errors;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+let count7 = 0;
+if(data8.valueCodeableConcept !== undefined){
+count7 = count7 + 1;
+}
+let bad4 = 0;
+for(const key4 in data8){
+const k4 = key4[0] === "_" ? key4.slice(1) : key4;
+if(((((k4.length > 5) && (k4.startsWith("value"))) && (k4.charCodeAt(5) >= 65)) && (k4.charCodeAt(5) <= 90)) && (k4 !== "valueCodeableConcept")){
+bad4 = bad4 + 1;
+}
+}
+if(((count7 > 1) || (count7 < 1)) || (bad4 > 0)){
+const err21 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/1/then/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count7, disallowed: bad4, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.code !== undefined){
+let data11 = data8.code;
+if(!((((data11 !== null) && (typeof data11 == "object")) && (!Array.isArray(data11))) && ((Array.isArray(data11.coding)) && (data11.coding.some((x6) => ((((x6 !== null) && (typeof x6 == "object")) && (!Array.isArray(x6))) && (x6.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x6.code === "route-of-use")))))){
+const err22 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/allOf/1/then/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#route-of-use"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+var _valid2 = _errs29 === errors;
+valid14 = _valid2;
+}
+if(!valid14){
+const err23 = {instancePath:instancePath+"/component/" + i1,schemaPath:"#/properties/component/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.code !== undefined){
+let data12 = data8.code;
+if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c1) => (((c1 !== null) && (typeof c1 == "object")) && (!Array.isArray(c1))) && ((c1.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c1.code === "accommodation-need") || (c1.code === "age-at-first-use")) || (c1.code === "alcohol-units")) || (c1.code === "alcohol-use")) || (c1.code === "children-elsewhere-count")) || (c1.code === "children-in-household-count")) || (c1.code === "childrens-services-involvement")) || (c1.code === "childrens-services-la")) || (c1.code === "childrens-services-type")) || (c1.code === "cin-assessment-factor")) || (c1.code === "drinking-days")) || (c1.code === "dual-diagnosis")) || (c1.code === "injecting-status")) || (c1.code === "ndtms-ehcsc2")) || (c1.code === "ndtms-ehcsc3")) || (c1.code === "parental-status")) || (c1.code === "pregnancy-status")) || (c1.code === "previous-treatment")) || (c1.code === "problem-substance-use")) || (c1.code === "route-of-use")) || (c1.code === "young-carer")))))))){
+const err24 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+}
+}
+}
+}
+validate1480.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_Provenance = validate1481;
+function validate1481(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47837,12 +49357,12 @@ errors++;
 }
 }
 }
-validate1474.errors = vErrors;
+validate1481.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_SafeguardingFlag = validate1475;
-function validate1475(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_SafeguardingFlag = validate1482;
+function validate1482(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47915,12 +49435,12 @@ errors++;
 }
 }
 }
-validate1475.errors = vErrors;
+validate1482.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_TreatmentEpisode = validate1476;
-function validate1479(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentEpisode = validate1483;
+function validate1486(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47983,11 +49503,11 @@ errors++;
 }
 }
 }
-validate1479.errors = vErrors;
+validate1486.errors = vErrors;
 return errors === 0;
 }
 
-function validate1481(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1488(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -48037,12 +49557,127 @@ errors++;
 }
 }
 }
-validate1481.errors = vErrors;
+validate1488.errors = vErrors;
+return errors === 0;
+}
+
+function validate1490(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if(data.valueReference !== undefined){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)) && (k0 !== "valueReference")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count0, disallowed: bad0, allowed: "Reference"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.extension !== undefined){
+const err1 = {instancePath:instancePath+"/extension",schemaPath:"#/properties/extension/false schema",keyword:"false schema",params:{}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.url !== undefined){
+if("https://think-family-gateway.example/fhir/StructureDefinition/area-of-residence" !== data.url){
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/const",keyword:"const",params:{allowedValue: "https://think-family-gateway.example/fhir/StructureDefinition/area-of-residence"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.valueReference !== undefined){
+let data2 = data.valueReference;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.identifier === undefined){
+const err3 = {instancePath:instancePath+"/valueReference",schemaPath:"#/properties/valueReference/required",keyword:"required",params:{missingProperty: "identifier"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data2.identifier !== undefined){
+let data3 = data2.identifier;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count1 = 0;
+if((data3.system !== undefined) || (data3._system !== undefined)){
+count1 = count1 + 1;
+}
+if((count1 > 1) || (count1 < 1)){
+const err4 = {instancePath:instancePath+"/valueReference/identifier",schemaPath:"#/properties/valueReference/properties/identifier/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count2 = 0;
+if((data3.value !== undefined) || (data3._value !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err5 = {instancePath:instancePath+"/valueReference/identifier",schemaPath:"#/properties/valueReference/properties/identifier/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "Organization")){
+const err6 = {instancePath:instancePath+"/valueReference",schemaPath:"#/properties/valueReference/fhirReference",keyword:"fhirReference",params:{targets: "Organization"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+validate1490.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1476(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1483(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -48088,12 +49723,17 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
+const items2 = data.extension;
 let count2 = 0;
-if((data.status !== undefined) || (data._status !== undefined)){
+if(Array.isArray(items2)){
+for(const item2 of items2){
+if((((item2 !== null) && (typeof item2 == "object")) && (!Array.isArray(item2))) && (item2.url === "https://think-family-gateway.example/fhir/StructureDefinition/area-of-residence")){
 count2 = count2 + 1;
 }
-if((count2 > 1) || (count2 < 1)){
-const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count2, disallowed: 0, allowed: ""}};
+}
+}
+if((count2 < 0) || (count2 > 4)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "areaOfResidence (NDTMS DAT, PCT, LA and UTLA of residence (one each at most))", min: 0, max: 4, count: count2}};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -48104,17 +49744,12 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-const items2 = data.type;
 let count3 = 0;
-if(Array.isArray(items2)){
-for(const item2 of items2){
-if((((item2 !== null) && (typeof item2 == "object")) && (!Array.isArray(item2))) && ((Array.isArray(item2.coding)) && (item2.coding.some((x0) => ((((x0 !== null) && (typeof x0 == "object")) && (!Array.isArray(x0))) && (x0.system === "https://think-family-gateway.example/fhir/CodeSystem/episode-type")) && (x0.code === "drug-alcohol-treatment"))))){
+if((data.status !== undefined) || (data._status !== undefined)){
 count3 = count3 + 1;
 }
-}
-}
-if((count3 < 1) || (count3 > 1)){
-const err3 = {instancePath,schemaPath:"#/allOf/3/fhirSlice",keyword:"fhirSlice",params:{element: "type", label: "drugAlcoholTreatment (TFG Treatment episode)", min: 1, max: 1, count: count3}};
+if((count3 > 1) || (count3 < 1)){
+const err3 = {instancePath,schemaPath:"#/allOf/3/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count3, disallowed: 0, allowed: ""}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -48125,8 +49760,17 @@ errors++;
 }
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.identifier === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
+const items3 = data.type;
+let count4 = 0;
+if(Array.isArray(items3)){
+for(const item3 of items3){
+if((((item3 !== null) && (typeof item3 == "object")) && (!Array.isArray(item3))) && ((Array.isArray(item3.coding)) && (item3.coding.some((x0) => ((((x0 !== null) && (typeof x0 == "object")) && (!Array.isArray(x0))) && (x0.system === "https://think-family-gateway.example/fhir/CodeSystem/episode-type")) && (x0.code === "drug-alcohol-treatment"))))){
+count4 = count4 + 1;
+}
+}
+}
+if((count4 < 1) || (count4 > 1)){
+const err4 = {instancePath,schemaPath:"#/allOf/4/fhirSlice",keyword:"fhirSlice",params:{element: "type", label: "drugAlcoholTreatment (TFG Treatment episode)", min: 1, max: 1, count: count4}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -48135,8 +49779,10 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data.managingOrganization === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "managingOrganization"}};
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.identifier === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "identifier"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -48145,13 +49791,23 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data.period === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "period"}};
+if(data.managingOrganization === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "managingOrganization"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+if(data.period === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "period"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -48161,40 +49817,11 @@ if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
-const _errs7 = errors;
-let valid5 = true;
 const _errs8 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/episode-milestone"))){
-const err7 = {};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var _valid0 = _errs8 === errors;
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid0){
+let valid5 = true;
 const _errs9 = errors;
-if(!(validate1443(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1443.errors : vErrors.concat(validate1443.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs9 === errors;
-valid5 = _valid0;
-}
-if(!valid5){
-const err8 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/episode-milestone"))){
+const err8 = {};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -48203,11 +49830,27 @@ vErrors.push(err8);
 }
 errors++;
 }
-const _errs12 = errors;
-let valid7 = true;
-const _errs13 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/episode-end-reason"))){
-const err9 = {};
+var _valid0 = _errs9 === errors;
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs10 = errors;
+if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs10 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err9 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -48216,27 +49859,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-var _valid1 = _errs13 === errors;
-errors = _errs12;
-if(vErrors !== null){
-if(_errs12){
-vErrors.length = _errs12;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid1){
+const _errs13 = errors;
+let valid7 = true;
 const _errs14 = errors;
-if(!(validate1445(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1445.errors : vErrors.concat(validate1445.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid7 = _valid1;
-}
-if(!valid7){
-const err10 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/episode-end-reason"))){
+const err10 = {};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -48245,11 +49872,27 @@ vErrors.push(err10);
 }
 errors++;
 }
-const _errs17 = errors;
-let valid9 = true;
-const _errs18 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/problem-substance"))){
-const err11 = {};
+var _valid1 = _errs14 === errors;
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs15 = errors;
+if(!(validate1446(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1446.errors : vErrors.concat(validate1446.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs15 === errors;
+valid7 = _valid1;
+}
+if(!valid7){
+const err11 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/1/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -48258,27 +49901,11 @@ vErrors.push(err11);
 }
 errors++;
 }
-var _valid2 = _errs18 === errors;
-errors = _errs17;
-if(vErrors !== null){
-if(_errs17){
-vErrors.length = _errs17;
-}
-else {
-vErrors = null;
-}
-}
-if(_valid2){
+const _errs18 = errors;
+let valid9 = true;
 const _errs19 = errors;
-if(!(validate1479(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1479.errors : vErrors.concat(validate1479.errors);
-errors = vErrors.length;
-}
-var _valid2 = _errs19 === errors;
-valid9 = _valid2;
-}
-if(!valid9){
-const err12 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/problem-substance"))){
+const err12 = {};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -48287,11 +49914,27 @@ vErrors.push(err12);
 }
 errors++;
 }
-const _errs22 = errors;
-let valid11 = true;
-const _errs23 = errors;
-if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/treatment-modality"))){
-const err13 = {};
+var _valid2 = _errs19 === errors;
+errors = _errs18;
+if(vErrors !== null){
+if(_errs18){
+vErrors.length = _errs18;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs20 = errors;
+if(!(validate1486(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1486.errors : vErrors.concat(validate1486.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs20 === errors;
+valid9 = _valid2;
+}
+if(!valid9){
+const err13 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/2/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -48300,32 +49943,87 @@ vErrors.push(err13);
 }
 errors++;
 }
-var _valid3 = _errs23 === errors;
-errors = _errs22;
+const _errs23 = errors;
+let valid11 = true;
+const _errs24 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/treatment-modality"))){
+const err14 = {};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var _valid3 = _errs24 === errors;
+errors = _errs23;
 if(vErrors !== null){
-if(_errs22){
-vErrors.length = _errs22;
+if(_errs23){
+vErrors.length = _errs23;
 }
 else {
 vErrors = null;
 }
 }
 if(_valid3){
-const _errs24 = errors;
-if(!(validate1481(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1481.errors : vErrors.concat(validate1481.errors);
+const _errs25 = errors;
+if(!(validate1488(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1488.errors : vErrors.concat(validate1488.errors);
 errors = vErrors.length;
 }
-var _valid3 = _errs24 === errors;
+var _valid3 = _errs25 === errors;
 valid11 = _valid3;
 }
 if(!valid11){
-const err14 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/if",keyword:"if",params:{failingKeyword: "then"}};
+const err15 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/3/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err15];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err15);
+}
+errors++;
+}
+const _errs28 = errors;
+let valid13 = true;
+const _errs29 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/area-of-residence"))){
+const err16 = {};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var _valid4 = _errs29 === errors;
+errors = _errs28;
+if(vErrors !== null){
+if(_errs28){
+vErrors.length = _errs28;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid4){
+const _errs30 = errors;
+if(!(validate1490(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1490.errors : vErrors.concat(validate1490.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs30 === errors;
+valid13 = _valid4;
+}
+if(!valid13){
+const err17 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/4/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
 }
 errors++;
 }
@@ -48338,51 +50036,51 @@ if(Array.isArray(data2)){
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
 let data3 = data2[i1];
-const _errs29 = errors;
-let valid16 = true;
-const _errs30 = errors;
+const _errs35 = errors;
+let valid18 = true;
+const _errs36 = errors;
 if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && ((Array.isArray(data3.coding)) && (data3.coding.some((x1) => ((((x1 !== null) && (typeof x1 == "object")) && (!Array.isArray(x1))) && (x1.system === "https://think-family-gateway.example/fhir/CodeSystem/episode-type")) && (x1.code === "drug-alcohol-treatment")))))){
-const err15 = {};
+const err18 = {};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err18];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err18);
 }
 errors++;
 }
-var _valid4 = _errs30 === errors;
-errors = _errs29;
+var _valid5 = _errs36 === errors;
+errors = _errs35;
 if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
+if(_errs35){
+vErrors.length = _errs35;
 }
 else {
 vErrors = null;
 }
 }
-if(_valid4){
-const _errs31 = errors;
+if(_valid5){
+const _errs37 = errors;
 if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && ((Array.isArray(data3.coding)) && (data3.coding.some((x2) => ((((x2 !== null) && (typeof x2 == "object")) && (!Array.isArray(x2))) && (x2.system === "https://think-family-gateway.example/fhir/CodeSystem/episode-type")) && (x2.code === "drug-alcohol-treatment")))))){
-const err16 = {instancePath:instancePath+"/type/" + i1,schemaPath:"#/properties/type/items/allOf/0/then/fhirPattern",keyword:"fhirPattern",params:{label: "episode-type#drug-alcohol-treatment"}};
+const err19 = {instancePath:instancePath+"/type/" + i1,schemaPath:"#/properties/type/items/allOf/0/then/fhirPattern",keyword:"fhirPattern",params:{label: "episode-type#drug-alcohol-treatment"}};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err19];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err19);
 }
 errors++;
 }
-var _valid4 = _errs31 === errors;
-valid16 = _valid4;
+var _valid5 = _errs37 === errors;
+valid18 = _valid5;
 }
-if(!valid16){
-const err17 = {instancePath:instancePath+"/type/" + i1,schemaPath:"#/properties/type/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(!valid18){
+const err20 = {instancePath:instancePath+"/type/" + i1,schemaPath:"#/properties/type/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err20];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err20);
 }
 errors++;
 }
@@ -48394,12 +50092,12 @@ let data4 = data.patient;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 const m0 = typeof data4.reference == "string" ? pattern53.exec(data4.reference) : null;
 if((m0 !== null) && (m0[1] !== "Patient")){
-const err18 = {instancePath:instancePath+"/patient",schemaPath:"#/properties/patient/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+const err21 = {instancePath:instancePath+"/patient",schemaPath:"#/properties/patient/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
 if(vErrors === null){
-vErrors = [err18];
+vErrors = [err21];
 }
 else {
-vErrors.push(err18);
+vErrors.push(err21);
 }
 errors++;
 }
@@ -48408,17 +50106,17 @@ errors++;
 if(data.period !== undefined){
 let data5 = data.period;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let count4 = 0;
+let count5 = 0;
 if((data5.start !== undefined) || (data5._start !== undefined)){
-count4 = count4 + 1;
+count5 = count5 + 1;
 }
-if((count4 > 1) || (count4 < 1)){
-const err19 = {instancePath:instancePath+"/period",schemaPath:"#/properties/period/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "start", min: 1, count: count4, disallowed: 0, allowed: ""}};
+if((count5 > 1) || (count5 < 1)){
+const err22 = {instancePath:instancePath+"/period",schemaPath:"#/properties/period/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "start", min: 1, count: count5, disallowed: 0, allowed: ""}};
 if(vErrors === null){
-vErrors = [err19];
+vErrors = [err22];
 }
 else {
-vErrors.push(err19);
+vErrors.push(err22);
 }
 errors++;
 }
@@ -48429,12 +50127,12 @@ let data6 = data.careManager;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 const m1 = typeof data6.reference == "string" ? pattern53.exec(data6.reference) : null;
 if((m1 !== null) && (m1[1] !== "Practitioner")){
-const err20 = {instancePath:instancePath+"/careManager",schemaPath:"#/properties/careManager/fhirReference",keyword:"fhirReference",params:{targets: "Practitioner"}};
+const err23 = {instancePath:instancePath+"/careManager",schemaPath:"#/properties/careManager/fhirReference",keyword:"fhirReference",params:{targets: "Practitioner"}};
 if(vErrors === null){
-vErrors = [err20];
+vErrors = [err23];
 }
 else {
-vErrors.push(err20);
+vErrors.push(err23);
 }
 errors++;
 }
@@ -48449,12 +50147,44 @@ let data8 = data7[i2];
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 const m2 = typeof data8.reference == "string" ? pattern53.exec(data8.reference) : null;
 if((m2 !== null) && (m2[1] !== "CareTeam")){
-const err21 = {instancePath:instancePath+"/team/" + i2,schemaPath:"#/properties/team/items/fhirReference",keyword:"fhirReference",params:{targets: "CareTeam"}};
+const err24 = {instancePath:instancePath+"/team/" + i2,schemaPath:"#/properties/team/items/fhirReference",keyword:"fhirReference",params:{targets: "CareTeam"}};
 if(vErrors === null){
-vErrors = [err21];
+vErrors = [err24];
 }
 else {
-vErrors.push(err21);
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+}
+}
+if(data.referralRequest !== undefined){
+let data9 = data.referralRequest;
+if(Array.isArray(data9)){
+if(data9.length > 1){
+const err25 = {instancePath:instancePath+"/referralRequest",schemaPath:"#/properties/referralRequest/maxItems",keyword:"maxItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+const len3 = data9.length;
+for(let i3=0; i3<len3; i3++){
+let data10 = data9[i3];
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+const m3 = typeof data10.reference == "string" ? pattern53.exec(data10.reference) : null;
+if((m3 !== null) && (m3[1] !== "ServiceRequest")){
+const err26 = {instancePath:instancePath+"/referralRequest/" + i3,schemaPath:"#/properties/referralRequest/items/fhirReference",keyword:"fhirReference",params:{targets: "ServiceRequest"}};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
 }
 errors++;
 }
@@ -48463,12 +50193,193 @@ errors++;
 }
 }
 }
-validate1476.errors = vErrors;
+validate1483.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_YoungCarer = validate1483;
-function validate1483(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentReferral = validate1492;
+function validate1492(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const items0 = data.extension;
+let count0 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "https://think-family-gateway.example/fhir/StructureDefinition/referral-source")){
+count0 = count0 + 1;
+}
+}
+}
+if((count0 < 1) || (count0 > 1)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "referralSource (Who referred (RFLS))", min: 1, max: 1, count: count0}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if((data.status !== undefined) || (data._status !== undefined)){
+count1 = count1 + 1;
+}
+if((count1 > 1) || (count1 < 1)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "status", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count2 = 0;
+if((data.authoredOn !== undefined) || (data._authoredOn !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err2 = {instancePath,schemaPath:"#/allOf/2/fhirChoice",keyword:"fhirChoice",params:{name: "authoredOn", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.performer === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "performer"}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.extension !== undefined){
+let data0 = data.extension;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs6 = errors;
+let valid5 = true;
+const _errs7 = errors;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && (data1.url === "https://think-family-gateway.example/fhir/StructureDefinition/referral-source"))){
+const err5 = {};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs8 = errors;
+if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid5 = _valid0;
+}
+if(!valid5){
+const err6 = {instancePath:instancePath+"/extension/" + i0,schemaPath:"#/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+if(data.intent !== undefined){
+if("order" !== data.intent){
+const err7 = {instancePath:instancePath+"/intent",schemaPath:"#/properties/intent/const",keyword:"const",params:{allowedValue: "order"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data3 = data.code;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+let count3 = 0;
+if((data3.text !== undefined) || (data3._text !== undefined)){
+count3 = count3 + 1;
+}
+if((count3 > 1) || (count3 < 1)){
+const err8 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "text", min: 1, count: count3, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+if(data.subject !== undefined){
+let data4 = data.subject;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+const m0 = typeof data4.reference == "string" ? pattern53.exec(data4.reference) : null;
+if((m0 !== null) && (m0[1] !== "Patient")){
+const err9 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+validate1492.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_YoungCarer = validate1494;
+function validate1494(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -48570,7 +50481,7 @@ errors++;
 }
 }
 }
-validate1483.errors = vErrors;
+validate1494.errors = vErrors;
 return errors === 0;
 }
 
@@ -48595,6 +50506,7 @@ export const baseValidators = {
 };
 export const profileValidators = {
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AdultServiceEvent": profile_TFG_AdultServiceEvent,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AlcoholUse": profile_TFG_AlcoholUse,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AssessmentFactor": profile_TFG_AssessmentFactor,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-AuditEvent": profile_TFG_AuditEvent,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CPAEpisode": profile_TFG_CPAEpisode,
@@ -48609,11 +50521,14 @@ export const profileValidators = {
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-FamilyRelationship": profile_TFG_FamilyRelationship,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Household": profile_TFG_Household,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-MentalHealthReferral": profile_TFG_MentalHealthReferral,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-NdtmsClientItem": profile_TFG_NdtmsClientItem,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-NdtmsEarlyHelpItem": profile_TFG_NdtmsEarlyHelpItem,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ParentalStatus": profile_TFG_ParentalStatus,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Patient": profile_TFG_Patient,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ProblemSubstanceUse": profile_TFG_ProblemSubstanceUse,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Provenance": profile_TFG_Provenance,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-SafeguardingFlag": profile_TFG_SafeguardingFlag,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-TreatmentEpisode": profile_TFG_TreatmentEpisode,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-TreatmentReferral": profile_TFG_TreatmentReferral,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-YoungCarer": profile_TFG_YoungCarer,
 };
