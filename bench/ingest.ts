@@ -5,7 +5,7 @@
  * RSS of the CLI ingesting a 100k-row NDTMS file next to a 100-row one.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -153,17 +153,22 @@ export async function ingestBench(): Promise<string> {
   lines.push(...(await benchSource("cin", 1000, cinXml(1000), "application/xml")));
   if (process.env.BENCH_RSS !== "0") {
     const dir = mkdtempSync(join(tmpdir(), "tfg-bench-"));
-    writeFileSync(join(dir, "small.csv"), ndtmsCsv(100));
-    writeFileSync(join(dir, "big.csv"), ndtmsCsv(100_000));
-    const small = peakRss(join(dir, "small.csv"), join(dir, "data-small"));
-    const big = peakRss(join(dir, "big.csv"), join(dir, "data-big"));
-    lines.push(
-      "\n### Peak RSS of `npm run tfg -- ingest ndtms` (SQLite file store, V8 heap capped at 64 MB)\n",
-      "| file | result | peak RSS |",
-      "|---|---|---:|",
-      `| 100 rows | ${small.line.replace(/; peak RSS.*$/, "")} | ${small.mb} MB |`,
-      `| 100,000 rows (${(ndtmsCsv(100_000).length / 1e6).toFixed(1)} MB) | ${big.line.replace(/; peak RSS.*$/, "")} | ${big.mb} MB |`,
-    );
+    try {
+      writeFileSync(join(dir, "small.csv"), ndtmsCsv(100));
+      writeFileSync(join(dir, "big.csv"), ndtmsCsv(100_000));
+      const small = peakRss(join(dir, "small.csv"), join(dir, "data-small"));
+      const big = peakRss(join(dir, "big.csv"), join(dir, "data-big"));
+      const dbMb = (sub: string) => (statSync(join(dir, sub, "tfg.sqlite")).size / 1e6).toFixed(0);
+      lines.push(
+        "\n### Peak RSS of `npm run tfg -- ingest ndtms` (SQLite file store, V8 heap capped at 64 MB)\n",
+        "| file | result | peak RSS | SQLite file |",
+        "|---|---|---:|---:|",
+        `| 100 rows | ${small.line.replace(/; peak RSS.*$/, "")} | ${small.mb} MB | ${dbMb("data-small")} MB |`,
+        `| 100,000 rows (${(ndtmsCsv(100_000).length / 1e6).toFixed(1)} MB) | ${big.line.replace(/; peak RSS.*$/, "")} | ${big.mb} MB | ${dbMb("data-big")} MB |`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   return lines.join("\n");
 }
