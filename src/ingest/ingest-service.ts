@@ -13,7 +13,7 @@ import type { SourceEvent } from "../mapping/sources/events.js";
 import type { ResourceWrite, Store } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import type { CoverageReport, IngestReport, RecordResult } from "./report.js";
-import { PendingWrites, planRecord, type RecordPlan } from "./write-plan.js";
+import { PendingWrites, planRecord, prefetch, type RecordPlan } from "./write-plan.js";
 
 /** Validates a produced resource; returns issues (errors reject the record). */
 export type ResourceValidator = (resource: Record<string, unknown>) => FhirIssue[];
@@ -103,6 +103,21 @@ export async function ingest(
     pending.clear();
   };
 
+  // Mapped, valid records wait here until a batch is full; their current versions are then read in a
+  // few queries (Store.readMany) instead of one per resource, before each is planned in order.
+  let waiting: MappedRecord[] = [];
+  const planWaiting = async () => {
+    if (waiting.length === 0) return;
+    const known = await prefetch(
+      deps.store,
+      waiting.map((m) => m.resources),
+    );
+    const now = deps.clock().toISOString();
+    for (const mapped of waiting)
+      batch.push({ mapped, plan: await planRecord(deps.store, mapped.resources, now, pending, known) });
+    waiting = [];
+  };
+
   for await (const event of events) {
     if (event.kind === "fatal") {
       report.fatal = operationOutcome([event.issue]);
@@ -134,9 +149,13 @@ export async function ingest(
       });
       continue;
     }
-    batch.push({ mapped, plan: await planRecord(deps.store, mapped.resources, deps.clock().toISOString(), pending) });
-    if (mode === "per-record" && batch.length >= batchSize) await flush();
+    waiting.push(mapped);
+    if (waiting.length >= batchSize) {
+      await planWaiting();
+      if (mode === "per-record") await flush();
+    }
   }
+  await planWaiting();
 
   if (mode === "per-record") {
     await flush();

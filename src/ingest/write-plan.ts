@@ -8,7 +8,7 @@
 import { prepareWrite } from "../fhir/resource-service.js";
 import type { MappedResource } from "../mapping/engine.js";
 import { canonicalJson } from "../store/hash-chain.js";
-import type { ResourceWrite, Store } from "../store/port.js";
+import type { ResourceWrite, Store, StoredVersion } from "../store/port.js";
 
 type Resource = Record<string, unknown> & { resourceType: string; id: string };
 
@@ -79,12 +79,31 @@ async function producedElsewhere(store: Store, key: string, own: string): Promis
   return page.versions.some((v) => v.id !== own);
 }
 
-/** Plans one record's writes against the store and the batch's pending writes. */
+/** Current versions read ahead for a batch (`Store.readMany`): `keys` were asked for, `found` holds those stored. */
+export interface Prefetched {
+  keys: ReadonlySet<string>;
+  found: ReadonlyMap<string, StoredVersion>;
+}
+
+/** Reads the current versions of every resource the records produce, in a few queries. */
+export async function prefetch(store: Store, records: readonly MappedResource[][]): Promise<Prefetched> {
+  const wanted = new Map<string, { resourceType: string; id: string }>();
+  for (const resources of records)
+    for (const { resource } of resources)
+      wanted.set(`${resource.resourceType}/${resource.id}`, { resourceType: resource.resourceType, id: resource.id });
+  return { keys: new Set(wanted.keys()), found: await store.readMany([...wanted.values()]) };
+}
+
+/**
+ * Plans one record's writes against the store and the batch's pending writes; `prefetched` current
+ * versions spare a query per resource (anything not prefetched is read one by one).
+ */
 export async function planRecord(
   store: Store,
   resources: MappedResource[],
   now: string,
   pending: PendingWrites,
+  prefetched?: Prefetched,
 ): Promise<RecordPlan> {
   const unique = new Map<string, Resource>();
   for (const { resource } of resources) unique.set(`${resource.resourceType}/${resource.id}`, resource);
@@ -96,7 +115,7 @@ export async function planRecord(
     const key = `${r.resourceType}/${r.id}`;
     const planned = pending.get(key);
     if (planned) return { versionId: planned.versionId, content: planned.content, exists: planned.content !== "" };
-    const stored = await store.read(r.resourceType, r.id);
+    const stored = prefetched?.keys.has(key) ? prefetched.found.get(key) : await store.read(r.resourceType, r.id);
     return {
       versionId: stored?.versionId ?? 0,
       content: stored?.resource && !stored.deleted ? comparable(stored.resource) : "",

@@ -116,6 +116,11 @@ export interface Page {
 export interface Store {
   /** Current version of a resource (possibly a delete marker), or undefined if never written. */
   read(resourceType: string, id: string): Promise<StoredVersion | undefined>;
+  /**
+   * Current versions (possibly delete markers) of many resources at once, keyed `Type/id`; resources
+   * never written are absent. Few queries however many keys, so a batch pays few round trips.
+   */
+  readMany(keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, StoredVersion>>;
   /** A specific version, or undefined. */
   vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   /** Versions of one resource, newest first. */

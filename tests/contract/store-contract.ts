@@ -284,6 +284,35 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect(refs.total).toBe(0);
     });
 
+    it("reads many current versions at once, across types and more ids than one statement may bind", async () => {
+      const ids = Array.from({ length: 120 }, () => uid("r"));
+      const gone = uid("gone");
+      const obs = uid("o");
+      await store.commit({
+        resources: [
+          ...ids.map((id) => write("Patient", id, 1, { gender: "female" })),
+          write("Patient", gone, 1, {}),
+          write("Observation", obs, 1, { status: "final" }),
+        ],
+      });
+      await store.commit({
+        resources: [write("Patient", gone, 2, undefined), write("Observation", obs, 2, { status: "amended" })],
+      });
+      const keys = [
+        ...ids.map((id) => ({ resourceType: "Patient", id })),
+        { resourceType: "Patient", id: gone },
+        { resourceType: "Observation", id: obs },
+        { resourceType: "Patient", id: uid("never") },
+        { resourceType: "Patient", id: ids[0] as string },
+      ];
+      const found = await store.readMany(keys);
+      expect(found.size).toBe(122);
+      expect(found.get(`Patient/${ids[119]}`)).toMatchObject({ versionId: 1, deleted: false });
+      expect(found.get(`Patient/${gone}`)).toMatchObject({ versionId: 2, deleted: true });
+      expect(found.get(`Observation/${obs}`)?.resource?.status).toBe("amended");
+      expect(await store.readMany([])).toEqual(new Map());
+    });
+
     it("writes more index entries than one statement may bind", async () => {
       const id = uid("p");
       const tokens = Array.from({ length: 60 }, (_, i) => ({ param: "identifier", system: "s", value: `${id}-${i}` }));

@@ -59,6 +59,26 @@ export class SqlStore implements Store {
     return rows[0] ? toVersion(rows[0]) : undefined;
   }
 
+  async readMany(keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, StoredVersion>> {
+    const idsByType = new Map<string, Set<string>>();
+    for (const k of keys) {
+      const ids = idsByType.get(k.resourceType) ?? new Set<string>();
+      ids.add(k.id);
+      idsByType.set(k.resourceType, ids);
+    }
+    const out = new Map<string, StoredVersion>();
+    const perQuery = Math.max(1, Math.min(500, this.exec.maxParameters - 1));
+    for (const [resourceType, ids] of idsByType) {
+      for (const part of chunk([...ids], perQuery)) {
+        const rows = await this.all<ResourceRow>(
+          this.db.selectFrom("resources").selectAll().where("resource_type", "=", resourceType).where("id", "in", part),
+        );
+        for (const row of rows) out.set(`${row.resource_type}/${row.id}`, toVersion(row));
+      }
+    }
+    return out;
+  }
+
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const rows = await this.all<ResourceRow>(
       this.db
