@@ -63,9 +63,17 @@ export function isCalendarDate(s: string): boolean {
 /** Describes a concrete path for people: the parser knows whether it is a row/column or an element path. */
 export type Locator = (concretePath: string) => string;
 
-function issue(where: string, diagnostics: string, code: FhirIssue["code"] = "value"): FhirIssue {
-  return { severity: "error", code, diagnostics, expression: [where] };
+function issue(
+  where: string,
+  diagnostics: string,
+  code: FhirIssue["code"] = "value",
+  severity: FhirIssue["severity"] = "error",
+): FhirIssue {
+  return { severity, code, diagnostics, expression: [where] };
 }
+
+/** A FHIR `code`: no leading, trailing or double whitespace. */
+const FHIR_CODE = /^[^\s]+( [^\s]+)*$/;
 
 /**
  * Normalises the record in place (trims, blanks and null markers removed, codes upper-cased,
@@ -121,8 +129,13 @@ export function checkFields(
           const code = v.toUpperCase();
           const codes = f.codes ?? [];
           const match = codes.find((c) => c.toUpperCase() === code);
-          if (!match) bad("is not a code this field allows");
-          else s.holder[s.key] = match;
+          if (match) s.holder[s.key] = match;
+          else if (f.unlisted === "keep" && FHIR_CODE.test(v)) {
+            issues.push(
+              issue(where, `${name} is not in the provisional code list; kept as sent`, "code-invalid", "warning"),
+            );
+            s.holder[s.key] = v;
+          } else bad("is not a code this field allows");
           break;
         }
         case "yes-no": {

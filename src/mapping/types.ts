@@ -11,6 +11,11 @@ export interface FieldSpec {
   required?: boolean;
   /** Allowed codes for `code` fields. */
   codes?: string[];
+  /**
+   * A code outside `codes`: `reject` (the default) rejects the record; `keep` stores it as sent with a
+   * warning, for lists the reference notes do not confirm (the profile binds them extensibly).
+   */
+  unlisted?: "reject" | "keep";
   /** Regular expression a `string` must match. */
   pattern?: string;
   min?: number;

@@ -332,7 +332,7 @@ describe("NDTMS fields kept since mapping 1.2.0", () => {
     ["DAT", "Qz x", "DAT is not in the expected format"],
     ["GPPTCE", "Qz-01", "GPPTCE is not in the expected format"],
     ["ALCDDAYS", "29", "ALCDDAYS is outside 0–28"],
-    ["INJSTAT", "Qz", "INJSTAT is not a code this field allows"],
+    ["INJSTAT", "Qz  x", "INJSTAT is not a code this field allows"],
   ])("rejects %s %j at its row and column without quoting it", async (column, value, diagnostics) => {
     const { mapped } = await mapCsv(rowWith({ [column]: value }));
     expect(mapped[0]?.resources).toEqual([]);
@@ -341,4 +341,28 @@ describe("NDTMS fields kept since mapping 1.2.0", () => {
     ]);
     expect(JSON.stringify(mapped[0]?.issues)).not.toContain(value);
   });
+
+  it.each([
+    ["ACCMNEED", "7", "client-item-accmneed"],
+    ["INJSTAT", "Qz", "client-item-injstat"],
+    ["ROUTE", "6", "problem-substance-use"],
+  ])(
+    "keeps %s %j outside its provisional list as sent, with a warning at its row and column",
+    async (column, value, rule) => {
+      const { mapped } = await mapCsv(rowWith({ [column]: value }));
+      const m = mapped[0] as MappedRecord;
+      expect(m.issues).toEqual([
+        {
+          severity: "warning",
+          code: "code-invalid",
+          diagnostics: `${column} is not in the provisional code list; kept as sent`,
+          expression: [`row 2, column ${column}`],
+        },
+      ]);
+      expect(JSON.stringify(m.issues)).not.toContain(value);
+      const produced = m.resources.find((r) => r.rule === rule)?.resource;
+      expect(JSON.stringify(produced)).toContain(`"code":"${value}"`);
+      for (const { resource } of m.resources) expect(validateResource(resource)).toEqual([]);
+    },
+  );
 });
