@@ -53,4 +53,38 @@ describe("ingest in workerd on D1", () => {
     const report = await post("cin", "la-childrens-services", "application/xml", CIN);
     expect(report.counts).toMatchObject({ created: 1, rejected: 0 });
   });
+
+  it("withdraws what a re-sent CPA record no longer produces, on D1 (batch reads and Provenance search)", async () => {
+    const doc = (children: string[]) =>
+      JSON.stringify({
+        MHS000Header: { OrgIDProvider: "RX4" },
+        Patients: [
+          {
+            MHS001MPI: { LocalPatientId: "WP1", PersonBirthDate: "1985-01-01" },
+            MHS701CPACareEpisode: [{ CPAEpisodeId: "WE1", StartDateCPA: "2026-01-01" }],
+            Household: {
+              AssessmentDate: "2026-02-01",
+              ChildrenQuestion: "Y",
+              Children: children.map((id) => ({
+                ChildLocalId: id,
+                PersonBirthDate: "2016-01-01",
+                LivesWithPatient: "Y",
+              })),
+            },
+          },
+        ],
+      });
+    const first = await post("cpa", "mh-trust", "application/json", doc(["K1", "K2"]));
+    expect(first.counts).toMatchObject({ created: 1, rejected: 0 });
+    const second = await post("cpa", "mh-trust", "application/json", doc(["K1"]));
+    const r = second.records[0];
+    expect(r?.outcome).toBe("updated");
+    expect(r?.withdrawn?.some((k) => k.startsWith("Patient/"))).toBe(true);
+    for (const k of r?.withdrawn ?? []) {
+      const res = await t.fhir(`/fhir/${k}`);
+      expect(res.status, k).toBe(410);
+    }
+    const third = await post("cpa", "mh-trust", "application/json", doc(["K1"]));
+    expect(third.counts).toMatchObject({ unchanged: 1, resourcesWritten: 0 });
+  });
 });
