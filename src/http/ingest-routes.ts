@@ -7,7 +7,9 @@ import type { ByteSource } from "../mapping/parsers/csv.js";
 import type { AppEnv } from "./context.js";
 
 /**
- * The ingest router. Query `mode=all-or-nothing` stores nothing unless every record is good.
+ * The ingest router. Query `mode=all-or-nothing` stores nothing unless every record is good;
+ * `records=rejected` lists only rejected records in the report (counts and coverage stay complete),
+ * which keeps the report, and memory, small for big files.
  * 200 with the report when the whole file was read; 422 when a fatal problem stopped reading
  * (records before it are in the report and, in per-record mode, stored).
  */
@@ -29,13 +31,15 @@ export function ingestRoutes(deps: IngestDeps, auth: MiddlewareHandler<AppEnv>):
     const mode = c.req.query("mode") ?? "per-record";
     if (mode !== "per-record" && mode !== "all-or-nothing")
       throw badRequest("mode must be per-record or all-or-nothing", ["mode"]);
+    const records = c.req.query("records") ?? "all";
+    if (records !== "all" && records !== "rejected") throw badRequest("records must be all or rejected", ["records"]);
     const body = c.req.raw.body;
     if (!body) throw badRequest("The request has no body");
     const input: IngestInput =
       mediaType === "multipart/form-data"
         ? { kind: "tables", tables: await formTables(c.req.raw) }
         : { kind: "stream", body, mediaType };
-    const report = await ingest(deps, def.mapping(), def.read(input), { mode });
+    const report = await ingest(deps, def.mapping(), def.read(input), { mode, retain: records });
     c.get("logger")?.info(
       { source: def.name, mode, counts: report.counts, fatal: report.fatal !== undefined },
       "ingest finished",

@@ -55,6 +55,17 @@ describe("POST /ingest/ndtms", () => {
     expect(history.total).toBe(2);
   });
 
+  it("lists only rejected records with records=rejected, counts still complete; refuses another value", async () => {
+    const csv = golden.replace(/C10(\d)/g, "R10$1"); // new client ids: the good rows are created
+    const res = await post(csv, "?records=rejected");
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as IngestReport;
+    expect(report.counts).toMatchObject({ records: 5, created: 2, rejected: 3 });
+    expect(report.records.map((r) => r.outcome)).toEqual(["rejected", "rejected", "rejected"]);
+    const bad = await post(csv, "?records=some");
+    expect(bad.status).toBe(400);
+  });
+
   it("stores nothing in all-or-nothing mode when any row is bad", async () => {
     const csv = golden.replaceAll("N0852", "N0999");
     const report = (await (await post(csv, "?mode=all-or-nothing")).json()) as IngestReport;
