@@ -83,6 +83,7 @@ export class Mapping {
     };
     for (const p of spec.recordKey) ctx.read.add(plainPath(p));
     const resources: MappedResource[] = [];
+    const byKey = new Map<string, MappedResource>();
     for (const rule of spec.resources) {
       const scopes: Scope[] = rule.forEach ? forEachScopes(data, rule.forEach) : [root];
       if (rule.forEach) ctx.read.add(plainPath(rule.forEach));
@@ -95,11 +96,16 @@ export class Mapping {
         const meta: Record<string, unknown> = { source: `urn:tfg:source:${spec.source}` };
         if (rule.profile) meta.profile = [profileUrl(rule.profile)];
         const resource = { resourceType: rule.resourceType, id, meta, ...body };
-        const earlier = resources.find((r) => r.resource.resourceType === rule.resourceType && r.resource.id === id);
+        const key = `${rule.resourceType}/${id}`;
+        const earlier = byKey.get(key);
         // One resource named twice by a record (two care-coordinator rows of one team): one resource,
         // the later row's elements over the earlier's, so nothing is written twice in one commit.
         if (earlier) earlier.resource = { ...earlier.resource, ...resource };
-        else resources.push({ rule: rule.id, resource });
+        else {
+          const produced = { rule: rule.id, resource };
+          byKey.set(key, produced);
+          resources.push(produced);
+        }
       }
     }
     for (const miss of ctx.misses) {

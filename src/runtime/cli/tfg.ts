@@ -30,6 +30,18 @@ async function* counted(path: string, onBytes: (n: number) => void): AsyncGenera
   }
 }
 
+/** The media type each file extension implies. */
+const MEDIA_TYPE_BY_EXTENSION: Record<string, string> = {
+  ".json": "application/json",
+  ".ndjson": "application/x-ndjson",
+  ".csv": "text/csv",
+  ".xml": "application/xml",
+};
+
+/** The file extensions a source reads (those whose media type it accepts). */
+const extensionsFor = (mediaTypes: string[]) =>
+  Object.keys(MEDIA_TYPE_BY_EXTENSION).filter((ext) => mediaTypes.includes(MEDIA_TYPE_BY_EXTENSION[ext] as string));
+
 /** A file becomes a stream in the media type its extension implies; a folder becomes named CSV tables. */
 function inputFor(path: string, mediaTypes: string[], onBytes: (n: number) => void): IngestInput {
   if (statSync(path).isDirectory()) {
@@ -39,15 +51,8 @@ function inputFor(path: string, mediaTypes: string[], onBytes: (n: number) => vo
     }
     return { kind: "tables", tables };
   }
-  const ext = extname(path).toLowerCase();
-  const byExt: Record<string, string> = {
-    ".json": "application/json",
-    ".ndjson": "application/x-ndjson",
-    ".csv": "text/csv",
-    ".xml": "application/xml",
-  };
-  const mediaType =
-    byExt[ext] && mediaTypes.includes(byExt[ext] as string) ? (byExt[ext] as string) : (mediaTypes[0] as string);
+  const implied = MEDIA_TYPE_BY_EXTENSION[extname(path).toLowerCase()];
+  const mediaType = implied && mediaTypes.includes(implied) ? implied : (mediaTypes[0] as string);
   return { kind: "stream", body: counted(path, onBytes), mediaType };
 }
 
@@ -94,8 +99,6 @@ const sizeOf = (path: string) => {
   return st.isDirectory() ? readdirSync(path).reduce((n, f) => n + statSync(join(path, f)).size, 0) : st.size;
 };
 
-const EXTENSIONS: Record<string, string[]> = { ndtms: [".csv"], cin: [".xml"], cpa: [".json", ".ndjson"] };
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     sourceName && Object.hasOwn(SOURCES, sourceName) ? SOURCES[sourceName as keyof typeof SOURCES] : undefined;
   if (!def) fail(`Unknown source '${sourceName ?? ""}'`);
   if (given.length === 0) fail("Name the file to ingest");
-  const paths = expand(given, EXTENSIONS[def.name] ?? [], def.name === "cpa");
+  const paths = expand(given, extensionsFor(def.mediaTypes), def.name === "cpa");
 
   const store = await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
   const reports: { path: string; report: IngestReport }[] = [];

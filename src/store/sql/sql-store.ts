@@ -37,6 +37,17 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** The distinct ids of `keys`, grouped by resource type (one `IN` list per type). */
+function idsByType(keys: Iterable<{ resourceType: string; id: string }>): Map<string, string[]> {
+  const sets = new Map<string, Set<string>>();
+  for (const k of keys) {
+    const ids = sets.get(k.resourceType) ?? new Set<string>();
+    ids.add(k.id);
+    sets.set(k.resourceType, ids);
+  }
+  return new Map([...sets].map(([type, ids]) => [type, [...ids]]));
+}
+
 /** Implements {@link Store} on a SQL database through a thin {@link SqlExecutor}. */
 export class SqlStore implements Store {
   private readonly db: Kysely<Database>;
@@ -60,16 +71,10 @@ export class SqlStore implements Store {
   }
 
   async readMany(keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, StoredVersion>> {
-    const idsByType = new Map<string, Set<string>>();
-    for (const k of keys) {
-      const ids = idsByType.get(k.resourceType) ?? new Set<string>();
-      ids.add(k.id);
-      idsByType.set(k.resourceType, ids);
-    }
     const out = new Map<string, StoredVersion>();
     const perQuery = Math.max(1, Math.min(500, this.exec.maxParameters - 1));
-    for (const [resourceType, ids] of idsByType) {
-      for (const part of chunk([...ids], perQuery)) {
+    for (const [resourceType, ids] of idsByType(keys)) {
+      for (const part of chunk(ids, perQuery)) {
         const rows = await this.all<ResourceRow>(
           this.db.selectFrom("resources").selectAll().where("resource_type", "=", resourceType).where("id", "in", part),
         );
@@ -218,12 +223,7 @@ export class SqlStore implements Store {
           .compile(),
       );
     }
-    const idsByType = new Map<string, string[]>();
-    for (const i of latest) {
-      const w = writes[i] as ResourceWrite;
-      idsByType.set(w.resourceType, [...(idsByType.get(w.resourceType) ?? []), w.id]);
-    }
-    for (const [type, ids] of idsByType) {
+    for (const [type, ids] of idsByType(latest.map((i) => writes[i] as ResourceWrite))) {
       for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
         for (const t of ["search_tokens", "search_references"] as const) {
           statements.push(this.db.deleteFrom(t).where("resource_type", "=", type).where("id", "in", part).compile());
