@@ -21,10 +21,13 @@ beforeAll(async () => {
   t = await createTestApp(d1Store(env.DB));
 });
 
+/** The owner of each source's test records sends them. */
+const OWNERS: Record<string, string> = { ndtms: "N0852", cin: "201", cpa: "RX4" };
+
 async function post(source: string, orgType: string, type: string, body: string): Promise<IngestReport> {
   const token = await t.issuer.sign({
     sub: "feed",
-    org: "X",
+    org: OWNERS[source],
     org_type: orgType,
     role: "system",
     purpose_of_use: "direct-care",
