@@ -140,7 +140,20 @@ function peakRss(file: string, dataDir: string): { line: string; mb: number } {
   const out = execFileSync(
     process.execPath,
     // The V8 heap is capped at 64 MB: the run completing shows the file is streamed, not held.
-    ["--max-old-space-size=64", "--import", "tsx", "src/runtime/cli/tfg.ts", "ingest", "ndtms", file, "--quiet"],
+    [
+      "--max-old-space-size=64",
+      "--import",
+      "tsx",
+      "src/runtime/cli/tfg.ts",
+      "ingest",
+      "ndtms",
+      file,
+      "--org",
+      "N0852",
+      "--user",
+      "bench",
+      "--quiet",
+    ],
     {
       env: { ...process.env, TFG_DATA_DIR: dataDir },
       encoding: "utf8",

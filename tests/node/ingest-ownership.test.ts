@@ -9,7 +9,7 @@ import type { IngestReport } from "../../src/ingest/report.js";
 import { ORGANISATION_SYSTEM, SENDER_TOKEN_EXTENSION } from "../../src/ingest/sender.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
-import { createTestApp, type TestApp } from "../support/test-app.js";
+import { createTestApp } from "../support/test-app.js";
 
 const lines = readFileSync("tests/golden/ndtms/input.csv", "utf8").split("\n");
 /** Two good NDTMS rows of agency N0852 (clients C100 and C101). */
