@@ -121,4 +121,21 @@ describe("ingest in workerd on D1", () => {
       expect(named).not.toContain("la-202-feed");
     }
   });
+
+  it("accepts an authorised submitter configured in TFG_INGEST_SUBMITTERS (parsed in workerd)", async () => {
+    const hub = await createTestApp(d1Store(env.DB), { TFG_INGEST_SUBMITTERS: '{"N0900":["N0852"]}' });
+    const send = async (org: string) =>
+      hub.app.request("http://gw.test/ingest/ndtms", {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${await hub.issuer.sign({ sub: "hub", org, org_type: "drug-alcohol-service", role: "system", purpose_of_use: "direct-care" })}`,
+          "Content-Type": "text/csv",
+        },
+        body: NDTMS.replaceAll(",E1,", ",E2,"),
+      });
+    expect((await send("N0901")).status).toBe(403);
+    const res = await send("N0900");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as IngestReport).counts).toMatchObject({ created: 2, rejected: 1 });
+  });
 });
