@@ -25,8 +25,8 @@ interface Searchset {
   entry?: { resource: Json & { id: string; meta: { tag?: unknown[] } } }[];
 }
 
-async function makeApp(env: Record<string, string> = {}) {
-  const t = await createTestApp(await openSqliteStore(":memory:", loadMigrations()), env);
+async function makeApp(env: Record<string, string> = {}, clock?: () => Date) {
+  const t = await createTestApp(await openSqliteStore(":memory:", loadMigrations()), env, clock ? { clock } : {});
   const token = (claims: Json) =>
     t.issuer.sign({ sub: "feed", role: "system", purpose_of_use: "direct-care", ...claims });
   const ingest = async (source: string, type: string, body: string, tok: string) =>
@@ -125,7 +125,8 @@ describe("who may ingest", () => {
 
 describe("Provenance names the sender; an unchanged re-send by another user writes nothing", () => {
   it("names the sending organisation, sub and jti (or a hash of a token without one), and keeps them on re-send", async () => {
-    const app = await makeApp();
+    let today = new Date("2026-04-01T09:00:00Z");
+    const app = await makeApp({}, () => today);
     const first = await app.ingest("ndtms", "text/csv", NDTMS, await app.token(drug("N0852", { jti: "tok-1" })));
     expect(first.status).toBe(200);
     const provs = await app.search("Provenance");
@@ -150,7 +151,8 @@ describe("Provenance names the sender; an unchanged re-send by another user writ
       expect(e.resource.meta.tag).toEqual([{ system: RECORD_OWNER_SYSTEM, code: "N0852" }]);
     }
 
-    // Another user of the same organisation, on a token without jti: every record unchanged, nothing written.
+    // Another user of the same organisation, on a token without jti, a month later: every record unchanged, nothing written.
+    today = new Date("2026-05-02T15:30:00Z");
     const other = await app.token(drug("N0852", { sub: "second-feed" }));
     const again = (await (await app.ingest("ndtms", "text/csv", NDTMS, other)).json()) as IngestReport;
     expect(again.counts).toMatchObject({ unchanged: 2, updated: 0, created: 0, resourcesWritten: 0 });
