@@ -1,5 +1,6 @@
 /** Gateway configuration from environment variables, shared by every runtime (see README "Configuration"). */
 import { z } from "zod";
+import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
 
 const issuerSchema = z.object({
@@ -22,6 +23,9 @@ const positiveInt = (name: string, fallback: number) =>
       }
       return Number(v);
     });
+
+const orgCode = z.string().regex(/^[A-Za-z0-9]{1,16}$/);
+const submittersSchema = z.record(orgCode, z.array(orgCode).min(1));
 
 const envSchema = z.object({
   TFG_BASE_URL: z.url().optional(),
@@ -46,6 +50,22 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  TFG_INGEST_SUBMITTERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {} as Submitters;
+      try {
+        return submittersSchema.parse(JSON.parse(v)) as Submitters;
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            'TFG_INGEST_SUBMITTERS must be a JSON object of submitter organisation code to owner codes, e.g. {"RXX":["RX4","RXE"]}',
+        });
+        return z.NEVER;
+      }
+    }),
 });
 
 /** Runtime-neutral settings. */
@@ -59,6 +79,8 @@ export interface GatewayConfig {
   clockToleranceSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error";
   issuers: IssuerConfig[];
+  /** Authorised submitters: organisation code → the owner organisations whose records it may send and write. */
+  submitters: Submitters;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -83,5 +105,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     clockToleranceSeconds: e.TFG_CLOCK_SKEW_SECONDS,
     logLevel: e.TFG_LOG_LEVEL,
     issuers: e.TFG_AUTH_ISSUERS,
+    submitters: e.TFG_INGEST_SUBMITTERS,
   };
 }

@@ -107,7 +107,7 @@ async function collect(events: AsyncIterable<SourceEvent>): Promise<{ data: Rec[
   const other: SourceEvent[] = [];
   for await (const e of events) {
     if (e.kind === "record") data.push(e.record.data);
-    else other.push(e);
+    else if (e.kind !== "owner") other.push(e);
   }
   return { data, other };
 }
