@@ -1,0 +1,122 @@
+// Valid source records are stored, never rejected: a CIN child whose referral predates the collection year, is
+// still open and has no Assessments; a CPA child listed as living elsewhere with no birth date.
+import { describe, expect, it } from "vitest";
+import { TFG_BASE } from "../../src/fhir/canonical.js";
+import { validateResource } from "../../src/fhir/validation/index.js";
+import { ingest } from "../../src/ingest/ingest-service.js";
+import { mappingFor } from "../../src/mapping/registry.js";
+import { cinRecords } from "../../src/mapping/sources/cin.js";
+import { cpaJsonRecords } from "../../src/mapping/sources/cpa.js";
+import { loadMigrations } from "../../src/runtime/migration-files.js";
+import type { Store } from "../../src/store/port.js";
+import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { textSource } from "../support/map-events.js";
+
+type Rec = Record<string, unknown>;
+
+/** Every stored (live) resource a record's result names, read back from the store. */
+async function stored(store: Store, refs: string[]): Promise<Rec[]> {
+  const out: Rec[] = [];
+  for (const ref of refs) {
+    const [type, id] = ref.split("/") as [string, string];
+    const v = await store.read(type, id);
+    if (v && !v.deleted && v.resource) out.push(v.resource as Rec);
+  }
+  return out;
+}
+
+/** A 2025-26 census return (schema 2026) with one child: referred in 2023, still open, never assessed. */
+const cinOpenOldReferral = `<?xml version="1.0" encoding="UTF-8"?>
+<Message>
+  <Header>
+    <CollectionDetails><Collection>CIN</Collection><Year>2026</Year><ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails>
+    <Source><SourceLevel>L</SourceLevel><LEA>201</LEA><SoftwareCode>Test</SoftwareCode><Release>1</Release><SerialNo>001</SerialNo><DateTime>2026-04-02T10:00:00</DateTime></Source>
+  </Header>
+  <Children>
+    <Child>
+      <ChildIdentifiers><LAchildID>OLD01</LAchildID><PersonBirthDate>2014-02-03</PersonBirthDate><Sex>F</Sex></ChildIdentifiers>
+      <ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics>
+      <CINdetails>
+        <CINreferralDate>2023-11-20</CINreferralDate>
+        <ReferralSource>2A</ReferralSource>
+        <PrimaryNeedCode>N4</PrimaryNeedCode>
+        <CINPlanDates><CINPlanStartDate>2024-01-08</CINPlanStartDate></CINPlanDates>
+        <ReferralNFA>0</ReferralNFA>
+      </CINdetails>
+    </Child>
+  </Children>
+</Message>
+`;
+
+describe("valid source records are stored", () => {
+  it("stores a CIN child whose open referral predates the collection year and has no Assessments (no outcome yet)", async () => {
+    const store = await openSqliteStore(":memory:", loadMigrations());
+    try {
+      const report = await ingest(
+        { store, clock: () => new Date() },
+        mappingFor("cin"),
+        cinRecords(textSource(cinOpenOldReferral)),
+      );
+      const result = report.records[0];
+      expect(result?.issues).toBeUndefined();
+      expect(result?.outcome).toBe("created");
+      const resources = await stored(store, result?.resources ?? []);
+      expect(resources.map((r) => r.resourceType).sort()).toEqual([
+        "EpisodeOfCare",
+        "Patient",
+        "Provenance",
+        "ServiceRequest",
+      ]);
+      const referral = resources.find((r) => r.resourceType === "ServiceRequest") as Rec;
+      const urls = ((referral.extension as Rec[]) ?? []).map((e) => e.url);
+      // The referral source is kept; there is no outcome yet, so no referral-outcome extension (never one without a value).
+      expect(urls).toEqual([`${TFG_BASE}/StructureDefinition/referral-source`]);
+      expect(referral.authoredOn).toBe("2023-11-20");
+      for (const r of resources) expect(validateResource(r)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stores a CPA patient whose household lists a child living elsewhere without a birth date; the child counts as a child", async () => {
+    const store = await openSqliteStore(":memory:", loadMigrations());
+    try {
+      const doc = {
+        MHS000Header: { OrgIDProvider: "RX4" },
+        Patients: [
+          {
+            MHS001MPI: { LocalPatientId: "P1", PersonBirthDate: "1984-04-04" },
+            MHS701CPACareEpisode: [{ CPAEpisodeId: "E1", StartDateCPA: "2026-01-01" }],
+            Household: {
+              AssessmentDate: "2026-02-01",
+              ChildrenQuestion: "Y",
+              Children: [{ ChildLocalId: "K1", PersonGivenName: "Sam", LivesWithPatient: "N", OvernightContact: "N" }],
+            },
+          },
+        ],
+      };
+      const report = await ingest(
+        { store, clock: () => new Date() },
+        mappingFor("cpa"),
+        cpaJsonRecords(textSource(JSON.stringify(doc))),
+      );
+      const result = report.records[0];
+      expect(result?.issues).toBeUndefined();
+      expect(result?.outcome).toBe("created");
+      const resources = await stored(store, result?.resources ?? []);
+      const patients = resources.filter((r) => r.resourceType === "Patient");
+      expect(patients).toHaveLength(2);
+      const child = patients.find((p) => (p.name as Rec[] | undefined)?.[0]?.given) as Rec;
+      expect(child.birthDate).toBeUndefined();
+      expect(resources.filter((r) => r.resourceType === "RelatedPerson")).toHaveLength(1);
+      const status = resources.find(
+        (r) => ((r.code as Rec | undefined)?.coding as Rec[] | undefined)?.[0]?.code === "parental-status",
+      ) as Rec;
+      expect(((status.valueCodeableConcept as Rec).coding as Rec[])[0]?.code).toBe("children-elsewhere");
+      expect(status.component).toEqual(expect.arrayContaining([expect.objectContaining({ valueInteger: 1 })]));
+      for (const r of resources) expect(validateResource(r)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
