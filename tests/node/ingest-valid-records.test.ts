@@ -1,5 +1,6 @@
 // Valid source records are stored, never rejected: a CIN child whose referral predates the collection year, is
-// still open and has no Assessments; a CPA child listed as living elsewhere with no birth date.
+// still open and has no Assessments; a CPA child listed as living elsewhere with no birth date; an NDTMS row of a
+// client who withheld consent, blanked as NDTMS extracts blank it (only AGNCY, CLIENTID and CONSENT kept).
 import { describe, expect, it } from "vitest";
 import { TFG_BASE } from "../../src/fhir/canonical.js";
 import { validateResource } from "../../src/fhir/validation/index.js";
@@ -7,6 +8,7 @@ import { ingest } from "../../src/ingest/ingest-service.js";
 import { mappingFor } from "../../src/mapping/registry.js";
 import { cinRecords } from "../../src/mapping/sources/cin.js";
 import { cpaJsonRecords } from "../../src/mapping/sources/cpa.js";
+import { ndtmsRecords } from "../../src/mapping/sources/ndtms.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
@@ -115,6 +117,49 @@ describe("valid source records are stored", () => {
       expect(((status.valueCodeableConcept as Rec).coding as Rec[])[0]?.code).toBe("children-elsewhere");
       expect(status.component).toEqual(expect.arrayContaining([expect.objectContaining({ valueInteger: 1 })]));
       for (const r of resources) expect(validateResource(r)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stores an NDTMS consent-withheld row with only AGNCY, CLIENTID and CONSENT, and notes what it lacks", async () => {
+    const store = await openSqliteStore(":memory:", loadMigrations());
+    try {
+      const csv =
+        "FINITIAL,SINITIAL,DOB,SEX,REFLD,AGNCY,CLIENTID,EPISODID,CONSENT,PRNTSTAT,TRIAGED\n" +
+        "NA,NA,NA,NA,NA,N0852,C900,NA,N,NA,NA\n" +
+        "A,B,1981-01-01,1,NA,N0852,C901,E1,Y,14,NA\n";
+      const report = await ingest(
+        { store, clock: () => new Date() },
+        mappingFor("ndtms"),
+        ndtmsRecords(textSource(csv)),
+      );
+      expect(report.records.map((r) => [r.outcome, r.issues])).toEqual([
+        ["created", undefined],
+        ["created", undefined],
+      ]);
+      expect(report.coverage.missingNeededFields).toMatchObject({
+        EPISODID: { records: 1 },
+        DOB: { records: 1 },
+        REFLD: { records: 2 },
+      });
+      const [withheld, noReferralDate] = await Promise.all(report.records.map((r) => stored(store, r.resources ?? [])));
+      // Withheld: the client is known to the agency, with consent false; there is no episode to record.
+      expect(withheld?.map((r) => r.resourceType).sort()).toEqual(["Patient", "Provenance"]);
+      const patient = withheld?.find((r) => r.resourceType === "Patient") as Rec;
+      expect(patient.extension).toContainEqual({
+        url: `${TFG_BASE}/StructureDefinition/ndtms-consent`,
+        valueBoolean: false,
+      });
+      // No referral date: the episode and its observations say the date is absent rather than inventing one.
+      const absent = {
+        extension: [{ url: "http://hl7.org/fhir/StructureDefinition/data-absent-reason", valueCode: "unknown" }],
+      };
+      const episode = noReferralDate?.find((r) => r.resourceType === "EpisodeOfCare") as Rec;
+      expect(episode.period).toEqual({ _start: absent });
+      const status = noReferralDate?.find((r) => r.resourceType === "Observation") as Rec;
+      expect(status._effectiveDateTime).toEqual(absent);
+      for (const r of [...(withheld ?? []), ...(noReferralDate ?? [])]) expect(validateResource(r)).toEqual([]);
     } finally {
       await store.close();
     }
