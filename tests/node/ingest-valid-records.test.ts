@@ -80,6 +80,20 @@ describe("valid source records are stored", () => {
     }
   });
 
+  it("stores a CIN child with neither PersonBirthDate nor ExpectedPersonBirthDate (the XSD allows both to be absent)", async () => {
+    const store = await openSqliteStore(":memory:", loadMigrations());
+    try {
+      const xml = cinOpenOldReferral.replace("<PersonBirthDate>2014-02-03</PersonBirthDate>", "");
+      const report = await ingest({ store, clock: () => new Date() }, mappingFor("cin"), cinRecords(textSource(xml)));
+      expect(report.records.map((r) => [r.outcome, r.issues])).toEqual([["created", undefined]]);
+      expect(report.coverage.missingNeededFields["ChildIdentifiers.PersonBirthDate"]?.records).toBe(1);
+      const child = (await stored(store, report.records[0]?.resources ?? [])).find((r) => r.resourceType === "Patient");
+      expect(child?.birthDate).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it("stores a CPA patient whose household lists a child living elsewhere without a birth date; the child counts as a child", async () => {
     const store = await openSqliteStore(":memory:", loadMigrations());
     try {
@@ -116,6 +130,8 @@ describe("valid source records are stored", () => {
       ) as Rec;
       expect(((status.valueCodeableConcept as Rec).coding as Rec[])[0]?.code).toBe("children-elsewhere");
       expect(status.component).toEqual(expect.arrayContaining([expect.objectContaining({ valueInteger: 1 })]));
+      // Stored, with the missing date as a coverage note rather than a rejection.
+      expect(report.coverage.missingNeededFields["Household.Children[].PersonBirthDate"]?.records).toBe(1);
       for (const r of resources) expect(validateResource(r)).toEqual([]);
     } finally {
       await store.close();

@@ -283,6 +283,40 @@ describe("CPA mapping", () => {
     expect(m.unmapped).toEqual([]);
   });
 
+  it.each([
+    ["3", "3"],
+    ["1", "1"],
+    ["x", "X"],
+    ["", undefined],
+  ])(
+    "MHS005PatInd.CPP %j → a TFG-ChildProtectionPlanIndication %j about the patient (absent: none)",
+    async (cpp, code) => {
+      const record = base({ MHS005PatInd: { CPP: cpp }, Household: { AssessmentDate: "2026-02-01" } });
+      const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(record))));
+      const m = mapped[0] as MappedRecord;
+      expect(m.issues).toEqual([]);
+      expect(m.unmapped).toEqual([]);
+      const obs = m.resources.find((r) => r.rule === "patient-child-protection-plan")?.resource;
+      const patient = m.resources.find((r) => r.rule === "patient")?.resource;
+      if (!code) {
+        expect(obs).toBeUndefined();
+        return;
+      }
+      expect(obs).toMatchObject({
+        subject: { reference: `Patient/${patient?.id}` },
+        effectiveDateTime: "2026-02-01",
+        valueCodeableConcept: { coding: [{ system: codeSystemUrl("mhsds-cpp-indication"), code }] },
+      });
+      expect(validateResource(obs as Record<string, unknown>)).toEqual([]);
+    },
+  );
+
+  it("rejects a CPP code outside the Data Dictionary list at its path", async () => {
+    const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(base({ MHS005PatInd: { CPP: "4" } })))));
+    expect(mapped[0]?.resources).toEqual([]);
+    expect(mapped[0]?.issues.map((i) => i.expression?.[0])).toEqual(["line 1: MHS005PatInd.CPP"]);
+  });
+
   it("rejects a bad NHS number check digit at its path and stores nothing for that record", async () => {
     const { mapped } = await mapAllOf(
       cpaNdjsonRecords(
