@@ -1,5 +1,6 @@
 // CPA mapping: golden file, the parental-status decision table, children's services involvement (Y/N/U), NHS number
-// verification status (with or without a number), the local identifier's assigner, and JSON / NDJSON / CSV forms mapping to the same resources.
+// verification status (with or without a number), the local identifier's assigner, the child protection plan indication (CPP),
+// and JSON / NDJSON / CSV forms (referral event tables included) mapping to the same resources.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
