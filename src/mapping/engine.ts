@@ -5,6 +5,7 @@ import type { FhirIssue } from "../fhir/errors.js";
 import { ConceptMaps } from "./concept-maps.js";
 import { checkFields, checkRecord, type Locator } from "./field-check.js";
 import { deterministicId } from "./ids.js";
+import { missingNeeds } from "./needs.js";
 import { forEachScopes, leafPaths, plainPath, type Scope, valuesAtPath } from "./paths.js";
 import { type Derivation, type EvalContext, evaluate, keyParts, test } from "./template.js";
 import type { ConceptMapJson, MappingSpec } from "./types.js";
@@ -69,7 +70,7 @@ export class Mapping {
     const key = spec.recordKey.map((p) => String(valuesAtPath(root, p)[0] ?? "?")).join("/");
     const base = { index: record.index, label: record.label, key };
     const present = [...leafPaths(data)].map(plainPath);
-    const missing = (spec.needs ?? []).filter((n) => valuesAtPath(root, n.path).length === 0).map((n) => n.path);
+    const missing = missingNeeds(data, spec.needs ?? []);
     if (issues.some((i) => i.severity === "error")) {
       return { ...base, issues, resources: [], unmapped: [], missing };
     }

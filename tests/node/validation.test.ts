@@ -289,6 +289,17 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     valueBoolean: true,
     note: [{ text: "Recorded in a parent's CPA household assessment" }],
   }),
+  "TFG-ChildProtectionPlanIndication": () => ({
+    resourceType: "Observation",
+    meta: meta("TFG-ChildProtectionPlanIndication"),
+    status: "final",
+    code: cc("observation-code", "child-protection-plan-indication"),
+    subject: ref("Patient/adult-1"),
+    _effectiveDateTime: {
+      extension: [{ url: "http://hl7.org/fhir/StructureDefinition/data-absent-reason", valueCode: "unknown" }],
+    },
+    valueCodeableConcept: cc("mhsds-cpp-indication", "2"),
+  }),
   "TFG-NdtmsEarlyHelpItem": () => ({
     resourceType: "Observation",
     meta: { profile: [profileUrl("TFG-NdtmsEarlyHelpItem")], source: "urn:tfg:source:ndtms" },
@@ -1007,6 +1018,21 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       change: set("subject", ref("Group/household-1")),
       expression: "ServiceRequest.subject.reference",
       code: "value",
+    },
+  ],
+  "TFG-ChildProtectionPlanIndication": [
+    {
+      name: "a code outside the Data Dictionary list",
+      change: set("valueCodeableConcept", cc("mhsds-cpp-indication", "4")),
+      expression: "Observation.valueCodeableConcept",
+      code: "code-invalid",
+    },
+    { name: "no value", change: drop("valueCodeableConcept"), expression: "Observation.value[x]", code: "required" },
+    {
+      name: "no date and no data-absent reason",
+      change: drop("_effectiveDateTime"),
+      expression: "Observation.effective[x]",
+      code: "required",
     },
   ],
   "TFG-YoungCarer": [

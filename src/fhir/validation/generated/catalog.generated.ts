@@ -20,6 +20,7 @@ export const PROFILE_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareCoordinator", id: "TFG-CareCoordinator", title: "TFG Care coordinator", version: "0.1.0", type: "Practitioner" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareTeam", id: "TFG-CareTeam", title: "TFG Care team", version: "0.1.0", type: "CareTeam" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlan", id: "TFG-ChildProtectionPlan", title: "TFG Child protection plan", version: "0.1.0", type: "CarePlan" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlanIndication", id: "TFG-ChildProtectionPlanIndication", title: "TFG Child protection plan indication", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesInvolvement", id: "TFG-ChildrensServicesInvolvement", title: "TFG Children's services involvement (reported)", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesReferral", id: "TFG-ChildrensServicesReferral", title: "TFG Children's services referral", version: "0.1.0", type: "ServiceRequest" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEpisode", id: "TFG-ChildrensSocialCareEpisode", title: "TFG Children's social care episode", version: "0.1.0", type: "EpisodeOfCare" },

@@ -42219,7 +42219,7 @@ errors++;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 if(data7.code !== undefined){
 let data12 = data7.code;
-if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c0.code === "accommodation-need") || (c0.code === "age-at-first-use")) || (c0.code === "alcohol-units")) || (c0.code === "alcohol-use")) || (c0.code === "children-elsewhere-count")) || (c0.code === "children-in-household-count")) || (c0.code === "childrens-services-involvement")) || (c0.code === "childrens-services-la")) || (c0.code === "childrens-services-type")) || (c0.code === "cin-assessment-factor")) || (c0.code === "drinking-days")) || (c0.code === "dual-diagnosis")) || (c0.code === "injecting-status")) || (c0.code === "ndtms-ehcsc2")) || (c0.code === "ndtms-ehcsc3")) || (c0.code === "parental-status")) || (c0.code === "pregnancy-status")) || (c0.code === "previous-treatment")) || (c0.code === "problem-substance-use")) || (c0.code === "route-of-use")) || (c0.code === "young-carer")))))))){
+if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && ((((((((((((((((((((((c0.code === "accommodation-need") || (c0.code === "age-at-first-use")) || (c0.code === "alcohol-units")) || (c0.code === "alcohol-use")) || (c0.code === "child-protection-plan-indication")) || (c0.code === "children-elsewhere-count")) || (c0.code === "children-in-household-count")) || (c0.code === "childrens-services-involvement")) || (c0.code === "childrens-services-la")) || (c0.code === "childrens-services-type")) || (c0.code === "cin-assessment-factor")) || (c0.code === "drinking-days")) || (c0.code === "dual-diagnosis")) || (c0.code === "injecting-status")) || (c0.code === "ndtms-ehcsc2")) || (c0.code === "ndtms-ehcsc3")) || (c0.code === "parental-status")) || (c0.code === "pregnancy-status")) || (c0.code === "previous-treatment")) || (c0.code === "problem-substance-use")) || (c0.code === "route-of-use")) || (c0.code === "young-carer")))))))){
 const err25 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err25];
@@ -43626,8 +43626,128 @@ validate1430.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensServicesInvolvement = validate1437;
+export const profile_TFG_ChildProtectionPlanIndication = validate1437;
 function validate1437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if((data.effectiveDateTime !== undefined) || (data._effectiveDateTime !== undefined)){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 9) && (k0.startsWith("effective"))) && (k0.charCodeAt(9) >= 65)) && (k0.charCodeAt(9) <= 90)) && (k0 !== "effectiveDateTime")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "effective[x]", min: 1, count: count0, disallowed: bad0, allowed: "dateTime"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count1 = 0;
+if(data.valueCodeableConcept !== undefined){
+count1 = count1 + 1;
+}
+let bad1 = 0;
+for(const key1 in data){
+const k1 = key1[0] === "_" ? key1.slice(1) : key1;
+if(((((k1.length > 5) && (k1.startsWith("value"))) && (k1.charCodeAt(5) >= 65)) && (k1.charCodeAt(5) <= 90)) && (k1 !== "valueCodeableConcept")){
+bad1 = bad1 + 1;
+}
+}
+if(((count1 > 1) || (count1 < 1)) || (bad1 > 0)){
+const err1 = {instancePath,schemaPath:"#/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count1, disallowed: bad1, allowed: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.subject === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.status !== undefined){
+if("final" !== data.status){
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "final"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data1 = data.code;
+if(!((((data1 !== null) && (typeof data1 == "object")) && (!Array.isArray(data1))) && ((Array.isArray(data1.coding)) && (data1.coding.some((x0) => ((((x0 !== null) && (typeof x0 == "object")) && (!Array.isArray(x0))) && (x0.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code")) && (x0.code === "child-protection-plan-indication")))))){
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/fhirPattern",keyword:"fhirPattern",params:{label: "observation-code#child-protection-plan-indication"}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data2 = data.subject;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const m0 = typeof data2.reference == "string" ? pattern53.exec(data2.reference) : null;
+if((m0 !== null) && (m0[1] !== "Patient")){
+const err5 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/fhirReference",keyword:"fhirReference",params:{targets: "Patient"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+if(data.valueCodeableConcept !== undefined){
+let data3 = data.valueCodeableConcept;
+if((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (!((Array.isArray(data3.coding)) && (data3.coding.some((c0) => (((c0 !== null) && (typeof c0 == "object")) && (!Array.isArray(c0))) && ((c0.system === "https://think-family-gateway.example/fhir/CodeSystem/mhsds-cpp-indication") && ((((c0.code === "1") || (c0.code === "2")) || (c0.code === "3")) || (c0.code === "X")))))))){
+const err6 = {instancePath:instancePath+"/valueCodeableConcept",schemaPath:"#/properties/valueCodeableConcept/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/mhsds-cpp-indication", kind: "CodeableConcept"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+validate1437.errors = vErrors;
+return errors === 0;
+}
+
+export const profile_TFG_ChildrensServicesInvolvement = validate1438;
+function validate1438(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -43957,7 +44077,7 @@ errors++;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.code !== undefined){
 let data9 = data5.code;
-if((((data9 !== null) && (typeof data9 == "object")) && (!Array.isArray(data9))) && (!((Array.isArray(data9.coding)) && (data9.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c2.code === "accommodation-need") || (c2.code === "age-at-first-use")) || (c2.code === "alcohol-units")) || (c2.code === "alcohol-use")) || (c2.code === "children-elsewhere-count")) || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "drinking-days")) || (c2.code === "dual-diagnosis")) || (c2.code === "injecting-status")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "previous-treatment")) || (c2.code === "problem-substance-use")) || (c2.code === "route-of-use")) || (c2.code === "young-carer")))))))){
+if((((data9 !== null) && (typeof data9 == "object")) && (!Array.isArray(data9))) && (!((Array.isArray(data9.coding)) && (data9.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && ((((((((((((((((((((((c2.code === "accommodation-need") || (c2.code === "age-at-first-use")) || (c2.code === "alcohol-units")) || (c2.code === "alcohol-use")) || (c2.code === "child-protection-plan-indication")) || (c2.code === "children-elsewhere-count")) || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "drinking-days")) || (c2.code === "dual-diagnosis")) || (c2.code === "injecting-status")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "previous-treatment")) || (c2.code === "problem-substance-use")) || (c2.code === "route-of-use")) || (c2.code === "young-carer")))))))){
 const err18 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err18];
@@ -43973,12 +44093,12 @@ errors++;
 }
 }
 }
-validate1437.errors = vErrors;
+validate1438.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensServicesReferral = validate1438;
-function validate1439(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensServicesReferral = validate1439;
+function validate1440(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44028,11 +44148,11 @@ errors++;
 }
 }
 }
-validate1439.errors = vErrors;
+validate1440.errors = vErrors;
 return errors === 0;
 }
 
-function validate1441(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1442(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44095,12 +44215,12 @@ errors++;
 }
 }
 }
-validate1441.errors = vErrors;
+validate1442.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1438(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1439(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44219,8 +44339,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
+if(!(validate1440(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1440.errors : vErrors.concat(validate1440.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -44261,8 +44381,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1441(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1441.errors : vErrors.concat(validate1441.errors);
+if(!(validate1442(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1442.errors : vErrors.concat(validate1442.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -44329,12 +44449,12 @@ errors++;
 }
 }
 }
-validate1438.errors = vErrors;
+validate1439.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensSocialCareEpisode = validate1443;
-function validate1444(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEpisode = validate1444;
+function validate1445(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44605,11 +44725,11 @@ errors++;
 }
 }
 }
-validate1444.errors = vErrors;
+validate1445.errors = vErrors;
 return errors === 0;
 }
 
-function validate1446(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1447(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44672,11 +44792,11 @@ errors++;
 }
 }
 }
-validate1446.errors = vErrors;
+validate1447.errors = vErrors;
 return errors === 0;
 }
 
-function validate1448(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1449(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44739,12 +44859,12 @@ errors++;
 }
 }
 }
-validate1448.errors = vErrors;
+validate1449.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1443(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1444(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -44898,8 +45018,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
+if(!(validate1445(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1445.errors : vErrors.concat(validate1445.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -44940,8 +45060,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs14 = errors;
-if(!(validate1446(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1446.errors : vErrors.concat(validate1446.errors);
+if(!(validate1447(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1447.errors : vErrors.concat(validate1447.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -44982,8 +45102,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs19 = errors;
-if(!(validate1448(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1448.errors : vErrors.concat(validate1448.errors);
+if(!(validate1449(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1449.errors : vErrors.concat(validate1449.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs19 === errors;
@@ -45155,12 +45275,12 @@ errors++;
 }
 }
 }
-validate1443.errors = vErrors;
+validate1444.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ChildrensSocialCareEvent = validate1450;
-function validate1451(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ChildrensSocialCareEvent = validate1451;
+function validate1452(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45210,11 +45330,11 @@ errors++;
 }
 }
 }
-validate1451.errors = vErrors;
+validate1452.errors = vErrors;
 return errors === 0;
 }
 
-function validate1453(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1454(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45264,12 +45384,12 @@ errors++;
 }
 }
 }
-validate1453.errors = vErrors;
+validate1454.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1450(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1451(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45402,8 +45522,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs8 = errors;
-if(!(validate1451(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1451.errors : vErrors.concat(validate1451.errors);
+if(!(validate1452(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1452.errors : vErrors.concat(validate1452.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -45444,8 +45564,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs13 = errors;
-if(!(validate1453(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1453.errors : vErrors.concat(validate1453.errors);
+if(!(validate1454(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1454.errors : vErrors.concat(validate1454.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs13 === errors;
@@ -45541,12 +45661,12 @@ errors++;
 }
 }
 }
-validate1450.errors = vErrors;
+validate1451.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Consent = validate1455;
-function validate1455(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Consent = validate1456;
+function validate1456(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45642,12 +45762,12 @@ errors++;
 }
 }
 }
-validate1455.errors = vErrors;
+validate1456.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_FamilyRelationship = validate1456;
-function validate1457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_FamilyRelationship = validate1457;
+function validate1458(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45713,11 +45833,11 @@ errors++;
 }
 }
 }
-validate1457.errors = vErrors;
+validate1458.errors = vErrors;
 return errors === 0;
 }
 
-function validate1459(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1460(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45767,11 +45887,11 @@ errors++;
 }
 }
 }
-validate1459.errors = vErrors;
+validate1460.errors = vErrors;
 return errors === 0;
 }
 
-function validate1461(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1462(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45821,11 +45941,11 @@ errors++;
 }
 }
 }
-validate1461.errors = vErrors;
+validate1462.errors = vErrors;
 return errors === 0;
 }
 
-function validate1463(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1464(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -45875,12 +45995,12 @@ errors++;
 }
 }
 }
-validate1463.errors = vErrors;
+validate1464.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1456(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46038,8 +46158,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs11 = errors;
-if(!(validate1457(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1457.errors : vErrors.concat(validate1457.errors);
+if(!(validate1458(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1458.errors : vErrors.concat(validate1458.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs11 === errors;
@@ -46080,8 +46200,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs16 = errors;
-if(!(validate1459(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1459.errors : vErrors.concat(validate1459.errors);
+if(!(validate1460(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1460.errors : vErrors.concat(validate1460.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs16 === errors;
@@ -46122,8 +46242,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs21 = errors;
-if(!(validate1461(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1461.errors : vErrors.concat(validate1461.errors);
+if(!(validate1462(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1462.errors : vErrors.concat(validate1462.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs21 === errors;
@@ -46164,8 +46284,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs26 = errors;
-if(!(validate1463(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1463.errors : vErrors.concat(validate1463.errors);
+if(!(validate1464(data2, {instancePath:instancePath+"/extension/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1464.errors : vErrors.concat(validate1464.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs26 === errors;
@@ -46220,12 +46340,12 @@ errors++;
 }
 }
 }
-validate1456.errors = vErrors;
+validate1457.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Household = validate1465;
-function validate1465(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Household = validate1466;
+function validate1466(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46281,12 +46401,12 @@ errors++;
 }
 }
 }
-validate1465.errors = vErrors;
+validate1466.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_MentalHealthReferral = validate1466;
-function validate1466(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_MentalHealthReferral = validate1467;
+function validate1467(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46394,8 +46514,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs8 = errors;
-if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
+if(!(validate1440(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1440.errors : vErrors.concat(validate1440.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -46503,12 +46623,12 @@ errors++;
 }
 }
 }
-validate1466.errors = vErrors;
+validate1467.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_NdtmsClientItem = validate1468;
-function validate1468(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_NdtmsClientItem = validate1469;
+function validate1469(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46719,12 +46839,12 @@ errors++;
 }
 }
 }
-validate1468.errors = vErrors;
+validate1469.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_NdtmsEarlyHelpItem = validate1469;
-function validate1469(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_NdtmsEarlyHelpItem = validate1470;
+function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -46935,12 +47055,12 @@ errors++;
 }
 }
 }
-validate1469.errors = vErrors;
+validate1470.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ParentalStatus = validate1470;
-function validate1470(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ParentalStatus = validate1471;
+function validate1471(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47397,7 +47517,7 @@ errors++;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.code !== undefined){
 let data12 = data5.code;
-if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c2.code === "accommodation-need") || (c2.code === "age-at-first-use")) || (c2.code === "alcohol-units")) || (c2.code === "alcohol-use")) || (c2.code === "children-elsewhere-count")) || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "drinking-days")) || (c2.code === "dual-diagnosis")) || (c2.code === "injecting-status")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "previous-treatment")) || (c2.code === "problem-substance-use")) || (c2.code === "route-of-use")) || (c2.code === "young-carer")))))))){
+if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c2) => (((c2 !== null) && (typeof c2 == "object")) && (!Array.isArray(c2))) && ((c2.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && ((((((((((((((((((((((c2.code === "accommodation-need") || (c2.code === "age-at-first-use")) || (c2.code === "alcohol-units")) || (c2.code === "alcohol-use")) || (c2.code === "child-protection-plan-indication")) || (c2.code === "children-elsewhere-count")) || (c2.code === "children-in-household-count")) || (c2.code === "childrens-services-involvement")) || (c2.code === "childrens-services-la")) || (c2.code === "childrens-services-type")) || (c2.code === "cin-assessment-factor")) || (c2.code === "drinking-days")) || (c2.code === "dual-diagnosis")) || (c2.code === "injecting-status")) || (c2.code === "ndtms-ehcsc2")) || (c2.code === "ndtms-ehcsc3")) || (c2.code === "parental-status")) || (c2.code === "pregnancy-status")) || (c2.code === "previous-treatment")) || (c2.code === "problem-substance-use")) || (c2.code === "route-of-use")) || (c2.code === "young-carer")))))))){
 const err25 = {instancePath:instancePath+"/component/" + i0+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err25];
@@ -47413,12 +47533,12 @@ errors++;
 }
 }
 }
-validate1470.errors = vErrors;
+validate1471.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Patient = validate1471;
-function validate1472(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Patient = validate1472;
+function validate1473(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47468,11 +47588,11 @@ errors++;
 }
 }
 }
-validate1472.errors = vErrors;
+validate1473.errors = vErrors;
 return errors === 0;
 }
 
-function validate1474(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1475(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47522,11 +47642,11 @@ errors++;
 }
 }
 }
-validate1474.errors = vErrors;
+validate1475.errors = vErrors;
 return errors === 0;
 }
 
-function validate1476(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1477(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47589,11 +47709,11 @@ errors++;
 }
 }
 }
-validate1476.errors = vErrors;
+validate1477.errors = vErrors;
 return errors === 0;
 }
 
-function validate1478(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1479(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47656,14 +47776,14 @@ errors++;
 }
 }
 }
-validate1478.errors = vErrors;
+validate1479.errors = vErrors;
 return errors === 0;
 }
 
 const formats0 = formats["nhs-number"];
 const formats2 = formats.uprn;
 
-function validate1471(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1472(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -47834,8 +47954,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs11 = errors;
-if(!(validate1472(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1472.errors : vErrors.concat(validate1472.errors);
+if(!(validate1473(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1473.errors : vErrors.concat(validate1473.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs11 === errors;
@@ -47876,8 +47996,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs16 = errors;
-if(!(validate1474(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1474.errors : vErrors.concat(validate1474.errors);
+if(!(validate1475(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1475.errors : vErrors.concat(validate1475.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs16 === errors;
@@ -47918,8 +48038,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs21 = errors;
-if(!(validate1476(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1476.errors : vErrors.concat(validate1476.errors);
+if(!(validate1477(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1477.errors : vErrors.concat(validate1477.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs21 === errors;
@@ -47960,8 +48080,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs26 = errors;
-if(!(validate1478(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1478.errors : vErrors.concat(validate1478.errors);
+if(!(validate1479(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1479.errors : vErrors.concat(validate1479.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs26 === errors;
@@ -48777,12 +48897,12 @@ errors++;
 }
 }
 }
-validate1471.errors = vErrors;
+validate1472.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_ProblemSubstanceUse = validate1480;
-function validate1480(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_ProblemSubstanceUse = validate1481;
+function validate1481(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49231,7 +49351,7 @@ errors++;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.code !== undefined){
 let data12 = data8.code;
-if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c1) => (((c1 !== null) && (typeof c1 == "object")) && (!Array.isArray(c1))) && ((c1.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && (((((((((((((((((((((c1.code === "accommodation-need") || (c1.code === "age-at-first-use")) || (c1.code === "alcohol-units")) || (c1.code === "alcohol-use")) || (c1.code === "children-elsewhere-count")) || (c1.code === "children-in-household-count")) || (c1.code === "childrens-services-involvement")) || (c1.code === "childrens-services-la")) || (c1.code === "childrens-services-type")) || (c1.code === "cin-assessment-factor")) || (c1.code === "drinking-days")) || (c1.code === "dual-diagnosis")) || (c1.code === "injecting-status")) || (c1.code === "ndtms-ehcsc2")) || (c1.code === "ndtms-ehcsc3")) || (c1.code === "parental-status")) || (c1.code === "pregnancy-status")) || (c1.code === "previous-treatment")) || (c1.code === "problem-substance-use")) || (c1.code === "route-of-use")) || (c1.code === "young-carer")))))))){
+if((((data12 !== null) && (typeof data12 == "object")) && (!Array.isArray(data12))) && (!((Array.isArray(data12.coding)) && (data12.coding.some((c1) => (((c1 !== null) && (typeof c1 == "object")) && (!Array.isArray(c1))) && ((c1.system === "https://think-family-gateway.example/fhir/CodeSystem/observation-code") && ((((((((((((((((((((((c1.code === "accommodation-need") || (c1.code === "age-at-first-use")) || (c1.code === "alcohol-units")) || (c1.code === "alcohol-use")) || (c1.code === "child-protection-plan-indication")) || (c1.code === "children-elsewhere-count")) || (c1.code === "children-in-household-count")) || (c1.code === "childrens-services-involvement")) || (c1.code === "childrens-services-la")) || (c1.code === "childrens-services-type")) || (c1.code === "cin-assessment-factor")) || (c1.code === "drinking-days")) || (c1.code === "dual-diagnosis")) || (c1.code === "injecting-status")) || (c1.code === "ndtms-ehcsc2")) || (c1.code === "ndtms-ehcsc3")) || (c1.code === "parental-status")) || (c1.code === "pregnancy-status")) || (c1.code === "previous-treatment")) || (c1.code === "problem-substance-use")) || (c1.code === "route-of-use")) || (c1.code === "young-carer")))))))){
 const err24 = {instancePath:instancePath+"/component/" + i1+"/code",schemaPath:"#/properties/component/items/properties/code/fhirBinding",keyword:"fhirBinding",params:{valueSet: "https://think-family-gateway.example/fhir/ValueSet/observation-code", kind: "CodeableConcept"}};
 if(vErrors === null){
 vErrors = [err24];
@@ -49247,12 +49367,12 @@ errors++;
 }
 }
 }
-validate1480.errors = vErrors;
+validate1481.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_Provenance = validate1481;
-function validate1482(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_Provenance = validate1482;
+function validate1483(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49337,12 +49457,12 @@ errors++;
 }
 }
 }
-validate1482.errors = vErrors;
+validate1483.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1481(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1482(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49451,8 +49571,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs9 = errors;
-if(!(validate1482(data3, {instancePath:instancePath+"/agent/" + i0+"/extension/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate1482.errors : vErrors.concat(validate1482.errors);
+if(!(validate1483(data3, {instancePath:instancePath+"/agent/" + i0+"/extension/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate1483.errors : vErrors.concat(validate1483.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -49530,12 +49650,12 @@ errors++;
 }
 }
 }
-validate1481.errors = vErrors;
+validate1482.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_SafeguardingFlag = validate1484;
-function validate1484(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_SafeguardingFlag = validate1485;
+function validate1485(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49608,12 +49728,12 @@ errors++;
 }
 }
 }
-validate1484.errors = vErrors;
+validate1485.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_TreatmentEpisode = validate1485;
-function validate1488(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentEpisode = validate1486;
+function validate1489(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49676,11 +49796,11 @@ errors++;
 }
 }
 }
-validate1488.errors = vErrors;
+validate1489.errors = vErrors;
 return errors === 0;
 }
 
-function validate1490(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1491(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49730,11 +49850,11 @@ errors++;
 }
 }
 }
-validate1490.errors = vErrors;
+validate1491.errors = vErrors;
 return errors === 0;
 }
 
-function validate1492(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1493(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49845,12 +49965,12 @@ errors++;
 }
 }
 }
-validate1492.errors = vErrors;
+validate1493.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1485(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1486(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -50015,8 +50135,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs10 = errors;
-if(!(validate1444(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1444.errors : vErrors.concat(validate1444.errors);
+if(!(validate1445(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1445.errors : vErrors.concat(validate1445.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs10 === errors;
@@ -50057,8 +50177,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs15 = errors;
-if(!(validate1446(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1446.errors : vErrors.concat(validate1446.errors);
+if(!(validate1447(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1447.errors : vErrors.concat(validate1447.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs15 === errors;
@@ -50099,8 +50219,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs20 = errors;
-if(!(validate1488(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1488.errors : vErrors.concat(validate1488.errors);
+if(!(validate1489(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1489.errors : vErrors.concat(validate1489.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs20 === errors;
@@ -50141,8 +50261,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs25 = errors;
-if(!(validate1490(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1490.errors : vErrors.concat(validate1490.errors);
+if(!(validate1491(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1491.errors : vErrors.concat(validate1491.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs25 === errors;
@@ -50183,8 +50303,8 @@ vErrors = null;
 }
 if(_valid4){
 const _errs30 = errors;
-if(!(validate1492(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1492.errors : vErrors.concat(validate1492.errors);
+if(!(validate1493(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1493.errors : vErrors.concat(validate1493.errors);
 errors = vErrors.length;
 }
 var _valid4 = _errs30 === errors;
@@ -50366,12 +50486,12 @@ errors++;
 }
 }
 }
-validate1485.errors = vErrors;
+validate1486.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_TreatmentReferral = validate1494;
-function validate1494(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentReferral = validate1495;
+function validate1495(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -50479,8 +50599,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs8 = errors;
-if(!(validate1439(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1439.errors : vErrors.concat(validate1439.errors);
+if(!(validate1440(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1440.errors : vErrors.concat(validate1440.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -50547,12 +50667,12 @@ errors++;
 }
 }
 }
-validate1494.errors = vErrors;
+validate1495.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_YoungCarer = validate1496;
-function validate1496(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_YoungCarer = validate1497;
+function validate1497(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -50654,7 +50774,7 @@ errors++;
 }
 }
 }
-validate1496.errors = vErrors;
+validate1497.errors = vErrors;
 return errors === 0;
 }
 
@@ -50686,6 +50806,7 @@ export const profileValidators = {
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareCoordinator": profile_TFG_CareCoordinator,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareTeam": profile_TFG_CareTeam,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlan": profile_TFG_ChildProtectionPlan,
+  "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlanIndication": profile_TFG_ChildProtectionPlanIndication,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesInvolvement": profile_TFG_ChildrensServicesInvolvement,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesReferral": profile_TFG_ChildrensServicesReferral,
   "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEpisode": profile_TFG_ChildrensSocialCareEpisode,
