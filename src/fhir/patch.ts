@@ -1,0 +1,119 @@
+/** JSON Patch (RFC 6902) for the FHIR patch interaction: checks the operations, applies them to a copy with fast-json-patch. */
+import { applyPatch, deepClone, JsonPatchError, type Operation } from "fast-json-patch";
+import { badRequest, GatewayError } from "./errors.js";
+
+/** The operations RFC 6902 defines (fast-json-patch also knows an internal `_get`, which a client may not send). */
+const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
+
+/** Largest number of operations one patch may carry. */
+export const MAX_PATCH_OPERATIONS = 1000;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A JSON pointer as a FHIRPath-like location (`/name/0/family` → `Patient.name[0].family`) for issue expressions.
+ * Segments that are not element names or indexes are left out, so no client-supplied value is echoed.
+ */
+export function pointerToExpression(resourceType: string, pointer: string): string {
+  let out = resourceType;
+  for (const raw of pointer.split("/").slice(1)) {
+    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (/^\d{1,6}$/.test(seg)) out += `[${seg}]`;
+    else if (seg === "-") out += "[last]";
+    else if (/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(seg)) out += `.${seg}`;
+    else return `${out}.(…)`;
+  }
+  return out;
+}
+
+/** The location of operation `i` for issues: the operation's index and, when readable, the element it names. */
+function opIssue(status: number, code: string, i: number, op: unknown, resourceType: string, what: string) {
+  const path = isObject(op) && typeof op.path === "string" ? op.path : undefined;
+  const name = isObject(op) && typeof op.op === "string" && OPS.has(op.op) ? op.op : "operation";
+  return new GatewayError(status, code, [
+    {
+      severity: "error",
+      code: status === 400 ? "invalid" : "processing",
+      diagnostics: `JSON Patch operation ${i} (${name}): ${what}`,
+      expression: [path !== undefined ? pointerToExpression(resourceType, path) : resourceType],
+    },
+  ]);
+}
+
+/**
+ * Checks that `body` is a JSON Patch document: an array of RFC 6902 operations, each with the members its op needs.
+ * Throws 400 with the index of the first bad operation.
+ */
+export function parseJsonPatch(body: unknown, resourceType: string): Operation[] {
+  if (!Array.isArray(body)) throw badRequest("A JSON Patch body is an array of operations (RFC 6902)");
+  if (body.length > MAX_PATCH_OPERATIONS) {
+    throw badRequest(`A JSON Patch may carry at most ${MAX_PATCH_OPERATIONS} operations`);
+  }
+  body.forEach((op: unknown, i) => {
+    const bad = (what: string) => opIssue(400, "bad-request", i, op, resourceType, what);
+    if (!isObject(op)) throw bad("is not an object");
+    if (typeof op.op !== "string" || !OPS.has(op.op)) {
+      throw bad("op must be add, remove, replace, move, copy or test");
+    }
+    if (typeof op.path !== "string" || (op.path !== "" && !op.path.startsWith("/"))) {
+      throw bad("path must be a JSON pointer ('' or starting with '/')");
+    }
+    if ((op.op === "move" || op.op === "copy") && (typeof op.from !== "string" || !/^(\/|$)/.test(op.from))) {
+      throw bad("from must be a JSON pointer");
+    }
+    if ((op.op === "add" || op.op === "replace" || op.op === "test") && !("value" in op)) {
+      throw bad("value is required");
+    }
+  });
+  return body as Operation[];
+}
+
+/**
+ * Applies `ops` to a deep copy of `resource` and returns the result; `resource` is never changed. A failed `test`,
+ * a path that does not exist or a change of `resourceType` or `id` is a 422 naming the operation.
+ */
+export function applyJsonPatch(resource: Record<string, unknown>, ops: Operation[]): Record<string, unknown> {
+  const type = String(resource.resourceType);
+  let result: unknown;
+  try {
+    // Validate each operation against the document as it is applied; the copy (not the stored resource) changes.
+    result = applyPatch(deepClone(resource), deepClone(ops), true, true, true).newDocument;
+  } catch (err) {
+    if (err instanceof JsonPatchError) {
+      const i = typeof err.index === "number" ? err.index : 0;
+      const what =
+        err.name === "TEST_OPERATION_FAILED"
+          ? "the test failed: the element does not have the given value"
+          : err.name === "OPERATION_FROM_UNRESOLVABLE"
+            ? "from names an element that does not exist"
+            : err.name === "OPERATION_VALUE_OUT_OF_BOUNDS" || err.name === "OPERATION_PATH_ILLEGAL_ARRAY_INDEX"
+              ? "the array index is out of range or not a number"
+              : "path names an element that does not exist";
+      throw opIssue(422, "patch-failed", i, ops[i], type, what);
+    }
+    if (err instanceof TypeError) {
+      // fast-json-patch refuses __proto__ / constructor.prototype paths with a TypeError.
+      throw badRequest("JSON Patch may not touch __proto__ or constructor.prototype");
+    }
+    throw err;
+  }
+  if (!isObject(result)) {
+    throw new GatewayError(422, "patch-failed", [
+      { severity: "error", code: "processing", diagnostics: "The patch does not leave a resource (a JSON object)" },
+    ]);
+  }
+  const changed = (key: "resourceType" | "id") => result[key] !== resource[key];
+  if (changed("resourceType") || changed("id")) {
+    const key = changed("resourceType") ? "resourceType" : "id";
+    const i = ops.findIndex((o) => o.path === "" || o.path === `/${key}` || ("from" in o && o.from === `/${key}`));
+    throw opIssue(
+      422,
+      "patch-changes-identity",
+      Math.max(0, i),
+      ops[Math.max(0, i)],
+      type,
+      `a patch may not change ${key}`,
+    );
+  }
+  return result;
+}
