@@ -1,5 +1,7 @@
 /** JSON Patch (RFC 6902) for the FHIR patch interaction: checks the operations, applies them to a copy with fast-json-patch. */
-import { applyPatch, deepClone, JsonPatchError, type Operation } from "fast-json-patch";
+// The default import works everywhere: Node loads the package's CommonJS build (no named ESM exports), bundlers
+// (wrangler, vitest) its ESM build, whose default export carries the same functions.
+import jsonpatch, { type Operation } from "fast-json-patch";
 import { badRequest, GatewayError } from "./errors.js";
 
 /** The operations RFC 6902 defines (fast-json-patch also knows an internal `_get`, which a client may not send). */
@@ -77,9 +79,15 @@ export function applyJsonPatch(resource: Record<string, unknown>, ops: Operation
   let result: unknown;
   try {
     // Validate each operation against the document as it is applied; the copy (not the stored resource) changes.
-    result = applyPatch(deepClone(resource), deepClone(ops), true, true, true).newDocument;
+    result = jsonpatch.applyPatch(
+      jsonpatch.deepClone(resource),
+      jsonpatch.deepClone(ops),
+      true,
+      true,
+      true,
+    ).newDocument;
   } catch (err) {
-    if (err instanceof JsonPatchError) {
+    if (err instanceof jsonpatch.JsonPatchError) {
       const i = typeof err.index === "number" ? err.index : 0;
       const what =
         err.name === "TEST_OPERATION_FAILED"
