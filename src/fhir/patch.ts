@@ -125,3 +125,42 @@ export function applyJsonPatch(resource: Record<string, unknown>, ops: Operation
   }
   return result;
 }
+
+/**
+ * The JSON Patch carried by a transaction entry (http://hl7.org/fhir/R4/http.html#patch): a Binary resource whose
+ * `contentType` is `application/json-patch+json` and whose `data` is the base64 patch document. `where` locates
+ * the entry in issues (e.g. `Bundle.entry[2].resource`).
+ */
+export function jsonPatchFromBinary(binary: unknown, resourceType: string, where: string): Operation[] {
+  const bad = (what: string, at = where) => badRequest(what, [at]);
+  if (!isObject(binary) || binary.resourceType !== "Binary") {
+    throw bad("A PATCH entry carries its JSON Patch as a Binary resource");
+  }
+  const contentType = typeof binary.contentType === "string" ? binary.contentType.split(";")[0]?.trim() : undefined;
+  if (contentType !== "application/json-patch+json") {
+    throw bad(
+      "The Binary's contentType must be application/json-patch+json (FHIRPath Patch is not supported)",
+      `${where}.contentType`,
+    );
+  }
+  if (typeof binary.data !== "string") throw bad("The Binary must carry the patch in data (base64)", `${where}.data`);
+  let ops: unknown;
+  try {
+    const bytes = Uint8Array.from(atob(binary.data.replace(/\s+/g, "")), (ch) => ch.charCodeAt(0));
+    ops = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    throw bad("The Binary's data is not base64 of a UTF-8 JSON document", `${where}.data`);
+  }
+  try {
+    return parseJsonPatch(ops, resourceType);
+  } catch (err) {
+    if (err instanceof GatewayError) {
+      throw new GatewayError(
+        err.status,
+        err.code,
+        err.issues.map((i) => ({ ...i, diagnostics: `${where}: ${i.diagnostics}` })),
+      );
+    }
+    throw err;
+  }
+}

@@ -20,7 +20,14 @@ type HistoryBundle = {
   link: { relation: string; url: string }[];
 };
 
-const fresh = async () => createTestApp(await openSqliteStore(":memory:", loadMigrations()));
+const fresh = async (clock?: () => Date) =>
+  createTestApp(await openSqliteStore(":memory:", loadMigrations()), {}, clock ? { clock } : {});
+
+/** A clock that moves one second per reading, so every write has its own lastUpdated. */
+const tickingClock = (start = Date.UTC(2026, 2, 1)) => {
+  let n = 0;
+  return () => new Date(start + 1000 * n++);
+};
 
 async function outcome(res: Response): Promise<Issue[]> {
   expect(res.headers.get("Content-Type")).toContain("application/fhir+json");
@@ -309,6 +316,80 @@ describe("JSON Patch (PATCH with application/json-patch+json)", () => {
   });
 });
 
+describe("PATCH inside a transaction (a Binary of application/json-patch+json)", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await fresh();
+  });
+  const binary = (ops: unknown, contentType = "application/json-patch+json") => ({
+    resourceType: "Binary",
+    contentType,
+    data: btoa(JSON.stringify(ops)),
+  });
+  const transaction = (entry: unknown[]) =>
+    t.fhir("/fhir", { method: "POST", json: { resourceType: "Bundle", type: "transaction", entry } });
+
+  it("patches an existing resource, resolving urn:uuid references in the patch, with If-Match", async () => {
+    const { id } = await create(t, { resourceType: "Patient", gender: "female" });
+    const res = await transaction([
+      {
+        fullUrl: "urn:uuid:6f1e2d3c-0000-4000-8000-000000000001",
+        resource: { resourceType: "Organization", name: "Trust" },
+        request: { method: "POST", url: "Organization" },
+      },
+      {
+        resource: binary([
+          {
+            op: "add",
+            path: "/managingOrganization",
+            value: { reference: "urn:uuid:6f1e2d3c-0000-4000-8000-000000000001" },
+          },
+        ]),
+        request: { method: "PATCH", url: `Patient/${id}`, ifMatch: 'W/"1"' },
+      },
+    ]);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { entry: { response: { status: string }; resource: Res }[] };
+    const orgId = body.entry[0]?.resource.id;
+    expect(body.entry[1]?.response.status).toBe("200 OK");
+    expect(body.entry[1]?.resource).toMatchObject({
+      id,
+      gender: "female",
+      managingOrganization: { reference: `Organization/${orgId}` },
+      meta: { versionId: "2" },
+    });
+  });
+
+  it("writes nothing when a patch entry fails, and names the entry and operation", async () => {
+    const { id } = await create(t, { resourceType: "Patient", gender: "female" });
+    const before = (await (await t.fhir("/fhir/Organization/_history")).json()) as HistoryBundle;
+    const failing = await transaction([
+      { resource: { resourceType: "Organization", name: "Never" }, request: { method: "POST", url: "Organization" } },
+      {
+        resource: binary([{ op: "test", path: "/gender", value: "male" }]),
+        request: { method: "PATCH", url: `Patient/${id}` },
+      },
+    ]);
+    expect(failing.status).toBe(422);
+    expect((await outcome(failing))[0]?.diagnostics).toMatch(/^Bundle\.entry\[1\]: JSON Patch operation 0/);
+    const after = (await (await t.fhir("/fhir/Organization/_history")).json()) as HistoryBundle;
+    expect(after.total).toBe(before.total);
+
+    const wrongType = await transaction([
+      { resource: binary([], "application/fhir+json"), request: { method: "PATCH", url: `Patient/${id}` } },
+    ]);
+    expect(wrongType.status).toBe(400);
+    expect((await outcome(wrongType))[0]?.expression).toEqual(["Bundle.entry[0].resource.contentType"]);
+    const missing = await transaction([
+      {
+        resource: binary([{ op: "add", path: "/active", value: true }]),
+        request: { method: "PATCH", url: "Patient/nobody" },
+      },
+    ]);
+    expect(missing.status).toBe(404);
+  });
+});
+
 describe("type and system history", () => {
   let t: TestApp;
   const get = async (path: string) => {
@@ -320,7 +401,7 @@ describe("type and system history", () => {
   const next = (b: HistoryBundle) => b.link.find((l) => l.relation === "next")?.url;
 
   beforeAll(async () => {
-    t = await fresh();
+    t = await fresh(tickingClock());
   });
 
   it("lists a type's versions newest first, pages by cursor without repeats while writes land, shows deletes", async () => {
@@ -391,7 +472,6 @@ describe("type and system history", () => {
   it("answers _at with the versions current at that time", async () => {
     const o = await create(t, { resourceType: "Organization", name: "At v1" });
     const v1 = (o as unknown as { meta: { lastUpdated: string } }).meta.lastUpdated;
-    await new Promise((r) => setTimeout(r, 5));
     await t.fhir(`/fhir/Organization/${o.id}`, {
       method: "PUT",
       json: { resourceType: "Organization", id: o.id, name: "At v2" },
