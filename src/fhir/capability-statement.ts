@@ -34,6 +34,7 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
     implementation: { description: "Think Family Gateway", url: base },
     fhirVersion: "4.0.1",
     format: ["application/fhir+json", "application/json"],
+    patchFormat: ["application/json-patch+json"],
     rest: [
       {
         mode: "server",

@@ -49,6 +49,25 @@ const patchReq = (t: TestApp, path: string, ops: unknown, headers: Record<string
     body: JSON.stringify(ops),
   });
 
+describe("the CapabilityStatement", () => {
+  it("lists patch (JSON Patch only), type and system history, and $validate as the one operation", async () => {
+    const t = await fresh();
+    const cs = (await (await t.app.request("http://gw.test/fhir/metadata")).json()) as {
+      patchFormat: string[];
+      rest: {
+        interaction: { code: string }[];
+        resource: { type: string; interaction: { code: string }[]; operation: { name: string }[] }[];
+      }[];
+    };
+    expect(cs.patchFormat).toEqual(["application/json-patch+json"]);
+    expect(cs.rest[0]?.interaction.map((i) => i.code)).toContain("history-system");
+    for (const r of cs.rest[0]?.resource ?? []) {
+      expect(r.interaction.map((i) => i.code)).toEqual(expect.arrayContaining(["patch", "history-type"]));
+      expect(r.operation.map((o) => o.name)).toEqual(["validate"]);
+    }
+  });
+});
+
 describe("an unserved resource type is a 404 OperationOutcome for every interaction", () => {
   let t: TestApp;
   beforeAll(async () => {
