@@ -26,14 +26,16 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 function encodeCursor(state: CursorState): string {
   const a = state.after;
   const json = JSON.stringify(a ? [state.until, a.lastUpdated, a.resourceType, a.id, a.versionId] : [state.until]);
-  return btoa(json).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const binary = Array.from(new TextEncoder().encode(json), (byte) => String.fromCharCode(byte)).join("");
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 function decodeCursor(text: string): CursorState {
   const bad = () => badRequest("_cursor is not one this server issued; start again from the first page", ["_cursor"]);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/")));
+    const bytes = Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
     throw bad();
   }
