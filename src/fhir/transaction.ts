@@ -1,7 +1,8 @@
 /**
  * Transaction bundles (http://hl7.org/fhir/R4/http.html#transaction): every entry commits or none
- * does. Processing order follows the spec (DELETE, POST, PUT, then GET); `urn:uuid` fullUrls are
- * resolved to the ids the server assigns and references to them are rewritten.
+ * does. Processing order follows the spec (DELETE, POST, PUT and PATCH, then GET); `urn:uuid` fullUrls are
+ * resolved to the ids the server assigns and references to them are rewritten. A PATCH entry carries a JSON Patch
+ * as a Binary (`contentType` application/json-patch+json), applied to the current version.
  */
 import type { Operation } from "fast-json-patch";
 import type { Bundle, BundleEntry, OperationOutcome } from "fhir/r4";
