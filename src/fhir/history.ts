@@ -13,19 +13,22 @@ import { dateRange } from "./search-query.js";
 export interface ParsedHistory {
   query: HistoryQuery;
   used: [string, string][];
+  /** The first page's total, carried by the cursor: later pages skip the count. */
+  knownTotal?: number;
 }
 
-/** Where paging continues: the snapshot bound of the first page and the last entry returned. */
+/** Where paging continues: the first page's time bound and total, and the last entry returned. */
 interface CursorState {
   until: string;
-  after?: HistoryCursor;
+  total: number;
+  after: HistoryCursor;
 }
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function encodeCursor(state: CursorState): string {
   const a = state.after;
-  const json = JSON.stringify(a ? [state.until, a.lastUpdated, a.resourceType, a.id, a.versionId] : [state.until]);
+  const json = JSON.stringify([state.until, state.total, a.lastUpdated, a.resourceType, a.id, a.versionId]);
   const binary = Array.from(new TextEncoder().encode(json), (byte) => String.fromCharCode(byte)).join("");
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
@@ -39,11 +42,13 @@ function decodeCursor(text: string): CursorState {
   } catch {
     throw bad();
   }
-  if (!Array.isArray(parsed) || (parsed.length !== 1 && parsed.length !== 5)) throw bad();
-  const [until, lastUpdated, resourceType, id, versionId] = parsed as unknown[];
+  if (!Array.isArray(parsed) || parsed.length !== 6) throw bad();
+  const [until, total, lastUpdated, resourceType, id, versionId] = parsed as unknown[];
   if (typeof until !== "string" || !INSTANT.test(until)) throw bad();
-  if (parsed.length === 1) return { until };
   if (
+    typeof total !== "number" ||
+    !Number.isInteger(total) ||
+    total < 0 ||
     typeof lastUpdated !== "string" ||
     !INSTANT.test(lastUpdated) ||
     typeof resourceType !== "string" ||
@@ -53,7 +58,7 @@ function decodeCursor(text: string): CursorState {
   ) {
     throw bad();
   }
-  return { until, after: { lastUpdated, resourceType, id, versionId } };
+  return { until, total, after: { lastUpdated, resourceType, id, versionId } };
 }
 
 /**
@@ -70,6 +75,7 @@ export function parseHistory(
 ): ParsedHistory {
   const used: [string, string][] = [];
   const query: HistoryQuery = { count: limits.defaultCount, until: now };
+  let knownTotal: number | undefined;
   if (resourceType !== undefined) query.resourceType = resourceType;
   for (const [name, value] of params) {
     if (name === "_count") {
@@ -88,14 +94,16 @@ export function parseHistory(
     } else if (name === "_cursor") {
       const state = decodeCursor(value);
       query.until = state.until;
-      if (state.after) query.after = state.after;
+      query.after = state.after;
+      query.withoutTotal = true;
+      knownTotal = state.total;
     } else if (name === "_format") {
       // JSON is the only format; _format=json needs no action.
     } else if (strict) {
       throw badRequest(`'${name.slice(0, 64)}' is not a history parameter (use _count, _since, _at)`, [name]);
     }
   }
-  return { query, used };
+  return { query, used, ...(knownTotal !== undefined ? { knownTotal } : {}) };
 }
 
 function entryOf(base: string, v: StoredVersion): BundleEntry {
@@ -147,7 +155,8 @@ export function historyAcrossBundle(
       id: last.id,
       versionId: last.versionId,
     };
-    links.push({ relation: "next", url: url(encodeCursor({ until: query.until ?? last.lastUpdated, after })) });
+    const until = query.until ?? last.lastUpdated;
+    links.push({ relation: "next", url: url(encodeCursor({ until, total: page.total, after })) });
   }
   const bundle: Bundle = { resourceType: "Bundle", type: "history", total: page.total, link: links };
   if (page.versions.length > 0) bundle.entry = page.versions.map((v) => entryOf(base, v));

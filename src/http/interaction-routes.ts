@@ -55,7 +55,8 @@ export function historyHandler(service: ResourceService, baseOf: (c: Context<App
     const params = [...new URL(c.req.url).searchParams.entries()];
     const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
     const parsed = parseHistory(type, params, service.deps.paging, service.deps.clock().toISOString(), strict);
-    const page = await service.historyAcross(parsed.query);
+    const found = await service.historyAcross(parsed.query);
+    const page = parsed.knownTotal === undefined ? found : { ...found, total: parsed.knownTotal };
     const cursor = params.find(([k]) => k === "_cursor")?.[1];
     return fhirJson(historyAcrossBundle(baseOf(c), type, parsed, page, cursor));
   };

@@ -132,6 +132,8 @@ export interface HistoryQuery {
   /** Continue after this entry (exclusive): keyset paging, so writes between pages never repeat an entry. */
   after?: HistoryCursor;
   count: number;
+  /** Skip counting (`total` is then 0): later pages of a run reuse the first page's total, which `until` fixes. */
+  withoutTotal?: boolean;
 }
 
 /**

@@ -106,6 +106,8 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect(bounded.total).toBe(3);
       expect(bounded.versions.map(key)).toEqual(["c1", "a2", "b1"]);
       expect((await store.historyAcross({ resourceType: type, count: 0 })).total).toBe(6);
+      const uncounted = await store.historyAcross({ resourceType: type, count: 2, withoutTotal: true });
+      expect(uncounted.versions.map(key)).toEqual(["c2", "b2"]);
     });
 
     it("lists system history across types and the versions current at an instant (_at)", async () => {

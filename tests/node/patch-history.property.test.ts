@@ -118,6 +118,7 @@ describe("history parameters", () => {
           const again = parseHistory(undefined, [["_cursor", cursor]], LIMITS, NOW, true);
           expect(again.query.until).toBe(at);
           expect(again.query.after).toEqual({ lastUpdated: at, resourceType: "Patient", id, versionId });
+          expect(again.knownTotal).toBe(2);
         },
       ),
       { numRuns: 500 },

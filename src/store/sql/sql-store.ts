@@ -143,7 +143,9 @@ export class SqlStore implements Store {
         );
     }
     const [countRows, rows] = await Promise.all([
-      this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
+      query.withoutTotal
+        ? Promise.resolve([{ n: 0 }])
+        : this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
       query.count === 0
         ? Promise.resolve([] as ResourceRow[])
         : this.all<ResourceRow>(
