@@ -67,8 +67,8 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   const history = historyHandler(service, (c) => baseOf(c, deps.baseUrl));
   app.get("/_history", history);
   app.get("/:type/_history", history);
-  app.on(["POST", "PUT", "DELETE", "PATCH"], ["/_history", "/:type/_history"], () => {
-    throw methodNotAllowed("History is read with GET");
+  app.on(["POST", "PUT", "DELETE", "PATCH"], ["/_history", "/:type/_history", "/metadata"], () => {
+    throw methodNotAllowed("This URL is read with GET");
   });
   app.all(`/:op${OPERATION}`, unsupportedOperation);
 

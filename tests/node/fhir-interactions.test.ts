@@ -167,6 +167,7 @@ describe("unsupported operations and methods", () => {
     ["DELETE", "/fhir/"],
     ["POST", "/fhir/Patient/abc"],
     ["DELETE", "/fhir/_history"],
+    ["POST", "/fhir/metadata"],
     ["POST", "/fhir/Patient/_history"],
     ["DELETE", "/fhir/Patient/abc/_history"],
     ["PUT", "/fhir/Patient/abc/_history/1"],
