@@ -34,6 +34,7 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
     implementation: { description: "Think Family Gateway", url: base },
     fhirVersion: "4.0.1",
     format: ["application/fhir+json", "application/json"],
+    patchFormat: ["application/json-patch+json"],
     rest: [
       {
         mode: "server",
@@ -53,7 +54,14 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
           description:
             "Bearer JWT from a configured issuer. The token names the organisation, its type, the role and the purpose of use.",
         },
-        interaction: [{ code: "transaction" }],
+        interaction: [
+          { code: "transaction" },
+          {
+            code: "history-system",
+            documentation:
+              "Newest first; _count, _since, _at; next links carry a cursor, so writes between pages repeat nothing",
+          },
+        ],
         resource: RESOURCE_TYPES.map((type) => ({
           type: type as CapabilityStatementRestResource["type"],
           ...(profilesOf(type).length ? { supportedProfile: profilesOf(type) } : {}),
@@ -63,9 +71,25 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
           conditionalCreate: false,
           conditionalUpdate: false,
           conditionalDelete: "not-supported" as const,
-          interaction: (
-            ["read", "vread", "update", "delete", "history-instance", "create", "search-type"] as const
-          ).map((code) => ({ code })),
+          interaction: [
+            ...(
+              [
+                "read",
+                "vread",
+                "update",
+                "delete",
+                "history-instance",
+                "history-type",
+                "create",
+                "search-type",
+              ] as const
+            ).map((code) => ({ code })),
+            {
+              code: "patch" as const,
+              documentation:
+                "JSON Patch (application/json-patch+json) with If-Match; the result is validated like an update. FHIRPath Patch is not supported (415).",
+            },
+          ],
           searchParam: [
             { name: "_id", type: "token" as const, documentation: "Logical id; comma-separated for any of several" },
             {

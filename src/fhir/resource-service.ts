@@ -4,11 +4,12 @@
  * transactions and later ingest share one implementation.
  */
 import { type OwnershipRule, ownershipRule } from "../auth/ownership.js";
-import type { ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
+import type { HistoryQuery, ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
-import { conflict, gone, notFound, preconditionFailed } from "./errors.js";
-import { assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
+import { conflict, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
+import { applyJsonPatch, parseJsonPatch } from "./patch.js";
+import { asResource, assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
 import { indexResource } from "./search-index.js";
 import type { PagingLimits } from "./search-query.js";
 import { parseSearch } from "./search-query.js";
@@ -133,6 +134,31 @@ export class ResourceService {
     }
   }
 
+  /**
+   * Applies a JSON Patch (RFC 6902) to the current version and stores the result through {@link update}, so a
+   * patched resource meets every check an update does. With `ifMatch`, the current version must be that one (412
+   * otherwise); without, a concurrent change between read and write re-applies the patch to the newer version.
+   */
+  async patch(type: string, id: string, body: unknown, ifMatch?: number): Promise<StoredVersion> {
+    assertSupportedType(type);
+    assertValidId(id);
+    const ops = parseJsonPatch(body, type);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.read(type, id);
+      if (ifMatch !== undefined && ifMatch !== current.versionId) {
+        throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
+      }
+      const patched = asResource(applyJsonPatch(current.resource ?? {}, ops), type);
+      try {
+        return (await this.update(type, id, patched as ResourceJson, current.versionId)).version;
+      } catch (err) {
+        const lostRace = err instanceof GatewayError && err.status === 412;
+        if (!lostRace || ifMatch !== undefined) throw err;
+        if (attempt >= 2) throw conflict(`${type}/${id} is being changed concurrently; try again`);
+      }
+    }
+  }
+
   /** Deletes a resource (writes a deletion version). Idempotent: deleting nothing is not an error. */
   async delete(type: string, id: string, ifMatch?: number): Promise<void> {
     assertSupportedType(type);
@@ -153,6 +179,12 @@ export class ResourceService {
     const page = await this.deps.store.history(type, id, { count, offset });
     if (page.total === 0) throw notFound(`${type}/${id} is not known`);
     return page;
+  }
+
+  /** Type history (`query.resourceType`) or system history: versions across resources, newest first. */
+  async historyAcross(query: HistoryQuery): Promise<SearchPage> {
+    if (query.resourceType !== undefined) assertSupportedType(query.resourceType);
+    return this.deps.store.historyAcross(query);
   }
 
   /** Searches one type; `params` are the query parameters in order. */

@@ -1,18 +1,46 @@
 /**
  * Transaction bundles (http://hl7.org/fhir/R4/http.html#transaction): every entry commits or none
- * does. Processing order follows the spec (DELETE, POST, PUT, then GET); `urn:uuid` fullUrls are
- * resolved to the ids the server assigns and references to them are rewritten.
+ * does. Processing order follows the spec (DELETE, POST, PUT and PATCH, then GET); `urn:uuid` fullUrls are
+ * resolved to the ids the server assigns and references to them are rewritten. A PATCH entry carries a JSON Patch
+ * as a Binary (`contentType` application/json-patch+json), applied to the current version.
  */
+import type { Operation } from "fast-json-patch";
 import type { Bundle, BundleEntry, OperationOutcome } from "fhir/r4";
 import type { ResourceWrite, StoredVersion } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
-import { badRequest, GatewayError, preconditionFailed } from "./errors.js";
+import { badRequest, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
 import { operationOutcome } from "./operation-outcome.js";
+import { applyJsonPatch, jsonPatchFromBinary } from "./patch.js";
 import { asResource, assertSupportedType, isValidId, type ResourceJson } from "./resource-body.js";
 import { parseIfMatch, prepareWrite, type ResourceService } from "./resource-service.js";
 
-type Method = "GET" | "POST" | "PUT" | "DELETE";
-const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
+/** A PATCH entry's new resource: its patch applied to the current version, references resolved, then validated. */
+function patchedEntry(
+  p: PlannedEntry,
+  current: StoredVersion | undefined,
+  fullUrls: Map<string, string>,
+): ResourceJson {
+  const at = `Bundle.entry[${p.index}]`;
+  if (!current) throw notFound(`${at}: ${p.type}/${p.id} is not known`);
+  if (current.deleted) throw gone(`${at}: ${p.type}/${p.id} was deleted`);
+  let patched: ResourceJson;
+  try {
+    patched = asResource(applyJsonPatch(current.resource ?? {}, p.patch ?? []), p.type, `${at}.resource`);
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    throw new GatewayError(
+      err.status,
+      err.code,
+      err.issues.map((i) => ({ ...i, diagnostics: `${at}: ${i.diagnostics}` })),
+    );
+  }
+  rewriteReferences(patched, fullUrls);
+  assertConforms(patched, `${at}.resource`);
+  return patched;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3 };
 
 interface PlannedEntry {
   index: number;
@@ -20,6 +48,8 @@ interface PlannedEntry {
   type: string;
   id?: string;
   resource?: ResourceJson;
+  /** For PATCH: the JSON Patch operations, applied to the current version when the entry is processed. */
+  patch?: Operation[];
   ifMatch?: number;
 }
 
@@ -36,8 +66,8 @@ const where = (i: number, p: string) => [`Bundle.entry[${i}]${p}`];
 function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
   const method = entry.request?.method;
   const url = entry.request?.url;
-  if (!method || !["GET", "POST", "PUT", "DELETE"].includes(method)) {
-    throw badRequest("request.method must be GET, POST, PUT or DELETE", where(i, ".request.method"));
+  if (!method || !["GET", "POST", "PUT", "PATCH", "DELETE"].includes(method)) {
+    throw badRequest("request.method must be GET, POST, PUT, PATCH or DELETE", where(i, ".request.method"));
   }
   if (typeof url !== "string" || url === "") throw badRequest("request.url is required", where(i, ".request.url"));
   if (entry.request?.ifNoneExist || entry.request?.ifNoneMatch || entry.request?.ifModifiedSince) {
@@ -76,6 +106,7 @@ function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
     }
     planned.resource = resource;
   }
+  if (m === "PATCH") planned.patch = jsonPatchFromBinary(entry.resource, type, `Bundle.entry[${i}].resource`);
   try {
     const ifMatch = parseIfMatch(entry.request?.ifMatch);
     if (ifMatch !== undefined) planned.ifMatch = ifMatch;
@@ -147,6 +178,8 @@ export async function runTransaction(svc: ResourceService, body: unknown): Promi
     if (p.ifMatch !== undefined && p.ifMatch !== currentVersion) {
       throw preconditionFailed(`Bundle.entry[${p.index}]: version ${p.ifMatch} is not the current version`);
     }
+    // A patch becomes the resource it produces first, so the owner check sees what would be written.
+    if (p.patch) p.resource = patchedEntry(p, current, fullUrls);
     const guarded = svc.guard(
       current,
       p.resource,

@@ -13,6 +13,13 @@ import { runTransaction } from "../fhir/transaction.js";
 import type { StoredVersion } from "../store/port.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson, preferReturn, readFhirJson } from "./fhir-response.js";
+import {
+  historyHandler,
+  OPERATION,
+  patchHandler,
+  servedTypeGuard,
+  unsupportedOperation,
+} from "./interaction-routes.js";
 import { VALIDATE_PATH, validateHandler } from "./validate-route.js";
 
 /** What the FHIR routes need. */
@@ -56,6 +63,14 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
 
   app.get("/metadata", (c) => fhirJson(capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)));
   app.use("*", auth);
+  app.use("/:type/*", servedTypeGuard);
+  const history = historyHandler(service, (c) => baseOf(c, deps.baseUrl));
+  app.get("/_history", history);
+  app.get("/:type/_history", history);
+  app.on(["POST", "PUT", "DELETE", "PATCH"], ["/_history", "/:type/_history", "/metadata"], () => {
+    throw methodNotAllowed("This URL is read with GET");
+  });
+  app.all(`/:op${OPERATION}`, unsupportedOperation);
 
   const transaction = async (c: Context<AppEnv>) => {
     const body = await readFhirJson(c);
@@ -93,6 +108,8 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   });
 
   app.post(VALIDATE_PATH, validateHandler);
+  app.all(`/:type/:op${OPERATION}`, unsupportedOperation);
+  app.all(`/:type/:id/:op${OPERATION}`, unsupportedOperation);
 
   app.get("/:type/:id", async (c) => {
     const v = await service.read(c.req.param("type"), c.req.param("id"));
@@ -130,12 +147,16 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     return fhirJson(v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
   });
 
+  const patch = patchHandler(service);
+  app.patch("/:type/:id", async (c) => respondWrite(c, await patch(c), 200));
+
   const notAllowed = () => {
     throw methodNotAllowed("This interaction is not supported on this URL");
   };
   app.on(["PUT", "DELETE", "PATCH"], "/", notAllowed);
   app.on(["PUT", "DELETE", "PATCH"], "/:type", notAllowed);
-  app.on(["POST", "PATCH"], "/:type/:id", notAllowed);
+  app.on("POST", "/:type/:id", notAllowed);
+  app.on(["POST", "PUT", "DELETE", "PATCH"], ["/:type/:id/_history", "/:type/:id/_history/:vid"], notAllowed);
 
   function respondWrite(c: Context<AppEnv>, v: StoredVersion, status: 200 | 201): Response {
     const headers = versionHeaders(baseOf(c, deps.baseUrl), v);

@@ -109,6 +109,33 @@ export interface Page {
   offset: number;
 }
 
+/** A place in a type or system history: the key of the last entry a page returned (newest-first order). */
+export interface HistoryCursor {
+  lastUpdated: string;
+  resourceType: string;
+  id: string;
+  versionId: number;
+}
+
+/**
+ * Versions of many resources (type history, or system history when `resourceType` is absent), newest first by
+ * (lastUpdated, resourceType, id, versionId). Time bounds are ISO instants like `lastUpdated`.
+ */
+export interface HistoryQuery {
+  resourceType?: string;
+  /** Only versions written at or after this instant (`_since`). */
+  since?: string;
+  /** Only versions written at or before this instant: fixes the set a run of pages walks and counts. */
+  until?: string;
+  /** Only versions that were current at some time in [start, end) (`_at`). */
+  at?: { start: string; end: string };
+  /** Continue after this entry (exclusive): keyset paging, so writes between pages never repeat an entry. */
+  after?: HistoryCursor;
+  count: number;
+  /** Skip counting (`total` is then 0): later pages of a run reuse the first page's total, which `until` fixes. */
+  withoutTotal?: boolean;
+}
+
 /**
  * Versioned FHIR resource storage with an append-only log and an outbox.
  * Every driver (SQLite, D1, PostgreSQL) passes the same contract suite in `tests/contract`.
@@ -125,6 +152,8 @@ export interface Store {
   vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   /** Versions of one resource, newest first. */
   history(resourceType: string, id: string, page: Page): Promise<SearchPage>;
+  /** Versions across resources (type or system history), newest first; `total` counts every match, ignoring `after`. */
+  historyAcross(query: HistoryQuery): Promise<SearchPage>;
   /** Current, non-deleted resources of one type matching every criterion. */
   search(request: SearchRequest): Promise<SearchPage>;
   /**

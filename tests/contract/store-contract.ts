@@ -65,6 +65,75 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect((await store.vread("Patient", id, 2))?.resource?.active).toBe(false);
     });
 
+    it("lists type history newest first across resources, paging by key: a write between pages repeats nothing", async () => {
+      const type = `T${uid("h").replace(/-/g, "")}`;
+      const at = (s: number) => new Date(Date.UTC(2026, 1, 1, 0, 0, s)).toISOString();
+      // a1, b1, a2 and c1 share one instant: ties are ordered by type, id, version (all descending).
+      await store.commit({ resources: [write(type, "a", 1, { n: 1 }, { lastUpdated: at(1) })] });
+      await store.commit({ resources: [write(type, "b", 1, { n: 2 }, { lastUpdated: at(2) })] });
+      await store.commit({ resources: [write(type, "a", 2, { n: 3 }, { lastUpdated: at(3) })] });
+      await store.commit({ resources: [write(type, "c", 1, { n: 4 }, { lastUpdated: at(3) })] });
+      await store.commit({ resources: [write(type, "b", 2, undefined, { lastUpdated: at(4) })] });
+      await store.commit({ resources: [write(`${type}x`, "a", 1, { n: 0 }, { lastUpdated: at(5) })] });
+      const key = (v: { id: string; versionId: number }) => `${v.id}${v.versionId}`;
+
+      const first = await store.historyAcross({ resourceType: type, count: 2 });
+      expect(first.total).toBe(5);
+      expect(first.versions.map(key)).toEqual(["b2", "c1"]);
+      expect(first.versions[0]).toMatchObject({ deleted: true });
+      expect(first.versions[0]?.resource).toBeUndefined();
+      expect(first.versions[1]?.resource).toMatchObject({ n: 4 });
+
+      // A new version lands between pages; it is newer than the cursor, so later pages do not show it again.
+      await store.commit({ resources: [write(type, "c", 2, { n: 5 }, { lastUpdated: at(6) })] });
+      const seen = first.versions.map(key);
+      let last = first.versions.at(-1);
+      while (last) {
+        const cursor = { lastUpdated: last.lastUpdated, resourceType: type, id: last.id, versionId: last.versionId };
+        const page = await store.historyAcross({ resourceType: type, count: 2, after: cursor });
+        seen.push(...page.versions.map(key));
+        last = page.versions.at(-1);
+      }
+      expect(seen).toEqual(["b2", "c1", "a2", "b1", "a1"]);
+
+      expect((await store.historyAcross({ resourceType: type, since: at(3), count: 10 })).versions.map(key)).toEqual([
+        "c2",
+        "b2",
+        "c1",
+        "a2",
+      ]);
+      const bounded = await store.historyAcross({ resourceType: type, since: at(2), until: at(3), count: 10 });
+      expect(bounded.total).toBe(3);
+      expect(bounded.versions.map(key)).toEqual(["c1", "a2", "b1"]);
+      expect((await store.historyAcross({ resourceType: type, count: 0 })).total).toBe(6);
+      const uncounted = await store.historyAcross({ resourceType: type, count: 2, withoutTotal: true });
+      expect(uncounted.versions.map(key)).toEqual(["c2", "b2"]);
+    });
+
+    it("lists system history across types and the versions current at an instant (_at)", async () => {
+      // A window of time no other test (or earlier run against a kept database) writes in.
+      const t0 = Date.UTC(2500, 0, 1) + (Date.now() % 1_000_000_000) * 100;
+      const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+      const [p, o] = [uid("p"), uid("o")];
+      await store.commit({ resources: [write("Patient", p, 1, { n: 1 }, { lastUpdated: at(1) })] });
+      await store.commit({ resources: [write("Organization", o, 1, { n: 2 }, { lastUpdated: at(2) })] });
+      await store.commit({ resources: [write("Patient", p, 2, { n: 3 }, { lastUpdated: at(4) })] });
+      await store.commit({ resources: [write("Organization", o, 2, undefined, { lastUpdated: at(6) })] });
+      const key = (v: { resourceType: string; versionId: number }) => `${v.resourceType}${v.versionId}`;
+
+      const all = await store.historyAcross({ since: at(0), until: at(9), count: 10 });
+      expect(all.total).toBe(4);
+      expect(all.versions.map(key)).toEqual(["Organization2", "Patient2", "Organization1", "Patient1"]);
+
+      // Current at some time in [3s, 3.001s): Patient v1 and Organization v1.
+      const atThree = await store.historyAcross({ since: at(0), at: { start: at(3), end: at(3.001) }, count: 10 });
+      expect(atThree.versions.map(key)).toEqual(["Organization1", "Patient1"]);
+      // Current during [3s, 5s): Patient v1 until 4s, then v2; Organization v1 throughout.
+      const span = await store.historyAcross({ since: at(0), at: { start: at(3), end: at(5) }, count: 10 });
+      expect(span.versions.map(key)).toEqual(["Patient2", "Organization1", "Patient1"]);
+      expect(span.total).toBe(3);
+    });
+
     it("refuses to write a version twice (optimistic lock) and leaves the winner intact", async () => {
       const id = uid("p");
       await store.commit({ resources: [write("Patient", id, 1, { gender: "male" })] });

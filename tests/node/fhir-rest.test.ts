@@ -48,10 +48,20 @@ describe("metadata", () => {
     expect(cs.fhirVersion).toBe("4.0.1");
     const p = cs.rest[0]?.resource.find((r) => r.type === "Patient");
     expect(p?.interaction.map((i) => i.code).sort()).toEqual(
-      ["create", "delete", "history-instance", "read", "search-type", "update", "vread"].sort(),
+      [
+        "create",
+        "delete",
+        "history-instance",
+        "history-type",
+        "patch",
+        "read",
+        "search-type",
+        "update",
+        "vread",
+      ].sort(),
     );
     expect(p?.searchParam.map((s) => s.name)).toEqual(["_id", "_lastUpdated", "identifier"]);
-    expect(cs.rest[0]?.interaction).toEqual([{ code: "transaction" }]);
+    expect(cs.rest[0]?.interaction.map((i) => i.code)).toEqual(["transaction", "history-system"]);
   });
 });
 
@@ -351,8 +361,8 @@ describe("errors are OperationOutcomes with the right status", () => {
     });
     expect(xml.status).toBe(415);
     await outcome(xml);
-    const patch = await t.fhir("/fhir/Patient/abc", { method: "PATCH", json: {} });
-    expect(patch.status).toBe(405);
+    const post = await t.fhir("/fhir/Patient/abc", { method: "POST", json: {} });
+    expect(post.status).toBe(405);
   });
 
   it("accepts application/json and ignores a Content-Type on GET", async () => {

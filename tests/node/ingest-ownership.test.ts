@@ -207,6 +207,32 @@ describe("FHIR REST writes to resources ingest owns", () => {
       ...app.as(other),
     });
     expect(tx.status).toBe(403);
+    const ops = [{ op: "replace", path: "/gender", value: "other" }];
+    const patch = await app.t.fhir(`/fhir/Patient/${patient.id}`, {
+      method: "PATCH",
+      body: JSON.stringify(ops),
+      headers: { "Content-Type": "application/json-patch+json", ...app.as(other).headers },
+    });
+    expect(patch.status).toBe(403);
+    const txPatch = await app.t.fhir("/fhir", {
+      method: "POST",
+      json: {
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [
+          {
+            resource: {
+              resourceType: "Binary",
+              contentType: "application/json-patch+json",
+              data: btoa(JSON.stringify(ops)),
+            },
+            request: { method: "PATCH", url: `Patient/${patient.id}` },
+          },
+        ],
+      },
+      ...app.as(other),
+    });
+    expect(txPatch.status).toBe(403);
     const history = (await (await app.t.fhir(`/fhir/Patient/${patient.id}/_history`)).json()) as { total: number };
     expect(history.total).toBe(1);
   });
@@ -233,6 +259,15 @@ describe("FHIR REST writes to resources ingest owns", () => {
     expect(update.status).toBe(200);
     const updated = (await update.json()) as { meta: { tag: unknown[] } };
     expect(updated.meta.tag).toEqual([{ system: RECORD_OWNER_SYSTEM, code: "N0852" }]);
+    const patch = await app.t.fhir(`/fhir/Patient/${patient.id}`, {
+      method: "PATCH",
+      body: JSON.stringify([{ op: "replace", path: "/gender", value: "female" }]),
+      headers: { "Content-Type": "application/json-patch+json", ...app.as(owner).headers },
+    });
+    expect(patch.status).toBe(200);
+    expect(((await patch.json()) as { meta: { tag: unknown[] } }).meta.tag).toEqual([
+      { system: RECORD_OWNER_SYSTEM, code: "N0852" },
+    ]);
     const del = await app.t.fhir(`/fhir/Patient/${patient.id}`, { method: "DELETE", ...app.as(owner) });
     expect(del.status).toBe(204);
   });

@@ -3,6 +3,7 @@ import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql
 import { entryHash, GENESIS_HASH } from "../hash-chain.js";
 import type {
   ChangeSet,
+  HistoryQuery,
   LogEntry,
   OutboxRecord,
   Page,
@@ -101,6 +102,61 @@ export class SqlStore implements Store {
     const [countRows, rows] = await Promise.all([
       this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
       this.all<ResourceRow>(base.selectAll().orderBy("version_id", "desc").limit(page.count).offset(page.offset)),
+    ]);
+    return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
+  }
+
+  async historyAcross(query: HistoryQuery): Promise<SearchPage> {
+    let base = this.db.selectFrom("resource_versions as v");
+    if (query.resourceType !== undefined) base = base.where("v.resource_type", "=", query.resourceType);
+    if (query.since !== undefined) base = base.where("v.last_updated", ">=", query.since);
+    if (query.until !== undefined) base = base.where("v.last_updated", "<=", query.until);
+    const at = query.at;
+    if (at) {
+      // Current at some time in [start, end): written before the end, and no later version written by the start.
+      base = base
+        .where("v.last_updated", "<", at.end)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("resource_versions as n")
+                .select("n.version_id")
+                .whereRef("n.resource_type", "=", "v.resource_type")
+                .whereRef("n.id", "=", "v.id")
+                .whereRef("n.version_id", ">", "v.version_id")
+                .where("n.last_updated", "<=", at.start),
+            ),
+          ),
+        );
+    }
+    let pageQuery = base;
+    const after = query.after;
+    if (after) {
+      pageQuery = pageQuery
+        .where("v.last_updated", "<=", after.lastUpdated)
+        .where((eb) =>
+          eb(
+            eb.refTuple("v.last_updated", "v.resource_type", "v.id", "v.version_id"),
+            "<",
+            eb.tuple(after.lastUpdated, after.resourceType, after.id, after.versionId),
+          ),
+        );
+    }
+    const [countRows, rows] = await Promise.all([
+      query.withoutTotal
+        ? Promise.resolve([{ n: 0 }])
+        : this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
+      query.count === 0
+        ? Promise.resolve([] as ResourceRow[])
+        : this.all<ResourceRow>(
+            pageQuery
+              .selectAll("v")
+              .orderBy("v.last_updated", "desc")
+              .orderBy("v.resource_type", "desc")
+              .orderBy("v.id", "desc")
+              .orderBy("v.version_id", "desc")
+              .limit(query.count),
+          ),
     ]);
     return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
   }
