@@ -5,6 +5,7 @@ import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
+import { setServerTimeZone } from "./fhir/search-dates.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
@@ -34,6 +35,7 @@ export interface AppDeps {
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
 export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
+  setServerTimeZone(config.timeZone ?? "UTC");
   const service = new ResourceService({
     store: deps.store,
     clock: deps.clock ?? (() => new Date()),

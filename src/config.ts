@@ -1,6 +1,7 @@
 /** Gateway configuration from environment variables, shared by every runtime (see README "Configuration"). */
 import { z } from "zod";
 import type { IssuerConfig } from "./auth/token-verifier.js";
+import { isTimeZone } from "./fhir/search-dates.js";
 
 const issuerSchema = z.object({
   issuer: z.string().min(1),
@@ -31,6 +32,11 @@ const envSchema = z.object({
   TFG_MAX_PAGE_SIZE: positiveInt("TFG_MAX_PAGE_SIZE", 500),
   TFG_CLOCK_SKEW_SECONDS: positiveInt("TFG_CLOCK_SKEW_SECONDS", 60),
   TFG_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  TFG_TIMEZONE: z
+    .string()
+    .optional()
+    .transform((v) => v || "UTC")
+    .refine(isTimeZone, { message: "TFG_TIMEZONE must be an IANA time zone, e.g. Europe/London" }),
   TFG_AUTH_ISSUERS: z
     .string()
     .optional()
@@ -59,6 +65,8 @@ export interface GatewayConfig {
   clockToleranceSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error";
   issuers: IssuerConfig[];
+  /** IANA zone that search dates without an offset (and stored dates without a time) are read in. */
+  timeZone: string;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -83,5 +91,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     clockToleranceSeconds: e.TFG_CLOCK_SKEW_SECONDS,
     logLevel: e.TFG_LOG_LEVEL,
     issuers: e.TFG_AUTH_ISSUERS,
+    timeZone: e.TFG_TIMEZONE,
   };
 }
