@@ -1,8 +1,8 @@
 // Storage contract suite: every driver (SQLite, PostgreSQL, D1 in workerd) must pass these same tests.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBrokenLink } from "../../src/store/hash-chain.js";
-import { normaliseString } from "../../src/fhir/search-strings.js";
 import { reindexSearch } from "../../src/fhir/search-reindex.js";
+import { normaliseString } from "../../src/fhir/search-strings.js";
+import { findBrokenLink } from "../../src/store/hash-chain.js";
 import {
   type ResourceWrite,
   type SearchCriterion,
