@@ -4,17 +4,18 @@
 export const MAX_STRING_LENGTH = 256;
 
 /**
- * The form strings are indexed and compared in: accents removed (NFD, combining marks dropped),
- * lower case, runs of white space as one space, cut to MAX_STRING_LENGTH.
+ * The form strings are indexed and compared in: lower case, accents removed (NFD, combining marks
+ * dropped), runs of white space as one space, cut to MAX_STRING_LENGTH.
  */
 export function normaliseString(text: string): string {
   return text
+    .toLowerCase()
     .normalize("NFD")
     .replace(/\p{M}/gu, "")
-    .toLowerCase()
     .replace(/\s+/g, " ")
     .trim()
-    .slice(0, MAX_STRING_LENGTH);
+    .slice(0, MAX_STRING_LENGTH)
+    .trim();
 }
 
 /**
