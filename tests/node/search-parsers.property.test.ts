@@ -95,10 +95,10 @@ describe("search parsers (property)", () => {
   });
 
   it("splits escaped values back into the parts that were escaped and joined", () => {
-    const escape = (s: string) => s.replace(/[\\,|$]/g, (c) => `\\${c}`);
+    const escaped = (s: string) => s.replace(/[\\,|$]/g, (c) => `\\${c}`);
     fc.assert(
       fc.property(fc.array(fc.string(), { minLength: 1, maxLength: 5 }), (parts) => {
-        expect(splitEscaped(parts.map(escape).join(","), ",")).toEqual(parts);
+        expect(splitEscaped(parts.map(escaped).join(","), ",")).toEqual(parts);
       }),
     );
   });
