@@ -6,6 +6,7 @@ import type { GatewayConfig } from "./config.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
 import { setServerTimeZone } from "./fhir/search-dates.js";
+import { adminRoutes } from "./http/admin-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
@@ -81,6 +82,8 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       auth,
     ),
   );
+
+  app.route("/admin", adminRoutes(deps.store, auth));
 
   app.notFound(onNotFound);
   app.onError(onError);
