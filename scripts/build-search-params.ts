@@ -57,6 +57,7 @@ interface Row {
   paths: string[];
   targets?: string[];
   system?: string;
+  indexedAs?: string;
   url: string;
   documentation: string;
 }
@@ -133,6 +134,7 @@ export function buildSearchParams(root = process.cwd()): Record<string, Row[]> {
   for (const type of SERVED_TYPES) {
     const elements = elementsOf(type);
     const rows: Row[] = [];
+    const narrowed = new Set<Row>();
     for (const { resource: sp } of bundle.entry) {
       if (!KEPT_TYPES.has(sp.type) || skipped(sp.code) || sp.xpathUsage !== "normal") continue;
       const onResource = sp.base.includes("Resource") || sp.base.includes("DomainResource");
@@ -159,7 +161,22 @@ export function buildSearchParams(root = process.cwd()): Record<string, Row[]> {
       if (sp.type === "reference" && targets.length > 0 && targets.length < 100) row.targets = [...targets].sort();
       const system = parsed[0]?.system;
       if (system) row.system = system;
+      if (resolveIs.length > 0) narrowed.add(row);
       rows.push(row);
+    }
+    // A parameter that only narrows another's targets (Observation `patient` = `subject` pointing at a
+    // Patient) is answered from the other's index rows instead of repeating them.
+    for (const row of narrowed) {
+      const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+      const wider = rows.find(
+        (r) =>
+          r !== row &&
+          !narrowed.has(r) &&
+          r.type === "reference" &&
+          same(r.paths, row.paths) &&
+          (!r.targets || (row.targets ?? []).every((t) => r.targets?.includes(t))),
+      );
+      if (wider) row.indexedAs = wider.name;
     }
     out[type] = rows.sort((a, b) => a.name.localeCompare(b.name));
   }

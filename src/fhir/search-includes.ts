@@ -6,7 +6,7 @@
 import type { SearchCriterion, Store, StoredVersion } from "../store/port.js";
 import { searchParam } from "./resource-types.js";
 import { referencesOf, valuesAt } from "./search-index.js";
-import type { IncludeSpec } from "./search-query.js";
+import { type IncludeSpec, referenceCriterion } from "./search-query.js";
 
 /** Values per `IN` list: well within D1's 100 bound parameters a statement. */
 const PER_QUERY = 50;
@@ -75,8 +75,9 @@ export async function findIncluded(
       for (const part of chunk([...ids], PER_QUERY)) await search(type, [{ kind: "id", values: part }]);
     for (const spec of rev) {
       const targets = frontier.filter((v) => !spec.target || v.resourceType === spec.target).map(keyOf);
-      for (const part of chunk(targets, PER_QUERY))
-        await search(spec.source, [{ kind: "reference", param: spec.param, targets: part }]);
+      const def = searchParam(spec.source, spec.param);
+      if (!def) continue;
+      for (const part of chunk(targets, PER_QUERY)) await search(spec.source, [referenceCriterion(def, part)]);
     }
     frontier = fresh;
   }

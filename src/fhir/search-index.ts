@@ -14,6 +14,7 @@ import { MAX_STRING_LENGTH, normaliseString } from "./search-strings.js";
  * Version of what the index holds. Bump it when SEARCH_PARAMS or the extraction below changes: stores
  * whose rows were built by an older version are reindexed (`npm run tfg -- reindex`, or on Node start).
  * 1 = tokens and references of the first schema; 2 = the R4 parameter table (migrations/0002).
+ * Parameters with `indexedAs` have no rows of their own (the wider parameter's rows answer them).
  */
 export const SEARCH_INDEX_VERSION = 2;
 
@@ -101,6 +102,7 @@ export function indexResource(resource: Record<string, unknown>): ResourceIndex 
   const strings: StringIndexEntry[] = [];
   const dates: DateIndexEntry[] = [];
   for (const def of SEARCH_PARAMS[String(resource.resourceType)] ?? []) {
+    if (def.indexedAs) continue;
     for (const path of def.paths) {
       for (const v of valuesAt(resource, path)) {
         switch (def.type) {

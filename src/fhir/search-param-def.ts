@@ -14,6 +14,11 @@ export interface SearchParamDef {
   targets?: string[];
   /** For ContactPoint tokens (`email`, `phone`): only contact points with this `system`. */
   system?: string;
+  /**
+   * For a reference parameter that only narrows another one's targets (Observation `patient` is
+   * `subject` pointing at a Patient): the parameter whose index rows answer it; it has none of its own.
+   */
+  indexedAs?: string;
   /** The HL7 SearchParameter canonical URL. */
   url: string;
   documentation: string;

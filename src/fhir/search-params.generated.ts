@@ -391,7 +391,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "Who the care plan is for",
       "targets": [
         "Patient"
-      ]
+      ],
+      "indexedAs": "subject"
     },
     {
       "name": "performer",
@@ -532,7 +533,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "Who care team is for",
       "targets": [
         "Patient"
-      ]
+      ],
+      "indexedAs": "subject"
     },
     {
       "name": "status",
@@ -916,7 +918,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "The patient or group present at the encounter",
       "targets": [
         "Patient"
-      ]
+      ],
+      "indexedAs": "subject"
     },
     {
       "name": "practitioner",
@@ -928,7 +931,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "Persons involved in the encounter other than the patient",
       "targets": [
         "Practitioner"
-      ]
+      ],
+      "indexedAs": "participant"
     },
     {
       "name": "reason-code",
@@ -1200,7 +1204,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "The identity of a subject to list flags for",
       "targets": [
         "Patient"
-      ]
+      ],
+      "indexedAs": "subject"
     },
     {
       "name": "subject",
@@ -1708,7 +1713,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "The subject that the observation is about (if patient)",
       "targets": [
         "Patient"
-      ]
+      ],
+      "indexedAs": "subject"
     },
     {
       "name": "performer",
@@ -2556,7 +2562,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "Target Reference(s) (usually version specific)",
       "targets": [
         "Patient"
-      ]
+      ],
+      "indexedAs": "target"
     },
     {
       "name": "recorded",
@@ -2894,7 +2901,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "Search by subject - a patient",
       "targets": [
         "Patient"
-      ]
+      ],
+      "indexedAs": "subject"
     },
     {
       "name": "performer",

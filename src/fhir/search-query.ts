@@ -155,11 +155,31 @@ const MODIFIERS: Record<SearchParamDef["type"], string[]> = {
   reference: [],
 };
 
+/**
+ * The criterion matching references to any of `targets` through `def`; a parameter answered by a wider
+ * one's rows (`indexedAs`) keeps only the targets of its own types.
+ */
+export function referenceCriterion(def: SearchParamDef, targets: string[]): SearchCriterion {
+  if (!def.indexedAs) return { kind: "reference", param: def.name, targets };
+  const own = def.targets;
+  return {
+    kind: "reference",
+    param: def.indexedAs,
+    targets: own ? targets.filter((t) => own.includes(t.slice(0, t.indexOf("/")))) : targets,
+  };
+}
+
 /** The criterion for one parameter of the type's table. */
 function paramCriterion(key: string, def: SearchParamDef, modifier: string | undefined, raw: string, now: Date) {
   if (modifier === "missing") {
     if (raw !== "true" && raw !== "false") throw badRequest(`${key} takes true or false`, [key]);
-    return { kind: "missing", param: def.name, index: INDEX_OF[def.type], missing: raw === "true" } as const;
+    return {
+      kind: "missing",
+      param: def.indexedAs ?? def.name,
+      index: INDEX_OF[def.type],
+      missing: raw === "true",
+      ...(def.indexedAs && def.targets ? { targetTypes: def.targets } : {}),
+    } as const;
   }
   const typeModifier = def.type === "reference" && modifier && isSupportedType(modifier) ? modifier : undefined;
   if (modifier !== undefined && !typeModifier && !MODIFIERS[def.type].includes(modifier)) {
@@ -181,7 +201,7 @@ function paramCriterion(key: string, def: SearchParamDef, modifier: string | und
     case "date":
       return { kind: "date", param: def.name, values: dateValues(key, raw, now) } as const;
     case "reference":
-      return { kind: "reference", param: def.name, targets: referenceTargets(key, raw, def, typeModifier) } as const;
+      return referenceCriterion(def, referenceTargets(key, raw, def, typeModifier));
   }
 }
 

@@ -133,7 +133,8 @@ export type SearchCriterion =
   | { kind: "string"; param: string; values: string[]; match: "prefix" | "exact" | "contains" }
   /** `param` `_lastUpdated` compares the resource's lastUpdated instant. */
   | { kind: "date"; param: string; values: DateValue[] }
-  | { kind: "missing"; param: string; index: IndexKind; missing: boolean }
+  /** `targetTypes`: for references, only rows pointing at these types count as a value. */
+  | { kind: "missing"; param: string; index: IndexKind; missing: boolean; targetTypes?: string[] }
   | { kind: "lastUpdated"; comparator: "eq" | "gt" | "ge" | "lt" | "le"; value: string };
 
 /** Result order: by lastUpdated or by id (ascending or descending), ties broken by id. */

@@ -171,6 +171,14 @@ describe("token, date and reference parameters", () => {
     expect(await q(`subject:Patient=${p.id}`)).toHaveLength(3);
     expect(await q(`patient=${p.id}`)).toHaveLength(3);
     expect(await q("patient=someone-else")).toEqual([]);
+    // patient is subject narrowed to Patients: a Group subject is a subject but not a patient.
+    const g = await create({ resourceType: "Group", type: "person", actual: true });
+    const d = await obs({ status: "final", code: { text: "group" }, subject: { reference: `Group/${g.id}` } });
+    expect(await q(`subject=Group/${g.id}`)).toEqual([d.id]);
+    expect(await q(`patient=Group/${g.id}`)).toEqual([]);
+    expect(await q(`patient=${g.id}`)).toEqual([]);
+    expect(await q("patient:missing=true")).toEqual([d.id]);
+    expect(await q("subject:missing=true")).toEqual([]);
   });
 });
 

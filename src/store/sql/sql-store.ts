@@ -260,7 +260,7 @@ export class SqlStore implements Store {
         .where("param", "=", param);
     switch (c.kind) {
       case "id":
-        return eb("id", "in", c.values);
+        return c.values.length === 0 ? sql<SqlBool>`1 = 0` : eb("id", "in", c.values);
       case "token":
         return eb(
           "id",
@@ -279,6 +279,7 @@ export class SqlStore implements Store {
             ),
         );
       case "reference":
+        if (c.targets.length === 0) return sql<SqlBool>`1 = 0`;
         return eb("id", "in", owners("search_references", c.param).where("target", "in", c.targets));
       case "string":
         return eb(
@@ -295,8 +296,15 @@ export class SqlStore implements Store {
           // biome-ignore lint/suspicious/noExplicitAny: see above.
           owners("search_dates", c.param).where((t: any) => t.or(c.values.map((v) => rangeMatch(t, v)))),
         );
-      case "missing":
-        return eb("id", c.missing ? "not in" : "in", owners(INDEX_TABLES[c.index], c.param));
+      case "missing": {
+        let rows = owners(INDEX_TABLES[c.index], c.param);
+        const types = c.targetTypes;
+        if (c.index === "reference" && types && types.length > 0) {
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          rows = rows.where((t: any) => t.or(types.map((type) => t("target", "like", `${type}/%`))));
+        }
+        return eb("id", c.missing ? "not in" : "in", rows);
+      }
       case "lastUpdated": {
         const op = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[c.comparator];
         return eb("last_updated", op, c.value);
