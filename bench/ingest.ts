@@ -11,6 +11,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { validateResource } from "../src/fhir/validation/index.js";
 import { ingest, type ResourceValidator } from "../src/ingest/ingest-service.js";
+import type { IngestSender } from "../src/ingest/sender.js";
 import { SOURCES } from "../src/ingest/sources.js";
 import type { SourceName } from "../src/mapping/registry.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
@@ -69,6 +70,14 @@ async function freshPostgres(): Promise<{ store: Store; drop: () => Promise<void
   };
 }
 
+/** The owner of every record in the benchmark inputs (bench/fixtures.ts) sends them. */
+const benchSender = (source: SourceName): IngestSender => ({
+  org: { ndtms: "N0852", cpa: "RX4", cin: "201" }[source],
+  subject: "bench",
+  issuer: "urn:tfg:bench",
+  tokenId: { kind: "cli-run", value: "bench" },
+});
+
 /** Ingests `input` into `store` (default: a fresh in-memory SQLite); returns seconds. Fails if any record is rejected. */
 async function endToEnd(
   source: SourceName,
@@ -85,7 +94,7 @@ async function endToEnd(
       { store, clock: () => new Date(), ...(validate ? {} : { validate: false as const }) },
       def.mapping(),
       def.read({ kind: "stream", body: text(input), mediaType }),
-      { retain: "rejected" },
+      { retain: "rejected", sender: benchSender(source), ownerField: def.ownerField },
     ),
   );
   if (!given) await store.close();
@@ -131,7 +140,20 @@ function peakRss(file: string, dataDir: string): { line: string; mb: number } {
   const out = execFileSync(
     process.execPath,
     // The V8 heap is capped at 64 MB: the run completing shows the file is streamed, not held.
-    ["--max-old-space-size=64", "--import", "tsx", "src/runtime/cli/tfg.ts", "ingest", "ndtms", file, "--quiet"],
+    [
+      "--max-old-space-size=64",
+      "--import",
+      "tsx",
+      "src/runtime/cli/tfg.ts",
+      "ingest",
+      "ndtms",
+      file,
+      "--org",
+      "N0852",
+      "--user",
+      "bench",
+      "--quiet",
+    ],
     {
       env: { ...process.env, TFG_DATA_DIR: dataDir },
       encoding: "utf8",

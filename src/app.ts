@@ -1,6 +1,7 @@
 /** buildApp(deps): the whole gateway as a Hono app. Imports no runtime or driver code (DESIGN.md rule 1). */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
 import { payloadTooLarge } from "./fhir/errors.js";
@@ -37,7 +38,9 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
   setServerTimeZone(config.timeZone ?? "UTC");
+  const ownership = ownershipRule(config.submitters ?? {});
   const service = new ResourceService({
+    ownership,
     store: deps.store,
     clock: deps.clock ?? (() => new Date()),
     newId: deps.newId ?? (() => crypto.randomUUID()),
@@ -77,6 +80,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       {
         store: deps.store,
         clock: deps.clock ?? (() => new Date()),
+        ownership,
         ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
       },
       auth,

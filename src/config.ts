@@ -1,5 +1,6 @@
 /** Gateway configuration from environment variables, shared by every runtime (see README "Configuration"). */
 import { z } from "zod";
+import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
 import { isTimeZone } from "./fhir/search-dates.js";
 
@@ -23,6 +24,9 @@ const positiveInt = (name: string, fallback: number) =>
       }
       return Number(v);
     });
+
+const orgCode = z.string().regex(/^[A-Za-z0-9]{1,16}$/);
+const submittersSchema = z.record(orgCode, z.array(orgCode).min(1));
 
 const envSchema = z.object({
   TFG_BASE_URL: z.url().optional(),
@@ -52,6 +56,22 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  TFG_INGEST_SUBMITTERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {} as Submitters;
+      try {
+        return submittersSchema.parse(JSON.parse(v)) as Submitters;
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            'TFG_INGEST_SUBMITTERS must be a JSON object of submitter organisation code to owner codes, e.g. {"RXX":["RX4","RXE"]}',
+        });
+        return z.NEVER;
+      }
+    }),
 });
 
 /** Runtime-neutral settings. */
@@ -67,6 +87,8 @@ export interface GatewayConfig {
   issuers: IssuerConfig[];
   /** IANA zone that search dates without an offset (and stored dates without a time) are read in. */
   timeZone: string;
+  /** Authorised submitters: organisation code → the owner organisations whose records it may send and write. */
+  submitters: Submitters;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -92,5 +114,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     logLevel: e.TFG_LOG_LEVEL,
     issuers: e.TFG_AUTH_ISSUERS,
     timeZone: e.TFG_TIMEZONE,
+    submitters: e.TFG_INGEST_SUBMITTERS,
   };
 }

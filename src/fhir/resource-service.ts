@@ -3,6 +3,7 @@
  * update with optimistic locking, delete, history and search. HTTP-free, so routes,
  * transactions and later ingest share one implementation.
  */
+import { type OwnershipRule, ownershipRule } from "../auth/ownership.js";
 import type { ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
@@ -13,6 +14,7 @@ import { findIncluded } from "./search-includes.js";
 import { indexResource } from "./search-index.js";
 import type { PagingLimits } from "./search-query.js";
 import { parseSearch } from "./search-query.js";
+import { guardWrite } from "./write-guard.js";
 
 /** The parts of the environment the service needs. */
 export interface ResourceServiceDeps {
@@ -20,6 +22,10 @@ export interface ResourceServiceDeps {
   clock: () => Date;
   newId: () => string;
   paging: PagingLimits;
+  /** Who may write resources ingest owns (write-guard.ts); default: only the owner itself. */
+  ownership?: OwnershipRule;
+  /** The caller's organisation (set per request with `as`); without one, resources with an owner are read-only. */
+  caller?: { org: string };
 }
 
 /** The outcome of a write: the stored version and whether it created the resource. */
@@ -60,6 +66,16 @@ export function prepareWrite(
 export class ResourceService {
   constructor(readonly deps: ResourceServiceDeps) {}
 
+  /** This service acting for `caller` (the request's actor): writes are checked against its organisation. */
+  as(caller: { org: string }): ResourceService {
+    return new ResourceService({ ...this.deps, caller: { org: caller.org } });
+  }
+
+  /** The ownership check every write goes through (write-guard.ts); returns `next` with the owner tag carried forward. */
+  guard(current: StoredVersion | undefined, next: ResourceJson | undefined, where?: string): ResourceJson | undefined {
+    return guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
+  }
+
   private now(): string {
     return this.deps.clock().toISOString();
   }
@@ -89,7 +105,7 @@ export class ResourceService {
   async create(type: string, resource: ResourceJson): Promise<StoredVersion> {
     assertSupportedType(type);
     assertConforms(resource);
-    const write = prepareWrite(type, this.deps.newId(), 1, this.now(), resource);
+    const write = prepareWrite(type, this.deps.newId(), 1, this.now(), this.guard(undefined, resource));
     await this.commitOrConflict([write]);
     return this.written(write);
   }
@@ -108,7 +124,7 @@ export class ResourceService {
       if (ifMatch !== undefined && ifMatch !== currentVersion) {
         throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
       }
-      const write = prepareWrite(type, id, currentVersion + 1, this.now(), resource);
+      const write = prepareWrite(type, id, currentVersion + 1, this.now(), this.guard(current, resource));
       try {
         await this.deps.store.commit({ resources: [write] });
         return { version: this.written(write), created: !current || current.deleted };
@@ -129,6 +145,7 @@ export class ResourceService {
       throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
     }
     if (!current || current.deleted) return;
+    this.guard(current, undefined);
     await this.commitOrConflict([prepareWrite(type, id, current.versionId + 1, this.now(), undefined)]);
   }
 

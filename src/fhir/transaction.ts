@@ -147,12 +147,17 @@ export async function runTransaction(svc: ResourceService, body: unknown): Promi
     if (p.ifMatch !== undefined && p.ifMatch !== currentVersion) {
       throw preconditionFailed(`Bundle.entry[${p.index}]: version ${p.ifMatch} is not the current version`);
     }
+    const guarded = svc.guard(
+      current,
+      p.resource,
+      `Bundle.entry[${p.index}].${p.resource ? "resource" : "request.url"}`,
+    );
     if (p.method === "DELETE") {
       if (current && !current.deleted) writes.push(prepareWrite(p.type, id, currentVersion + 1, now, undefined));
       outcomes[p.index] = { status: "204 No Content" };
       continue;
     }
-    const w = prepareWrite(p.type, id, currentVersion + 1, now, p.resource);
+    const w = prepareWrite(p.type, id, currentVersion + 1, now, guarded);
     writes.push(w);
     const created = !current || current.deleted;
     outcomes[p.index] = { status: created ? "201 Created" : "200 OK", version: svc.written(w) };

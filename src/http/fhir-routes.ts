@@ -66,7 +66,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     }
     const bundle = body as Bundle;
     const base = baseOf(c, deps.baseUrl);
-    return fhirJson(transactionResponse(base, await runTransaction(service, bundle)));
+    return fhirJson(transactionResponse(base, await runTransaction(service.as(c.get("actor")), bundle)));
   };
   app.post("/", transaction);
 
@@ -98,7 +98,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.post("/:type", async (c) => {
     const type = c.req.param("type");
     const resource = asResource(await readFhirJson(c), type);
-    const v = await service.create(type, resource);
+    const v = await service.as(c.get("actor")).create(type, resource);
     return respondWrite(c, v, 201);
   });
 
@@ -114,12 +114,16 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const id = c.req.param("id");
     const resource = asResource(await readFhirJson(c), type);
     if (resource.id !== id) throw badRequest("The resource's id must match the id in the URL", ["id"]);
-    const { version, created } = await service.update(type, id, resource, parseIfMatch(c.req.header("If-Match")));
+    const { version, created } = await service
+      .as(c.get("actor"))
+      .update(type, id, resource, parseIfMatch(c.req.header("If-Match")));
     return respondWrite(c, version, created ? 201 : 200);
   });
 
   app.delete("/:type/:id", async (c) => {
-    await service.delete(c.req.param("type"), c.req.param("id"), parseIfMatch(c.req.header("If-Match")));
+    await service
+      .as(c.get("actor"))
+      .delete(c.req.param("type"), c.req.param("id"), parseIfMatch(c.req.header("If-Match")));
     return c.body(null, 204);
   });
 

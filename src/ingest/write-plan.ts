@@ -12,10 +12,10 @@ import type { ResourceWrite, Store, StoredVersion } from "../store/port.js";
 
 type Resource = Record<string, unknown> & { resourceType: string; id: string };
 
-/** Content compared for "unchanged": everything but meta.versionId and meta.lastUpdated. */
+/** Content compared for "unchanged": everything but meta.versionId and meta.lastUpdated (the owner tag counts). */
 export const comparable = (r: Record<string, unknown>) => {
   const meta = (r.meta ?? {}) as Record<string, unknown>;
-  return canonicalJson({ ...r, meta: { profile: meta.profile, source: meta.source } });
+  return canonicalJson({ ...r, meta: { profile: meta.profile, source: meta.source, tag: meta.tag } });
 };
 
 /** Writes planned but not yet committed, so later records in a batch build on them. */

@@ -70,11 +70,10 @@ const NDTMS_REFERENCE_HEADER = [
   "UPRN",
 ].join(",");
 
-const XSD: Record<CinYear, string> = {
-  2024: readFileSync("../shared/reference/cin/CIN_schema_2024.xsd", "utf8"),
-  2025: readFileSync("../shared/reference/cin/CIN_schema_2025.xsd", "utf8"),
-  2026: readFileSync("../shared/reference/cin/CIN_schema_2026.xsd", "utf8"),
-};
+// The DfE schemas, vendored with their licence and provenance in vendor/cin-census/.
+const xsd = (year: CinYear) =>
+  readFileSync(new URL(`../../vendor/cin-census/CIN_schema_${year}.xsd`, import.meta.url), "utf8");
+const XSD: Record<CinYear, string> = { 2024: xsd(2024), 2025: xsd(2025), 2026: xsd(2026) };
 
 const fileOf = (r: SynthResult, path: string) => r.files.find((f) => f.path === path)?.content as string;
 const filesUnder = (r: SynthResult, dir: string) => r.files.filter((f) => f.path.startsWith(dir));
@@ -108,7 +107,7 @@ async function collect(events: AsyncIterable<SourceEvent>): Promise<{ data: Rec[
   const other: SourceEvent[] = [];
   for await (const e of events) {
     if (e.kind === "record") data.push(e.record.data);
-    else other.push(e);
+    else if (e.kind !== "owner") other.push(e);
   }
   return { data, other };
 }

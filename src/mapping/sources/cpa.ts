@@ -33,6 +33,8 @@ export async function* cpaJsonRecords(source: ByteSource): AsyncGenerator<Source
     return;
   }
   const header = isObject(doc.MHS000Header) ? doc.MHS000Header : {};
+  if (header.OrgIDProvider !== undefined)
+    yield { kind: "owner", owner: header.OrgIDProvider, where: "MHS000Header.OrgIDProvider" };
   for (const [i, patient] of doc.Patients.entries()) {
     const label = `Patients[${i}]`;
     if (!isObject(patient)) {

@@ -61,6 +61,7 @@ export const EXTENSION_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/referral-source", id: "referral-source", title: "Referral source", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/related-patient", id: "related-patient", title: "Related patient", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/review-date", id: "review-date", title: "Review date", version: "0.1.0", type: "Extension" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/sender-token", id: "sender-token", title: "Sender token", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/treatment-modality", id: "treatment-modality", title: "Treatment modality", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/upn-unknown-reason", id: "upn-unknown-reason", title: "UPN unknown reason", version: "0.1.0", type: "Extension" },
 ];

@@ -49252,6 +49252,96 @@ return errors === 0;
 }
 
 export const profile_TFG_Provenance = validate1481;
+function validate1482(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let count0 = 0;
+if(data.valueIdentifier !== undefined){
+count0 = count0 + 1;
+}
+let bad0 = 0;
+for(const key0 in data){
+const k0 = key0[0] === "_" ? key0.slice(1) : key0;
+if(((((k0.length > 5) && (k0.startsWith("value"))) && (k0.charCodeAt(5) >= 65)) && (k0.charCodeAt(5) <= 90)) && (k0 !== "valueIdentifier")){
+bad0 = bad0 + 1;
+}
+}
+if(((count0 > 1) || (count0 < 1)) || (bad0 > 0)){
+const err0 = {instancePath,schemaPath:"#/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "value[x]", min: 1, count: count0, disallowed: bad0, allowed: "Identifier"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.extension !== undefined){
+const err1 = {instancePath:instancePath+"/extension",schemaPath:"#/properties/extension/false schema",keyword:"false schema",params:{}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.url !== undefined){
+if("https://think-family-gateway.example/fhir/StructureDefinition/sender-token" !== data.url){
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/const",keyword:"const",params:{allowedValue: "https://think-family-gateway.example/fhir/StructureDefinition/sender-token"}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.valueIdentifier !== undefined){
+let data2 = data.valueIdentifier;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let count1 = 0;
+if((data2.system !== undefined) || (data2._system !== undefined)){
+count1 = count1 + 1;
+}
+if((count1 > 1) || (count1 < 1)){
+const err3 = {instancePath:instancePath+"/valueIdentifier",schemaPath:"#/properties/valueIdentifier/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "system", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let count2 = 0;
+if((data2.value !== undefined) || (data2._value !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err4 = {instancePath:instancePath+"/valueIdentifier",schemaPath:"#/properties/valueIdentifier/allOf/1/fhirChoice",keyword:"fhirChoice",params:{name: "value", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+}
+validate1482.errors = vErrors;
+return errors === 0;
+}
+
+
 function validate1481(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
@@ -49302,16 +49392,24 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(data.entity !== undefined){
-let data0 = data.entity;
+if(data.agent !== undefined){
+let data0 = data.agent;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.role !== undefined){
-if("source" !== data1.role){
-const err4 = {instancePath:instancePath+"/entity/" + i0+"/role",schemaPath:"#/properties/entity/items/properties/role/const",keyword:"const",params:{allowedValue: "source"}};
+const items0 = data1.extension;
+let count1 = 0;
+if(Array.isArray(items0)){
+for(const item0 of items0){
+if((((item0 !== null) && (typeof item0 == "object")) && (!Array.isArray(item0))) && (item0.url === "https://think-family-gateway.example/fhir/StructureDefinition/sender-token")){
+count1 = count1 + 1;
+}
+}
+}
+if((count1 < 0) || (count1 > 1)){
+const err4 = {instancePath:instancePath+"/agent/" + i0,schemaPath:"#/properties/agent/items/allOf/0/fhirSlice",keyword:"fhirSlice",params:{element: "extension", label: "senderToken (The token (jti or hash) or CLI run the sending user or system used)", min: 0, max: 1, count: count1}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -49321,15 +49419,18 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data1.what !== undefined){
-let data3 = data1.what;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let count1 = 0;
-if((data3.display !== undefined) || (data3._display !== undefined)){
-count1 = count1 + 1;
-}
-if((count1 > 1) || (count1 < 1)){
-const err5 = {instancePath:instancePath+"/entity/" + i0+"/what",schemaPath:"#/properties/entity/items/properties/what/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "display", min: 1, count: count1, disallowed: 0, allowed: ""}};
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.extension !== undefined){
+let data2 = data1.extension;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+const _errs7 = errors;
+let valid9 = true;
+const _errs8 = errors;
+if(!((((data3 !== null) && (typeof data3 == "object")) && (!Array.isArray(data3))) && (data3.url === "https://think-family-gateway.example/fhir/StructureDefinition/sender-token"))){
+const err5 = {};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -49338,10 +49439,27 @@ vErrors.push(err5);
 }
 errors++;
 }
+var _valid0 = _errs8 === errors;
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.identifier === undefined){
-const err6 = {instancePath:instancePath+"/entity/" + i0+"/what",schemaPath:"#/properties/entity/items/properties/what/required",keyword:"required",params:{missingProperty: "identifier"}};
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs9 = errors;
+if(!(validate1482(data3, {instancePath:instancePath+"/agent/" + i0+"/extension/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate1482.errors : vErrors.concat(validate1482.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs9 === errors;
+valid9 = _valid0;
+}
+if(!valid9){
+const err6 = {instancePath:instancePath+"/agent/" + i0+"/extension/" + i1,schemaPath:"#/properties/agent/items/properties/extension/items/allOf/0/if",keyword:"if",params:{failingKeyword: "then"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -49357,12 +49475,67 @@ errors++;
 }
 }
 }
+if(data.entity !== undefined){
+let data4 = data.entity;
+if(Array.isArray(data4)){
+const len2 = data4.length;
+for(let i2=0; i2<len2; i2++){
+let data5 = data4[i2];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.role !== undefined){
+if("source" !== data5.role){
+const err7 = {instancePath:instancePath+"/entity/" + i2+"/role",schemaPath:"#/properties/entity/items/properties/role/const",keyword:"const",params:{allowedValue: "source"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data5.what !== undefined){
+let data7 = data5.what;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let count2 = 0;
+if((data7.display !== undefined) || (data7._display !== undefined)){
+count2 = count2 + 1;
+}
+if((count2 > 1) || (count2 < 1)){
+const err8 = {instancePath:instancePath+"/entity/" + i2+"/what",schemaPath:"#/properties/entity/items/properties/what/allOf/0/fhirChoice",keyword:"fhirChoice",params:{name: "display", min: 1, count: count2, disallowed: 0, allowed: ""}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.identifier === undefined){
+const err9 = {instancePath:instancePath+"/entity/" + i2+"/what",schemaPath:"#/properties/entity/items/properties/what/required",keyword:"required",params:{missingProperty: "identifier"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+}
+}
+}
+}
 validate1481.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_SafeguardingFlag = validate1482;
-function validate1482(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_SafeguardingFlag = validate1484;
+function validate1484(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49435,12 +49608,12 @@ errors++;
 }
 }
 }
-validate1482.errors = vErrors;
+validate1484.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_TreatmentEpisode = validate1483;
-function validate1486(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentEpisode = validate1485;
+function validate1488(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49503,11 +49676,11 @@ errors++;
 }
 }
 }
-validate1486.errors = vErrors;
+validate1488.errors = vErrors;
 return errors === 0;
 }
 
-function validate1488(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1490(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49557,11 +49730,11 @@ errors++;
 }
 }
 }
-validate1488.errors = vErrors;
+validate1490.errors = vErrors;
 return errors === 0;
 }
 
-function validate1490(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1492(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49672,12 +49845,12 @@ errors++;
 }
 }
 }
-validate1490.errors = vErrors;
+validate1492.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate1483(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate1485(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -49926,8 +50099,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs20 = errors;
-if(!(validate1486(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1486.errors : vErrors.concat(validate1486.errors);
+if(!(validate1488(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1488.errors : vErrors.concat(validate1488.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs20 === errors;
@@ -49968,8 +50141,8 @@ vErrors = null;
 }
 if(_valid3){
 const _errs25 = errors;
-if(!(validate1488(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1488.errors : vErrors.concat(validate1488.errors);
+if(!(validate1490(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1490.errors : vErrors.concat(validate1490.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs25 === errors;
@@ -50010,8 +50183,8 @@ vErrors = null;
 }
 if(_valid4){
 const _errs30 = errors;
-if(!(validate1490(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate1490.errors : vErrors.concat(validate1490.errors);
+if(!(validate1492(data1, {instancePath:instancePath+"/extension/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate1492.errors : vErrors.concat(validate1492.errors);
 errors = vErrors.length;
 }
 var _valid4 = _errs30 === errors;
@@ -50193,12 +50366,12 @@ errors++;
 }
 }
 }
-validate1483.errors = vErrors;
+validate1485.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_TreatmentReferral = validate1492;
-function validate1492(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_TreatmentReferral = validate1494;
+function validate1494(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -50374,12 +50547,12 @@ errors++;
 }
 }
 }
-validate1492.errors = vErrors;
+validate1494.errors = vErrors;
 return errors === 0;
 }
 
-export const profile_TFG_YoungCarer = validate1494;
-function validate1494(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+export const profile_TFG_YoungCarer = validate1496;
+function validate1496(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -50481,7 +50654,7 @@ errors++;
 }
 }
 }
-validate1494.errors = vErrors;
+validate1496.errors = vErrors;
 return errors === 0;
 }
 
