@@ -75,8 +75,11 @@ export function splitEscaped(raw: string, sep: string): string[] {
   return out;
 }
 
+/** Most comma-separated values one parameter may OR (each is a bound parameter; D1 allows 100 a statement). */
+export const MAX_VALUES = 30;
+
 /** The comma-separated alternatives of a value, with `|` still escaped (token values split on it next). */
-function alternatives(raw: string): string[] {
+function alternatives(raw: string, key: string): string[] {
   const out: string[] = [];
   let cur = "";
   for (let i = 0; i < raw.length; i++) {
@@ -90,11 +93,12 @@ function alternatives(raw: string): string[] {
     } else cur += ch;
   }
   out.push(cur);
+  if (out.length > MAX_VALUES) throw badRequest(`${key} takes at most ${MAX_VALUES} comma-separated values`, [key]);
   return out;
 }
 
 function dateValues(key: string, raw: string, now: Date): DateValue[] {
-  return alternatives(raw).map((part) => {
+  return alternatives(raw, key).map((part) => {
     const head = part.slice(0, 2);
     const prefix = (PREFIXES as readonly string[]).includes(head) ? (head as DatePrefix) : "eq";
     const text = part.slice(prefix === head ? 2 : 0);
@@ -105,7 +109,7 @@ function dateValues(key: string, raw: string, now: Date): DateValue[] {
 }
 
 function tokenValues(key: string, raw: string): { system?: string; value?: string }[] {
-  return alternatives(raw).map((part) => {
+  return alternatives(raw, key).map((part) => {
     const pieces = splitEscaped(part, "|");
     if (pieces.length === 1) {
       if (!pieces[0]) throw badRequest(`Empty value for ${key}`, [key]);
@@ -122,16 +126,18 @@ function referenceTargets(key: string, raw: string, def: SearchParamDef, typeMod
   const bareTargets = typeModifier
     ? [typeModifier]
     : (def.targets ?? RESOURCE_TYPES).filter((t) => RESOURCE_TYPES.includes(t));
-  return alternatives(raw).flatMap((part) => {
+  const targets = alternatives(raw, key).flatMap((part) => {
     if (/^[A-Za-z0-9\-.]{1,64}$/.test(part)) return bareTargets.map((t) => `${t}/${part}`);
     const normal = normaliseReference(part);
     if (normal && (!typeModifier || normal.startsWith(`${typeModifier}/`))) return [normal];
     throw badRequest(`${key} must be a reference: Type/id, an absolute URL or an id`, [key]);
   });
+  if (targets.length > 60) throw badRequest(`${key} names too many references; give Type/id or fewer ids`, [key]);
+  return targets;
 }
 
 function stringValues(key: string, raw: string, exact: boolean): string[] {
-  return alternatives(raw).map((part) => {
+  return alternatives(raw, key).map((part) => {
     const v = exact ? part : normaliseString(part);
     if (!v) throw badRequest(`Empty value for ${key}`, [key]);
     return v;
@@ -195,7 +201,7 @@ function paramCriterion(key: string, def: SearchParamDef, modifier: string | und
       return {
         kind: "token",
         param: def.name,
-        values: def.type === "uri" ? alternatives(raw).map((value) => ({ value })) : tokenValues(key, raw),
+        values: def.type === "uri" ? alternatives(raw, key).map((value) => ({ value })) : tokenValues(key, raw),
         ...(modifier === "not" ? { not: true } : {}),
       } as const;
     case "date":
@@ -300,7 +306,10 @@ export function parseSearch(
           !spec.iterate &&
           ((spec.target && spec.target !== resourceType) || (targets && !targets.includes(resourceType)));
         if (!spec || wrongSource || wrongTarget) {
-          ignore(key, `${name}=${value.slice(0, 80)} names no reference parameter this server can follow from here`);
+          ignore(
+            key,
+            `This ${name} names no reference parameter this server can follow from here (Type:param[:Target])`,
+          );
         } else {
           (name === "_include" ? include : revinclude).push(spec);
           used.push([key, value]);
@@ -309,7 +318,7 @@ export function parseSearch(
       }
       case "_id":
         if (modifier !== undefined) throw badRequest(`The modifier ':${modifier}' is not supported on _id`, [key]);
-        criteria.push({ kind: "id", values: alternatives(value) });
+        criteria.push({ kind: "id", values: alternatives(value, key) });
         used.push([key, value]);
         continue;
       case "_lastUpdated":

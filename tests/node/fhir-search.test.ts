@@ -282,6 +282,7 @@ describe("unsupported parameters are reported, never silently dropped", () => {
       ["gender:missing=maybe", "gender:missing"],
       ["_cursor=not-a-cursor!", "_cursor"],
       ["_elements=na-me", "_elements"],
+      [`_id=${Array.from({ length: 31 }, (_, i) => `x${i}`).join(",")}`, "_id"],
     ] as const) {
       const res = await t.fhir(`/fhir/Patient?${q}`);
       expect(res.status, q).toBe(400);
