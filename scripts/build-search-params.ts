@@ -48,6 +48,7 @@ interface SpJson {
 interface ElementJson {
   path: string;
   type?: { code: string; targetProfile?: string[] }[];
+  binding?: { strength?: string; valueSet?: string };
 }
 
 /** One generated row (mirrors SearchParamDef in src/fhir/resource-types.ts). */
@@ -57,6 +58,7 @@ interface Row {
   paths: string[];
   targets?: string[];
   system?: string;
+  codeSystem?: string;
   indexedAs?: string;
   url: string;
   documentation: string;
@@ -82,6 +84,65 @@ function expandChoices(type: string, path: string, elements: ElementJson[]): str
     fhirPath = `${fhirPath}.${step}`;
   }
   return prefixes;
+}
+
+const sdCache = new Map<string, ElementJson[] | undefined>();
+/** The snapshot elements of a resource or data type, if the package has its StructureDefinition. */
+function elementsOfType(type: string): ElementJson[] | undefined {
+  if (!sdCache.has(type)) {
+    try {
+      sdCache.set(type, elementsOf(type));
+    } catch {
+      sdCache.set(type, undefined);
+    }
+  }
+  return sdCache.get(type);
+}
+
+/** The element definition at a dotted path from `type`, stepping into data types (`address.use` → Address.use). */
+function elementAt(type: string, path: string): ElementJson | undefined {
+  let root = type;
+  let prefix = type;
+  let el: ElementJson | undefined;
+  for (const step of path.split(".")) {
+    let found = elementsOfType(root)?.find((e) => e.path === `${prefix}.${step}`);
+    if (!found && el?.type?.length === 1) {
+      root = (el.type[0] as { code: string }).code;
+      prefix = root;
+      found = elementsOfType(root)?.find((e) => e.path === `${prefix}.${step}`);
+    }
+    if (!found) return undefined;
+    el = found;
+    prefix = `${prefix}.${step}`;
+  }
+  return el;
+}
+
+interface ValueSetJson {
+  resourceType: string;
+  url: string;
+  compose?: { include?: { system?: string }[] };
+}
+let valueSets: Map<string, ValueSetJson> | undefined;
+/**
+ * The one code system a `code` element's required binding draws from (e.g. Patient.gender →
+ * http://hl7.org/fhir/administrative-gender): the system a `system|code` search names for it.
+ */
+function implicitSystem(type: string, path: string, root: string): string | undefined {
+  const el = elementAt(type, path);
+  if (!el?.type?.every((t) => t.code === "code") || el.binding?.strength !== "required" || !el.binding.valueSet)
+    return undefined;
+  if (!valueSets) {
+    const bundle = JSON.parse(readFileSync(join(root, PACKAGE, "Bundle-valuesets.json"), "utf8")) as {
+      entry: { resource: ValueSetJson }[];
+    };
+    valueSets = new Map(
+      bundle.entry.filter((e) => e.resource.resourceType === "ValueSet").map((e) => [e.resource.url, e.resource]),
+    );
+  }
+  const vs = valueSets?.get(el.binding.valueSet.split("|")[0] as string);
+  const systems = new Set((vs?.compose?.include ?? []).map((i) => i.system));
+  return systems.size === 1 ? [...systems][0] : undefined;
 }
 
 /** The canonical-typed elements (a reference parameter over them is not a Reference search). */
@@ -161,6 +222,11 @@ export function buildSearchParams(root = process.cwd()): Record<string, Row[]> {
       if (sp.type === "reference" && targets.length > 0 && targets.length < 100) row.targets = [...targets].sort();
       const system = parsed[0]?.system;
       if (system) row.system = system;
+      if (sp.type === "token") {
+        const codeSystems = new Set(row.paths.map((p) => implicitSystem(type, p, root)));
+        const only = codeSystems.size === 1 ? [...codeSystems][0] : undefined;
+        if (only) row.codeSystem = only;
+      }
       if (resolveIs.length > 0) narrowed.add(row);
       rows.push(row);
     }

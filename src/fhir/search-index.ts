@@ -60,7 +60,7 @@ function stringsOf(v: unknown, out: string[], depth = 0): void {
 
 /** The `system|code` pairs of a token target: a code, boolean, Coding, CodeableConcept, Identifier or ContactPoint. */
 function tokensOf(v: unknown, def: SearchParamDef): { system: string; value: string }[] {
-  if (typeof v === "string") return v === "" ? [] : [{ system: "", value: v }];
+  if (typeof v === "string") return v === "" ? [] : [{ system: def.codeSystem ?? "", value: v }];
   if (typeof v === "boolean") return [{ system: "", value: String(v) }];
   if (!v || typeof v !== "object") return [];
   const o = v as Record<string, unknown>;

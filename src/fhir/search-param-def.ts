@@ -14,6 +14,8 @@ export interface SearchParamDef {
   targets?: string[];
   /** For ContactPoint tokens (`email`, `phone`): only contact points with this `system`. */
   system?: string;
+  /** For tokens over a `code` element bound to one code system (Patient.gender): that system, indexed with each code. */
+  codeSystem?: string;
   /**
    * For a reference parameter that only narrows another one's targets (Observation `patient` is
    * `subject` pointing at a Patient): the parameter whose index rows answer it; it has none of its own.

@@ -29,7 +29,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "action"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/AuditEvent-action",
-      "documentation": "Type of action performed during the event"
+      "documentation": "Type of action performed during the event",
+      "codeSystem": "http://hl7.org/fhir/audit-event-action"
     },
     {
       "name": "address",
@@ -136,7 +137,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "outcome"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/AuditEvent-outcome",
-      "documentation": "Whether the event succeeded or failed"
+      "documentation": "Whether the event succeeded or failed",
+      "codeSystem": "http://hl7.org/fhir/audit-event-outcome"
     },
     {
       "name": "patient",
@@ -367,7 +369,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "intent"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/CarePlan-intent",
-      "documentation": "proposal | plan | order | option"
+      "documentation": "proposal | plan | order | option",
+      "codeSystem": "http://hl7.org/fhir/request-intent"
     },
     {
       "name": "part-of",
@@ -432,7 +435,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/CarePlan-status",
-      "documentation": "draft | active | on-hold | revoked | completed | entered-in-error | unknown"
+      "documentation": "draft | active | on-hold | revoked | completed | entered-in-error | unknown",
+      "codeSystem": "http://hl7.org/fhir/request-status"
     },
     {
       "name": "subject",
@@ -543,7 +547,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/CareTeam-status",
-      "documentation": "proposed | active | suspended | inactive | entered-in-error"
+      "documentation": "proposed | active | suspended | inactive | entered-in-error",
+      "codeSystem": "http://hl7.org/fhir/care-team-status"
     },
     {
       "name": "subject",
@@ -742,7 +747,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Consent-status",
-      "documentation": "draft | proposed | active | rejected | inactive | entered-in-error"
+      "documentation": "draft | proposed | active | rejected | inactive | entered-in-error",
+      "codeSystem": "http://hl7.org/fhir/consent-state-codes"
     }
   ],
   "Encounter": [
@@ -986,7 +992,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Encounter-status",
-      "documentation": "planned | arrived | triaged | in-progress | onleave | finished | cancelled +"
+      "documentation": "planned | arrived | triaged | in-progress | onleave | finished | cancelled +",
+      "codeSystem": "http://hl7.org/fhir/encounter-status"
     },
     {
       "name": "subject",
@@ -1116,7 +1123,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/EpisodeOfCare-status",
-      "documentation": "The current status of the Episode of Care as provided (does not check the status history collection)"
+      "documentation": "The current status of the Episode of Care as provided (does not check the status history collection)",
+      "codeSystem": "http://hl7.org/fhir/episode-of-care-status"
     },
     {
       "name": "type",
@@ -1331,7 +1339,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "type"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Group-type",
-      "documentation": "The type of resources the group contains"
+      "documentation": "The type of resources the group contains",
+      "codeSystem": "http://hl7.org/fhir/group-type"
     },
     {
       "name": "value",
@@ -1415,7 +1424,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "address.use"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Location-address-use",
-      "documentation": "A use code specified in an address"
+      "documentation": "A use code specified in an address",
+      "codeSystem": "http://hl7.org/fhir/address-use"
     },
     {
       "name": "endpoint",
@@ -1488,7 +1498,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Location-status",
-      "documentation": "Searches for locations with a specific kind of status"
+      "documentation": "Searches for locations with a specific kind of status",
+      "codeSystem": "http://hl7.org/fhir/location-status"
     },
     {
       "name": "type",
@@ -1752,7 +1763,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Observation-status",
-      "documentation": "The status of the observation"
+      "documentation": "The status of the observation",
+      "codeSystem": "http://hl7.org/fhir/observation-status"
     },
     {
       "name": "subject",
@@ -1879,7 +1891,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "address.use"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Organization-address-use",
-      "documentation": "A use code specified in an address"
+      "documentation": "A use code specified in an address",
+      "codeSystem": "http://hl7.org/fhir/address-use"
     },
     {
       "name": "endpoint",
@@ -2014,7 +2027,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "address.use"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Patient-address-use",
-      "documentation": "A use code specified in an address"
+      "documentation": "A use code specified in an address",
+      "codeSystem": "http://hl7.org/fhir/address-use"
     },
     {
       "name": "birthdate",
@@ -2060,7 +2074,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "gender"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Patient-gender",
-      "documentation": "Gender of the patient"
+      "documentation": "Gender of the patient",
+      "codeSystem": "http://hl7.org/fhir/administrative-gender"
     },
     {
       "name": "general-practitioner",
@@ -2237,7 +2252,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "address.use"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Practitioner-address-use",
-      "documentation": "A use code specified in an address"
+      "documentation": "A use code specified in an address",
+      "codeSystem": "http://hl7.org/fhir/address-use"
     },
     {
       "name": "communication",
@@ -2274,7 +2290,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "gender"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/Practitioner-gender",
-      "documentation": "Gender of the practitioner"
+      "documentation": "Gender of the practitioner",
+      "codeSystem": "http://hl7.org/fhir/administrative-gender"
     },
     {
       "name": "given",
@@ -2682,7 +2699,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "address.use"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/RelatedPerson-address-use",
-      "documentation": "A use code specified in an address"
+      "documentation": "A use code specified in an address",
+      "codeSystem": "http://hl7.org/fhir/address-use"
     },
     {
       "name": "birthdate",
@@ -2710,7 +2728,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "gender"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/RelatedPerson-gender",
-      "documentation": "Gender of the related person"
+      "documentation": "Gender of the related person",
+      "codeSystem": "http://hl7.org/fhir/administrative-gender"
     },
     {
       "name": "identifier",
@@ -2878,7 +2897,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "intent"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/ServiceRequest-intent",
-      "documentation": "proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option"
+      "documentation": "proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option",
+      "codeSystem": "http://hl7.org/fhir/request-intent"
     },
     {
       "name": "occurrence",
@@ -2939,7 +2959,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "priority"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/ServiceRequest-priority",
-      "documentation": "routine | urgent | asap | stat"
+      "documentation": "routine | urgent | asap | stat",
+      "codeSystem": "http://hl7.org/fhir/request-priority"
     },
     {
       "name": "replaces",
@@ -2998,7 +3019,8 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "status"
       ],
       "url": "http://hl7.org/fhir/SearchParameter/ServiceRequest-status",
-      "documentation": "draft | active | on-hold | revoked | completed | entered-in-error | unknown"
+      "documentation": "draft | active | on-hold | revoked | completed | entered-in-error | unknown",
+      "codeSystem": "http://hl7.org/fhir/request-status"
     },
     {
       "name": "subject",

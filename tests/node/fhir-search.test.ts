@@ -107,6 +107,10 @@ describe("token, date and reference parameters", () => {
     const scope = `identifier=${encodeURIComponent(`https://tfg.test/tag|${tag}`)}`;
     expect(await ids(`/fhir/Patient?${scope}&gender=female`)).toEqual([may80.id, dec99.id].sort());
     expect(await ids(`/fhir/Patient?${scope}&gender:not=female`)).toEqual([in80.id, noDob.id].sort());
+    // A code bound to one code system is found with that system too.
+    const gender = (v: string) => ids(`/fhir/Patient?${scope}&gender=${encodeURIComponent(v)}`);
+    expect(await gender("http://hl7.org/fhir/administrative-gender|male")).toEqual([in80.id]);
+    expect(await gender("http://example.org/other|male")).toEqual([]);
     expect(await ids(`/fhir/Patient?${scope}&gender:missing=true`)).toEqual([noDob.id]);
     expect(await ids(`/fhir/Patient?${scope}&identifier=${encodeURIComponent(`${NHS}|9990000018`)}`)).toEqual([
       noDob.id,
@@ -159,6 +163,7 @@ describe("token, date and reference parameters", () => {
     expect(await q(`code=${encodeURIComponent(`${loinc}|`)}`)).toEqual([a.id]);
     expect(await q("status=final")).toEqual([a.id, c.id].sort());
     expect(await q("status=final,amended")).toEqual([a.id, b.id, c.id].sort());
+    expect(await q(`status=${encodeURIComponent("http://hl7.org/fhir/observation-status|amended")}`)).toEqual([b.id]);
     expect(await q("category=social-history")).toEqual([a.id]);
     expect(await q("date=2026-03")).toEqual([a.id]);
     // ge: ends after March or lies within it; b (20 Feb – 2 Mar) overlaps March but does neither.
