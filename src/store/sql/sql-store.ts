@@ -7,7 +7,7 @@ import {
   type SqlBool,
   sql,
 } from "kysely";
-import { prefixUpperBound } from "../../fhir/search-strings.js";
+import { normaliseString, prefixUpperBound } from "../../fhir/search-strings.js";
 import { entryHash, GENESIS_HASH } from "../hash-chain.js";
 import type {
   ChangeSet,
@@ -77,7 +77,7 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
 /** One string value against search_strings (`value` is normalised; `exact` as written). */
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over search_strings.
 function stringMatch(t: any, match: "prefix" | "exact" | "contains", v: string): Expression<SqlBool> {
-  if (match === "exact") return t("exact", "=", v);
+  if (match === "exact") return t.and([t("value", "=", normaliseString(v)), t("exact", "=", v)]);
   if (match === "contains") return sql<SqlBool>`${sql.ref("value")} LIKE ${`%${likeLiteral(v)}%`} ESCAPE ${"\\"}`;
   const upper = prefixUpperBound(v);
   return t.and([t("value", ">=", v), ...(upper === undefined ? [] : [t("value", "<", upper)])]);
