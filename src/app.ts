@@ -6,6 +6,8 @@ import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
+import { setServerTimeZone } from "./fhir/search-dates.js";
+import { adminRoutes } from "./http/admin-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
@@ -35,6 +37,7 @@ export interface AppDeps {
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
 export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
+  setServerTimeZone(config.timeZone ?? "UTC");
   const ownership = ownershipRule(config.submitters ?? {});
   const service = new ResourceService({
     ownership,
@@ -83,6 +86,8 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       auth,
     ),
   );
+
+  app.route("/admin", adminRoutes(deps.store, auth));
 
   app.notFound(onNotFound);
   app.onError(onError);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
+import { isTimeZone } from "./fhir/search-dates.js";
 
 const issuerSchema = z.object({
   issuer: z.string().min(1),
@@ -35,6 +36,11 @@ const envSchema = z.object({
   TFG_MAX_PAGE_SIZE: positiveInt("TFG_MAX_PAGE_SIZE", 500),
   TFG_CLOCK_SKEW_SECONDS: positiveInt("TFG_CLOCK_SKEW_SECONDS", 60),
   TFG_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  TFG_TIMEZONE: z
+    .string()
+    .optional()
+    .transform((v) => v || "UTC")
+    .refine(isTimeZone, { message: "TFG_TIMEZONE must be an IANA time zone, e.g. Europe/London" }),
   TFG_AUTH_ISSUERS: z
     .string()
     .optional()
@@ -79,6 +85,8 @@ export interface GatewayConfig {
   clockToleranceSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error";
   issuers: IssuerConfig[];
+  /** IANA zone that search dates without an offset (and stored dates without a time) are read in. */
+  timeZone: string;
   /** Authorised submitters: organisation code → the owner organisations whose records it may send and write. */
   submitters: Submitters;
 }
@@ -105,6 +113,7 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     clockToleranceSeconds: e.TFG_CLOCK_SKEW_SECONDS,
     logLevel: e.TFG_LOG_LEVEL,
     issuers: e.TFG_AUTH_ISSUERS,
+    timeZone: e.TFG_TIMEZONE,
     submitters: e.TFG_INGEST_SUBMITTERS,
   };
 }

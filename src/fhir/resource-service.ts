@@ -10,6 +10,8 @@ import { assertConforms } from "./conformance.js";
 import { conflict, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
 import { applyJsonPatch, parseJsonPatch } from "./patch.js";
 import { asResource, assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
+import { encodeCursor } from "./search-cursor.js";
+import { findIncluded } from "./search-includes.js";
 import { indexResource } from "./search-index.js";
 import type { PagingLimits } from "./search-query.js";
 import { parseSearch } from "./search-query.js";
@@ -49,7 +51,8 @@ export function prepareWrite(
   lastUpdated: string,
   resource: ResourceJson | undefined,
 ): ResourceWrite {
-  if (!resource) return { resourceType, id, versionId, lastUpdated, tokens: [], references: [] };
+  if (!resource)
+    return { resourceType, id, versionId, lastUpdated, tokens: [], references: [], strings: [], dates: [] };
   const meta = {
     ...((resource.meta as Record<string, unknown> | undefined) ?? {}),
     versionId: String(versionId),
@@ -187,11 +190,31 @@ export class ResourceService {
     return this.deps.store.historyAcross(query);
   }
 
-  /** Searches one type; `params` are the query parameters in order. */
+  /**
+   * Searches one type; `params` are the query parameters in order. Returns the page, the resources
+   * `_include`/`_revinclude` add, and the cursor the next page starts from (when there is one).
+   */
   async search(type: string, params: [string, string][], strict = false) {
     assertSupportedType(type);
-    const parsed = parseSearch(type, params, this.deps.paging, strict);
-    return { ...parsed, page: await this.deps.store.search(parsed.request) };
+    const parsed = parseSearch(type, params, this.deps.paging, strict, this.deps.clock());
+    const page = await this.deps.store.search(parsed.request);
+    const last = page.versions[page.versions.length - 1];
+    const { sort } = parsed.request;
+    const nextCursor =
+      page.more && last
+        ? encodeCursor(sort, { key: sort === "id" || sort === "-id" ? last.id : last.lastUpdated, id: last.id })
+        : undefined;
+    const included =
+      parsed.include.length + parsed.revinclude.length > 0
+        ? await findIncluded(
+            this.deps.store,
+            page.versions,
+            parsed.include,
+            parsed.revinclude,
+            this.deps.paging.maxCount,
+          )
+        : [];
+    return { ...parsed, page, included, ...(nextCursor ? { nextCursor } : {}) };
   }
 
   /** Commits writes, turning a lost race into a 409. */

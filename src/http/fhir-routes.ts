@@ -11,6 +11,7 @@ import { asResource } from "../fhir/resource-body.js";
 import { parseIfMatch, type ResourceService } from "../fhir/resource-service.js";
 import { runTransaction } from "../fhir/transaction.js";
 import type { StoredVersion } from "../store/port.js";
+import { requireJson } from "./accept.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson, preferReturn, readFhirJson } from "./fhir-response.js";
 import {
@@ -61,6 +62,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   const { defaultCount, maxCount } = service.deps.paging;
   const app = new Hono<AppEnv>({ strict: false });
 
+  app.use("*", requireJson);
   app.get("/metadata", (c) => fhirJson(capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)));
   app.use("*", auth);
   app.use("/:type/*", servedTypeGuard);
@@ -86,8 +88,16 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   const search = async (c: Context<AppEnv>, params: [string, string][]) => {
     const type = c.req.param("type") as string;
     const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
-    const { used, page, request } = await service.search(type, params, strict);
-    return fhirJson(searchsetBundle(baseOf(c, deps.baseUrl), type, used, page, request.count, request.offset));
+    const result = await service.search(type, params, strict);
+    const cursor = params.find(([k]) => k === "_cursor")?.[1];
+    return fhirJson(
+      searchsetBundle(baseOf(c, deps.baseUrl), {
+        type,
+        ...result,
+        count: result.request.count,
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
   };
 
   app.get("/:type", (c) => search(c, [...new URL(c.req.url).searchParams.entries()]));

@@ -6,6 +6,8 @@ import cliProgress from "cli-progress";
 import { type OwnershipRule, ownershipRule } from "../../auth/ownership.js";
 import { parseConfig } from "../../config.js";
 import { GatewayError } from "../../fhir/errors.js";
+import { isTimeZone, setServerTimeZone } from "../../fhir/search-dates.js";
+import { reindexSearch } from "../../fhir/search-reindex.js";
 import { ingest } from "../../ingest/ingest-service.js";
 import type { IngestReport } from "../../ingest/report.js";
 import type { IngestSender } from "../../ingest/sender.js";
@@ -14,6 +16,7 @@ import type { Store } from "../../store/port.js";
 import { openNodeStore } from "../node.js";
 
 const USAGE = `Usage: npm run tfg -- ingest <source> <path>... --org ORG --user USER [--all-or-nothing] [--report FILE] [--quiet]
+       npm run tfg -- reindex   rebuild the search index of every stored resource (after an upgrade)
   <source>  ${Object.keys(SOURCES).join(" | ")}
   <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa a folder of CSV tables (one record set),
             for the other sources every file in it with their extension, in name order
@@ -127,6 +130,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const zone = process.env.TFG_TIMEZONE || "UTC";
+  if (!isTimeZone(zone)) fail("TFG_TIMEZONE must be an IANA time zone, e.g. Europe/London");
+  setServerTimeZone(zone);
+  if (command === "reindex") return reindexCommand();
   if (command !== "ingest") fail(`Unknown command '${command}'`);
   const def =
     sourceName && Object.hasOwn(SOURCES, sourceName) ? SOURCES[sourceName as keyof typeof SOURCES] : undefined;
@@ -170,6 +177,19 @@ async function main(): Promise<void> {
     }
     if (values.report) writeFileSync(values.report, `${JSON.stringify({ files: reports }, null, 2)}\n`);
     process.exitCode = status;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `tfg reindex`: rebuilds the search index of the configured store and prints what it did. */
+async function reindexCommand(): Promise<void> {
+  const store = await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
+  try {
+    const started = performance.now();
+    const r = await reindexSearch(store);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`reindex: ${r.resources} resources in ${seconds} s (index version ${r.fromVersion} → ${r.toVersion})`);
   } finally {
     await store.close();
   }
