@@ -4,6 +4,7 @@ import standaloneCode from "ajv/dist/standalone/index.js";
 import { formats } from "../../src/fhir/validation/formats.js";
 import type { BaseLayer } from "./base-schemas.js";
 import type { JsonSchema } from "./element-index.js";
+import type { InvariantTable } from "./invariants.js";
 import { addFhirKeywords } from "./keywords.js";
 import type { ProfileLayer } from "./profile-schemas.js";
 
@@ -52,6 +53,25 @@ export function dropUnusedSchemaConstants(code: string): string {
     decl.lastIndex = end;
   }
   return out + code.slice(last);
+}
+
+/** The invariant table as a TypeScript module (data only). */
+export function emitInvariants(table: InvariantTable): GeneratedFiles {
+  const text = [
+    HEADER,
+    `import type { InvariantSpec, NodeSpec } from "../invariant-types.js";`,
+    "",
+    "/** The R4 and profile invariants evaluated with FHIRPath, referenced by index below. */",
+    `export const INVARIANTS: readonly InvariantSpec[] = ${JSON.stringify(table.invariants)};`,
+    "",
+    "/** The walk table: per R4 type or backbone path, its invariants and the children that lead to more. */",
+    `export const INVARIANT_NODES: Readonly<Record<string, NodeSpec>> = ${JSON.stringify(table.nodes)};`,
+    "",
+    "/** Invariants of core and project profiles by profile URL, with their element paths. */",
+    `export const PROFILE_INVARIANTS: Readonly<Record<string, readonly { path: string; inv: number }[]>> = ${JSON.stringify(table.profiles)};`,
+    "",
+  ].join("\n");
+  return { "invariants.generated.ts": text };
 }
 
 /** Builds every generated file from the two layers. `resourceTypes` are the base validators to export. */

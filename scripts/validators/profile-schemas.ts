@@ -79,6 +79,8 @@ export interface ProfileLayer {
   extensions: CatalogEntry[];
   /** Things a profile says that the generated code does not check (written to the build summary). */
   notChecked: string[];
+  /** The R4 core profiles compiled too (their invariants are evaluated with FHIRPath). */
+  coreProfiles: StructureDefinition[];
 }
 
 interface DiffNode {
@@ -381,5 +383,5 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
 
   const sorted: Record<string, JsonSchema> = {};
   for (const n of Object.keys(definitions).sort()) sorted[n] = definitions[n] as JsonSchema;
-  return { definitions: sorted, profiles, extensions, notChecked: [...notChecked].sort() };
+  return { definitions: sorted, profiles, extensions, notChecked: [...notChecked].sort(), coreProfiles: [] };
 }

@@ -216,7 +216,12 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     resourceType: "Observation",
     meta: meta("TFG-AssessmentFactor"),
     status: "final",
-    code: cc("observation-code", "cin-assessment-factor"),
+    // The display, as the CIN mapping writes it, keeps Observation.code distinct from the component's code (obs-7).
+    code: {
+      coding: [
+        { ...cc("observation-code", "cin-assessment-factor").coding[0], display: "Factor identified at assessment" },
+      ],
+    },
     subject: ref("Patient/child-1"),
     encounter: ref("Encounter/assessment-1"),
     effectiveDateTime: "2025-10-01",
@@ -398,6 +403,7 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
     category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "INFA" }] }],
     patient: ref("Patient/adult-1"),
+    policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTOUT" }] },
     provision: { type: "deny" },
   }),
   "TFG-AuditEvent": () => ({
@@ -1560,7 +1566,7 @@ describe("profile dispatch", () => {
   });
 
   it("reports types the gateway does not serve, and non-resources", () => {
-    expect(validateResource({ resourceType: "Bundle" })[0]).toMatchObject({
+    expect(validateResource({ resourceType: "NotAResourceType" })[0]).toMatchObject({
       code: "not-supported",
       expression: ["resourceType"],
     });
@@ -1583,7 +1589,7 @@ describe("profile dispatch", () => {
     expect(issues.map((i) => i.diagnostics)).toEqual([
       "Unknown element: it is not part of this type in FHIR R4 (FHIR R4)",
       "Code is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender (FHIR R4)",
-      "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+      "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
     ]);
   });
 });

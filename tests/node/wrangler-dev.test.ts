@@ -132,7 +132,8 @@ describe("wrangler dev (real workerd)", () => {
       {
         severity: "error",
         code: "value",
-        diagnostics: "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+        diagnostics:
+          "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
         expression: ["Patient.identifier[0].value"],
       },
     ]);

@@ -2,12 +2,16 @@
 import type { FhirIssue, IssueCode } from "../errors.js";
 import { type CatalogEntry, PROFILE_CATALOG } from "./generated/catalog.generated.js";
 import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
+import { checkInvariants } from "./invariants.js";
 import { dedupe, type Layer, toIssues } from "./issues.js";
+import { checkNative } from "./native-checks.js";
 
 /** Options for {@link validateResource}. */
 export interface ValidateOptions {
   /** A profile URL to validate against, in addition to those in `meta.profile` (a `|version` suffix is ignored). */
   profile?: string;
+  /** Also report best-practice invariants (dom-6, narrative) as warnings, as `$validate` does. */
+  bestPractice?: boolean;
 }
 
 const profilesByUrl = new Map<string, CatalogEntry>(PROFILE_CATALOG.map((p) => [p.url, p]));
@@ -32,6 +36,9 @@ function run(validate: GeneratedValidator, resource: Record<string, unknown>, la
   return valid ? [] : toIssues(validate.errors ?? [], layer, root);
 }
 
+/** True when `type` is an R4 resource type, so a resource of it can be validated (served or not). */
+export const canValidate = (type: string): boolean => Object.hasOwn(baseValidators, type);
+
 /** The profile entry for a canonical URL (version suffix ignored), if the gateway defines it. */
 export function findProfile(url: string): CatalogEntry | undefined {
   return profilesByUrl.get(url.split("|")[0] as string);
@@ -48,7 +55,10 @@ export function validateBase(resource: unknown): FhirIssue[] {
   if (!Object.hasOwn(baseValidators, type)) {
     return [error("not-supported", "The resource type is not one this gateway validates", "resourceType")];
   }
-  return dedupe(run(baseValidators[type] as GeneratedValidator, resource, { kind: "base" }, type));
+  const issues = run(baseValidators[type] as GeneratedValidator, resource, { kind: "base" }, type);
+  if (issues.some((i) => i.diagnostics.startsWith("The resource is nested too deeply"))) return issues;
+  issues.push(...checkNative(resource, type));
+  return dedupe(issues);
 }
 
 /**
@@ -72,6 +82,7 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
     });
   }
   const done = new Set<string>();
+  const invariantProfiles: [string, string][] = [];
   for (const { url, at } of claimed) {
     const entry = findProfile(url);
     if (!entry) {
@@ -94,6 +105,10 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
     }
     const validate = profileValidators[entry.url] as GeneratedValidator;
     issues.push(...run(validate, resource, { kind: "profile", id: entry.id }, type));
+    invariantProfiles.push([entry.url, entry.id]);
+  }
+  if (!issues.some((i) => i.diagnostics.startsWith("The resource is nested too deeply"))) {
+    issues.push(...checkInvariants(resource, invariantProfiles, { bestPractice: options.bestPractice === true }));
   }
   return dedupe(issues);
 }

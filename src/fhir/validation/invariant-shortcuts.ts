@@ -1,0 +1,34 @@
+/**
+ * Sufficient conditions, checked in plain JavaScript, under which an R4 invariant certainly holds, so the
+ * FHIRPath engine runs only when it might fail. Each is a direct reading of the invariant's expression; when
+ * a shortcut says nothing, fhirpath.js decides.
+ */
+
+type Json = Record<string, unknown>;
+
+/** Same-precision date/time strings compare like their text (a `Z` or the same offset on both, or none). */
+const comparableText = (a: string, b: string) =>
+  a.length === b.length && (a.length <= 10 || (a.endsWith("Z") && b.endsWith("Z")));
+
+/** `name.exists()` for a primitive: its value or its `_name` extension object. */
+const has = (n: Json, name: string) => n[name] !== undefined || n[`_${name}`] !== undefined;
+
+const SHORTCUTS: Record<string, (node: Json) => boolean> = {
+  // ref-1: reference.startsWith('#').not() or (…in %rootResource.contained.id)
+  "ref-1": (n) => typeof n.reference !== "string" || !n.reference.startsWith("#"),
+  // per-1: start.hasValue().not() or end.hasValue().not() or (start <= end)
+  "per-1": (n) =>
+    typeof n.start !== "string" || typeof n.end !== "string" || (comparableText(n.start, n.end) && n.start <= n.end),
+  // cpt-2: value.empty() or system.exists()
+  "cpt-2": (n) => !has(n, "value") || has(n, "system"),
+  // qty-3: code.empty() or system.exists()
+  "qty-3": (n) => !has(n, "code") || has(n, "system"),
+  // att-1: data.empty() or contentType.exists()
+  "att-1": (n) => !has(n, "data") || has(n, "contentType"),
+};
+
+/** True when invariant `key` certainly holds on `node` without evaluating its FHIRPath. */
+export function passesWithoutFhirPath(key: string, node: Json): boolean {
+  const f = SHORTCUTS[key];
+  return f?.(node) === true;
+}
