@@ -26,7 +26,7 @@ export function buildValidators(root = process.cwd()) {
   // Every R4 resource type gets a base validator ($validate works for all); the served ones are a subset.
   for (const t of RESOURCE_TYPES) if (!resources.includes(t)) throw new Error(`${t} is not an R4 resource type`);
   const base = buildBaseLayer(defs, resources);
-  const profiles = buildProfileLayer(defs);
+  const profiles = buildProfileLayer(defs, RESOURCE_TYPES);
   const invariants = buildInvariantTable(
     defs,
     [...complex, ...resources],
@@ -83,7 +83,9 @@ function main(args: string[]) {
     `  base layer: ${resources.length} resource types (${RESOURCE_TYPES.length} served), ${Object.keys(base.definitions).length} definitions, ` +
       `${base.checkedBindings.length} required bindings checked, ${base.uncheckedBindings.length} not enumerable`,
   );
-  console.log(`  profile layer: ${profiles.profiles.length} profiles, ${profiles.extensions.length} extensions`);
+  console.log(
+    `  profile layer: ${profiles.profiles.length} profiles, ${profiles.extensions.length} extensions, ${profiles.coreCatalog.length} R4 core profiles`,
+  );
   console.log(
     `  invariants: ${invariants.invariants.length} evaluated by FHIRPath, ${invariants.skipped.length} not evaluated (--verbose lists them)`,
   );

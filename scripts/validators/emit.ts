@@ -99,13 +99,14 @@ export function emit(base: BaseLayer, profiles: ProfileLayer, resourceTypes: rea
 
   const refs: Record<string, string> = {};
   for (const type of resourceTypes) refs[exportName("base", type)] = `${SCHEMA_ID}#/definitions/${type}`;
-  for (const p of profiles.profiles) refs[exportName("profile", p.id)] = `${SCHEMA_ID}#/definitions/${p.definition}`;
+  for (const p of [...profiles.profiles, ...profiles.coreCatalog])
+    refs[exportName("profile", p.id)] = `${SCHEMA_ID}#/definitions/${p.definition}`;
   const code = dropUnusedSchemaConstants(standaloneCode(ajv, refs));
   if (/\brequire\(|\bnew Function\b|\beval\(|from "node:/.test(code))
     throw new Error("Generated code must not use require, eval, Function or node:*");
 
   const baseMap = resourceTypes.map((t) => `  ${JSON.stringify(t)}: ${exportName("base", t)},`).join("\n");
-  const profileMap = profiles.profiles
+  const profileMap = [...profiles.profiles, ...profiles.coreCatalog]
     .map((p) => `  ${JSON.stringify(p.url)}: ${exportName("profile", p.id)},`)
     .join("\n");
   const validators = [
@@ -136,7 +137,7 @@ export function emit(base: BaseLayer, profiles: ProfileLayer, resourceTypes: rea
     "",
     "/** Base-layer validators (HL7 R4 structure) by resource type. */",
     "export declare const baseValidators: Readonly<Record<string, GeneratedValidator>>;",
-    "/** Profile-layer validators (what each project profile adds) by profile URL. */",
+    "/** Profile-layer validators (what each project or core profile adds) by profile URL. */",
     "export declare const profileValidators: Readonly<Record<string, GeneratedValidator>>;",
     "",
   ].join("\n");
@@ -161,6 +162,9 @@ export function emit(base: BaseLayer, profiles: ProfileLayer, resourceTypes: rea
     "",
     "/** Project extensions (profiles/StructureDefinition-<extension>.json). */",
     `export const EXTENSION_CATALOG: readonly CatalogEntry[] = [\n${profiles.extensions.map(entry).join("\n")}\n];`,
+    "",
+    "/** HL7 R4 core profiles of served types that the generated validators check (e.g. the vital signs family). */",
+    `export const CORE_PROFILE_CATALOG: readonly CatalogEntry[] = [\n${profiles.coreCatalog.map(entry).join("\n")}\n];`,
     "",
     "/** Resource types with a base-layer validator. */",
     `export const BASE_RESOURCE_TYPES: readonly string[] = ${JSON.stringify(resourceTypes)};`,

@@ -214,7 +214,9 @@ export function buildInvariantTable(
         if (i !== undefined) list.push({ path: e.path, inv: i });
       }
     }
-    if (list.length) profileInvariants[sd.url] = list;
+    // A profile on a profile (bodyweight on vitalsigns) carries its base profile's invariants too.
+    const inherited = sd.baseDefinition ? (profileInvariants[sd.baseDefinition] ?? []) : [];
+    if (inherited.length || list.length) profileInvariants[sd.url] = [...inherited, ...list];
   }
   return { invariants, nodes: pruned, profiles: profileInvariants, skipped: [...skipped].sort() };
 }

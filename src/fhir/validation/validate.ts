@@ -1,6 +1,6 @@
 /** Runs the generated validators: the R4 base layer by resourceType, then each project profile the resource claims or is asked for. */
 import type { FhirIssue, IssueCode } from "../errors.js";
-import { type CatalogEntry, PROFILE_CATALOG } from "./generated/catalog.generated.js";
+import { type CatalogEntry, CORE_PROFILE_CATALOG, PROFILE_CATALOG } from "./generated/catalog.generated.js";
 import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
 import { checkInvariants } from "./invariants.js";
 import { dedupe, type Layer, toIssues } from "./issues.js";
@@ -14,7 +14,10 @@ export interface ValidateOptions {
   bestPractice?: boolean;
 }
 
-const profilesByUrl = new Map<string, CatalogEntry>(PROFILE_CATALOG.map((p) => [p.url, p]));
+/** Project profiles and the R4 core profiles of served types (vital signs and others) the build compiled. */
+const profilesByUrl = new Map<string, CatalogEntry>(
+  [...PROFILE_CATALOG, ...CORE_PROFILE_CATALOG].map((p) => [p.url, p]),
+);
 
 const error = (code: IssueCode, diagnostics: string, expression?: string): FhirIssue => ({
   severity: "error",
