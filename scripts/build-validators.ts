@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { RESOURCE_TYPES } from "../src/fhir/resource-types.js";
 import { buildBaseLayer } from "./validators/base-schemas.js";
 import { loadDefinitions, R4_PACKAGE_DIR } from "./validators/definitions.js";
-import { emit, emitInvariants, type GeneratedFiles } from "./validators/emit.js";
+import { emit, emitInvariants, emitSchemas, type GeneratedFiles } from "./validators/emit.js";
 import { buildInvariantTable, r4TypeNames } from "./validators/invariants.js";
 import { buildProfileLayer } from "./validators/profile-schemas.js";
 
@@ -23,16 +23,21 @@ export function buildValidators(root = process.cwd()) {
   const started = performance.now();
   const defs = loadDefinitions(join(root, R4_PACKAGE_DIR), join(root, "profiles"));
   const { resources, complex } = r4TypeNames(defs, defs.coreStructureDefinitions);
-  // Every R4 resource type gets a base validator ($validate works for all); the served ones are a subset.
   for (const t of RESOURCE_TYPES) if (!resources.includes(t)) throw new Error(`${t} is not an R4 resource type`);
-  const base = buildBaseLayer(defs, resources);
+  // Served types: compiled by ajv. Every R4 type ($validate works for all): the same schemas, as data.
+  const base = buildBaseLayer(defs, RESOURCE_TYPES);
+  const everyType = buildBaseLayer(defs, resources);
   const profiles = buildProfileLayer(defs, RESOURCE_TYPES);
   const invariants = buildInvariantTable(
     defs,
     [...complex, ...resources],
     [...profiles.coreProfiles, ...defs.projectStructureDefinitions],
   );
-  const files = { ...emit(base, profiles, resources), ...emitInvariants(invariants) };
+  const files = {
+    ...emit(base, profiles, RESOURCE_TYPES),
+    ...emitInvariants(invariants),
+    ...emitSchemas(everyType, resources),
+  };
   return { files, base, profiles, invariants, resources, ms: Math.round(performance.now() - started) };
 }
 
@@ -80,7 +85,7 @@ function main(args: string[]) {
   console.log(`validators written to ${dir} in ${ms} ms`);
   for (const [name, text] of Object.entries(files)) console.log(`  ${name}: ${kb(text)}`);
   console.log(
-    `  base layer: ${resources.length} resource types (${RESOURCE_TYPES.length} served), ${Object.keys(base.definitions).length} definitions, ` +
+    `  base layer: ${RESOURCE_TYPES.length} served resource types compiled, ${resources.length} R4 types as schemas, ${Object.keys(base.definitions).length} definitions, ` +
       `${base.checkedBindings.length} required bindings checked, ${base.uncheckedBindings.length} not enumerable`,
   );
   console.log(

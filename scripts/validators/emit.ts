@@ -55,6 +55,26 @@ export function dropUnusedSchemaConstants(code: string): string {
   return out + code.slice(last);
 }
 
+/** The base-layer schemas of every R4 resource type, as data for src/fhir/validation/schema-interpreter.ts. */
+export function emitSchemas(layer: BaseLayer, resourceTypes: readonly string[]): GeneratedFiles {
+  const js = [
+    HEADER,
+    `export const R4_RESOURCE_TYPES = ${JSON.stringify(resourceTypes)};`,
+    `export const R4_SCHEMAS = ${JSON.stringify(layer.definitions)};`,
+    "",
+  ].join("\n");
+  const dts = [
+    HEADER,
+    "",
+    "/** Every R4 resource type (non-abstract), sorted. */",
+    "export declare const R4_RESOURCE_TYPES: readonly string[];",
+    "/** The base-layer JSON Schema definitions for every R4 resource type and what they reach, by name. */",
+    "export declare const R4_SCHEMAS: Readonly<Record<string, Record<string, unknown>>>;",
+    "",
+  ].join("\n");
+  return { "schemas.generated.js": js, "schemas.generated.d.ts": dts };
+}
+
 /** The invariant table as a TypeScript module (data only). */
 export function emitInvariants(table: InvariantTable): GeneratedFiles {
   const text = [

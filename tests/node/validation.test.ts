@@ -1415,6 +1415,13 @@ describe("profiles and the generated catalog", () => {
     expect(code).not.toMatch(/\brequire\(|\bnew Function\b|\beval\(/);
     const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     expect(imports).toEqual(["../formats.js"]);
+    const schemas = readFileSync("src/fhir/validation/generated/schemas.generated.js", "utf8");
+    expect(schemas).not.toMatch(/^import |\brequire\(|\bnew Function\b|\beval\(/m);
+  });
+
+  it("the FHIRPath engine the Worker bundles (fhirpath.js, ESM build) has no eval or Function constructor", () => {
+    const engine = readFileSync("node_modules/fhirpath/esm/fhirpath.mjs", "utf8");
+    expect(engine).not.toMatch(/\bnew Function\b|[^\w.]eval\(|\bFunction\(["'`]/);
   });
 });
 

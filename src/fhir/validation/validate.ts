@@ -2,8 +2,10 @@
 import type { FhirIssue, IssueCode } from "../errors.js";
 import { type CatalogEntry, CORE_PROFILE_CATALOG, PROFILE_CATALOG } from "./generated/catalog.generated.js";
 import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
+import { R4_RESOURCE_TYPES, R4_SCHEMAS } from "./generated/schemas.generated.js";
 import { checkInvariants } from "./invariants.js";
 import { dedupe, type Layer, toIssues } from "./issues.js";
+import { interpret } from "./schema-interpreter.js";
 import { checkNative } from "./native-checks.js";
 
 /** Options for {@link validateResource}. */
@@ -39,8 +41,19 @@ function run(validate: GeneratedValidator, resource: Record<string, unknown>, la
   return valid ? [] : toIssues(validate.errors ?? [], layer, root);
 }
 
+const R4_TYPES = new Set(R4_RESOURCE_TYPES);
+
 /** True when `type` is an R4 resource type, so a resource of it can be validated (served or not). */
-export const canValidate = (type: string): boolean => Object.hasOwn(baseValidators, type);
+export const canValidate = (type: string): boolean => R4_TYPES.has(type);
+
+/** The interpreted base layer of a type the gateway does not serve (same schemas, not compiled). */
+const interpreted = (type: string): GeneratedValidator => {
+  const v: GeneratedValidator = (data: unknown) => {
+    v.errors = interpret(R4_SCHEMAS, type, data);
+    return v.errors.length === 0;
+  };
+  return v;
+};
 
 /** The profile entry for a canonical URL (version suffix ignored), if the gateway defines it. */
 export function findProfile(url: string): CatalogEntry | undefined {
@@ -55,10 +68,13 @@ export function validateBase(resource: unknown): FhirIssue[] {
   if (!isObject(resource)) return [error("structure", "A resource must be a JSON object")];
   const type = resource.resourceType;
   if (typeof type !== "string") return [error("structure", "resourceType is missing or not a string", "resourceType")];
-  if (!Object.hasOwn(baseValidators, type)) {
+  if (!canValidate(type)) {
     return [error("not-supported", "The resource type is not one this gateway validates", "resourceType")];
   }
-  const issues = run(baseValidators[type] as GeneratedValidator, resource, { kind: "base" }, type);
+  const validator = Object.hasOwn(baseValidators, type)
+    ? (baseValidators[type] as GeneratedValidator)
+    : interpreted(type);
+  const issues = run(validator, resource, { kind: "base" }, type);
   if (issues.some((i) => i.diagnostics.startsWith("The resource is nested too deeply"))) return issues;
   issues.push(...checkNative(resource, type));
   return dedupe(issues);
@@ -74,7 +90,7 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
   const issues = validateBase(resource);
   if (!isObject(resource) || typeof resource.resourceType !== "string") return issues;
   const type = resource.resourceType;
-  if (!Object.hasOwn(baseValidators, type)) return issues;
+  if (!canValidate(type)) return issues;
 
   const claimed: { url: string; at?: string }[] = [];
   if (options.profile !== undefined) claimed.push({ url: options.profile });
