@@ -1,12 +1,12 @@
 /** Runs the generated validators: the R4 base layer by resourceType, then each project profile the resource claims or is asked for. */
 import type { FhirIssue, IssueCode } from "../errors.js";
 import { type CatalogEntry, CORE_PROFILE_CATALOG, PROFILE_CATALOG } from "./generated/catalog.generated.js";
-import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
 import { R4_RESOURCE_TYPES, R4_SCHEMAS } from "./generated/schemas.generated.js";
+import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
 import { checkInvariants } from "./invariants.js";
 import { dedupe, type Layer, toIssues } from "./issues.js";
-import { interpret } from "./schema-interpreter.js";
 import { checkNative } from "./native-checks.js";
+import { interpret } from "./schema-interpreter.js";
 
 /** Options for {@link validateResource}. */
 export interface ValidateOptions {
