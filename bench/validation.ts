@@ -5,9 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { baseValidators, profileValidators } from "../src/fhir/validation/generated/validators.generated.js";
 import { validateResource } from "../src/fhir/validation/index.js";
-import { checkInvariants } from "../src/fhir/validation/invariants.js";
-import { checkNative } from "../src/fhir/validation/native-checks.js";
 
 const GOLDEN: [string, string][] = [
   ["NDTMS", "tests/golden/ndtms/expected.json"],
@@ -22,44 +21,54 @@ function resourcesOf(file: string): Json[] {
   return records.flatMap((r) => (r.resources ?? []).map((x) => x.resource));
 }
 
-/** Microseconds per resource for `f` over `resources`, repeated for at least `ms` milliseconds. */
+/**
+ * Microseconds per resource for `f` over `resources`: runs ÷ time over rounds of about `ms / 5` milliseconds,
+ * alternating with the other task by the caller; the fastest round is reported (the machine is shared).
+ */
 function perResource(resources: Json[], f: (r: Json) => unknown, ms: number): number {
   for (const r of resources) f(r);
-  let runs = 0;
-  const started = performance.now();
-  let elapsed = 0;
-  do {
-    for (const r of resources) f(r);
-    runs += resources.length;
-    elapsed = performance.now() - started;
-  } while (elapsed < ms);
-  return (elapsed * 1000) / runs;
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 5; round++) {
+    let runs = 0;
+    const started = performance.now();
+    let elapsed = 0;
+    do {
+      for (const r of resources) f(r);
+      runs += resources.length;
+      elapsed = performance.now() - started;
+    } while (elapsed < ms / 5);
+    best = Math.min(best, (elapsed * 1000) / runs);
+  }
+  return best;
+}
+
+/** The ajv layers alone (base + claimed profiles): what validation cost before invariants were evaluated. */
+function ajvLayers(r: Json): void {
+  baseValidators[String(r.resourceType)]?.(r);
+  for (const url of ((r.meta as Json | undefined)?.profile as string[] | undefined) ?? []) profileValidators[url]?.(r);
 }
 
 /** The Markdown table for docs/BENCHMARKS.md. */
 export function validationBench(ms = Number(process.env.BENCH_TIME_MS ?? 1500)): string {
   const rows = [
-    "\n### Validation per resource (golden mapping outputs; µs per resource = time ÷ runs)\n",
-    "| source | resources | validateResource µs | of which invariants + ele-1/ext-1/surrogates µs | share |",
-    "|---|---:|---:|---:|---:|",
+    "\n### Validation per resource (golden mapping outputs; µs per resource = time ÷ runs, fastest of 15 rounds)\n",
+    "| source | resources | ajv layers only µs | validateResource µs (+ ele-1/ext-1/surrogates + FHIRPath invariants) | added µs | added |",
+    "|---|---:|---:|---:|---:|---:|",
   ];
   for (const [name, file] of GOLDEN) {
     const resources = resourcesOf(file);
-    const all = perResource(resources, (r) => validateResource(r), ms);
-    const added = perResource(
-      resources,
-      (r) => {
-        checkNative(r, String(r.resourceType));
-        const profiles = ((r.meta as Json | undefined)?.profile as string[] | undefined) ?? [];
-        checkInvariants(
-          r,
-          profiles.map((u) => [u, u]),
-        );
-      },
-      ms,
-    );
+    let before = Number.POSITIVE_INFINITY;
+    let all = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 3; i++) {
+      before = Math.min(before, perResource(resources, ajvLayers, ms / 3));
+      all = Math.min(
+        all,
+        perResource(resources, (r) => validateResource(r), ms / 3),
+      );
+    }
+    const added = all - before;
     rows.push(
-      `| ${name} | ${resources.length} | ${all.toFixed(1)} | ${added.toFixed(1)} | ${((added / all) * 100).toFixed(0)} % |`,
+      `| ${name} | ${resources.length} | ${before.toFixed(1)} | ${all.toFixed(1)} | ${added.toFixed(1)} | ${((added / before) * 100).toFixed(0)} % |`,
     );
   }
   return rows.join("\n");

@@ -13,8 +13,11 @@ export const UNKNOWN = Symbol("unknown");
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The items at `path` from `node`, or UNKNOWN when a step meets a `_name` twin or a choice element. */
-function collect(node: Json, path: string[]): unknown[] | typeof UNKNOWN {
+/**
+ * The items at `path` from `node`, or UNKNOWN when a step meets a `_name` twin, or (when `exact`, for value
+ * comparisons) a choice element. A choice element (`value` → `valueQuantity`) counts as present otherwise.
+ */
+function collect(node: Json, path: string[], exact = false): unknown[] | typeof UNKNOWN {
   let items: unknown[] = [node];
   for (const name of path) {
     const next: unknown[] = [];
@@ -25,7 +28,12 @@ function collect(node: Json, path: string[]): unknown[] | typeof UNKNOWN {
       if (v === undefined) {
         // A choice element (`value` → `valueQuantity`) or a primitive's extension: leave it to fhirpath.js.
         for (const k of Object.keys(item)) {
-          if (k.length > name.length && k.startsWith(name) && /[A-Z]/.test(k.charAt(name.length))) return UNKNOWN;
+          if (k.length > name.length && k.startsWith(name) && /[A-Z]/.test(k.charAt(name.length))) {
+            if (exact) return UNKNOWN;
+            const c = item[k];
+            if (Array.isArray(c)) next.push(...c);
+            else next.push(c);
+          } else if (k.startsWith(`_${name}`) && k.length > name.length + 1) return UNKNOWN;
         }
         continue;
       }
@@ -49,7 +57,7 @@ function evaluate(p: Program, node: Json): Tri | typeof UNKNOWN {
     }
     case "eq":
     case "ne": {
-      const items = collect(node, p[1]);
+      const items = collect(node, p[1], true);
       if (items === UNKNOWN || items.length > 1) return UNKNOWN;
       if (items.length === 0) return undefined;
       const item = items[0];

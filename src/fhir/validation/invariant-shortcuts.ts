@@ -13,7 +13,32 @@ const comparableText = (a: string, b: string) =>
 /** `name.exists()` for a primitive: its value or its `_name` extension object. */
 const has = (n: Json, name: string) => n[name] !== undefined || n[`_${name}`] !== undefined;
 
+const codings = (cc: unknown): Json[] =>
+  cc && typeof cc === "object" && Array.isArray((cc as Json).coding) ? ((cc as Json).coding as Json[]) : [];
+
+/** Codings as FHIRPath compares them in `intersect` (every property equal); null when one is not flat. */
+const flatKey = (c: Json): string | null => {
+  const keys = Object.keys(c).sort();
+  if (keys.some((k) => c[k] !== null && typeof c[k] === "object")) return null;
+  return JSON.stringify(keys.map((k) => [k, c[k]]));
+};
+
+/** obs-7: no component coding equals a coding of Observation.code (so `intersect` is empty), or no value. */
+function obs7(n: Json): boolean {
+  if (!Object.keys(n).some((k) => /^_?value[A-Z]/.test(k)) || !Array.isArray(n.component)) return true;
+  const own = new Set<string | null>(codings(n.code).map(flatKey));
+  if (own.has(null)) return false;
+  return !(n.component as Json[]).some((comp) =>
+    codings(comp?.code).some((c) => {
+      const k = flatKey(c);
+      return k === null || own.has(k);
+    }),
+  );
+}
+
 const SHORTCUTS: Record<string, (node: Json) => boolean> = {
+  // obs-7: value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()
+  "obs-7": obs7,
   // ref-1: reference.startsWith('#').not() or (…in %rootResource.contained.id)
   "ref-1": (n) => typeof n.reference !== "string" || !n.reference.startsWith("#"),
   // per-1: start.hasValue().not() or end.hasValue().not() or (start <= end)

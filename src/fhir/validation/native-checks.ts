@@ -18,26 +18,46 @@ const issue = (code: FhirIssue["code"], diagnostics: string, path: string): Fhir
   expression: [path],
 });
 
-function walk(value: unknown, path: string, inExtension: boolean, out: FhirIssue[]): void {
+/** Any surrogate code unit at all: cheap, and rare in real text; only then is the exact test run. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** The FHIRPath-style location of the walk's current path (built only when an issue is reported). */
+const located = (path: (string | number)[]): string =>
+  path
+    .map((p) => (typeof p === "number" ? `[${p}]` : p))
+    .join("")
+    .replace(/^\./, "");
+
+function walk(value: unknown, path: (string | number)[], inExtension: boolean, out: FhirIssue[]): void {
   if (typeof value === "string") {
-    if (LONE_SURROGATE.test(value))
+    if (SURROGATE.test(value) && LONE_SURROGATE.test(value))
       out.push(
-        issue("value", "Text contains an unpaired UTF-16 surrogate, which is not valid Unicode (FHIR R4)", path),
+        issue(
+          "value",
+          "Text contains an unpaired UTF-16 surrogate, which is not valid Unicode (FHIR R4)",
+          located(path),
+        ),
       );
     return;
   }
+  if (typeof value !== "object" || value === null) return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => {
-      walk(v, `${path}[${i}]`, inExtension, out);
-    });
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(value[i], path, inExtension, out);
+      path.pop();
+    }
     return;
   }
-  if (typeof value !== "object" || value === null) return;
   const node = value as Json;
   const keys = Object.keys(node);
-  if (typeof node.resourceType !== "string" && keys.length > 0 && keys.every((k) => k === "id")) {
+  if (keys.length === 1 && keys[0] === "id" && typeof node.resourceType !== "string") {
     out.push(
-      issue("invariant", "Invariant ele-1 failed: All FHIR elements must have a @value or children (FHIR R4)", path),
+      issue(
+        "invariant",
+        "Invariant ele-1 failed: All FHIR elements must have a @value or children (FHIR R4)",
+        located(path),
+      ),
     );
   }
   if (inExtension) {
@@ -45,18 +65,24 @@ function walk(value: unknown, path: string, inExtension: boolean, out: FhirIssue
     const hasExtensions = Array.isArray(node.extension) && node.extension.length > 0;
     if (hasValue === hasExtensions) {
       out.push(
-        issue("invariant", "Invariant ext-1 failed: Must have either extensions or value[x], not both (FHIR R4)", path),
+        issue(
+          "invariant",
+          "Invariant ext-1 failed: Must have either extensions or value[x], not both (FHIR R4)",
+          located(path),
+        ),
       );
     }
   }
   for (const k of keys) {
-    walk(node[k], `${path}.${elementName(k)}`, k === "extension" || k === "modifierExtension", out);
+    path.push(`.${elementName(k)}`);
+    walk(node[k], path, k === "extension" || k === "modifierExtension", out);
+    path.pop();
   }
 }
 
 /** Issues for ele-1, ext-1 and unpaired surrogates anywhere in `resource` (expressions from `root`). */
 export function checkNative(resource: unknown, root: string): FhirIssue[] {
   const out: FhirIssue[] = [];
-  walk(resource, root, false, out);
+  walk(resource, [root], false, out);
   return out;
 }
