@@ -49,3 +49,42 @@ describe("HL7 R4 examples of the served types, through create", () => {
     } else expect(res.status, JSON.stringify(body).slice(0, 2000)).toBe(201);
   });
 });
+
+describe("R4 core profiles are checked, not only known", () => {
+  const example = (file: string) =>
+    structuredClone(examples.find((e) => e.file === file)?.resource) as Record<string, unknown> & {
+      code: { coding: { code: string }[] };
+      component?: unknown[];
+    };
+
+  const claim = <T extends Record<string, unknown>>(r: T, id: string): T => {
+    (r as Record<string, unknown>).meta = { profile: [`http://hl7.org/fhir/StructureDefinition/${id}`] };
+    return r;
+  };
+
+  it("accepts a body height claiming bodyheight, refuses it without LOINC 8302-2 (the code slice)", async () => {
+    const r = claim(example("Observation-body-height.json"), "bodyheight");
+    expect((await t.fhir("/fhir/Observation", { method: "POST", json: r })).status).toBe(201);
+    r.code.coding = [{ code: "50373000", system: "http://snomed.info/sct" } as never];
+    const res = await t.fhir("/fhir/Observation", { method: "POST", json: r });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { issue: { diagnostics: string; expression?: string[] }[] };
+    expect(body.issue).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ diagnostics: expect.stringContaining("(profile bodyheight)") }),
+      ]),
+    );
+  });
+
+  it("accepts a blood pressure claiming bp, refuses it without its systolic component (component slices)", async () => {
+    const r = claim(example("Observation-blood-pressure.json"), "bp");
+    expect((await t.fhir("/fhir/Observation", { method: "POST", json: r })).status).toBe(201);
+    r.component = r.component?.slice(1);
+    const res = await t.fhir("/fhir/Observation", { method: "POST", json: r });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { issue: { diagnostics: string; expression?: string[] }[] };
+    expect(body.issue).toEqual([
+      expect.objectContaining({ diagnostics: expect.stringMatching(/SystolicBP.*\(profile bp\)/) }),
+    ]);
+  });
+});
