@@ -60,7 +60,13 @@ export function emitSchemas(layer: BaseLayer, resourceTypes: readonly string[]):
   const js = [
     HEADER,
     `export const R4_RESOURCE_TYPES = ${JSON.stringify(resourceTypes)};`,
-    `export const R4_SCHEMAS = ${JSON.stringify(layer.definitions)};`,
+    "// Kept as JSON text and parsed on first use: start-up pays nothing for the types it does not serve.",
+    `const TEXT = ${JSON.stringify(JSON.stringify(layer.definitions))};`,
+    "let parsed;",
+    "export function r4Schemas() {",
+    "  if (parsed === undefined) parsed = JSON.parse(TEXT);",
+    "  return parsed;",
+    "}",
     "",
   ].join("\n");
   const dts = [
@@ -69,7 +75,7 @@ export function emitSchemas(layer: BaseLayer, resourceTypes: readonly string[]):
     "/** Every R4 resource type (non-abstract), sorted. */",
     "export declare const R4_RESOURCE_TYPES: readonly string[];",
     "/** The base-layer JSON Schema definitions for every R4 resource type and what they reach, by name. */",
-    "export declare const R4_SCHEMAS: Readonly<Record<string, Record<string, unknown>>>;",
+    "export declare function r4Schemas(): Readonly<Record<string, Record<string, unknown>>>;",
     "",
   ].join("\n");
   return { "schemas.generated.js": js, "schemas.generated.d.ts": dts };

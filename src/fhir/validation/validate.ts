@@ -1,7 +1,7 @@
 /** Runs the generated validators: the R4 base layer by resourceType, then each project profile the resource claims or is asked for. */
 import type { FhirIssue, IssueCode } from "../errors.js";
 import { type CatalogEntry, CORE_PROFILE_CATALOG, PROFILE_CATALOG } from "./generated/catalog.generated.js";
-import { R4_RESOURCE_TYPES, R4_SCHEMAS } from "./generated/schemas.generated.js";
+import { R4_RESOURCE_TYPES, r4Schemas } from "./generated/schemas.generated.js";
 import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
 import { checkInvariants } from "./invariants.js";
 import { dedupe, type Layer, toIssues } from "./issues.js";
@@ -49,7 +49,7 @@ export const canValidate = (type: string): boolean => R4_TYPES.has(type);
 /** The interpreted base layer of a type the gateway does not serve (same schemas, not compiled). */
 const interpreted = (type: string): GeneratedValidator => {
   const v: GeneratedValidator = (data: unknown) => {
-    v.errors = interpret(R4_SCHEMAS, type, data);
+    v.errors = interpret(r4Schemas(), type, data);
     return v.errors.length === 0;
   };
   return v;

@@ -3,4 +3,4 @@
 /** Every R4 resource type (non-abstract), sorted. */
 export declare const R4_RESOURCE_TYPES: readonly string[];
 /** The base-layer JSON Schema definitions for every R4 resource type and what they reach, by name. */
-export declare const R4_SCHEMAS: Readonly<Record<string, Record<string, unknown>>>;
+export declare function r4Schemas(): Readonly<Record<string, Record<string, unknown>>>;
