@@ -137,9 +137,10 @@ export function buildInvariantTable(
 
   for (const type of types) {
     const index = indexOf(defs, type);
-    const visit = (path: string, key: string, extra: number[] = []) => {
+    // Datatypes come before resources in `types`, so a datatype node exists when an element of that type needs it.
+    const visit = (path: string, key: string) => {
       const spec: NodeSpec = {};
-      const inv = [...own(index.get(path) as ElementDefinition, path), ...extra];
+      const inv = own(index.get(path) as ElementDefinition, path);
       const prim: [string, number, string][] = [];
       const kids: Record<string, string> = {};
       for (const e of index.childrenOf(path)) {
@@ -163,12 +164,10 @@ export function buildInvariantTable(
           } else kids[prop] = code;
         }
       }
-      if (path !== index.rootPath || key === type) {
-        if (inv.length) spec.inv = [...new Set(inv)];
-        if (prim.length) spec.prim = prim;
-        if (Object.keys(kids).length) spec.kids = kids;
-        nodes[key] = spec;
-      }
+      if (inv.length) spec.inv = [...new Set(inv)];
+      if (prim.length) spec.prim = prim;
+      if (Object.keys(kids).length) spec.kids = kids;
+      nodes[key] = spec;
     };
     visit(index.rootPath, type);
   }

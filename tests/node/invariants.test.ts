@@ -1,5 +1,7 @@
 // FHIRPath invariants over HTTP: every row of the invariant table is refused by create (422) and flagged by $validate; transactions and unpaired surrogates too.
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import { validateResource } from "../../src/fhir/validation/index.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { INVARIANT_CASES } from "../support/invariant-cases.js";
@@ -165,5 +167,24 @@ describe("unpaired surrogates", () => {
       headers: JSON_TYPE,
     });
     expect(ok.status).toBe(201);
+  });
+});
+
+describe("unpaired surrogates (property)", () => {
+  const text = fc.string({ unit: "binary", maxLength: 20 });
+  const lone = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
+
+  it("any string with an unpaired surrogate is refused at its element; well-formed text never is", () => {
+    fc.assert(
+      fc.property(text, lone, text, fc.boolean(), (a, s, b, inGiven) => {
+        const bad = `${a}x${s}x${b}`;
+        const name = inGiven ? { family: "Smith", given: ["Ann", bad] } : { family: bad };
+        const at = inGiven ? "Patient.name[0].given[1]" : "Patient.name[0].family";
+        const issues = validateResource({ resourceType: "Patient", name: [name] });
+        expect(issues.filter((i) => i.diagnostics.includes("surrogate")).map((i) => i.expression)).toEqual([[at]]);
+        const good = validateResource({ resourceType: "Patient", name: [{ family: `${a}x${b}` }] });
+        expect(good.some((i) => i.diagnostics.includes("surrogate"))).toBe(false);
+      }),
+    );
   });
 });

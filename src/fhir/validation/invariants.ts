@@ -234,6 +234,3 @@ export function checkInvariants(
   for (const [url, label] of profiles) checkProfile(w, url, `profile ${label}`);
   return w.issues;
 }
-
-/** True when the gateway knows invariants for profile `url` (core or project). */
-export const hasProfileInvariants = (url: string): boolean => Object.hasOwn(PROFILE_INVARIANTS, url);
