@@ -36,7 +36,27 @@ function obs7(n: Json): boolean {
   );
 }
 
+/** Every string value anywhere in `v` (references, canonicals and uris among them). */
+function strings(v: unknown, out: Set<string>): Set<string> {
+  if (typeof v === "string") out.add(v);
+  else if (Array.isArray(v)) for (const x of v) strings(x, out);
+  else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x, out);
+  return out;
+}
+
+/**
+ * dom-3: every contained resource is referenced as `#id` from somewhere in the resource (R4 counts references,
+ * canonicals and uris; any string equal to `#id` is taken here, so only a pass is decided).
+ */
+function dom3(n: Json): boolean {
+  if (!Array.isArray(n.contained)) return true;
+  const values = strings(n, new Set());
+  return n.contained.every((c) => c && typeof c === "object" && values.has(`#${String((c as Json).id)}`));
+}
+
 const SHORTCUTS: Record<string, (node: Json) => boolean> = {
+  // dom-3: contained.where(('#'+id in %resource.descendants().reference | …) …).empty()
+  "dom-3": dom3,
   // obs-7: value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()
   "obs-7": obs7,
   // ref-1: reference.startsWith('#').not() or (…in %rootResource.contained.id)
