@@ -1,8 +1,9 @@
 /**
  * Transaction bundles (http://hl7.org/fhir/R4/http.html#transaction): every entry commits or none
  * does. Processing order follows the spec (DELETE, POST, PUT and PATCH, then GET); `urn:uuid` fullUrls are
- * resolved to the ids the server assigns and references to them are rewritten. A PATCH entry carries a JSON Patch
- * as a Binary (`contentType` application/json-patch+json), applied to the current version.
+ * resolved to the ids the server assigns and references to them are rewritten; a `urn:uuid` reference that
+ * matches no entry is a 400 (nothing is written). A PATCH entry carries a JSON Patch as a Binary
+ * (`contentType` application/json-patch+json), applied to the current version.
  */
 import type { Operation } from "fast-json-patch";
 import type { Bundle, BundleEntry, OperationOutcome } from "fhir/r4";
@@ -13,6 +14,7 @@ import { operationOutcome } from "./operation-outcome.js";
 import { applyJsonPatch, jsonPatchFromBinary } from "./patch.js";
 import { asResource, assertSupportedType, isValidId, type ResourceJson } from "./resource-body.js";
 import { parseIfMatch, prepareWrite, type ResourceService } from "./resource-service.js";
+import { elementName } from "./validation/paths.js";
 
 /** A PATCH entry's new resource: its patch applied to the current version, references resolved, then validated. */
 function patchedEntry(
@@ -34,7 +36,10 @@ function patchedEntry(
       err.issues.map((i) => ({ ...i, diagnostics: `${at}: ${i.diagnostics}` })),
     );
   }
-  rewriteReferences(patched, fullUrls);
+  const unresolved = rewriteReferences(patched, fullUrls, `${at}.resource`);
+  if (unresolved.length) {
+    throw badRequest("A urn:uuid reference in the patch matches no entry's fullUrl in this transaction", unresolved);
+  }
   assertConforms(patched, `${at}.resource`);
   return patched;
 }
@@ -117,17 +122,26 @@ function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
   return planned;
 }
 
-/** Rewrites every `reference` string found in `map` (fullUrl → Type/id), in place. */
-function rewriteReferences(node: unknown, map: Map<string, string>): void {
+/**
+ * Rewrites every `reference` string found in `map` (fullUrl → Type/id), in place, and returns the
+ * FHIRPath-style locations (from `at`) of `urn:uuid:` references that match no entry of the Bundle.
+ */
+function rewriteReferences(node: unknown, map: Map<string, string>, at: string, unresolved: string[] = []): string[] {
   if (Array.isArray(node)) {
-    for (const n of node) rewriteReferences(n, map);
+    node.forEach((n, i) => {
+      rewriteReferences(n, map, `${at}[${i}]`, unresolved);
+    });
   } else if (node && typeof node === "object") {
     const obj = node as Record<string, unknown>;
     for (const [k, v] of Object.entries(obj)) {
-      if (k === "reference" && typeof v === "string" && map.has(v)) obj[k] = map.get(v);
-      else rewriteReferences(v, map);
+      if (k === "reference" && typeof v === "string") {
+        const target = map.get(v);
+        if (target !== undefined) obj[k] = target;
+        else if (v.toLowerCase().startsWith("urn:uuid:")) unresolved.push(`${at}.reference`);
+      } else rewriteReferences(v, map, `${at}.${elementName(k)}`, unresolved);
     }
   }
+  return unresolved;
 }
 
 /**
@@ -161,7 +175,14 @@ export async function runTransaction(svc: ResourceService, body: unknown): Promi
     targets.add(key);
     if (p.resource) {
       p.resource = structuredClone(p.resource);
-      rewriteReferences(p.resource, fullUrls);
+      const at = `Bundle.entry[${p.index}].resource`;
+      const unresolved = rewriteReferences(p.resource, fullUrls, at);
+      if (unresolved.length) {
+        throw badRequest(
+          "A urn:uuid reference matches no entry's fullUrl in this transaction (it would be stored unresolved)",
+          unresolved,
+        );
+      }
       assertConforms(p.resource, `Bundle.entry[${p.index}].resource`);
     }
   }

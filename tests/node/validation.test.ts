@@ -216,7 +216,12 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     resourceType: "Observation",
     meta: meta("TFG-AssessmentFactor"),
     status: "final",
-    code: cc("observation-code", "cin-assessment-factor"),
+    // The display, as the CIN mapping writes it, keeps Observation.code distinct from the component's code (obs-7).
+    code: {
+      coding: [
+        { ...cc("observation-code", "cin-assessment-factor").coding[0], display: "Factor identified at assessment" },
+      ],
+    },
     subject: ref("Patient/child-1"),
     encounter: ref("Encounter/assessment-1"),
     effectiveDateTime: "2025-10-01",
@@ -409,6 +414,7 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
     category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "INFA" }] }],
     patient: ref("Patient/adult-1"),
+    policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTOUT" }] },
     provision: { type: "deny" },
   }),
   "TFG-AuditEvent": () => ({
@@ -1435,6 +1441,13 @@ describe("profiles and the generated catalog", () => {
     expect(code).not.toMatch(/\brequire\(|\bnew Function\b|\beval\(/);
     const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     expect(imports).toEqual(["../formats.js"]);
+    const schemas = readFileSync("src/fhir/validation/generated/schemas.generated.js", "utf8");
+    expect(schemas).not.toMatch(/^import |\brequire\(|\bnew Function\b|\beval\(/m);
+  });
+
+  it("the FHIRPath engine the Worker bundles (fhirpath.js, ESM build) has no eval or Function constructor", () => {
+    const engine = readFileSync("node_modules/fhirpath/esm/fhirpath.mjs", "utf8");
+    expect(engine).not.toMatch(/\bnew Function\b|[^\w.]eval\(|\bFunction\(["'`]/);
   });
 });
 
@@ -1586,7 +1599,7 @@ describe("profile dispatch", () => {
   });
 
   it("reports types the gateway does not serve, and non-resources", () => {
-    expect(validateResource({ resourceType: "Bundle" })[0]).toMatchObject({
+    expect(validateResource({ resourceType: "NotAResourceType" })[0]).toMatchObject({
       code: "not-supported",
       expression: ["resourceType"],
     });
@@ -1609,7 +1622,7 @@ describe("profile dispatch", () => {
     expect(issues.map((i) => i.diagnostics)).toEqual([
       "Unknown element: it is not part of this type in FHIR R4 (FHIR R4)",
       "Code is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender (FHIR R4)",
-      "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+      "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
     ]);
   });
 });
