@@ -216,19 +216,14 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     resourceType: "Observation",
     meta: meta("TFG-AssessmentFactor"),
     status: "final",
-    // The display, as the CIN mapping writes it, keeps Observation.code distinct from the component's code (obs-7).
-    code: {
-      coding: [
-        { ...cc("observation-code", "cin-assessment-factor").coding[0], display: "Factor identified at assessment" },
-      ],
-    },
+    code: cc("observation-code", "cin-assessment-factor"),
     subject: ref("Patient/child-1"),
     encounter: ref("Encounter/assessment-1"),
     effectiveDateTime: "2025-10-01",
     valueCodeableConcept: cc("cin-assessment-factor", "4B"),
     component: [
       {
-        code: cc("observation-code", "cin-assessment-factor"),
+        code: cc("observation-code", "cin-factor-subject"),
         valueCodeableConcept: cc("factor-subject", "parent-carer"),
       },
     ],
@@ -877,6 +872,12 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       value: "99Z",
     },
     { name: "no component", change: drop("component"), expression: "Observation.component", code: "required" },
+    {
+      name: "component coded as the factor itself",
+      change: set("component.0.code", cc("observation-code", "cin-assessment-factor")),
+      expression: "Observation.component[0].code",
+      code: "value",
+    },
     {
       name: "subject outside factor-subject",
       change: set("component.0.valueCodeableConcept", cc("factor-subject", "neighbour")),
