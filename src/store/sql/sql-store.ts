@@ -1,5 +1,12 @@
 /** The Store port over any SqlExecutor: every query is written once here and compiled per dialect. */
-import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+} from "kysely";
 import { entryHash, GENESIS_HASH } from "../hash-chain.js";
 import type {
   ChangeSet,
@@ -13,12 +20,19 @@ import type {
   Store,
   StoredVersion,
 } from "../port.js";
+import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
-import type { Database, ResourceRow } from "./schema.js";
+import type { CurrentRow, Database, ResourceRow } from "./schema.js";
 
 type Compilable = { compile(): SqlStatement };
 
+const utf8 = new TextDecoder();
+
+/**
+ * The one row → version conversion every query goes through: decodes the stored body to the JSON
+ * served as is (`json`) and parses it into `resource` only when something reads that.
+ */
 function toVersion(row: ResourceRow): StoredVersion {
   const v: StoredVersion = {
     resourceType: row.resource_type,
@@ -27,8 +41,37 @@ function toVersion(row: ResourceRow): StoredVersion {
     lastUpdated: row.last_updated,
     deleted: Number(row.deleted) === 1,
   };
-  if (row.content !== null) v.resource = JSON.parse(row.content) as Record<string, unknown>;
+  if (row.content === null || row.content === undefined) return v;
+  const json = typeof row.content === "string" ? row.content : decodeBodyBytes(asBytes(row.content));
+  let parsed: Record<string, unknown> | undefined;
+  v.json = json;
+  Object.defineProperty(v, "resource", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      parsed ??= JSON.parse(typeof json === "string" ? json : utf8.decode(json)) as Record<string, unknown>;
+      return parsed;
+    },
+    set: (value: Record<string, unknown>) => {
+      parsed = value;
+    },
+  });
   return v;
+}
+
+/** Selects current rows with their version's stored content (`resources` points at it). */
+function withContent<O>(q: SelectQueryBuilder<Database, "resources", O>) {
+  return q
+    .selectAll("resources")
+    .select((eb) =>
+      eb
+        .selectFrom("resource_versions as v")
+        .select("v.content")
+        .whereRef("v.resource_type", "=", "resources.resource_type")
+        .whereRef("v.id", "=", "resources.id")
+        .whereRef("v.version_id", "=", "resources.version_id")
+        .as("content"),
+    );
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -65,7 +108,7 @@ export class SqlStore implements Store {
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const rows = await this.all<ResourceRow>(
-      this.db.selectFrom("resources").selectAll().where("resource_type", "=", resourceType).where("id", "=", id),
+      withContent(this.db.selectFrom("resources").where("resource_type", "=", resourceType).where("id", "=", id)),
     );
     return rows[0] ? toVersion(rows[0]) : undefined;
   }
@@ -76,7 +119,9 @@ export class SqlStore implements Store {
     for (const [resourceType, ids] of idsByType(keys)) {
       for (const part of chunk(ids, perQuery)) {
         const rows = await this.all<ResourceRow>(
-          this.db.selectFrom("resources").selectAll().where("resource_type", "=", resourceType).where("id", "in", part),
+          withContent(
+            this.db.selectFrom("resources").where("resource_type", "=", resourceType).where("id", "in", part),
+          ),
         );
         for (const row of rows) out.set(`${row.resource_type}/${row.id}`, toVersion(row));
       }
@@ -125,7 +170,7 @@ export class SqlStore implements Store {
       request.count === 0
         ? Promise.resolve([] as ResourceRow[])
         : this.all<ResourceRow>(
-            base.selectAll().orderBy(sortKey, dir).orderBy("id", dir).limit(request.count).offset(request.offset),
+            withContent(base).orderBy(sortKey, dir).orderBy("id", dir).limit(request.count).offset(request.offset),
           ),
     ]);
     return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
@@ -189,7 +234,7 @@ export class SqlStore implements Store {
       version_id: w.versionId,
       last_updated: w.lastUpdated,
       deleted: w.resource ? 0 : 1,
-      content: w.resource ? JSON.stringify(w.resource) : null,
+      content: w.resource ? encodeBody(w.json ?? JSON.stringify(w.resource)) : null,
     }));
     // Every version goes to history; the history primary key is the optimistic lock (a version is written once).
     for (const part of chunk(rows, rowsPerInsert(6))) {
@@ -204,10 +249,11 @@ export class SqlStore implements Store {
       if (seen === undefined || (writes[seen] as ResourceWrite).versionId < w.versionId) newest.set(key, i);
     });
     const latest = [...newest.values()].sort((a, b) => a - b);
-    for (const part of chunk(
-      latest.map((i) => rows[i] as ResourceRow),
-      rowsPerInsert(6),
-    )) {
+    const current = latest.map((i): CurrentRow => {
+      const { content: _, ...pointer } = rows[i] as ResourceRow;
+      return pointer;
+    });
+    for (const part of chunk(current, rowsPerInsert(5))) {
       statements.push(
         this.db
           .insertInto("resources")
@@ -217,7 +263,6 @@ export class SqlStore implements Store {
               version_id: eb.ref("excluded.version_id"),
               last_updated: eb.ref("excluded.last_updated"),
               deleted: eb.ref("excluded.deleted"),
-              content: eb.ref("excluded.content"),
             })),
           )
           .compile(),
