@@ -24,6 +24,7 @@ import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
 import type { CurrentRow, Database, ResourceRow } from "./schema.js";
+import { StatementCache } from "./statement-cache.js";
 
 type Compilable = { compile(): SqlStatement };
 
@@ -57,6 +58,18 @@ function toVersion(row: ResourceRow): StoredVersion {
     },
   });
   return v;
+}
+
+// Column order of the cached version and current-row inserts: row r's values are arguments r*n … r*n+n-1.
+const currentArgs = (row: CurrentRow) => [row.resource_type, row.id, row.version_id, row.last_updated, row.deleted];
+const versionArgs = (row: ResourceRow) => [...currentArgs(row), row.content];
+function currentSlots(slot: (i: number) => string, r: number): CurrentRow {
+  const at = (k: number) => slot(r * 5 + k) as never;
+  return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4) };
+}
+function versionSlots(slot: (i: number) => string, r: number): ResourceRow {
+  const at = (k: number) => slot(r * 6 + k) as never;
+  return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4), content: at(5) };
 }
 
 /** Selects current rows with their version's stored content (`resources` points at it). */
@@ -94,6 +107,7 @@ function idsByType(keys: Iterable<{ resourceType: string; id: string }>): Map<st
 /** Implements {@link Store} on a SQL database through a thin {@link SqlExecutor}. */
 export class SqlStore implements Store {
   private readonly db: Kysely<Database>;
+  private readonly statements = new StatementCache();
 
   constructor(
     private readonly exec: SqlExecutor,
@@ -107,9 +121,10 @@ export class SqlStore implements Store {
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
-    const rows = await this.all<ResourceRow>(
-      withContent(this.db.selectFrom("resources").where("resource_type", "=", resourceType).where("id", "=", id)),
+    const read = this.statements.get("read", (slot) =>
+      withContent(this.db.selectFrom("resources").where("resource_type", "=", slot(0)).where("id", "=", slot(1))),
     );
+    const rows = await this.exec.all<ResourceRow>(read([resourceType, id]));
     return rows[0] ? toVersion(rows[0]) : undefined;
   }
 
@@ -130,14 +145,15 @@ export class SqlStore implements Store {
   }
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
-    const rows = await this.all<ResourceRow>(
+    const vread = this.statements.get("vread", (slot) =>
       this.db
         .selectFrom("resource_versions")
         .selectAll()
-        .where("resource_type", "=", resourceType)
-        .where("id", "=", id)
-        .where("version_id", "=", versionId),
+        .where("resource_type", "=", slot(0))
+        .where("id", "=", slot(1))
+        .where("version_id", "=", slot(2) as unknown as number),
     );
+    const rows = await this.exec.all<ResourceRow>(vread([resourceType, id, versionId]));
     return rows[0] ? toVersion(rows[0]) : undefined;
   }
 
@@ -238,7 +254,10 @@ export class SqlStore implements Store {
     }));
     // Every version goes to history; the history primary key is the optimistic lock (a version is written once).
     for (const part of chunk(rows, rowsPerInsert(6))) {
-      statements.push(this.db.insertInto("resource_versions").values(part).compile());
+      const insert = this.statements.get(`versions:${part.length}`, (slot) =>
+        this.db.insertInto("resource_versions").values(part.map((_, r) => versionSlots(slot, r))),
+      );
+      statements.push(insert(part.flatMap(versionArgs)));
     }
     // The current row and the index follow the newest version of each resource in the change set (one
     // resource may be written twice in a batch; PostgreSQL refuses to upsert one row twice in a statement).
@@ -254,21 +273,23 @@ export class SqlStore implements Store {
       return pointer;
     });
     for (const part of chunk(current, rowsPerInsert(5))) {
-      statements.push(
+      const upsert = this.statements.get(`current:${part.length}`, (slot) =>
         this.db
           .insertInto("resources")
-          .values(part)
+          .values(part.map((_, r) => currentSlots(slot, r)))
           .onConflict((oc) =>
             oc.columns(["resource_type", "id"]).doUpdateSet((eb) => ({
               version_id: eb.ref("excluded.version_id"),
               last_updated: eb.ref("excluded.last_updated"),
               deleted: eb.ref("excluded.deleted"),
             })),
-          )
-          .compile(),
+          ),
       );
+      statements.push(upsert(part.flatMap(currentArgs)));
     }
-    for (const [type, ids] of idsByType(latest.map((i) => writes[i] as ResourceWrite))) {
+    // A first version has no index rows to replace (its history row would conflict otherwise).
+    const replaced = latest.map((i) => writes[i] as ResourceWrite).filter((w) => w.versionId > 1);
+    for (const [type, ids] of idsByType(replaced)) {
       for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
         for (const t of ["search_tokens", "search_references"] as const) {
           statements.push(this.db.deleteFrom(t).where("resource_type", "=", type).where("id", "in", part).compile());
