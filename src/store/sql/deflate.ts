@@ -69,6 +69,7 @@ export class DictionaryDeflater {
   private prev = new Int32Array(0);
   private buf: Uint8Array;
   private out = new Uint8Array(0);
+  private syms = new Uint32Array(0);
 
   constructor(private readonly dictionary: Uint8Array) {
     if (dictionary.length > WINDOW) throw new Error("A DEFLATE dictionary holds at most 32 KiB");
@@ -81,6 +82,12 @@ export class DictionaryDeflater {
     }
     this.buf = new Uint8Array(dictionary.length);
     this.buf.set(dictionary);
+  }
+
+  /** A scratch array for at most two symbols per input byte. */
+  private symbols(n: number): Uint32Array {
+    if (this.syms.length < 2 * n) this.syms = new Uint32Array(Math.max(2 * n, this.syms.length * 2));
+    return this.syms;
   }
 
   /** Raw DEFLATE of `input` against the dictionary. */
@@ -101,28 +108,10 @@ export class DictionaryDeflater {
     const call = this.call;
     const end = D + n;
 
-    let o = 0;
-    let bitBuf = 0;
-    let bitCount = 0;
-    const put = (value: number, bits: number) => {
-      bitBuf |= value << bitCount;
-      bitCount += bits;
-      while (bitCount >= 8) {
-        out[o++] = bitBuf & 0xff;
-        bitBuf >>>= 8;
-        bitCount -= 8;
-      }
-    };
-    const insert = (p: number) => {
-      if (p + MIN_MATCH > end) return;
-      const h = hashAt(buf, p);
-      prev[p - D] = stamp[h] === call ? (head[h] as number) : -1;
-      head[h] = p;
-      stamp[h] = call;
-    };
-
-    put(1, 1); // BFINAL
-    put(1, 2); // BTYPE 01: fixed Huffman codes
+    // Pass 1 (LZ77): literals and matches into `syms`: a literal is its byte; a match is 256 + its
+    // length, followed by its distance.
+    const syms = this.symbols(n);
+    let s = 0;
     let p = D;
     while (p < end) {
       let bestLength = 0;
@@ -155,24 +144,80 @@ export class DictionaryDeflater {
         }
       }
       if (bestLength >= MIN_MATCH) {
-        const li = LENGTH_INDEX[bestLength] as number;
-        const sym = 257 + li;
-        put(LIT_CODE[sym] as number, LIT_BITS[sym] as number);
-        if ((LENGTH_EXTRA[li] as number) > 0) put(bestLength - (LENGTH_BASE[li] as number), LENGTH_EXTRA[li] as number);
-        const di = DIST_INDEX[bestDistance] as number;
-        put(DIST_CODE[di] as number, 5);
-        if ((DIST_EXTRA[di] as number) > 0) put(bestDistance - (DIST_BASE[di] as number), DIST_EXTRA[di] as number);
-        for (let k = 0; k < bestLength; k++) insert(p + k);
+        syms[s++] = 256 + bestLength;
+        syms[s++] = bestDistance;
+        // Index the positions a match covers (only the first few of a long one: the dictionary
+        // already holds most long repeats, and indexing every byte would cost more than it finds).
+        const indexed = bestLength <= 16 ? bestLength : 4;
+        for (let k = 0; k < indexed; k++) {
+          const q = p + k;
+          if (q + MIN_MATCH > end) break;
+          const hq = hashAt(buf, q);
+          prev[q - D] = stamp[hq] === call ? (head[hq] as number) : -1;
+          head[hq] = q;
+          stamp[hq] = call;
+        }
         p += bestLength;
       } else {
-        const lit = buf[p] as number;
-        put(LIT_CODE[lit] as number, LIT_BITS[lit] as number);
-        insert(p);
+        syms[s++] = buf[p] as number;
+        if (p + MIN_MATCH <= end) {
+          const hp = hashAt(buf, p);
+          prev[p - D] = stamp[hp] === call ? (head[hp] as number) : -1;
+          head[hp] = p;
+          stamp[hp] = call;
+        }
         p++;
       }
     }
-    put(LIT_CODE[256] as number, LIT_BITS[256] as number); // end of block
-    if (bitCount > 0) out[o++] = bitBuf & 0xff;
+
+    // Pass 2: the symbols as fixed Huffman codes, least significant bit first.
+    let o = 0;
+    let bitBuf = 3; // BFINAL = 1, BTYPE = 01 (fixed Huffman codes)
+    let bitCount = 3;
+    for (let i = 0; i < s; i++) {
+      const sym = syms[i] as number;
+      if (sym < 256) {
+        bitBuf |= (LIT_CODE[sym] as number) << bitCount;
+        bitCount += LIT_BITS[sym] as number;
+      } else {
+        const length = sym - 256;
+        const distance = syms[++i] as number;
+        const li = LENGTH_INDEX[length] as number;
+        const code = 257 + li;
+        bitBuf |= (LIT_CODE[code] as number) << bitCount;
+        bitCount += LIT_BITS[code] as number;
+        const le = LENGTH_EXTRA[li] as number;
+        if (le > 0) {
+          bitBuf |= (length - (LENGTH_BASE[li] as number)) << bitCount;
+          bitCount += le;
+        }
+        while (bitCount >= 8) {
+          out[o++] = bitBuf & 0xff;
+          bitBuf >>>= 8;
+          bitCount -= 8;
+        }
+        const di = DIST_INDEX[distance] as number;
+        bitBuf |= (DIST_CODE[di] as number) << bitCount;
+        bitCount += 5;
+        const de = DIST_EXTRA[di] as number;
+        if (de > 0) {
+          bitBuf |= (distance - (DIST_BASE[di] as number)) << bitCount;
+          bitCount += de;
+        }
+      }
+      while (bitCount >= 8) {
+        out[o++] = bitBuf & 0xff;
+        bitBuf >>>= 8;
+        bitCount -= 8;
+      }
+    }
+    bitBuf |= (LIT_CODE[256] as number) << bitCount; // end of block
+    bitCount += LIT_BITS[256] as number;
+    while (bitCount > 0) {
+      out[o++] = bitBuf & 0xff;
+      bitBuf >>>= 8;
+      bitCount -= 8;
+    }
     return out.slice(0, o);
   }
 }

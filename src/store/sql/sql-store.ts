@@ -292,7 +292,7 @@ export class SqlStore implements Store {
     for (const [type, ids] of idsByType(replaced)) {
       for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
         for (const t of ["search_tokens", "search_references"] as const) {
-          statements.push(this.db.deleteFrom(t).where("resource_type", "=", type).where("id", "in", part).compile());
+          statements.push(this.deleteOwned(t, type, part));
         }
       }
     }
@@ -301,14 +301,14 @@ export class SqlStore implements Store {
       return w.resource ? w.tokens.map((t) => ({ resource_type: w.resourceType, id: w.id, ...t })) : [];
     });
     for (const part of chunk(tokens, rowsPerInsert(5))) {
-      statements.push(this.db.insertInto("search_tokens").values(part).compile());
+      statements.push(this.insertRows("search_tokens", part));
     }
     const references = latest.flatMap((i) => {
       const w = writes[i] as ResourceWrite;
       return w.resource ? w.references.map((r) => ({ resource_type: w.resourceType, id: w.id, ...r })) : [];
     });
     for (const part of chunk(references, rowsPerInsert(4))) {
-      statements.push(this.db.insertInto("search_references").values(part).compile());
+      statements.push(this.insertRows("search_references", part));
     }
 
     const heads = new Map<string, { seq: number; hash: string }>();
@@ -358,6 +358,37 @@ export class SqlStore implements Store {
       );
     }
     if (statements.length > 0) await this.exec.batch(statements);
+  }
+
+  /** A multi-row INSERT of `rows` (all with the same keys, in the same order), compiled once per shape. */
+  private insertRows<T extends keyof Database & string>(
+    table: T,
+    rows: readonly Record<string, unknown>[],
+  ): SqlStatement {
+    const columns = Object.keys(rows[0] ?? {});
+    const template = this.statements.get(`insert:${table}:${columns.join(",")}:${rows.length}`, (slot) =>
+      this.db
+        .insertInto(table)
+        .values(
+          rows.map((_, r) => Object.fromEntries(columns.map((c, k) => [c, slot(r * columns.length + k)]))) as never,
+        ),
+    );
+    return template(rows.flatMap((row) => columns.map((c) => row[c])));
+  }
+
+  /** DELETE the rows of `table` that belong to resources `ids` of `resourceType`, compiled once per size. */
+  private deleteOwned(table: "search_tokens" | "search_references", resourceType: string, ids: readonly string[]) {
+    const template = this.statements.get(`delete:${table}:${ids.length}`, (slot) =>
+      this.db
+        .deleteFrom(table)
+        .where("resource_type", "=", slot(0))
+        .where(
+          "id",
+          "in",
+          ids.map((_, i) => slot(i + 1)),
+        ),
+    );
+    return template([resourceType, ...ids]);
   }
 
   private async logHead(stream: string): Promise<{ seq: number; hash: string }> {
