@@ -31,8 +31,8 @@ type Compilable = { compile(): SqlStatement };
 const utf8 = new TextDecoder();
 
 /**
- * The one row → version conversion every query goes through: decodes the stored body to the JSON
- * served as is (`json`) and parses it into `resource` only when something reads that.
+ * The one row → version conversion every query goes through: `json` (the stored body decoded, served
+ * as is) and `resource` (that JSON parsed) are computed on first access.
  */
 function toVersion(row: ResourceRow): StoredVersion {
   const v: StoredVersion = {
@@ -42,19 +42,30 @@ function toVersion(row: ResourceRow): StoredVersion {
     lastUpdated: row.last_updated,
     deleted: Number(row.deleted) === 1,
   };
-  if (row.content === null || row.content === undefined) return v;
-  const json = typeof row.content === "string" ? row.content : decodeBodyBytes(asBytes(row.content));
+  const content = row.content;
+  if (content === null || content === undefined) return v;
+  // Decoded and parsed only when read: an update that needs just the version number pays neither.
+  let json: string | Uint8Array | undefined;
   let parsed: Record<string, unknown> | undefined;
-  v.json = json;
-  Object.defineProperty(v, "resource", {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      parsed ??= JSON.parse(typeof json === "string" ? json : utf8.decode(json)) as Record<string, unknown>;
-      return parsed;
-    },
-    set: (value: Record<string, unknown>) => {
-      parsed = value;
+  const text = () => {
+    json ??= typeof content === "string" ? content : decodeBodyBytes(asBytes(content));
+    return json;
+  };
+  Object.defineProperties(v, {
+    json: { enumerable: true, configurable: true, get: text },
+    resource: {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (parsed === undefined) {
+          const t = text();
+          parsed = JSON.parse(typeof t === "string" ? t : utf8.decode(t)) as Record<string, unknown>;
+        }
+        return parsed;
+      },
+      set: (value: Record<string, unknown>) => {
+        parsed = value;
+      },
     },
   });
   return v;
