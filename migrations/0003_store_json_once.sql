@@ -31,3 +31,8 @@ ALTER TABLE resource_versions_v3 RENAME TO resource_versions;
 ALTER TABLE resources DROP COLUMN content;
 
 --postgres: ALTER TABLE resource_versions ALTER COLUMN content TYPE BYTEA USING convert_to(content, 'UTF8');
+
+-- `patient` of these types is `subject` (or Provenance `target`) restricted to Patient targets: it is
+-- now searched through those rows (SearchParamDef.indexedAs) and stores none of its own.
+DELETE FROM search_references WHERE param = 'patient'
+  AND resource_type IN ('Observation', 'CarePlan', 'CareTeam', 'ServiceRequest', 'Encounter', 'Flag', 'Provenance');

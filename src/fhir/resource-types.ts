@@ -12,6 +12,12 @@ export interface SearchParamDef {
   paths: string[];
   /** For references: the resource types it may point to (used to resolve a bare id). */
   targets?: string[];
+  /**
+   * Another parameter of the same type whose index rows already hold every value of this one (same
+   * paths, wider targets): this one stores no rows of its own and is searched through that one's,
+   * with its targets (e.g. Observation `patient` is `subject` restricted to Patient targets).
+   */
+  indexedAs?: string;
   documentation: string;
 }
 
@@ -28,11 +34,12 @@ const subjectOf = (targets: string[]): SearchParamDef => ({
   targets,
   documentation: "The subject: Type/id or a bare id",
 });
-const patientVia = (path: string): SearchParamDef => ({
+const patientVia = (path: string, indexedAs?: string): SearchParamDef => ({
   name: "patient",
   type: "reference",
   paths: [path],
   targets: ["Patient"],
+  ...(indexedAs ? { indexedAs } : {}),
   documentation: "The patient: Patient/id or a bare id",
 });
 
@@ -50,16 +57,16 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       documentation: "A member of the group",
     },
   ],
-  Observation: [identifier, subjectOf(["Patient", "Group", "Location"]), patientVia("subject")],
+  Observation: [identifier, subjectOf(["Patient", "Group", "Location"]), patientVia("subject", "subject")],
   EpisodeOfCare: [identifier, patientVia("patient")],
-  CarePlan: [identifier, subjectOf(["Patient", "Group"]), patientVia("subject")],
-  CareTeam: [identifier, subjectOf(["Patient", "Group"]), patientVia("subject")],
-  ServiceRequest: [identifier, subjectOf(["Patient", "Group", "Location"]), patientVia("subject")],
-  Encounter: [identifier, subjectOf(["Patient", "Group"]), patientVia("subject")],
+  CarePlan: [identifier, subjectOf(["Patient", "Group"]), patientVia("subject", "subject")],
+  CareTeam: [identifier, subjectOf(["Patient", "Group"]), patientVia("subject", "subject")],
+  ServiceRequest: [identifier, subjectOf(["Patient", "Group", "Location"]), patientVia("subject", "subject")],
+  Encounter: [identifier, subjectOf(["Patient", "Group"]), patientVia("subject", "subject")],
   Flag: [
     identifier,
     subjectOf(["Patient", "Group", "Location", "Organization", "Practitioner"]),
-    patientVia("subject"),
+    patientVia("subject", "subject"),
   ],
   Consent: [identifier, patientVia("patient")],
   Provenance: [
@@ -70,7 +77,7 @@ export const SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       targets: [],
       documentation: "The resource the provenance is about",
     },
-    patientVia("target"),
+    patientVia("target", "target"),
   ],
   AuditEvent: [patientVia("entity.what")],
   Organization: [identifier],

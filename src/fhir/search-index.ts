@@ -37,6 +37,7 @@ export function indexResource(resource: Record<string, unknown>): {
   const references: ReferenceIndexEntry[] = [];
   const defs = SEARCH_PARAMS[String(resource.resourceType)] ?? [];
   for (const def of defs) {
+    if (def.indexedAs) continue; // its values are the rows of `indexedAs`
     for (const path of def.paths) {
       for (const v of valuesAt(resource, path)) {
         if (def.type === "token") {

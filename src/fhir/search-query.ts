@@ -161,7 +161,10 @@ export function parseSearch(
         continue;
       }
       if (def.type === "token") criteria.push({ kind: "token", param: name, values: tokenValues(name, value) });
-      else criteria.push({ kind: "reference", param: name, targets: referenceTargets(name, value, def.targets) });
+      else {
+        const targets = referenceTargets(name, value, def.targets);
+        criteria.push({ kind: "reference", param: def.indexedAs ?? name, targets });
+      }
     }
     used.push([key, value]);
   }
