@@ -1,6 +1,6 @@
 // Stored-body codec: any JSON text survives encode → decode, and the compressed form is standard raw DEFLATE with the preset dictionary (zlib reads it).
 import { readFileSync } from "node:fs";
-import { inflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeBody, encodeBody } from "../../src/store/sql/body-codec.js";
@@ -57,6 +57,28 @@ describe("stored body codec", () => {
     const json = "{}";
     expect(Array.from(encodeBody(json))).toEqual([0x7b, 0x7d]);
     expect(decodeBody(encodeBody(json))).toBe(json);
+  });
+
+  it("reads any standard DEFLATE stream made with the dictionary (dynamic Huffman blocks too)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), (value) => {
+        const json = JSON.stringify({ resourceType: "Basic", value });
+        const raw = new TextEncoder().encode(json);
+        const packed = deflateRawSync(raw, { dictionary: Buffer.from(JSON_DICTIONARY_1) });
+        const varint: number[] = [];
+        let n = raw.length;
+        for (; n >= 0x80; n >>>= 7) varint.push((n & 0x7f) | 0x80);
+        varint.push(n);
+        expect(decodeBody(new Uint8Array([1, ...varint, ...packed]))).toBe(json);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses a damaged body rather than return wrong JSON", () => {
+    const body = encodeBody(golden("ndtms/expected.json")[0] as string);
+    expect(body[0]).toBe(1);
+    expect(() => decodeBody(body.subarray(0, body.length - 20))).toThrow();
   });
 
   it("refuses a body in a format it does not know", () => {

@@ -5,10 +5,12 @@
  * A stored body is either the JSON's UTF-8 bytes as they are (first byte `{`), or format tag 1,
  * then the JSON's byte length as an unsigned LEB128 varint, then a raw DEFLATE stream (RFC 1951)
  * made with dictionary 1 (`json-dictionary.generated.ts`). Any inflater given that dictionary reads
- * it (fflate here; zlib's `inflateRaw` with `dictionary` elsewhere).
+ * it (zlib's `inflateRaw` with `dictionary`, fflate); this store reads its own single fixed-Huffman
+ * blocks with `inflate-fixed.ts` and anything else with fflate.
  */
 import { inflateSync } from "fflate/browser";
 import { DictionaryDeflater } from "./deflate.js";
+import { inflateFixed } from "./inflate-fixed.js";
 import { JSON_DICTIONARY_1 } from "./json-dictionary.generated.js";
 
 const DEFLATE_DICTIONARY_1 = 1;
@@ -50,7 +52,9 @@ export function decodeBodyBytes(body: Uint8Array): Uint8Array {
     if (b < 0x80) break;
     shift += 7;
   }
-  const out = inflateSync(body.subarray(i), { dictionary, out: new Uint8Array(length) });
+  const stream = body.subarray(i);
+  const out =
+    inflateFixed(stream, dictionary, length) ?? inflateSync(stream, { dictionary, out: new Uint8Array(length) });
   if (out.length !== length) throw new Error("Corrupt stored body");
   return out;
 }
