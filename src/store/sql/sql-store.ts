@@ -45,10 +45,11 @@ function toVersion(row: ResourceRow): StoredVersion {
   const content = row.content;
   if (content === null || content === undefined) return v;
   // Decoded and parsed only when read: an update that needs just the version number pays neither.
-  let json: string | Uint8Array | undefined;
+  // Text, not bytes: a Response sends a string for less than it takes to decode it.
+  let json: string | undefined;
   let parsed: Record<string, unknown> | undefined;
   const text = () => {
-    json ??= typeof content === "string" ? content : decodeBodyBytes(asBytes(content));
+    json ??= typeof content === "string" ? content : utf8.decode(decodeBodyBytes(asBytes(content)));
     return json;
   };
   Object.defineProperties(v, {
@@ -57,10 +58,7 @@ function toVersion(row: ResourceRow): StoredVersion {
       enumerable: true,
       configurable: true,
       get: () => {
-        if (parsed === undefined) {
-          const t = text();
-          parsed = JSON.parse(typeof t === "string" ? t : utf8.decode(t)) as Record<string, unknown>;
-        }
+        parsed ??= JSON.parse(text()) as Record<string, unknown>;
         return parsed;
       },
       set: (value: Record<string, unknown>) => {
