@@ -81,19 +81,18 @@ function versionSlots(slot: (i: number) => string, r: number): ResourceRow {
   return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4), content: at(5) };
 }
 
+/**
+ * The current row's version content. Written as SQL text once: building it with the query builder on
+ * every search cost more than SQLite's lookup (Kysely compiles the whole tree per call).
+ */
+const CONTENT =
+  sql<unknown>`(select v.content from resource_versions v where v.resource_type = resources.resource_type and v.id = resources.id and v.version_id = resources.version_id)`.as(
+    "content",
+  );
+
 /** Selects current rows with their version's stored content (`resources` points at it). */
 function withContent<O>(q: SelectQueryBuilder<Database, "resources", O>) {
-  return q
-    .selectAll("resources")
-    .select((eb) =>
-      eb
-        .selectFrom("resource_versions as v")
-        .select("v.content")
-        .whereRef("v.resource_type", "=", "resources.resource_type")
-        .whereRef("v.id", "=", "resources.id")
-        .whereRef("v.version_id", "=", "resources.version_id")
-        .as("content"),
-    );
+  return q.selectAll("resources").select(CONTENT);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
