@@ -107,6 +107,7 @@ export class ResourceService {
     assertSupportedType(type);
     assertConforms(resource);
     const write = prepareWrite(type, this.deps.newId(), 1, this.now(), this.guard(undefined, resource));
+    write.json = JSON.stringify(write.resource); // stored and sent back as this same text
     await this.commitOrConflict([write]);
     return this.written(write);
   }
@@ -126,6 +127,7 @@ export class ResourceService {
         throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
       }
       const write = prepareWrite(type, id, currentVersion + 1, this.now(), this.guard(current, resource));
+      write.json = JSON.stringify(write.resource);
       try {
         await this.deps.store.commit({ resources: [write] });
         return { version: this.written(write), created: !current || current.deleted };
@@ -236,6 +238,7 @@ export class ResourceService {
       lastUpdated: w.lastUpdated,
       deleted: !w.resource,
       ...(w.resource ? { resource: w.resource } : {}),
+      ...(w.resource && w.json !== undefined ? { json: w.json } : {}),
     };
   }
 }

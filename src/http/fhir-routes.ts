@@ -13,7 +13,7 @@ import { runTransaction } from "../fhir/transaction.js";
 import type { StoredVersion } from "../store/port.js";
 import { requireJson } from "./accept.js";
 import type { AppEnv } from "./context.js";
-import { fhirJson, preferReturn, readFhirJson } from "./fhir-response.js";
+import { fhirJson, fhirResource, preferReturn, readFhirJson } from "./fhir-response.js";
 import {
   historyHandler,
   OPERATION,
@@ -123,7 +123,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
 
   app.get("/:type/:id", async (c) => {
     const v = await service.read(c.req.param("type"), c.req.param("id"));
-    return fhirJson(v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+    return fhirResource(v, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
   });
 
   app.put("/:type/:id", async (c) => {
@@ -154,7 +154,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
 
   app.get("/:type/:id/_history/:vid", async (c) => {
     const v = await service.vread(c.req.param("type"), c.req.param("id"), c.req.param("vid"));
-    return fhirJson(v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+    return fhirResource(v, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
   });
 
   const patch = patchHandler(service);
@@ -175,7 +175,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     if (prefer === "OperationOutcome") {
       return fhirJson(informational(`${v.resourceType}/${v.id} version ${v.versionId} stored`), status, headers);
     }
-    return fhirJson(v.resource, status, headers);
+    return fhirResource(v, status, headers);
   }
 
   return app;

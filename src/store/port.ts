@@ -7,9 +7,15 @@ export interface StoredVersion {
   versionId: number;
   /** ISO 8601 instant with millisecond precision, in UTC. */
   lastUpdated: string;
-  /** True for the version a delete wrote; `resource` is then absent. */
+  /** True for the version a delete wrote; `resource` and `json` are then absent. */
   deleted: boolean;
+  /** The resource (stores parse it from `json` on first access). */
   resource?: Record<string, unknown>;
+  /**
+   * The resource's JSON exactly as stored (text, or its UTF-8 bytes), meta included: what a read
+   * serves without parsing and re-serialising. Absent when only `resource` is known.
+   */
+  json?: string | Uint8Array;
 }
 
 /** A token search-index entry (e.g. an identifier `system|value`). */
@@ -55,6 +61,8 @@ export interface ResourceWrite extends ResourceIndex {
   lastUpdated: string;
   /** Absent for a delete. */
   resource?: Record<string, unknown>;
+  /** `JSON.stringify(resource)` when the caller already has it (it then stores exactly this text). */
+  json?: string;
 }
 
 /** The index of one current resource, for reindexing. */

@@ -9,6 +9,7 @@ import {
   type SearchSort,
   type Store,
   StoreConflictError,
+  type StoredVersion,
 } from "../../src/store/port.js";
 
 let seq = 0;
@@ -58,6 +59,44 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect((await store.vread("Patient", id, 1))?.resource).toEqual(cur?.resource);
       expect(await store.vread("Patient", id, 2)).toBeUndefined();
       expect(await store.read("Patient", uid("missing"))).toBeUndefined();
+    });
+
+    it("returns each version's stored JSON, the same resource, from every read path", async () => {
+      const id = uid("p");
+      const tag = uid("json");
+      const tokens = [{ param: "identifier", system: "s", value: tag }];
+      await store.commit({ resources: [write("Patient", id, 1, { gender: "female" }, { tokens })] });
+      await store.commit({ resources: [write("Patient", id, 2, { gender: "male" }, { tokens })] });
+      const text = (v: StoredVersion | undefined) =>
+        v?.json === undefined ? undefined : typeof v.json === "string" ? v.json : new TextDecoder().decode(v.json);
+      const found = await store.search({
+        resourceType: "Patient",
+        criteria: [{ kind: "token", param: "identifier", values: [{ value: tag }] }],
+        count: 5,
+        offset: 0,
+        sort: "lastUpdated",
+      });
+      const paths = [
+        await store.read("Patient", id),
+        (await store.readMany([{ resourceType: "Patient", id }])).get(`Patient/${id}`),
+        found.versions[0],
+        (await store.history("Patient", id, { count: 1, offset: 0 })).versions[0],
+      ];
+      for (const v of paths) {
+        expect(JSON.parse(text(v) ?? "null")).toEqual({ resourceType: "Patient", id, gender: "male" });
+        expect(v?.resource).toEqual({ resourceType: "Patient", id, gender: "male" });
+      }
+      const first = await store.vread("Patient", id, 1);
+      expect(JSON.parse(text(first) ?? "null")).toEqual({ resourceType: "Patient", id, gender: "female" });
+    });
+
+    it("stores any resource exactly: large (beyond the compression window), non-ASCII, escapes", async () => {
+      const id = uid("p");
+      const big = Array.from({ length: 3000 }, (_, i) => ({ text: `Línea ${i} — ✓ "quoted" \\ ${i % 7}` }));
+      const resource = { note: big, name: [{ family: "O'Brien-Żółć 👪", given: ["\u0000\n\t"] }] };
+      await store.commit({ resources: [write("Patient", id, 1, resource)] });
+      expect((await store.read("Patient", id))?.resource).toEqual({ resourceType: "Patient", id, ...resource });
+      expect((await store.vread("Patient", id, 1))?.resource).toEqual({ resourceType: "Patient", id, ...resource });
     });
 
     it("keeps every version and lists history newest first with a total", async () => {

@@ -21,6 +21,9 @@ const issue = (code: FhirIssue["code"], diagnostics: string, path: string): Fhir
 /** Any surrogate code unit at all: cheap, and rare in real text; only then is the exact test run. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/** C0 control characters other than tab, LF and CR, which R4 strings may not contain (datatypes.html#string). */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+
 /** The FHIRPath-style location of the walk's current path (built only when an issue is reported). */
 const located = (path: (string | number)[]): string =>
   path
@@ -35,6 +38,14 @@ function walk(value: unknown, path: (string | number)[], inExtension: boolean, o
         issue(
           "value",
           "Text contains an unpaired UTF-16 surrogate, which is not valid Unicode (FHIR R4)",
+          located(path),
+        ),
+      );
+    if (CONTROL.test(value))
+      out.push(
+        issue(
+          "value",
+          "Text contains a control character (below U+0020, other than tab, carriage return and line feed), which FHIR R4 strings may not contain",
           located(path),
         ),
       );

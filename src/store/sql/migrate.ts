@@ -2,7 +2,12 @@
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor } from "./executor.js";
 
-/** One migration file: its name (e.g. `0001_init.sql`) and SQL text. */
+/**
+ * One migration file: its name (e.g. `0001_init.sql`) and SQL text, in the SQL shared by SQLite, D1
+ * and PostgreSQL. Where the dialects must differ, PostgreSQL skips the lines from `-- sqlite-only begin`
+ * to `-- sqlite-only end`, and runs the statement of each line starting `--postgres: `, a comment to
+ * SQLite and to wrangler (which applies the same files to D1).
+ */
 export interface Migration {
   name: string;
   sql: string;
@@ -23,11 +28,16 @@ export async function applyMigrations(exec: SqlExecutor, migrations: Migration[]
   const applied: string[] = [];
   for (const m of [...migrations].sort((a, b) => a.name.localeCompare(b.name))) {
     if (done.has(m.name)) continue;
-    await exec.exec(m.sql);
+    await exec.exec(exec.dialect === "postgres" ? forPostgres(m.sql) : m.sql);
     await exec.run(
       db.insertInto("tfg_migrations").values({ name: m.name, applied_at: new Date().toISOString() }).compile(),
     );
     applied.push(m.name);
   }
   return applied;
+}
+
+/** The script PostgreSQL runs: sqlite-only blocks dropped, `--postgres: ` lines made statements. */
+export function forPostgres(sql: string): string {
+  return sql.replace(/^-- sqlite-only begin$[\s\S]*?^-- sqlite-only end$/gm, "").replace(/^--postgres: /gm, "");
 }

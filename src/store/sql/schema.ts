@@ -1,18 +1,26 @@
 /** Table shapes of migrations/*.sql, for the statement compiler's types. */
 
-/** A row of `resources` and of `resource_versions`. */
-export interface ResourceRow {
+/** A row of `resources`: the current version of each resource, a pointer into `resource_versions`. */
+export interface CurrentRow {
   resource_type: string;
   id: string;
   version_id: number;
   last_updated: string;
   deleted: number;
-  content: string | null;
+}
+
+/**
+ * A row of `resource_versions`. `content` is the stored body (`body-codec.ts`): bytes (Uint8Array,
+ * Buffer, ArrayBuffer or D1's byte array, per driver), or JSON text in SQLite rows written before
+ * migration 0003; null for a deletion.
+ */
+export interface ResourceRow extends CurrentRow {
+  content: unknown;
 }
 
 /** The database as the compiler sees it. Keep in step with migrations/. */
 export interface Database {
-  resources: ResourceRow;
+  resources: CurrentRow;
   resource_versions: ResourceRow;
   search_tokens: { resource_type: string; id: string; param: string; system: string; value: string };
   search_references: { resource_type: string; id: string; param: string; target: string };

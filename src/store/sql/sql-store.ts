@@ -25,12 +25,20 @@ import type {
   Store,
   StoredVersion,
 } from "../port.js";
+import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
-import type { Database, ResourceRow } from "./schema.js";
+import type { CurrentRow, Database, ResourceRow } from "./schema.js";
+import { StatementCache } from "./statement-cache.js";
 
 type Compilable = { compile(): SqlStatement };
 
+const utf8 = new TextDecoder();
+
+/**
+ * The one row → version conversion every query goes through: `json` (the stored body decoded, served
+ * as is) and `resource` (that JSON parsed) are computed on first access.
+ */
 function toVersion(row: ResourceRow): StoredVersion {
   const v: StoredVersion = {
     resourceType: row.resource_type,
@@ -39,8 +47,57 @@ function toVersion(row: ResourceRow): StoredVersion {
     lastUpdated: row.last_updated,
     deleted: Number(row.deleted) === 1,
   };
-  if (row.content !== null) v.resource = JSON.parse(row.content) as Record<string, unknown>;
+  const content = row.content;
+  if (content === null || content === undefined) return v;
+  // Decoded and parsed only when read: an update that needs just the version number pays neither.
+  // Text, not bytes: a Response sends a string for less than it takes to decode it.
+  let json: string | undefined;
+  let parsed: Record<string, unknown> | undefined;
+  const text = () => {
+    json ??= typeof content === "string" ? content : utf8.decode(decodeBodyBytes(asBytes(content)));
+    return json;
+  };
+  Object.defineProperties(v, {
+    json: { enumerable: true, configurable: true, get: text },
+    resource: {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        parsed ??= JSON.parse(text()) as Record<string, unknown>;
+        return parsed;
+      },
+      set: (value: Record<string, unknown>) => {
+        parsed = value;
+      },
+    },
+  });
   return v;
+}
+
+// Column order of the cached version and current-row inserts: row r's values are arguments r*n … r*n+n-1.
+const currentArgs = (row: CurrentRow) => [row.resource_type, row.id, row.version_id, row.last_updated, row.deleted];
+const versionArgs = (row: ResourceRow) => [...currentArgs(row), row.content];
+function currentSlots(slot: (i: number) => string, r: number): CurrentRow {
+  const at = (k: number) => slot(r * 5 + k) as never;
+  return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4) };
+}
+function versionSlots(slot: (i: number) => string, r: number): ResourceRow {
+  const at = (k: number) => slot(r * 6 + k) as never;
+  return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4), content: at(5) };
+}
+
+/**
+ * The current row's version content. Written as SQL text once: building it with the query builder on
+ * every search cost more than SQLite's lookup (Kysely compiles the whole tree per call).
+ */
+const CONTENT =
+  sql<unknown>`(select v.content from resource_versions v where v.resource_type = resources.resource_type and v.id = resources.id and v.version_id = resources.version_id)`.as(
+    "content",
+  );
+
+/** Selects current rows with their version's stored content (`resources` points at it). */
+function withContent<O>(q: SelectQueryBuilder<Database, "resources", O>) {
+  return q.selectAll("resources").select(CONTENT);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -141,6 +198,7 @@ function instantMatch(eb: any, v: DateValue): Expression<SqlBool> {
 /** Implements {@link Store} on a SQL database through a thin {@link SqlExecutor}. */
 export class SqlStore implements Store {
   private readonly db: Kysely<Database>;
+  private readonly statements = new StatementCache();
 
   constructor(
     private readonly exec: SqlExecutor,
@@ -154,9 +212,10 @@ export class SqlStore implements Store {
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
-    const rows = await this.all<ResourceRow>(
-      this.db.selectFrom("resources").selectAll().where("resource_type", "=", resourceType).where("id", "=", id),
+    const read = this.statements.get("read", (slot) =>
+      withContent(this.db.selectFrom("resources").where("resource_type", "=", slot(0)).where("id", "=", slot(1))),
     );
+    const rows = await this.exec.all<ResourceRow>(read([resourceType, id]));
     return rows[0] ? toVersion(rows[0]) : undefined;
   }
 
@@ -166,7 +225,9 @@ export class SqlStore implements Store {
     for (const [resourceType, ids] of idsByType(keys)) {
       for (const part of chunk(ids, perQuery)) {
         const rows = await this.all<ResourceRow>(
-          this.db.selectFrom("resources").selectAll().where("resource_type", "=", resourceType).where("id", "in", part),
+          withContent(
+            this.db.selectFrom("resources").where("resource_type", "=", resourceType).where("id", "in", part),
+          ),
         );
         for (const row of rows) out.set(`${row.resource_type}/${row.id}`, toVersion(row));
       }
@@ -175,14 +236,15 @@ export class SqlStore implements Store {
   }
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
-    const rows = await this.all<ResourceRow>(
+    const vread = this.statements.get("vread", (slot) =>
       this.db
         .selectFrom("resource_versions")
         .selectAll()
-        .where("resource_type", "=", resourceType)
-        .where("id", "=", id)
-        .where("version_id", "=", versionId),
+        .where("resource_type", "=", slot(0))
+        .where("id", "=", slot(1))
+        .where("version_id", "=", slot(2) as unknown as number),
     );
+    const rows = await this.exec.all<ResourceRow>(vread([resourceType, id, versionId]));
     return rows[0] ? toVersion(rows[0]) : undefined;
   }
 
@@ -301,7 +363,7 @@ export class SqlStore implements Store {
   /** The stored versions of the `resources` rows a query selects (the one place search reads content). */
   // biome-ignore lint/suspicious/noExplicitAny: any query over `resources`, whatever its where clauses.
   private async currentVersions(query: SelectQueryBuilder<Database, "resources", any>): Promise<StoredVersion[]> {
-    return (await this.all<ResourceRow>(query.selectAll())).map(toVersion);
+    return (await this.all<ResourceRow>(withContent(query))).map(toVersion);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder type is generic over the query shape.
@@ -382,11 +444,14 @@ export class SqlStore implements Store {
       version_id: w.versionId,
       last_updated: w.lastUpdated,
       deleted: w.resource ? 0 : 1,
-      content: w.resource ? JSON.stringify(w.resource) : null,
+      content: w.resource ? encodeBody(w.json ?? JSON.stringify(w.resource)) : null,
     }));
     // Every version goes to history; the history primary key is the optimistic lock (a version is written once).
     for (const part of chunk(rows, rowsPerInsert(6))) {
-      statements.push(this.db.insertInto("resource_versions").values(part).compile());
+      const insert = this.statements.get(`versions:${part.length}`, (slot) =>
+        this.db.insertInto("resource_versions").values(part.map((_, r) => versionSlots(slot, r))),
+      );
+      statements.push(insert(part.flatMap(versionArgs)));
     }
     // The current row and the index follow the newest version of each resource in the change set (one
     // resource may be written twice in a batch; PostgreSQL refuses to upsert one row twice in a statement).
@@ -397,28 +462,30 @@ export class SqlStore implements Store {
       if (seen === undefined || (writes[seen] as ResourceWrite).versionId < w.versionId) newest.set(key, i);
     });
     const latest = [...newest.values()].sort((a, b) => a - b);
-    for (const part of chunk(
-      latest.map((i) => rows[i] as ResourceRow),
-      rowsPerInsert(6),
-    )) {
-      statements.push(
+    const current = latest.map((i): CurrentRow => {
+      const { content: _, ...pointer } = rows[i] as ResourceRow;
+      return pointer;
+    });
+    for (const part of chunk(current, rowsPerInsert(5))) {
+      const upsert = this.statements.get(`current:${part.length}`, (slot) =>
         this.db
           .insertInto("resources")
-          .values(part)
+          .values(part.map((_, r) => currentSlots(slot, r)))
           .onConflict((oc) =>
             oc.columns(["resource_type", "id"]).doUpdateSet((eb) => ({
               version_id: eb.ref("excluded.version_id"),
               last_updated: eb.ref("excluded.last_updated"),
               deleted: eb.ref("excluded.deleted"),
-              content: eb.ref("excluded.content"),
             })),
-          )
-          .compile(),
+          ),
       );
+      statements.push(upsert(part.flatMap(currentArgs)));
     }
     statements.push(
       ...this.indexStatements(
         latest.map((i) => writes[i] as ResourceWrite).map((w) => (w.resource ? w : { ...w, ...NO_INDEX })),
+        // A first version has no index rows to replace (its history row would conflict otherwise).
+        (w) => (w.versionId ?? 2) > 1,
       ),
     );
 
@@ -471,43 +538,55 @@ export class SqlStore implements Store {
     if (statements.length > 0) await this.exec.batch(statements);
   }
 
-  /** Statements that replace the index rows of each resource in `entries` (deletes, then multi-row inserts). */
-  private indexStatements(entries: IndexWrite[]): SqlStatement[] {
+  /**
+   * Statements that replace the index rows of each resource in `entries` (deletes, then multi-row inserts),
+   * deleting only for the entries `hasRows` says may already have rows.
+   */
+  private indexStatements(
+    entries: (IndexWrite & { versionId?: number })[],
+    hasRows: (e: IndexWrite & { versionId?: number }) => boolean = () => true,
+  ): SqlStatement[] {
     const statements: SqlStatement[] = [];
     const rowsPerInsert = (columns: number) =>
       Math.max(1, Math.min(200, Math.floor(this.exec.maxParameters / columns)));
-    for (const [type, ids] of idsByType(entries)) {
+    for (const [type, ids] of idsByType(entries.filter(hasRows))) {
       for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
-        for (const t of Object.values(INDEX_TABLES)) {
-          statements.push(this.db.deleteFrom(t).where("resource_type", "=", type).where("id", "in", part).compile());
-        }
+        for (const t of Object.values(INDEX_TABLES)) statements.push(this.deleteOwned(t, type, part));
       }
     }
+    // PostgreSQL text cannot hold U+0000, which the store may be given (it stores bodies as bytes): index without it.
+    const clean = <T>(r: T): T =>
+      Object.fromEntries(
+        Object.entries(r as Record<string, unknown>).map(([k, v]) => [
+          k,
+          typeof v === "string" && v.includes("\u0000") ? v.replaceAll("\u0000", "") : v,
+        ]),
+      ) as T;
     const rowsOf = <T>(pick: (e: IndexWrite) => T[] | undefined) =>
-      entries.flatMap((e) => (pick(e) ?? []).map((r) => ({ resource_type: e.resourceType, id: e.id, ...r })));
+      entries.flatMap((e) => (pick(e) ?? []).map((r) => ({ resource_type: e.resourceType, id: e.id, ...clean(r) })));
     for (const part of chunk(
       rowsOf((e) => e.tokens),
       rowsPerInsert(5),
     )) {
-      statements.push(this.db.insertInto("search_tokens").values(part).compile());
+      statements.push(this.insertRows("search_tokens", part));
     }
     for (const part of chunk(
       rowsOf((e) => e.references),
       rowsPerInsert(4),
     )) {
-      statements.push(this.db.insertInto("search_references").values(part).compile());
+      statements.push(this.insertRows("search_references", part));
     }
     for (const part of chunk(
       rowsOf((e) => e.strings),
       rowsPerInsert(5),
     )) {
-      statements.push(this.db.insertInto("search_strings").values(part).compile());
+      statements.push(this.insertRows("search_strings", part));
     }
     for (const part of chunk(
       rowsOf((e) => e.dates),
       rowsPerInsert(5),
     )) {
-      statements.push(this.db.insertInto("search_dates").values(part).compile());
+      statements.push(this.insertRows("search_dates", part));
     }
     return statements;
   }
@@ -541,6 +620,34 @@ export class SqlStore implements Store {
       );
     }
     if (statements.length > 0) await this.exec.batch(statements);
+  }
+
+  /** A multi-row INSERT of `rows` (all with the same keys, in the same order), compiled once per shape. */
+  private insertRows<T extends keyof Database & string>(table: T, rows: readonly object[]): SqlStatement {
+    const columns = Object.keys(rows[0] ?? {});
+    const template = this.statements.get(`insert:${table}:${columns.join(",")}:${rows.length}`, (slot) =>
+      this.db
+        .insertInto(table)
+        .values(
+          rows.map((_, r) => Object.fromEntries(columns.map((c, k) => [c, slot(r * columns.length + k)]))) as never,
+        ),
+    );
+    return template(rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c])));
+  }
+
+  /** DELETE the rows of `table` that belong to resources `ids` of `resourceType`, compiled once per size. */
+  private deleteOwned(table: IndexTable, resourceType: string, ids: readonly string[]) {
+    const template = this.statements.get(`delete:${table}:${ids.length}`, (slot) =>
+      this.db
+        .deleteFrom(table)
+        .where("resource_type", "=", slot(0))
+        .where(
+          "id",
+          "in",
+          ids.map((_, i) => slot(i + 1)),
+        ),
+    );
+    return template([resourceType, ...ids]);
   }
 
   private async logHead(stream: string): Promise<{ seq: number; hash: string }> {
