@@ -58,15 +58,17 @@ describe("search on D1", () => {
   });
 
   it("reindexes a database written before 0002 through POST /admin/reindex, step by step, system role only", async () => {
-    // A Patient as the 0001-era code stored it: content, no string index rows; the index marked as version 1.
+    // A Patient as the 0001-era code stored it, after migration 0003 carried it forward: its JSON text in
+    // resource_versions, the current row pointing at it, no string index rows; the index marked as version 1.
     const content = JSON.stringify({ resourceType: "Patient", id: "w-old", name: [{ family: "Preexisting" }] });
-    for (const table of ["resources", "resource_versions"]) {
-      await env.DB.prepare(
-        `INSERT INTO ${table} (resource_type, id, version_id, last_updated, deleted, content) VALUES ('Patient', 'w-old', 1, '2025-01-01T00:00:00.000Z', 0, ?)`,
-      )
-        .bind(content)
-        .run();
-    }
+    await env.DB.prepare(
+      "INSERT INTO resource_versions (resource_type, id, version_id, last_updated, deleted, content) VALUES ('Patient', 'w-old', 1, '2025-01-01T00:00:00.000Z', 0, ?)",
+    )
+      .bind(content)
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO resources (resource_type, id, version_id, last_updated, deleted) VALUES ('Patient', 'w-old', 1, '2025-01-01T00:00:00.000Z', 0)",
+    ).run();
     await env.DB.prepare("UPDATE search_index_state SET version = 1 WHERE name = 'search'").run();
     expect((await get("/fhir/Patient?family=preexist")).total).toBe(0);
 
