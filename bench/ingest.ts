@@ -46,8 +46,8 @@ async function mapOnly(source: SourceName, input: string, mediaType: string, val
 }
 
 /**
- * A fresh PostgreSQL database on the server of `BENCH_POSTGRES_URL` (created, opened, and dropped on close),
- * or undefined when the variable is not set.
+ * A fresh schema in the PostgreSQL database of `BENCH_POSTGRES_URL` (created, opened with it as the
+ * search path, and dropped on close), or undefined when the variable is not set.
  */
 async function freshPostgres(): Promise<{ store: Store; drop: () => Promise<void> } | undefined> {
   const url = process.env.BENCH_POSTGRES_URL;
@@ -55,15 +55,15 @@ async function freshPostgres(): Promise<{ store: Store; drop: () => Promise<void
   const name = `tfg_bench_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE SCHEMA ${name}`);
   const u = new URL(url);
-  u.pathname = `/${name}`;
+  u.searchParams.set("options", `-c search_path=${name}`);
   const store = await openPostgresStore(u.toString(), loadMigrations());
   return {
     store,
     drop: async () => {
       await store.close();
-      await admin.query(`DROP DATABASE ${name}`);
+      await admin.query(`DROP SCHEMA ${name} CASCADE`);
       await admin.end();
     },
   };
