@@ -12,8 +12,14 @@ interface Slot {
 }
 
 /** Finds every slot a field path names, expanding `[]` over arrays. */
+const stepsOf = new Map<string, string[]>();
+
 function slots(record: Record<string, unknown>, path: string): Slot[] {
-  const steps = path.split(".");
+  let steps = stepsOf.get(path);
+  if (!steps) {
+    steps = path.split(".");
+    stepsOf.set(path, steps);
+  }
   let frontier: { node: unknown; concrete: string }[] = [{ node: record, concrete: "" }];
   const out: Slot[] = [];
   steps.forEach((raw, i) => {
@@ -75,6 +81,40 @@ function issue(
 /** A FHIR `code`: no leading, trailing or double whitespace. */
 const FHIR_CODE = /^[^\s]+( [^\s]+)*$/;
 
+/** The field name a path ends in (`A[].B[]` → `B`), worked out once per path. */
+const fieldNames = new Map<string, string>();
+const fieldNameOf = (path: string) => {
+  let name = fieldNames.get(path);
+  if (name === undefined) {
+    name = path.split(".").pop()?.replace("[]", "") ?? path;
+    fieldNames.set(path, name);
+  }
+  return name;
+};
+
+/** Field patterns, compiled once each. */
+const patterns = new Map<string, RegExp>();
+const patternOf = (source: string) => {
+  let re = patterns.get(source);
+  if (!re) {
+    re = new RegExp(source);
+    patterns.set(source, re);
+  }
+  return re;
+};
+
+/** A code list by upper-cased code (the first code of each spelling), built once per list. */
+const codeTables = new WeakMap<string[], Map<string, string>>();
+const upperCodes = (codes: string[]) => {
+  let table = codeTables.get(codes);
+  if (!table) {
+    table = new Map();
+    for (const c of codes) if (!table.has(c.toUpperCase())) table.set(c.toUpperCase(), c);
+    codeTables.set(codes, table);
+  }
+  return table;
+};
+
 /**
  * Normalises the record in place (trims, blanks and null markers removed, codes upper-cased,
  * yes/no to Y/N/U, integers to numbers) and returns the issues. Messages name the field and
@@ -88,26 +128,27 @@ export function checkFields(
 ): FhirIssue[] {
   const issues: FhirIssue[] = [];
   for (const f of fields) {
-    const fieldName = f.path.split(".").pop()?.replace("[]", "") ?? f.path;
+    const fieldName = fieldNameOf(f.path);
     for (const s of slots(record, f.path)) {
-      const where = locate(s.concrete);
+      // Located only when there is something to say: most values pass.
+      const where = () => locate(s.concrete);
       const name = /^\d+$/.test(s.key) ? fieldName : s.key;
       let v = s.value;
       if (typeof v === "number" || typeof v === "boolean") v = String(v);
       if (typeof v === "string") v = v.trim();
       if (v === undefined || v === null || v === "" || (typeof v === "string" && nulls.includes(v))) {
         delete s.holder[s.key];
-        if (f.required) issues.push(issue(where, `${f.label ?? name} is required`, "required"));
+        if (f.required) issues.push(issue(where(), `${f.label ?? name} is required`, "required"));
         continue;
       }
       if (typeof v !== "string") {
-        issues.push(issue(where, `${name} must be a single value`, "structure"));
+        issues.push(issue(where(), `${name} must be a single value`, "structure"));
         continue;
       }
-      const bad = (rule: string) => issues.push(issue(where, `${name} ${rule}`));
+      const bad = (rule: string) => issues.push(issue(where(), `${name} ${rule}`));
       switch (f.type) {
         case "string":
-          if (f.pattern && !new RegExp(f.pattern).test(v)) bad("is not in the expected format");
+          if (f.pattern && !patternOf(f.pattern).test(v)) bad("is not in the expected format");
           else s.holder[s.key] = v;
           break;
         case "date":
@@ -127,12 +168,11 @@ export function checkFields(
         }
         case "code": {
           const code = v.toUpperCase();
-          const codes = f.codes ?? [];
-          const match = codes.find((c) => c.toUpperCase() === code);
+          const match = upperCodes(f.codes ?? []).get(code);
           if (match) s.holder[s.key] = match;
           else if (f.unlisted === "keep" && FHIR_CODE.test(v)) {
             issues.push(
-              issue(where, `${name} is not in the provisional code list; kept as sent`, "code-invalid", "warning"),
+              issue(where(), `${name} is not in the provisional code list; kept as sent`, "code-invalid", "warning"),
             );
             s.holder[s.key] = v;
           } else bad("is not a code this field allows");
