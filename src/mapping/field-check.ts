@@ -58,12 +58,21 @@ function slots(record: Record<string, unknown>, path: string): Slot[] {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** True for a real calendar date written YYYY-MM-DD. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * True for a real calendar date written YYYY-MM-DD (proleptic Gregorian). Years before 0100 are
+ * refused, as `Date.UTC` (which reads them as 19xx) always refused them here.
+ */
 export function isCalendarDate(s: string): boolean {
   const m = DATE.exec(s);
   if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  const y = Number(m[1]);
+  const month = Number(m[2]);
+  const d = Number(m[3]);
+  if (y < 100 || month < 1 || month > 12 || d < 1) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
 }
 
 /** Describes a concrete path for people: the parser knows whether it is a row/column or an element path. */

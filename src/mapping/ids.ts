@@ -13,7 +13,8 @@ const recent = new Map<string, string>();
  * it is recent.
  */
 export function deterministicId(source: string, resourceType: string, key: (string | number)[]): string {
-  const text = [source, resourceType, ...key.map(String)].join("\u001f");
+  let text = `${source}\u001f${resourceType}`;
+  for (const part of key) text += `\u001f${part}`;
   let id = recent.get(text);
   if (id === undefined) {
     if (recent.size >= 4096) recent.clear();
