@@ -70,7 +70,12 @@ function block(b: Uint8Array, at: number): void {
   H[7] = (H[7] as number) + h;
 }
 
-const hex8 = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const hex8 = (x: number) =>
+  (HEX[(x >>> 24) & 255] as string) +
+  (HEX[(x >>> 16) & 255] as string) +
+  (HEX[(x >>> 8) & 255] as string) +
+  (HEX[x & 255] as string);
 
 /** The first `words` 32-bit words (1–8) of the SHA-256 of `text`'s UTF-8 bytes, as lowercase hex. */
 export function sha256HexPrefix(text: string, words = 8): string {
