@@ -15,6 +15,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { validateResource } from "../src/fhir/validation/index.js";
 import { ingest, type ResourceValidator } from "../src/ingest/ingest-service.js";
+import type { IngestSender } from "../src/ingest/sender.js";
 import { SOURCES } from "../src/ingest/sources.js";
 import type { SourceName } from "../src/mapping/registry.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
@@ -113,6 +114,14 @@ async function freshPostgres(): Promise<Fresh | undefined> {
   };
 }
 
+/** The owner of every record in the benchmark inputs (bench/fixtures.ts) sends them. */
+const benchSender = (source: SourceName): IngestSender => ({
+  org: { ndtms: "N0852", cpa: "RX4", cin: "201" }[source],
+  subject: "bench",
+  issuer: "urn:tfg:bench",
+  tokenId: { kind: "cli-run", value: "bench" },
+});
+
 /** A fresh store; `serverCpu` reads the CPU seconds a database server process has used for it so far. */
 interface Fresh {
   store: Store;
@@ -130,7 +139,7 @@ async function ingestInto(fresh: Fresh, source: SourceName, input: string, media
         { store: fresh.store, clock: () => new Date(), ...(validate ? {} : { validate: false as const }) },
         def.mapping(),
         def.read({ kind: "stream", body: text(input), mediaType }),
-        { retain: "rejected" },
+        { retain: "rejected", sender: benchSender(source), ownerField: def.ownerField },
       ),
     fresh.serverCpu,
   );
@@ -238,7 +247,20 @@ function peakRss(file: string, dataDir: string): { line: string; mb: number } {
   const out = execFileSync(
     process.execPath,
     // The V8 heap is capped at 64 MB: the run completing shows the file is streamed, not held.
-    ["--max-old-space-size=64", "--import", "tsx", "src/runtime/cli/tfg.ts", "ingest", "ndtms", file, "--quiet"],
+    [
+      "--max-old-space-size=64",
+      "--import",
+      "tsx",
+      "src/runtime/cli/tfg.ts",
+      "ingest",
+      "ndtms",
+      file,
+      "--org",
+      "N0852",
+      "--user",
+      "bench",
+      "--quiet",
+    ],
     {
       env: { ...process.env, TFG_DATA_DIR: dataDir },
       encoding: "utf8",

@@ -3,6 +3,7 @@
  *  - HTTP (in process, app.request): hello-world Hono route vs gateway read and search (with JWT verification).
  *  - Storage: SqlStore commits vs raw better-sqlite3 inserts of the same rows, single and batched.
  *  - Ingest (bench/ingest.ts): records/s per source vs JSON round trip of the output; peak RSS of the CLI.
+ *  - Validation (bench/validation.ts): µs per resource of the golden outputs, ajv layers vs with invariants.
  * Prints a Markdown section for docs/BENCHMARKS.md.
  */
 import { cpus, totalmem } from "node:os";
@@ -15,6 +16,7 @@ import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { createTestApp } from "../tests/support/test-app.js";
 import { PRACTITIONER } from "../tests/support/tokens.js";
 import { ingestBench } from "./ingest.js";
+import { validationBench } from "./validation.js";
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1500);
 const rows: string[] = [];
@@ -155,6 +157,7 @@ async function storeBench() {
 await httpBench();
 await storeBench();
 if (process.env.BENCH_INGEST !== "0") rows.push(await ingestBench());
+rows.push(validationBench());
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(
   [

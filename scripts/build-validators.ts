@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { RESOURCE_TYPES } from "../src/fhir/resource-types.js";
 import { buildBaseLayer } from "./validators/base-schemas.js";
 import { loadDefinitions, R4_PACKAGE_DIR } from "./validators/definitions.js";
-import { emit, type GeneratedFiles } from "./validators/emit.js";
+import { emit, emitInvariants, emitSchemas, type GeneratedFiles } from "./validators/emit.js";
+import { buildInvariantTable, r4TypeNames } from "./validators/invariants.js";
 import { buildProfileLayer } from "./validators/profile-schemas.js";
 
 const GENERATED_DIR = "src/fhir/validation/generated";
@@ -21,10 +22,23 @@ const GENERATED_DIR = "src/fhir/validation/generated";
 export function buildValidators(root = process.cwd()) {
   const started = performance.now();
   const defs = loadDefinitions(join(root, R4_PACKAGE_DIR), join(root, "profiles"));
+  const { resources, complex } = r4TypeNames(defs, defs.coreStructureDefinitions);
+  for (const t of RESOURCE_TYPES) if (!resources.includes(t)) throw new Error(`${t} is not an R4 resource type`);
+  // Served types: compiled by ajv. Every R4 type ($validate works for all): the same schemas, as data.
   const base = buildBaseLayer(defs, RESOURCE_TYPES);
-  const profiles = buildProfileLayer(defs);
-  const files = emit(base, profiles, RESOURCE_TYPES);
-  return { files, base, profiles, ms: Math.round(performance.now() - started) };
+  const everyType = buildBaseLayer(defs, resources);
+  const profiles = buildProfileLayer(defs, RESOURCE_TYPES);
+  const invariants = buildInvariantTable(
+    defs,
+    [...complex, ...resources],
+    [...profiles.coreProfiles, ...defs.projectStructureDefinitions],
+  );
+  const files = {
+    ...emit(base, profiles, RESOURCE_TYPES),
+    ...emitInvariants(invariants),
+    ...emitSchemas(everyType, resources),
+  };
+  return { files, base, profiles, invariants, resources, ms: Math.round(performance.now() - started) };
 }
 
 function write(dir: string, files: GeneratedFiles) {
@@ -36,7 +50,7 @@ function main(args: string[]) {
   const check = args.includes("--check");
   const verbose = args.includes("--verbose");
   const outAt = args.indexOf("--out");
-  const { files, base, profiles, ms } = buildValidators();
+  const { files, base, profiles, invariants, resources, ms } = buildValidators();
   const kb = (s: string) => `${(Buffer.byteLength(s) / 1024).toFixed(0)} KiB`;
 
   if (check) {
@@ -71,13 +85,19 @@ function main(args: string[]) {
   console.log(`validators written to ${dir} in ${ms} ms`);
   for (const [name, text] of Object.entries(files)) console.log(`  ${name}: ${kb(text)}`);
   console.log(
-    `  base layer: ${RESOURCE_TYPES.length} resource types, ${Object.keys(base.definitions).length} definitions, ` +
+    `  base layer: ${RESOURCE_TYPES.length} served resource types compiled, ${resources.length} R4 types as schemas, ${Object.keys(base.definitions).length} definitions, ` +
       `${base.checkedBindings.length} required bindings checked, ${base.uncheckedBindings.length} not enumerable`,
   );
-  console.log(`  profile layer: ${profiles.profiles.length} profiles, ${profiles.extensions.length} extensions`);
+  console.log(
+    `  profile layer: ${profiles.profiles.length} profiles, ${profiles.extensions.length} extensions, ${profiles.coreCatalog.length} R4 core profiles`,
+  );
+  console.log(
+    `  invariants: ${invariants.invariants.length} evaluated by FHIRPath, ${invariants.skipped.length} not evaluated (--verbose lists them)`,
+  );
   if (verbose) {
     console.log(`\nRequired bindings not checked (base):\n  ${base.uncheckedBindings.join("\n  ")}`);
     console.log(`\nProfile content not checked:\n  ${profiles.notChecked.join("\n  ")}`);
+    console.log(`\nInvariants not evaluated:\n  ${invariants.skipped.join("\n  ")}`);
   }
 }
 

@@ -1,10 +1,13 @@
 /** buildApp(deps): the whole gateway as a Hono app. Imports no runtime or driver code (DESIGN.md rule 1). */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
+import { setServerTimeZone } from "./fhir/search-dates.js";
+import { adminRoutes } from "./http/admin-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
@@ -34,7 +37,10 @@ export interface AppDeps {
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
 export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
+  setServerTimeZone(config.timeZone ?? "UTC");
+  const ownership = ownershipRule(config.submitters ?? {});
   const service = new ResourceService({
+    ownership,
     store: deps.store,
     clock: deps.clock ?? (() => new Date()),
     newId: deps.newId ?? (() => crypto.randomUUID()),
@@ -74,11 +80,14 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       {
         store: deps.store,
         clock: deps.clock ?? (() => new Date()),
+        ownership,
         ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
       },
       auth,
     ),
   );
+
+  app.route("/admin", adminRoutes(deps.store, auth));
 
   app.notFound(onNotFound);
   app.onError(onError);

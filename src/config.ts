@@ -1,6 +1,8 @@
 /** Gateway configuration from environment variables, shared by every runtime (see README "Configuration"). */
 import { z } from "zod";
+import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
+import { isTimeZone } from "./fhir/search-dates.js";
 
 const issuerSchema = z.object({
   issuer: z.string().min(1),
@@ -23,6 +25,9 @@ const positiveInt = (name: string, fallback: number) =>
       return Number(v);
     });
 
+const orgCode = z.string().regex(/^[A-Za-z0-9]{1,16}$/);
+const submittersSchema = z.record(orgCode, z.array(orgCode).min(1));
+
 const envSchema = z.object({
   TFG_BASE_URL: z.url().optional(),
   TFG_BODY_LIMIT_BYTES: positiveInt("TFG_BODY_LIMIT_BYTES", 5 * 1024 * 1024),
@@ -31,6 +36,11 @@ const envSchema = z.object({
   TFG_MAX_PAGE_SIZE: positiveInt("TFG_MAX_PAGE_SIZE", 500),
   TFG_CLOCK_SKEW_SECONDS: positiveInt("TFG_CLOCK_SKEW_SECONDS", 60),
   TFG_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  TFG_TIMEZONE: z
+    .string()
+    .optional()
+    .transform((v) => v || "UTC")
+    .refine(isTimeZone, { message: "TFG_TIMEZONE must be an IANA time zone, e.g. Europe/London" }),
   TFG_AUTH_ISSUERS: z
     .string()
     .optional()
@@ -42,6 +52,22 @@ const envSchema = z.object({
         ctx.addIssue({
           code: "custom",
           message: "TFG_AUTH_ISSUERS must be a JSON array of {issuer, audience, jwksUrl|jwks}",
+        });
+        return z.NEVER;
+      }
+    }),
+  TFG_INGEST_SUBMITTERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {} as Submitters;
+      try {
+        return submittersSchema.parse(JSON.parse(v)) as Submitters;
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            'TFG_INGEST_SUBMITTERS must be a JSON object of submitter organisation code to owner codes, e.g. {"RXX":["RX4","RXE"]}',
         });
         return z.NEVER;
       }
@@ -59,6 +85,10 @@ export interface GatewayConfig {
   clockToleranceSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error";
   issuers: IssuerConfig[];
+  /** IANA zone that search dates without an offset (and stored dates without a time) are read in. */
+  timeZone: string;
+  /** Authorised submitters: organisation code → the owner organisations whose records it may send and write. */
+  submitters: Submitters;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -83,5 +113,7 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     clockToleranceSeconds: e.TFG_CLOCK_SKEW_SECONDS,
     logLevel: e.TFG_LOG_LEVEL,
     issuers: e.TFG_AUTH_ISSUERS,
+    timeZone: e.TFG_TIMEZONE,
+    submitters: e.TFG_INGEST_SUBMITTERS,
   };
 }

@@ -16,6 +16,8 @@ export interface Definitions {
   codeSystem(url: string): CodeSystem | undefined;
   /** The project's own StructureDefinitions (profiles and extensions), sorted by id. */
   projectStructureDefinitions: StructureDefinition[];
+  /** The R4 core StructureDefinitions of the package, sorted by file name. */
+  coreStructureDefinitions: StructureDefinition[];
   /** The project's ValueSets and CodeSystems, sorted by id. */
   projectValueSets: ValueSet[];
   projectCodeSystems: CodeSystem[];
@@ -37,9 +39,12 @@ export function loadDefinitions(r4Dir: string, profilesDir: string): Definitions
     byUrl.set(resource.url, resource);
   };
 
+  const coreSds: StructureDefinition[] = [];
   for (const file of readdirSync(r4Dir).sort()) {
     if (!/^(StructureDefinition|ValueSet|CodeSystem)-.*\.json$/.test(file)) continue;
-    add(readJson(join(r4Dir, file)) as Canonical, file, false);
+    const resource = readJson(join(r4Dir, file)) as Canonical;
+    add(resource, file, false);
+    if (resource.resourceType === "StructureDefinition") coreSds.push(resource);
   }
 
   const projectSds: StructureDefinition[] = [];
@@ -67,6 +72,7 @@ export function loadDefinitions(r4Dir: string, profilesDir: string): Definitions
     valueSet: (url) => get<ValueSet>("ValueSet", url),
     codeSystem: (url) => get<CodeSystem>("CodeSystem", url),
     projectStructureDefinitions: projectSds,
+    coreStructureDefinitions: coreSds,
     projectValueSets: projectVs,
     projectCodeSystems: projectCs,
   };

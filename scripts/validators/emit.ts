@@ -4,6 +4,7 @@ import standaloneCode from "ajv/dist/standalone/index.js";
 import { formats } from "../../src/fhir/validation/formats.js";
 import type { BaseLayer } from "./base-schemas.js";
 import type { JsonSchema } from "./element-index.js";
+import type { InvariantTable } from "./invariants.js";
 import { addFhirKeywords } from "./keywords.js";
 import type { ProfileLayer } from "./profile-schemas.js";
 
@@ -54,6 +55,51 @@ export function dropUnusedSchemaConstants(code: string): string {
   return out + code.slice(last);
 }
 
+/** The base-layer schemas of every R4 resource type, as data for src/fhir/validation/schema-interpreter.ts. */
+export function emitSchemas(layer: BaseLayer, resourceTypes: readonly string[]): GeneratedFiles {
+  const js = [
+    HEADER,
+    `export const R4_RESOURCE_TYPES = ${JSON.stringify(resourceTypes)};`,
+    "// Kept as JSON text and parsed on first use: start-up pays nothing for the types it does not serve.",
+    `const TEXT = ${JSON.stringify(JSON.stringify(layer.definitions))};`,
+    "let parsed;",
+    "export function r4Schemas() {",
+    "  if (parsed === undefined) parsed = JSON.parse(TEXT);",
+    "  return parsed;",
+    "}",
+    "",
+  ].join("\n");
+  const dts = [
+    HEADER,
+    "",
+    "/** Every R4 resource type (non-abstract), sorted. */",
+    "export declare const R4_RESOURCE_TYPES: readonly string[];",
+    "/** The base-layer JSON Schema definitions for every R4 resource type and what they reach, by name. */",
+    "export declare function r4Schemas(): Readonly<Record<string, Record<string, unknown>>>;",
+    "",
+  ].join("\n");
+  return { "schemas.generated.js": js, "schemas.generated.d.ts": dts };
+}
+
+/** The invariant table as a TypeScript module (data only). */
+export function emitInvariants(table: InvariantTable): GeneratedFiles {
+  const text = [
+    HEADER,
+    `import type { InvariantSpec, NodeSpec } from "../invariant-types.js";`,
+    "",
+    "/** The R4 and profile invariants evaluated with FHIRPath, referenced by index below. */",
+    `export const INVARIANTS: readonly InvariantSpec[] = ${JSON.stringify(table.invariants)};`,
+    "",
+    "/** The walk table: per R4 type or backbone path, its invariants and the children that lead to more. */",
+    `export const INVARIANT_NODES: Readonly<Record<string, NodeSpec>> = ${JSON.stringify(table.nodes)};`,
+    "",
+    "/** Invariants of core and project profiles by profile URL, with their element paths. */",
+    `export const PROFILE_INVARIANTS: Readonly<Record<string, readonly { path: string; inv: number }[]>> = ${JSON.stringify(table.profiles)};`,
+    "",
+  ].join("\n");
+  return { "invariants.generated.ts": text };
+}
+
 /** Builds every generated file from the two layers. `resourceTypes` are the base validators to export. */
 export function emit(base: BaseLayer, profiles: ProfileLayer, resourceTypes: readonly string[]): GeneratedFiles {
   const ajv = new Ajv({
@@ -79,13 +125,14 @@ export function emit(base: BaseLayer, profiles: ProfileLayer, resourceTypes: rea
 
   const refs: Record<string, string> = {};
   for (const type of resourceTypes) refs[exportName("base", type)] = `${SCHEMA_ID}#/definitions/${type}`;
-  for (const p of profiles.profiles) refs[exportName("profile", p.id)] = `${SCHEMA_ID}#/definitions/${p.definition}`;
+  for (const p of [...profiles.profiles, ...profiles.coreCatalog])
+    refs[exportName("profile", p.id)] = `${SCHEMA_ID}#/definitions/${p.definition}`;
   const code = dropUnusedSchemaConstants(standaloneCode(ajv, refs));
   if (/\brequire\(|\bnew Function\b|\beval\(|from "node:/.test(code))
     throw new Error("Generated code must not use require, eval, Function or node:*");
 
   const baseMap = resourceTypes.map((t) => `  ${JSON.stringify(t)}: ${exportName("base", t)},`).join("\n");
-  const profileMap = profiles.profiles
+  const profileMap = [...profiles.profiles, ...profiles.coreCatalog]
     .map((p) => `  ${JSON.stringify(p.url)}: ${exportName("profile", p.id)},`)
     .join("\n");
   const validators = [
@@ -116,7 +163,7 @@ export function emit(base: BaseLayer, profiles: ProfileLayer, resourceTypes: rea
     "",
     "/** Base-layer validators (HL7 R4 structure) by resource type. */",
     "export declare const baseValidators: Readonly<Record<string, GeneratedValidator>>;",
-    "/** Profile-layer validators (what each project profile adds) by profile URL. */",
+    "/** Profile-layer validators (what each project or core profile adds) by profile URL. */",
     "export declare const profileValidators: Readonly<Record<string, GeneratedValidator>>;",
     "",
   ].join("\n");
@@ -141,6 +188,9 @@ export function emit(base: BaseLayer, profiles: ProfileLayer, resourceTypes: rea
     "",
     "/** Project extensions (profiles/StructureDefinition-<extension>.json). */",
     `export const EXTENSION_CATALOG: readonly CatalogEntry[] = [\n${profiles.extensions.map(entry).join("\n")}\n];`,
+    "",
+    "/** HL7 R4 core profiles of served types that the generated validators check (e.g. the vital signs family). */",
+    `export const CORE_PROFILE_CATALOG: readonly CatalogEntry[] = [\n${profiles.coreCatalog.map(entry).join("\n")}\n];`,
     "",
     "/** Resource types with a base-layer validator. */",
     `export const BASE_RESOURCE_TYPES: readonly string[] = ${JSON.stringify(resourceTypes)};`,

@@ -79,6 +79,10 @@ export interface ProfileLayer {
   extensions: CatalogEntry[];
   /** Things a profile says that the generated code does not check (written to the build summary). */
   notChecked: string[];
+  /** The R4 core profiles compiled too (their invariants are evaluated with FHIRPath). */
+  coreProfiles: StructureDefinition[];
+  /** Catalog entries of the compiled core profiles (each also checks its base profile, if any). */
+  coreCatalog: CatalogEntry[];
 }
 
 interface DiffNode {
@@ -125,8 +129,15 @@ function fixedOrPattern(ed: ElementDefinition | undefined): { kind: "fixed" | "p
   return undefined;
 }
 
+/** The R4 core profiles the gateway compiles too: every core profile of a served resource type in the package. */
+export function coreProfileCandidates(defs: Definitions, servedTypes: readonly string[]): StructureDefinition[] {
+  return defs.coreStructureDefinitions
+    .filter((sd) => sd.derivation === "constraint" && sd.kind === "resource" && servedTypes.includes(sd.type))
+    .sort((a, b) => (a.id as string).localeCompare(b.id as string));
+}
+
 /** Compiles every StructureDefinition in profiles/ (profiles and extensions) against the R4 snapshots in `defs`. */
-export function buildProfileLayer(defs: Definitions): ProfileLayer {
+export function buildProfileLayer(defs: Definitions, servedTypes: readonly string[] = []): ProfileLayer {
   const definitions: Record<string, JsonSchema> = {};
   const profiles: CatalogEntry[] = [];
   const extensions: CatalogEntry[] = [];
@@ -135,12 +146,44 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
     defs.projectStructureDefinitions.filter((sd) => sd.type === "Extension").map((sd) => [sd.url, sd]),
   );
 
-  for (const sd of defs.projectStructureDefinitions) {
-    const where = `profiles/StructureDefinition-${sd.id}.json`;
+  const coreProfiles: StructureDefinition[] = [];
+  const coreCatalog: CatalogEntry[] = [];
+  const compiledCore = new Set<string>();
+  const candidates = coreProfileCandidates(defs, servedTypes);
+  // Parents first: a core profile may derive from another (bodyweight from vitalsigns).
+  const ordered: { sd: StructureDefinition; core: boolean }[] = defs.projectStructureDefinitions.map((sd) => ({
+    sd,
+    core: false,
+  }));
+  const pending = [...candidates];
+  while (pending.length) {
+    const i = pending.findIndex(
+      (sd) => sd.baseDefinition === R4_SD_BASE + sd.type || !pending.some((o) => o.url === sd.baseDefinition),
+    );
+    const [next] = pending.splice(i < 0 ? 0 : i, 1);
+    ordered.push({ sd: next as StructureDefinition, core: true });
+  }
+
+  for (const { sd, core } of ordered) {
+    try {
+      compileOne(sd, core);
+      if (core) compiledCore.add(sd.url);
+    } catch (err) {
+      if (!core || !(err instanceof Error)) throw err;
+      notChecked.add(`core profile ${sd.id} is not compiled (claiming it is an error): ${err.message}`);
+    }
+  }
+
+  function compileOne(sd: StructureDefinition, core: boolean) {
+    const where = core
+      ? `hl7.fhir.r4.examples/StructureDefinition-${sd.id}.json`
+      : `profiles/StructureDefinition-${sd.id}.json`;
     function fail(message: string): never {
       throw new Error(`${where}: ${message}`);
     }
-    if (sd.derivation !== "constraint" || sd.baseDefinition !== R4_SD_BASE + sd.type) {
+    const parent = core && sd.baseDefinition !== R4_SD_BASE + sd.type ? sd.baseDefinition : undefined;
+    if (parent !== undefined && !compiledCore.has(parent)) fail(`its base ${parent} is not compiled`);
+    if (sd.derivation !== "constraint" || (parent === undefined && sd.baseDefinition !== R4_SD_BASE + sd.type)) {
       fail(`only constraints on an R4 base type are supported (baseDefinition ${R4_SD_BASE}${sd.type})`);
     }
     const label = sd.id as string;
@@ -167,8 +210,6 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
       if (ed.path !== expectedPath) fail(`element ${ed.id} has path ${ed.path}, expected ${expectedPath}`);
       node.ed = ed;
     }
-    for (const c of tree.ed?.constraint ?? [])
-      notChecked.add(`${label} ${sd.type}: invariant ${c.key} (FHIRPath is not evaluated)`);
 
     const contextFor = (ctx: Ctx, base: ElementDefinition, type?: ElementDefinitionType): Ctx => {
       if (base.contentReference) return { index: ctx.index, path: base.contentReference.slice(1) };
@@ -186,13 +227,17 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
       if (ed) {
         for (const key of Object.keys(ed)) {
           if (DOCUMENTATION_KEYS.has(key) || CHECKED_KEYS.has(key)) continue;
+          if (core && key === "extension") continue; // documentation extensions of the HL7 definitions
           if (key.startsWith("fixed") || key.startsWith("pattern")) continue;
           fail(`${ed.id}: '${key}' is not supported by the validator build`);
         }
         const fp = fixedOrPattern(ed);
         if (fp && isPrimitiveValue(fp.value)) schema.const = fp.value;
         else if (fp?.kind === "pattern") schema.fhirPattern = { pattern: fp.value, label: renderPattern(fp.value) };
-        else if (fp) fail(`${ed.id}: fixed complex values are not supported; use pattern[x]`);
+        else if (fp && core) {
+          schema.fhirPattern = { pattern: fp.value, label: renderPattern(fp.value) };
+          notChecked.add(`${label} ${ed.id}: fixed value checked as a pattern (extra properties are allowed)`);
+        } else if (fp) fail(`${ed.id}: fixed complex values are not supported; use pattern[x]`);
         if (ed.minValueInteger !== undefined) schema.minimum = ed.minValueInteger;
         if (ed.maxValueInteger !== undefined) schema.maximum = ed.maxValueInteger;
         if (ed.minValueDecimal !== undefined) schema.minimum = ed.minValueDecimal;
@@ -201,12 +246,22 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
           const vsUrl = ed.binding.valueSet.split("|")[0] as string;
           if (ed.binding.strength === "required") {
             const kind = type ?? typeCode((base.type ?? [])[0] as ElementDefinitionType);
-            if (kind !== "code" && kind !== "Coding" && kind !== "CodeableConcept") {
-              fail(`${ed.id}: a required binding needs a code, Coding or CodeableConcept`);
-            }
-            const include = expandValueSet(defs, vsUrl);
-            if ("reason" in include) fail(`${ed.id}: value set ${vsUrl} cannot be enumerated (${include.reason})`);
-            schema.fhirBinding = { valueSet: vsUrl, kind, include } satisfies BindingSpec;
+            // In a core profile, a binding on a choice of several types is meant for one of them (UCUM units on
+            // the Quantity of vitalsigns' component.value[x]); it is not applied to the others.
+            const several = (ed.type ?? base.type ?? []).length > 1;
+            const codeLike = !(core && several) && (kind === "code" || kind === "Coding" || kind === "CodeableConcept");
+            if (!codeLike && !core) fail(`${ed.id}: a required binding needs a code, Coding or CodeableConcept`);
+            const include = codeLike ? expandValueSet(defs, vsUrl) : { reason: `a choice of several types` };
+            if ("reason" in include && !core)
+              fail(`${ed.id}: value set ${vsUrl} cannot be enumerated (${include.reason})`);
+            if ("reason" in include)
+              notChecked.add(`${label} ${ed.id}: required binding to ${vsUrl} not checked (${include.reason})`);
+            else
+              schema.fhirBinding = {
+                valueSet: vsUrl,
+                kind: kind as BindingSpec["kind"],
+                include,
+              } satisfies BindingSpec;
           } else {
             notChecked.add(`${label} ${ed.id}: ${ed.binding.strength} binding to ${vsUrl}`);
           }
@@ -217,11 +272,16 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
           if (t.targetProfile?.length) {
             const targets = t.targetProfile.map((p) => {
               if (!p.startsWith(R4_SD_BASE)) fail(`${ed.id}: target profiles must be R4 base types`);
-              return typeOfProfile(p);
+              // A core profile as target (vitalsigns → hasMember vitalsigns) constrains the target's type.
+              return core ? (defs.structureDefinition(p)?.type ?? typeOfProfile(p)) : typeOfProfile(p);
             });
             schema.fhirReference = { targets };
           }
           for (const p of t.profile ?? []) {
+            if (core && t.code !== "Extension") {
+              notChecked.add(`${label} ${ed.id}: type profile ${p} (only the type is checked)`);
+              continue;
+            }
             if (t.code !== "Extension") fail(`${ed.id}: type profiles are only supported on extensions`);
             const ext = projectExtensions.get(p);
             if (ext) allOf.push({ $ref: `#/definitions/${definitionName(ext)}` });
@@ -234,7 +294,7 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
         for (const c of ed.constraint ?? []) {
           const format = CONSTRAINT_FORMATS[c.key];
           if (format) schema.format = format;
-          else notChecked.add(`${label} ${ed.id}: invariant ${c.key} (FHIRPath is not evaluated)`);
+          // Other invariants are evaluated with FHIRPath at run time (src/fhir/validation/invariants.ts).
         }
       }
       if (node.children.size) {
@@ -245,7 +305,26 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
       return schema;
     };
 
-    const discriminator = (slicing: ElementDefinitionSlicing, slice: DiffNode, base: ElementDefinition, id: string) => {
+    /** Whether each step of a discriminator path below `base` repeats (so the match is "some item has…"). */
+    const repeats = (ctx: Ctx, base: ElementDefinition, segs: string[]): boolean[] => {
+      const out: boolean[] = [];
+      let c: Ctx | undefined =
+        ctx.index.hasChildren(base.path) || (base.type ?? []).length === 1 ? contextFor(ctx, base) : undefined;
+      for (const seg of segs) {
+        const e = c?.index.get(`${c.path}.${seg}`);
+        out.push(e ? isArrayElement(e) : false);
+        c = e && (c?.index.hasChildren(e.path) || (e.type ?? []).length === 1) ? contextFor(c as Ctx, e) : undefined;
+      }
+      return out;
+    };
+
+    const discriminator = (
+      slicing: ElementDefinitionSlicing,
+      slice: DiffNode,
+      base: ElementDefinition,
+      id: string,
+      ctx: Ctx,
+    ) => {
       const match: Record<string, unknown> = {};
       for (const d of slicing.discriminator ?? []) {
         if (d.type !== "value" && d.type !== "pattern") fail(`${id}: discriminator type ${d.type} is not supported`);
@@ -259,19 +338,40 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
           value = fixedOrPattern(slice.children.get("url")?.ed)?.value ?? slice.ed?.type?.[0]?.profile?.[0];
         } else {
           let node: DiffNode | undefined = slice;
-          for (const seg of d.path.split(".")) node = node?.children.get(seg);
+          for (const seg of d.path.split(".")) {
+            // A step that is itself sliced once (code.coding:SBPCode) is looked into through its slice.
+            const only: DiffNode | undefined =
+              node && node.slices.size === 1 ? [...node.slices.values()][0] : undefined;
+            node = node?.children.get(seg) ?? only?.children.get(seg);
+          }
           value = fixedOrPattern(node?.ed)?.value;
         }
         if (value === undefined) fail(`${id}: slice has no value for discriminator ${d.path}`);
         const segs = d.path.split(".");
+        const arrays = repeats(ctx, base, segs.slice(0, -1));
         let target = match;
-        for (const seg of segs.slice(0, -1)) {
-          target[seg] = (target[seg] as Record<string, unknown>) ?? {};
-          target = target[seg] as Record<string, unknown>;
-        }
+        segs.slice(0, -1).forEach((seg, i) => {
+          if (arrays[i]) {
+            target[seg] = (target[seg] as Record<string, unknown>[]) ?? [{}];
+            target = (target[seg] as Record<string, unknown>[])[0] as Record<string, unknown>;
+          } else {
+            target[seg] = (target[seg] as Record<string, unknown>) ?? {};
+            target = target[seg] as Record<string, unknown>;
+          }
+        });
         target[segs[segs.length - 1] as string] = value;
       }
       return match;
+    };
+
+    const renamedChoice = (ctx: Ctx, name: string) => {
+      for (const e of ctx.index.childrenOf(ctx.path)) {
+        const n = e.path.slice(ctx.path.length + 1);
+        if (!n.endsWith("[x]")) continue;
+        const t = (e.type ?? []).find((t) => n.slice(0, -3) + capitalise(t.code) === name);
+        if (t) return { element: e, type: t.code };
+      }
+      return undefined;
     };
 
     const childrenSchema = (node: DiffNode, ctx: Ctx): JsonSchema => {
@@ -280,6 +380,18 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
       const allOf: JsonSchema[] = [];
       for (const [name, child] of node.children) {
         const base = ctx.index.get(`${ctx.path}.${name}`);
+        const renamed = base || !core ? undefined : renamedChoice(ctx, name);
+        if (renamed) {
+          // `valueQuantity` in a core differential: constraints on the Quantity alternative of value[x].
+          const ed = child.ed;
+          if (ed?.max === "0") properties[name] = false;
+          else {
+            const item = valueSchema(child, renamed.element, ctx, renamed.type);
+            if (!isEmpty(item)) properties[name] = item;
+            if ((ed?.min ?? 0) >= 1) required.push(name);
+          }
+          continue;
+        }
         if (!base) fail(`${child.ed?.id ?? name}: ${ctx.path} has no element ${name}`);
         const b = base as ElementDefinition;
         const ed = child.ed;
@@ -326,7 +438,7 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
           const ifs: JsonSchema[] = [];
           for (const [sliceName, slice] of child.slices) {
             const id = slice.ed?.id ?? `${name}:${sliceName}`;
-            const match = discriminator(ed?.slicing as ElementDefinitionSlicing, slice, b, id);
+            const match = discriminator(ed?.slicing as ElementDefinitionSlicing, slice, b, id, ctx);
             const sliceItem = valueSchema(slice, b, ctx);
             if (!isEmpty(sliceItem)) ifs.push(ifThen({ fhirPattern: { pattern: match, label: sliceName } }, sliceItem));
             const sMin = slice.ed?.min ?? 0;
@@ -366,7 +478,13 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
     const index = indexOf(defs, sd.type);
     const schema = childrenSchema(tree, { index, path: index.rootPath });
     const name = definitionName(sd);
-    definitions[name] = schema;
+    const parentEntry = parent === undefined ? undefined : coreCatalog.find((e) => e.url === parent);
+    definitions[name] = parentEntry
+      ? {
+          ...schema,
+          allOf: [...((schema.allOf as JsonSchema[]) ?? []), { $ref: `#/definitions/${parentEntry.definition}` }],
+        }
+      : schema;
     const entry: CatalogEntry = {
       url: sd.url,
       id: sd.id as string,
@@ -376,10 +494,20 @@ export function buildProfileLayer(defs: Definitions): ProfileLayer {
       type: sd.type,
       definition: name,
     };
-    (sd.type === "Extension" ? extensions : profiles).push(entry);
+    if (core) {
+      coreCatalog.push(entry);
+      coreProfiles.push(sd);
+    } else (sd.type === "Extension" ? extensions : profiles).push(entry);
   }
 
   const sorted: Record<string, JsonSchema> = {};
   for (const n of Object.keys(definitions).sort()) sorted[n] = definitions[n] as JsonSchema;
-  return { definitions: sorted, profiles, extensions, notChecked: [...notChecked].sort() };
+  return {
+    definitions: sorted,
+    profiles,
+    extensions,
+    notChecked: [...notChecked].sort(),
+    coreProfiles,
+    coreCatalog: coreCatalog.sort((a, b) => a.id.localeCompare(b.id)),
+  };
 }

@@ -27,6 +27,15 @@ export const PURPOSES = [
 /** A purpose of use. */
 export type Purpose = (typeof PURPOSES)[number];
 
+/**
+ * Which token (or CLI run) a request came with, never the token itself: its `jti`, a SHA-256 of the
+ * compact token when it has no `jti`, or the id of a CLI run (`npm run tfg -- ingest`).
+ */
+export interface TokenId {
+  kind: "jti" | "sha256" | "cli-run";
+  value: string;
+}
+
 /** The verified caller of one request. */
 export interface Actor {
   /** Token subject (user or system id). */
@@ -38,6 +47,8 @@ export interface Actor {
   orgType: (typeof ORG_TYPES)[number];
   role: (typeof ROLES)[number];
   purposeOfUse: Purpose;
+  /** The token this request came with (jti, else a hash of it), so "who sent this" is answerable. */
+  tokenId: TokenId;
 }
 
 /** The claims the gateway reads. Unknown claims are ignored. */
@@ -47,6 +58,8 @@ export const actorClaims = z.object({
   org: z.string().min(1).max(64),
   org_type: z.enum(ORG_TYPES),
   role: z.enum(ROLES),
+  /** Token id (RFC 7519 §4.1.7); recorded in Provenance of what the token's requests write. */
+  jti: z.string().min(1).max(256).optional(),
   /** A fixed purpose of use for every request made with this token. */
   purpose_of_use: z.enum(PURPOSES).optional(),
   /** Purposes the caller may choose per request with the X-Purpose-Of-Use header. */

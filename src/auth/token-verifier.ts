@@ -14,6 +14,7 @@ import {
   jwtVerify,
 } from "jose";
 import { forbidden, GatewayError, unauthorized } from "../fhir/errors.js";
+import { sha256Hex } from "../store/hash-chain.js";
 import { type Actor, actorClaims, PURPOSES, type Purpose } from "./actor.js";
 
 /** Asymmetric algorithms accepted unless an issuer narrows them. Symmetric (HS*) and `none` never are. */
@@ -108,6 +109,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       orgType: claims.org_type,
       role: claims.role,
       purposeOfUse: choosePurpose(claims, purposeHeader),
+      tokenId: claims.jti ? { kind: "jti", value: claims.jti } : { kind: "sha256", value: await sha256Hex(token) },
     };
     remember(cacheKey, actor, payload.exp);
     return actor;

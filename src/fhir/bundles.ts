@@ -1,6 +1,8 @@
 /** Builds searchset, history and transaction-response Bundles with absolute links (http://hl7.org/fhir/R4/bundle.html). */
 import type { Bundle, BundleEntry, BundleLink } from "fhir/r4";
 import type { SearchPage, StoredVersion } from "../store/port.js";
+import type { FhirIssue } from "./errors.js";
+import { operationOutcome } from "./operation-outcome.js";
 import type { EntryOutcome } from "./transaction.js";
 
 /** The weak ETag for a version. */
@@ -26,32 +28,78 @@ function pageLinks(selfUrl: URL, total: number, count: number, offset: number): 
   return links;
 }
 
+/** Everything a searchset Bundle shows. */
+export interface SearchsetParts {
+  type: string;
+  /** The search parameters that took effect, which the self and next links repeat. */
+  used: [string, string][];
+  page: SearchPage;
+  count: number;
+  /** The `_cursor` this page was asked with, and the one the next page starts from. */
+  cursor?: string;
+  nextCursor?: string;
+  /** Resources added by `_include` / `_revinclude`. */
+  included: StoredVersion[];
+  /** Warnings about parameters left out; they become an OperationOutcome entry. */
+  ignored: FhirIssue[];
+  elements?: string[];
+  summary?: "count" | "data";
+}
+
+const SUBSETTED = { system: "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", code: "SUBSETTED" };
+
+/** The resource as `_elements` / `_summary=data` shape it, marked SUBSETTED when anything was left out. */
+function shaped(resource: Record<string, unknown>, parts: SearchsetParts): Record<string, unknown> {
+  const keep = parts.elements ? new Set(["resourceType", "id", "meta", ...parts.elements]) : undefined;
+  const out: Record<string, unknown> = {};
+  let cut = false;
+  for (const [k, v] of Object.entries(resource)) {
+    if ((keep && !keep.has(k)) || (parts.summary === "data" && k === "text")) cut = true;
+    else out[k] = v;
+  }
+  if (!cut) return resource;
+  const meta = (out.meta as { tag?: unknown[] } | undefined) ?? {};
+  out.meta = { ...meta, tag: [...(Array.isArray(meta.tag) ? meta.tag : []), SUBSETTED] };
+  return out;
+}
+
 /**
- * A searchset Bundle. `base` is the FHIR base URL (`https://host/fhir`); `used` are the search
- * parameters that took effect, which the self and next links repeat.
+ * A searchset Bundle (http://hl7.org/fhir/R4/search.html#return): matches, then included resources
+ * (search.mode include), then an OperationOutcome about ignored parameters (search.mode outcome). No
+ * `entry` when there is nothing to list. Links are absolute; `next` carries an opaque keyset cursor.
  */
-export function searchsetBundle(
-  base: string,
-  type: string,
-  used: [string, string][],
-  page: SearchPage,
-  count: number,
-  offset: number,
-): Bundle {
-  const self = new URL(`${base}/${type}`);
-  for (const [k, v] of used) self.searchParams.append(k, v);
+export function searchsetBundle(base: string, parts: SearchsetParts): Bundle {
+  const url = (cursor?: string) => {
+    const u = new URL(`${base}/${parts.type}`);
+    for (const [k, v] of parts.used) u.searchParams.append(k, v);
+    u.searchParams.set("_count", String(parts.count));
+    if (cursor) u.searchParams.set("_cursor", cursor);
+    return u.toString();
+  };
+  const link: BundleLink[] = [{ relation: "self", url: url(parts.cursor) }];
+  if (parts.cursor) link.push({ relation: "first", url: url() });
+  if (parts.nextCursor) link.push({ relation: "next", url: url(parts.nextCursor) });
+  const entryOf = (v: StoredVersion, mode: "match" | "include", resource = v.resource): BundleEntry => ({
+    fullUrl: `${base}/${v.resourceType}/${v.id}`,
+    resource: resource as unknown as BundleEntry["resource"],
+    search: { mode },
+  });
+  const entry: BundleEntry[] = [
+    ...parts.page.versions.map((v) => entryOf(v, "match", v.resource && shaped(v.resource, parts))),
+    ...parts.included.map((v) => entryOf(v, "include")),
+  ];
+  if (parts.ignored.length > 0) {
+    entry.push({
+      resource: operationOutcome(parts.ignored) as unknown as BundleEntry["resource"],
+      search: { mode: "outcome" },
+    });
+  }
   return {
     resourceType: "Bundle",
     type: "searchset",
-    total: page.total,
-    link: pageLinks(self, page.total, count, offset),
-    entry: page.versions.map(
-      (v): BundleEntry => ({
-        fullUrl: `${base}/${v.resourceType}/${v.id}`,
-        resource: v.resource as unknown as BundleEntry["resource"],
-        search: { mode: "match" },
-      }),
-    ),
+    total: parts.page.total,
+    link,
+    ...(entry.length > 0 ? { entry } : {}),
   };
 }
 

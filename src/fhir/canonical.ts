@@ -29,6 +29,7 @@ export const PROFILES = {
   "TFG-ChildrensSocialCareEvent": "Encounter",
   "TFG-MentalHealthReferral": "ServiceRequest",
   "TFG-YoungCarer": "Observation",
+  "TFG-ChildProtectionPlanIndication": "Observation",
   "TFG-NdtmsEarlyHelpItem": "Observation",
   "TFG-ChildrensServicesInvolvement": "Observation",
   "TFG-ProblemSubstanceUse": "Observation",

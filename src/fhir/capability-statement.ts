@@ -1,6 +1,6 @@
 /** The CapabilityStatement served at /fhir/metadata, generated from what the gateway actually implements. */
 import type { CapabilityStatement, CapabilityStatementRestResource } from "fhir/r4";
-import { RESOURCE_TYPES, SEARCH_PARAMS } from "./resource-types.js";
+import { RESOURCE_TYPES, SEARCH_PARAMS, type SearchParamType } from "./resource-types.js";
 import { PROFILE_CATALOG } from "./validation/generated/catalog.generated.js";
 
 /** Gateway software identity for the CapabilityStatement. */
@@ -16,6 +16,29 @@ const VALIDATE_OPERATION = {
   documentation:
     "Validates against FHIR R4 and the profiles the resource claims in meta.profile or names in the profile parameter; nothing is stored.",
 };
+
+const DATE_PREFIXES = "eq, ne, gt, lt, ge, le, sa, eb, ap";
+
+/** What each parameter type accepts, as implemented in src/fhir/search-query.ts. */
+const MODIFIER_NOTES: Record<SearchParamType, string> = {
+  string: "case- and accent-insensitive starts-with on any part; :exact, :contains, :missing",
+  token: "system|code, |code, code, system|; :not, :missing",
+  uri: "exact match; :missing",
+  date: `prefixes ${DATE_PREFIXES}, any precision, periods as ranges; :missing`,
+  reference: "Type/id, an absolute URL or an id; :[type], :missing",
+};
+
+/** `_include` values for `type`: each of its reference parameters. */
+const includesOf = (type: string) =>
+  (SEARCH_PARAMS[type] ?? []).filter((p) => p.type === "reference").map((p) => `${type}:${p.name}`);
+
+/** `_revinclude` values for `type`: every served type's reference parameters that may point at it. */
+const revIncludesOf = (type: string) =>
+  RESOURCE_TYPES.flatMap((source) =>
+    (SEARCH_PARAMS[source] ?? [])
+      .filter((p) => p.type === "reference" && (!p.targets || p.targets.includes(type)))
+      .map((p) => `${source}:${p.name}`),
+  );
 
 /** Project profile URLs by the resource type they constrain (generated from profiles/). */
 const profilesOf = (type: string) => PROFILE_CATALOG.filter((p) => p.type === type).map((p) => p.url);
@@ -34,6 +57,7 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
     implementation: { description: "Think Family Gateway", url: base },
     fhirVersion: "4.0.1",
     format: ["application/fhir+json", "application/json"],
+    patchFormat: ["application/json-patch+json"],
     rest: [
       {
         mode: "server",
@@ -53,7 +77,14 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
           description:
             "Bearer JWT from a configured issuer. The token names the organisation, its type, the role and the purpose of use.",
         },
-        interaction: [{ code: "transaction" }],
+        interaction: [
+          { code: "transaction" },
+          {
+            code: "history-system",
+            documentation:
+              "Newest first; _count, _since, _at; next links carry a cursor, so writes between pages repeat nothing",
+          },
+        ],
         resource: RESOURCE_TYPES.map((type) => ({
           type: type as CapabilityStatementRestResource["type"],
           ...(profilesOf(type).length ? { supportedProfile: profilesOf(type) } : {}),
@@ -63,17 +94,46 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
           conditionalCreate: false,
           conditionalUpdate: false,
           conditionalDelete: "not-supported" as const,
-          interaction: (
-            ["read", "vread", "update", "delete", "history-instance", "create", "search-type"] as const
-          ).map((code) => ({ code })),
+          interaction: [
+            ...(
+              [
+                "read",
+                "vread",
+                "update",
+                "delete",
+                "history-instance",
+                "history-type",
+                "create",
+                "search-type",
+              ] as const
+            ).map((code) => ({ code })),
+            {
+              code: "patch" as const,
+              documentation:
+                "JSON Patch (application/json-patch+json) with If-Match; the result is validated like an update. FHIRPath Patch is not supported (415).",
+            },
+          ],
+          searchInclude: includesOf(type),
+          searchRevInclude: revIncludesOf(type),
           searchParam: [
-            { name: "_id", type: "token" as const, documentation: "Logical id; comma-separated for any of several" },
+            {
+              name: "_id",
+              definition: "http://hl7.org/fhir/SearchParameter/Resource-id",
+              type: "token" as const,
+              documentation: "Logical id; comma-separated for any of several",
+            },
             {
               name: "_lastUpdated",
+              definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
               type: "date" as const,
-              documentation: "Prefixes eq, gt, ge, lt, le, sa, eb at any precision",
+              documentation: `Prefixes ${DATE_PREFIXES} at any precision; a value without a zone is read in the server's zone`,
             },
-            ...(SEARCH_PARAMS[type] ?? []).map((p) => ({ name: p.name, type: p.type, documentation: p.documentation })),
+            ...(SEARCH_PARAMS[type] ?? []).map((p) => ({
+              name: p.name,
+              definition: p.url,
+              type: p.type,
+              documentation: `${p.documentation} (${MODIFIER_NOTES[p.type]})`,
+            })),
           ],
           operation: [VALIDATE_OPERATION],
         })),

@@ -84,8 +84,9 @@ export const unauthorized = (diagnostics: string, reason = "invalid_token") =>
     "WWW-Authenticate": `Bearer realm="think-family-gateway", error="${reason}", error_description="${diagnostics.replace(/"/g, "'")}"`,
   });
 
-/** 403: authenticated but not allowed. */
-export const forbidden = (diagnostics: string) => one(403, "forbidden", "forbidden", diagnostics);
+/** 403: authenticated but not allowed; `expression` says where (e.g. the element or source field). */
+export const forbidden = (diagnostics: string, expression?: string[]) =>
+  one(403, "forbidden", "forbidden", diagnostics, expression);
 
 /** 415: a body in a media type the gateway does not read. */
 export const unsupportedMediaType = (diagnostics: string) =>

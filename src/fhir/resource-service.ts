@@ -3,14 +3,19 @@
  * update with optimistic locking, delete, history and search. HTTP-free, so routes,
  * transactions and later ingest share one implementation.
  */
-import type { ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
+import { type OwnershipRule, ownershipRule } from "../auth/ownership.js";
+import type { HistoryQuery, ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
-import { conflict, gone, notFound, preconditionFailed } from "./errors.js";
-import { assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
+import { conflict, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
+import { applyJsonPatch, parseJsonPatch } from "./patch.js";
+import { asResource, assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
+import { encodeCursor } from "./search-cursor.js";
+import { findIncluded } from "./search-includes.js";
 import { indexResource } from "./search-index.js";
 import type { PagingLimits } from "./search-query.js";
 import { parseSearch } from "./search-query.js";
+import { guardWrite } from "./write-guard.js";
 
 /** The parts of the environment the service needs. */
 export interface ResourceServiceDeps {
@@ -18,6 +23,10 @@ export interface ResourceServiceDeps {
   clock: () => Date;
   newId: () => string;
   paging: PagingLimits;
+  /** Who may write resources ingest owns (write-guard.ts); default: only the owner itself. */
+  ownership?: OwnershipRule;
+  /** The caller's organisation (set per request with `as`); without one, resources with an owner are read-only. */
+  caller?: { org: string };
 }
 
 /** The outcome of a write: the stored version and whether it created the resource. */
@@ -42,7 +51,8 @@ export function prepareWrite(
   lastUpdated: string,
   resource: ResourceJson | undefined,
 ): ResourceWrite {
-  if (!resource) return { resourceType, id, versionId, lastUpdated, tokens: [], references: [] };
+  if (!resource)
+    return { resourceType, id, versionId, lastUpdated, tokens: [], references: [], strings: [], dates: [] };
   const meta = {
     ...((resource.meta as Record<string, unknown> | undefined) ?? {}),
     versionId: String(versionId),
@@ -56,6 +66,16 @@ export function prepareWrite(
 /** The service behind the FHIR REST routes and transaction bundles. */
 export class ResourceService {
   constructor(readonly deps: ResourceServiceDeps) {}
+
+  /** This service acting for `caller` (the request's actor): writes are checked against its organisation. */
+  as(caller: { org: string }): ResourceService {
+    return new ResourceService({ ...this.deps, caller: { org: caller.org } });
+  }
+
+  /** The ownership check every write goes through (write-guard.ts); returns `next` with the owner tag carried forward. */
+  guard(current: StoredVersion | undefined, next: ResourceJson | undefined, where?: string): ResourceJson | undefined {
+    return guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
+  }
 
   private now(): string {
     return this.deps.clock().toISOString();
@@ -86,7 +106,7 @@ export class ResourceService {
   async create(type: string, resource: ResourceJson): Promise<StoredVersion> {
     assertSupportedType(type);
     assertConforms(resource);
-    const write = prepareWrite(type, this.deps.newId(), 1, this.now(), resource);
+    const write = prepareWrite(type, this.deps.newId(), 1, this.now(), this.guard(undefined, resource));
     await this.commitOrConflict([write]);
     return this.written(write);
   }
@@ -105,13 +125,38 @@ export class ResourceService {
       if (ifMatch !== undefined && ifMatch !== currentVersion) {
         throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
       }
-      const write = prepareWrite(type, id, currentVersion + 1, this.now(), resource);
+      const write = prepareWrite(type, id, currentVersion + 1, this.now(), this.guard(current, resource));
       try {
         await this.deps.store.commit({ resources: [write] });
         return { version: this.written(write), created: !current || current.deleted };
       } catch (err) {
         if (!(err instanceof StoreConflictError)) throw err;
         if (ifMatch !== undefined) throw preconditionFailed(`${type}/${id} changed while this update was in flight`);
+        if (attempt >= 2) throw conflict(`${type}/${id} is being changed concurrently; try again`);
+      }
+    }
+  }
+
+  /**
+   * Applies a JSON Patch (RFC 6902) to the current version and stores the result through {@link update}, so a
+   * patched resource meets every check an update does. With `ifMatch`, the current version must be that one (412
+   * otherwise); without, a concurrent change between read and write re-applies the patch to the newer version.
+   */
+  async patch(type: string, id: string, body: unknown, ifMatch?: number): Promise<StoredVersion> {
+    assertSupportedType(type);
+    assertValidId(id);
+    const ops = parseJsonPatch(body, type);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.read(type, id);
+      if (ifMatch !== undefined && ifMatch !== current.versionId) {
+        throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
+      }
+      const patched = asResource(applyJsonPatch(current.resource ?? {}, ops), type);
+      try {
+        return (await this.update(type, id, patched as ResourceJson, current.versionId)).version;
+      } catch (err) {
+        const lostRace = err instanceof GatewayError && err.status === 412;
+        if (!lostRace || ifMatch !== undefined) throw err;
         if (attempt >= 2) throw conflict(`${type}/${id} is being changed concurrently; try again`);
       }
     }
@@ -126,6 +171,7 @@ export class ResourceService {
       throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
     }
     if (!current || current.deleted) return;
+    this.guard(current, undefined);
     await this.commitOrConflict([prepareWrite(type, id, current.versionId + 1, this.now(), undefined)]);
   }
 
@@ -138,11 +184,37 @@ export class ResourceService {
     return page;
   }
 
-  /** Searches one type; `params` are the query parameters in order. */
+  /** Type history (`query.resourceType`) or system history: versions across resources, newest first. */
+  async historyAcross(query: HistoryQuery): Promise<SearchPage> {
+    if (query.resourceType !== undefined) assertSupportedType(query.resourceType);
+    return this.deps.store.historyAcross(query);
+  }
+
+  /**
+   * Searches one type; `params` are the query parameters in order. Returns the page, the resources
+   * `_include`/`_revinclude` add, and the cursor the next page starts from (when there is one).
+   */
   async search(type: string, params: [string, string][], strict = false) {
     assertSupportedType(type);
-    const parsed = parseSearch(type, params, this.deps.paging, strict);
-    return { ...parsed, page: await this.deps.store.search(parsed.request) };
+    const parsed = parseSearch(type, params, this.deps.paging, strict, this.deps.clock());
+    const page = await this.deps.store.search(parsed.request);
+    const last = page.versions[page.versions.length - 1];
+    const { sort } = parsed.request;
+    const nextCursor =
+      page.more && last
+        ? encodeCursor(sort, { key: sort === "id" || sort === "-id" ? last.id : last.lastUpdated, id: last.id })
+        : undefined;
+    const included =
+      parsed.include.length + parsed.revinclude.length > 0
+        ? await findIncluded(
+            this.deps.store,
+            page.versions,
+            parsed.include,
+            parsed.revinclude,
+            this.deps.paging.maxCount,
+          )
+        : [];
+    return { ...parsed, page, included, ...(nextCursor ? { nextCursor } : {}) };
   }
 
   /** Commits writes, turning a lost race into a 409. */

@@ -1,6 +1,22 @@
-/** Extracts search-index entries from a resource according to SEARCH_PARAMS. */
-import type { ReferenceIndexEntry, TokenIndexEntry } from "../store/port.js";
-import { SEARCH_PARAMS } from "./resource-types.js";
+/** Extracts search-index entries (tokens, references, strings, dates) from a resource according to SEARCH_PARAMS. */
+import type {
+  DateIndexEntry,
+  ReferenceIndexEntry,
+  ResourceIndex,
+  StringIndexEntry,
+  TokenIndexEntry,
+} from "../store/port.js";
+import { SEARCH_PARAMS, type SearchParamDef } from "./resource-types.js";
+import { dateRange, periodRange } from "./search-dates.js";
+import { MAX_STRING_LENGTH, normaliseString } from "./search-strings.js";
+
+/**
+ * Version of what the index holds. Bump it when SEARCH_PARAMS or the extraction below changes: stores
+ * whose rows were built by an older version are reindexed (`npm run tfg -- reindex`, or on Node start).
+ * 1 = tokens and references of the first schema; 2 = the R4 parameter table (migrations/0002).
+ * Parameters with `indexedAs` have no rows of their own (the wider parameter's rows answer them).
+ */
+export const SEARCH_INDEX_VERSION = 2;
 
 /** Values at a dotted path, flattening arrays at every step. */
 export function valuesAt(root: unknown, path: string): unknown[] {
@@ -28,40 +44,102 @@ export function normaliseReference(reference: string): string | undefined {
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
-/** The token and reference index entries for one resource. */
-export function indexResource(resource: Record<string, unknown>): {
-  tokens: TokenIndexEntry[];
-  references: ReferenceIndexEntry[];
-} {
+/** Elements of complex types that are not searchable text (`use`, `period`, …). */
+const NOT_TEXT = new Set(["use", "type", "period", "extension", "modifierExtension", "id", "system"]);
+
+/** Every string in a string-search target: the value itself, or each text part of a HumanName, Address, …. */
+function stringsOf(v: unknown, out: string[], depth = 0): void {
+  if (typeof v === "string") {
+    if (v !== "") out.push(v);
+  } else if (Array.isArray(v)) {
+    for (const item of v) stringsOf(item, out, depth);
+  } else if (v && typeof v === "object" && depth < 3) {
+    for (const [k, child] of Object.entries(v)) if (!NOT_TEXT.has(k)) stringsOf(child, out, depth + 1);
+  }
+}
+
+/** The `system|code` pairs of a token target: a code, boolean, Coding, CodeableConcept, Identifier or ContactPoint. */
+function tokensOf(v: unknown, def: SearchParamDef): { system: string; value: string }[] {
+  if (typeof v === "string") return v === "" ? [] : [{ system: def.codeSystem ?? "", value: v }];
+  if (typeof v === "boolean") return [{ system: "", value: String(v) }];
+  if (!v || typeof v !== "object") return [];
+  const o = v as Record<string, unknown>;
+  const sys = typeof o.system === "string" ? o.system : "";
+  if (Array.isArray(o.coding)) return o.coding.flatMap((c) => tokensOf(c, def));
+  if (typeof o.code === "string" && o.code !== "") return [{ system: sys, value: o.code }];
+  if (typeof o.value === "string" && o.value !== "") {
+    if (def.system !== undefined && o.system !== def.system) return [];
+    return [{ system: sys, value: o.value }];
+  }
+  return [];
+}
+
+/** The referenced `Type/id` values of a reference target that the parameter may point to. */
+export function referencesOf(v: unknown, def: SearchParamDef): string[] {
+  const ref = v && typeof v === "object" ? (v as { reference?: unknown }).reference : undefined;
+  const target = typeof ref === "string" ? normaliseReference(ref) : undefined;
+  if (!target) return [];
+  const type = target.slice(0, target.indexOf("/"));
+  if (def.targets && !def.targets.includes(type)) return [];
+  return [target];
+}
+
+/** The instant range of a date target: a date/dateTime/instant string or a Period. */
+function rangeOf(v: unknown): { low: string; high: string } | undefined {
+  const r =
+    typeof v === "string"
+      ? dateRange(v)
+      : v && typeof v === "object"
+        ? periodRange(v as { start?: unknown })
+        : undefined;
+  return r ? { low: r.start, high: r.end } : undefined;
+}
+
+/** The index entries of one resource for every parameter of its type. */
+export function indexResource(resource: Record<string, unknown>): ResourceIndex {
   const tokens: TokenIndexEntry[] = [];
   const references: ReferenceIndexEntry[] = [];
-  const defs = SEARCH_PARAMS[String(resource.resourceType)] ?? [];
-  for (const def of defs) {
+  const strings: StringIndexEntry[] = [];
+  const dates: DateIndexEntry[] = [];
+  for (const def of SEARCH_PARAMS[String(resource.resourceType)] ?? []) {
+    if (def.indexedAs) continue;
     for (const path of def.paths) {
       for (const v of valuesAt(resource, path)) {
-        if (def.type === "token") {
-          const t = v as { system?: unknown; value?: unknown };
-          if (typeof t.value === "string" && t.value !== "") {
-            tokens.push({ param: def.name, system: typeof t.system === "string" ? t.system : "", value: t.value });
+        switch (def.type) {
+          case "token":
+          case "uri":
+            for (const t of tokensOf(v, def)) tokens.push({ param: def.name, ...t });
+            break;
+          case "reference":
+            for (const target of referencesOf(v, def)) references.push({ param: def.name, target });
+            break;
+          case "string": {
+            const found: string[] = [];
+            stringsOf(v, found);
+            for (const exact of found)
+              strings.push({
+                param: def.name,
+                value: normaliseString(exact),
+                exact: exact.slice(0, MAX_STRING_LENGTH),
+              });
+            break;
           }
-        } else {
-          const ref = (v as { reference?: unknown }).reference;
-          const target = typeof ref === "string" ? normaliseReference(ref) : undefined;
-          if (!target) continue;
-          const type = target.split("/")[0] as string;
-          if (def.targets && def.targets.length > 0 && !def.targets.includes(type)) continue;
-          references.push({ param: def.name, target });
+          case "date": {
+            const r = rangeOf(v);
+            if (r) dates.push({ param: def.name, ...r });
+            break;
+          }
         }
       }
     }
   }
-  return { tokens: dedupe(tokens), references: dedupe(references) };
+  return { tokens: dedupe(tokens), references: dedupe(references), strings: dedupe(strings), dates: dedupe(dates) };
 }
 
-function dedupe<T>(items: T[]): T[] {
+function dedupe<T extends object>(items: T[]): T[] {
   const seen = new Set<string>();
   return items.filter((i) => {
-    const k = JSON.stringify(i);
+    const k = Object.values(i).join("\u0000");
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

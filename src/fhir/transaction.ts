@@ -1,18 +1,51 @@
 /**
  * Transaction bundles (http://hl7.org/fhir/R4/http.html#transaction): every entry commits or none
- * does. Processing order follows the spec (DELETE, POST, PUT, then GET); `urn:uuid` fullUrls are
- * resolved to the ids the server assigns and references to them are rewritten.
+ * does. Processing order follows the spec (DELETE, POST, PUT and PATCH, then GET); `urn:uuid` fullUrls are
+ * resolved to the ids the server assigns and references to them are rewritten; a `urn:uuid` reference that
+ * matches no entry is a 400 (nothing is written). A PATCH entry carries a JSON Patch as a Binary
+ * (`contentType` application/json-patch+json), applied to the current version.
  */
+import type { Operation } from "fast-json-patch";
 import type { Bundle, BundleEntry, OperationOutcome } from "fhir/r4";
 import type { ResourceWrite, StoredVersion } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
-import { badRequest, GatewayError, preconditionFailed } from "./errors.js";
+import { badRequest, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
 import { operationOutcome } from "./operation-outcome.js";
+import { applyJsonPatch, jsonPatchFromBinary } from "./patch.js";
 import { asResource, assertSupportedType, isValidId, type ResourceJson } from "./resource-body.js";
 import { parseIfMatch, prepareWrite, type ResourceService } from "./resource-service.js";
+import { elementName } from "./validation/paths.js";
 
-type Method = "GET" | "POST" | "PUT" | "DELETE";
-const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
+/** A PATCH entry's new resource: its patch applied to the current version, references resolved, then validated. */
+function patchedEntry(
+  p: PlannedEntry,
+  current: StoredVersion | undefined,
+  fullUrls: Map<string, string>,
+): ResourceJson {
+  const at = `Bundle.entry[${p.index}]`;
+  if (!current) throw notFound(`${at}: ${p.type}/${p.id} is not known`);
+  if (current.deleted) throw gone(`${at}: ${p.type}/${p.id} was deleted`);
+  let patched: ResourceJson;
+  try {
+    patched = asResource(applyJsonPatch(current.resource ?? {}, p.patch ?? []), p.type, `${at}.resource`);
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    throw new GatewayError(
+      err.status,
+      err.code,
+      err.issues.map((i) => ({ ...i, diagnostics: `${at}: ${i.diagnostics}` })),
+    );
+  }
+  const unresolved = rewriteReferences(patched, fullUrls, `${at}.resource`);
+  if (unresolved.length) {
+    throw badRequest("A urn:uuid reference in the patch matches no entry's fullUrl in this transaction", unresolved);
+  }
+  assertConforms(patched, `${at}.resource`);
+  return patched;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3 };
 
 interface PlannedEntry {
   index: number;
@@ -20,6 +53,8 @@ interface PlannedEntry {
   type: string;
   id?: string;
   resource?: ResourceJson;
+  /** For PATCH: the JSON Patch operations, applied to the current version when the entry is processed. */
+  patch?: Operation[];
   ifMatch?: number;
 }
 
@@ -36,8 +71,8 @@ const where = (i: number, p: string) => [`Bundle.entry[${i}]${p}`];
 function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
   const method = entry.request?.method;
   const url = entry.request?.url;
-  if (!method || !["GET", "POST", "PUT", "DELETE"].includes(method)) {
-    throw badRequest("request.method must be GET, POST, PUT or DELETE", where(i, ".request.method"));
+  if (!method || !["GET", "POST", "PUT", "PATCH", "DELETE"].includes(method)) {
+    throw badRequest("request.method must be GET, POST, PUT, PATCH or DELETE", where(i, ".request.method"));
   }
   if (typeof url !== "string" || url === "") throw badRequest("request.url is required", where(i, ".request.url"));
   if (entry.request?.ifNoneExist || entry.request?.ifNoneMatch || entry.request?.ifModifiedSince) {
@@ -76,6 +111,7 @@ function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
     }
     planned.resource = resource;
   }
+  if (m === "PATCH") planned.patch = jsonPatchFromBinary(entry.resource, type, `Bundle.entry[${i}].resource`);
   try {
     const ifMatch = parseIfMatch(entry.request?.ifMatch);
     if (ifMatch !== undefined) planned.ifMatch = ifMatch;
@@ -86,17 +122,26 @@ function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
   return planned;
 }
 
-/** Rewrites every `reference` string found in `map` (fullUrl → Type/id), in place. */
-function rewriteReferences(node: unknown, map: Map<string, string>): void {
+/**
+ * Rewrites every `reference` string found in `map` (fullUrl → Type/id), in place, and returns the
+ * FHIRPath-style locations (from `at`) of `urn:uuid:` references that match no entry of the Bundle.
+ */
+function rewriteReferences(node: unknown, map: Map<string, string>, at: string, unresolved: string[] = []): string[] {
   if (Array.isArray(node)) {
-    for (const n of node) rewriteReferences(n, map);
+    node.forEach((n, i) => {
+      rewriteReferences(n, map, `${at}[${i}]`, unresolved);
+    });
   } else if (node && typeof node === "object") {
     const obj = node as Record<string, unknown>;
     for (const [k, v] of Object.entries(obj)) {
-      if (k === "reference" && typeof v === "string" && map.has(v)) obj[k] = map.get(v);
-      else rewriteReferences(v, map);
+      if (k === "reference" && typeof v === "string") {
+        const target = map.get(v);
+        if (target !== undefined) obj[k] = target;
+        else if (v.toLowerCase().startsWith("urn:uuid:")) unresolved.push(`${at}.reference`);
+      } else rewriteReferences(v, map, `${at}.${elementName(k)}`, unresolved);
     }
   }
+  return unresolved;
 }
 
 /**
@@ -130,7 +175,14 @@ export async function runTransaction(svc: ResourceService, body: unknown): Promi
     targets.add(key);
     if (p.resource) {
       p.resource = structuredClone(p.resource);
-      rewriteReferences(p.resource, fullUrls);
+      const at = `Bundle.entry[${p.index}].resource`;
+      const unresolved = rewriteReferences(p.resource, fullUrls, at);
+      if (unresolved.length) {
+        throw badRequest(
+          "A urn:uuid reference matches no entry's fullUrl in this transaction (it would be stored unresolved)",
+          unresolved,
+        );
+      }
       assertConforms(p.resource, `Bundle.entry[${p.index}].resource`);
     }
   }
@@ -147,12 +199,19 @@ export async function runTransaction(svc: ResourceService, body: unknown): Promi
     if (p.ifMatch !== undefined && p.ifMatch !== currentVersion) {
       throw preconditionFailed(`Bundle.entry[${p.index}]: version ${p.ifMatch} is not the current version`);
     }
+    // A patch becomes the resource it produces first, so the owner check sees what would be written.
+    if (p.patch) p.resource = patchedEntry(p, current, fullUrls);
+    const guarded = svc.guard(
+      current,
+      p.resource,
+      `Bundle.entry[${p.index}].${p.resource ? "resource" : "request.url"}`,
+    );
     if (p.method === "DELETE") {
       if (current && !current.deleted) writes.push(prepareWrite(p.type, id, currentVersion + 1, now, undefined));
       outcomes[p.index] = { status: "204 No Content" };
       continue;
     }
-    const w = prepareWrite(p.type, id, currentVersion + 1, now, p.resource);
+    const w = prepareWrite(p.type, id, currentVersion + 1, now, guarded);
     writes.push(w);
     const created = !current || current.deleted;
     outcomes[p.index] = { status: created ? "201 Created" : "200 OK", version: svc.written(w) };

@@ -11,8 +11,16 @@ import { asResource } from "../fhir/resource-body.js";
 import { parseIfMatch, type ResourceService } from "../fhir/resource-service.js";
 import { runTransaction } from "../fhir/transaction.js";
 import type { StoredVersion } from "../store/port.js";
+import { requireJson } from "./accept.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson, preferReturn, readFhirJson } from "./fhir-response.js";
+import {
+  historyHandler,
+  OPERATION,
+  patchHandler,
+  servedTypeGuard,
+  unsupportedOperation,
+} from "./interaction-routes.js";
 import { VALIDATE_PATH, validateHandler } from "./validate-route.js";
 
 /** What the FHIR routes need. */
@@ -54,8 +62,17 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   const { defaultCount, maxCount } = service.deps.paging;
   const app = new Hono<AppEnv>({ strict: false });
 
+  app.use("*", requireJson);
   app.get("/metadata", (c) => fhirJson(capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)));
   app.use("*", auth);
+  app.use("/:type/*", servedTypeGuard);
+  const history = historyHandler(service, (c) => baseOf(c, deps.baseUrl));
+  app.get("/_history", history);
+  app.get("/:type/_history", history);
+  app.on(["POST", "PUT", "DELETE", "PATCH"], ["/_history", "/:type/_history", "/metadata"], () => {
+    throw methodNotAllowed("This URL is read with GET");
+  });
+  app.all(`/:op${OPERATION}`, unsupportedOperation);
 
   const transaction = async (c: Context<AppEnv>) => {
     const body = await readFhirJson(c);
@@ -64,15 +81,23 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     }
     const bundle = body as Bundle;
     const base = baseOf(c, deps.baseUrl);
-    return fhirJson(transactionResponse(base, await runTransaction(service, bundle)));
+    return fhirJson(transactionResponse(base, await runTransaction(service.as(c.get("actor")), bundle)));
   };
   app.post("/", transaction);
 
   const search = async (c: Context<AppEnv>, params: [string, string][]) => {
     const type = c.req.param("type") as string;
     const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
-    const { used, page, request } = await service.search(type, params, strict);
-    return fhirJson(searchsetBundle(baseOf(c, deps.baseUrl), type, used, page, request.count, request.offset));
+    const result = await service.search(type, params, strict);
+    const cursor = params.find(([k]) => k === "_cursor")?.[1];
+    return fhirJson(
+      searchsetBundle(baseOf(c, deps.baseUrl), {
+        type,
+        ...result,
+        count: result.request.count,
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
   };
 
   app.get("/:type", (c) => search(c, [...new URL(c.req.url).searchParams.entries()]));
@@ -88,11 +113,13 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.post("/:type", async (c) => {
     const type = c.req.param("type");
     const resource = asResource(await readFhirJson(c), type);
-    const v = await service.create(type, resource);
+    const v = await service.as(c.get("actor")).create(type, resource);
     return respondWrite(c, v, 201);
   });
 
   app.post(VALIDATE_PATH, validateHandler);
+  app.all(`/:type/:op${OPERATION}`, unsupportedOperation);
+  app.all(`/:type/:id/:op${OPERATION}`, unsupportedOperation);
 
   app.get("/:type/:id", async (c) => {
     const v = await service.read(c.req.param("type"), c.req.param("id"));
@@ -104,12 +131,16 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const id = c.req.param("id");
     const resource = asResource(await readFhirJson(c), type);
     if (resource.id !== id) throw badRequest("The resource's id must match the id in the URL", ["id"]);
-    const { version, created } = await service.update(type, id, resource, parseIfMatch(c.req.header("If-Match")));
+    const { version, created } = await service
+      .as(c.get("actor"))
+      .update(type, id, resource, parseIfMatch(c.req.header("If-Match")));
     return respondWrite(c, version, created ? 201 : 200);
   });
 
   app.delete("/:type/:id", async (c) => {
-    await service.delete(c.req.param("type"), c.req.param("id"), parseIfMatch(c.req.header("If-Match")));
+    await service
+      .as(c.get("actor"))
+      .delete(c.req.param("type"), c.req.param("id"), parseIfMatch(c.req.header("If-Match")));
     return c.body(null, 204);
   });
 
@@ -126,12 +157,16 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     return fhirJson(v.resource, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
   });
 
+  const patch = patchHandler(service);
+  app.patch("/:type/:id", async (c) => respondWrite(c, await patch(c), 200));
+
   const notAllowed = () => {
     throw methodNotAllowed("This interaction is not supported on this URL");
   };
   app.on(["PUT", "DELETE", "PATCH"], "/", notAllowed);
   app.on(["PUT", "DELETE", "PATCH"], "/:type", notAllowed);
-  app.on(["POST", "PATCH"], "/:type/:id", notAllowed);
+  app.on("POST", "/:type/:id", notAllowed);
+  app.on(["POST", "PUT", "DELETE", "PATCH"], ["/:type/:id/_history", "/:type/:id/_history/:vid"], notAllowed);
 
   function respondWrite(c: Context<AppEnv>, v: StoredVersion, status: 200 | 201): Response {
     const headers = versionHeaders(baseOf(c, deps.baseUrl), v);

@@ -7,6 +7,13 @@ import type { ByteSource } from "../mapping/parsers/csv.js";
 import type { AppEnv } from "./context.js";
 
 /**
+ * Roles that may ingest: `system` (an EPR integration or data feed) and `manager` (a data manager
+ * uploading their own organisation's return by hand, as NDTMS and CIN returns often are). Practitioners,
+ * safeguarding leads and analysts read; they do not load other systems' records.
+ */
+export const INGEST_ROLES: readonly string[] = ["system", "manager"];
+
+/**
  * The ingest router. Query `mode=all-or-nothing` stores nothing unless every record is good;
  * `records=rejected` lists only rejected records in the report (counts and coverage stay complete),
  * which keeps the report, and memory, small for big files.
@@ -24,6 +31,9 @@ export function ingestRoutes(deps: IngestDeps, auth: MiddlewareHandler<AppEnv>):
     if (actor.orgType !== def.senderOrgType) {
       throw forbidden(`Only organisations of type ${def.senderOrgType} send ${def.name} records`);
     }
+    if (!INGEST_ROLES.includes(actor.role)) {
+      throw forbidden(`Only roles ${INGEST_ROLES.join(" and ")} may ingest source files`);
+    }
     const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
     if (!def.mediaTypes.includes(mediaType)) {
       throw unsupportedMediaType(`Send ${def.name} files as ${def.mediaTypes.join(" or ")}`);
@@ -39,7 +49,13 @@ export function ingestRoutes(deps: IngestDeps, auth: MiddlewareHandler<AppEnv>):
       mediaType === "multipart/form-data"
         ? { kind: "tables", tables: await formTables(c.req.raw) }
         : { kind: "stream", body, mediaType };
-    const report = await ingest(deps, def.mapping(), def.read(input), { mode, retain: records });
+    const sender = { org: actor.org, subject: actor.subject, issuer: actor.issuer, tokenId: actor.tokenId };
+    const report = await ingest(deps, def.mapping(), def.read(input), {
+      mode,
+      retain: records,
+      sender,
+      ownerField: def.ownerField,
+    });
     c.get("logger")?.info(
       { source: def.name, mode, counts: report.counts, fatal: report.fatal !== undefined },
       "ingest finished",

@@ -1,9 +1,8 @@
 /** POST /fhir/{type}/$validate: validates a resource against R4 and the project profiles without storing it. */
 import type { Context } from "hono";
-import { badRequest } from "../fhir/errors.js";
+import { badRequest, notFound } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
-import { assertSupportedType } from "../fhir/resource-body.js";
-import { validateResource } from "../fhir/validation/index.js";
+import { canValidate, validateResource } from "../fhir/validation/index.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson, readFhirJson } from "./fhir-response.js";
 
@@ -52,16 +51,18 @@ function parseBody(body: unknown, queryProfile: string | undefined): ValidateReq
 /**
  * Handles `POST /fhir/{type}/$validate` (http://hl7.org/fhir/R4/resource-operation-validate.html). Always 200
  * with an OperationOutcome when the request could be read: the issues found, or one informational issue when
- * there are none. A body that is not a resource of `{type}` is a 400; an unknown type a 404.
+ * there are none. Works for every R4 resource type, including those the gateway does not serve. A body that
+ * is not a resource of `{type}` is a 400; a name that is not an R4 resource type a 404.
  */
 export async function validateHandler(c: Context<AppEnv>): Promise<Response> {
   const type = c.req.param("type") as string;
-  assertSupportedType(type);
+  // Every R4 resource type can be validated, served or not (R4 Resource-validate); other names are 404.
+  if (!canValidate(type)) throw notFound(`'${type.slice(0, 64)}' is not an R4 resource type`);
   const { resource, profile } = parseBody(await readFhirJson(c), c.req.query("profile"));
   const r = resource as Record<string, unknown>;
   if (typeof r.resourceType !== "string") throw badRequest("resourceType is missing", ["resourceType"]);
   if (r.resourceType !== type) throw badRequest(`The resource is not a ${type}`, ["resourceType"]);
-  const issues = validateResource(resource, profile ? { profile } : {});
+  const issues = validateResource(resource, { ...(profile ? { profile } : {}), bestPractice: true });
   return fhirJson(
     operationOutcome(
       issues.length ? issues : [{ severity: "information", code: "informational", diagnostics: "No issues found" }],

@@ -3,9 +3,12 @@
  * Provenance, or is rejected with an OperationOutcome; re-sending the same record is "unchanged"
  * (deterministic ids, content comparison). Records are committed in batches for speed; a batch
  * that loses a race is retried record by record, so one record never blocks another. In
- * all-or-nothing mode nothing is written unless every record maps and validates.
+ * all-or-nothing mode nothing is written unless every record maps and validates. Only records the
+ * sender owns (or is an authorised submitter for) are mapped; a file none of whose records it owns, or
+ * whose header names another owner, is refused whole (403) before anything is stored.
  */
-import type { FhirIssue } from "../fhir/errors.js";
+import { type OwnershipRule, ownershipRule, withOwner } from "../auth/ownership.js";
+import { type FhirIssue, forbidden } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
 import { validateResource } from "../fhir/validation/index.js";
 import type { MappedRecord, Mapping } from "../mapping/engine.js";
@@ -13,6 +16,7 @@ import type { SourceEvent } from "../mapping/sources/events.js";
 import type { ResourceWrite, Store } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import type { CoverageReport, IngestReport, RecordResult } from "./report.js";
+import { type IngestSender, senderAgents } from "./sender.js";
 import { PendingWrites, planRecord, prefetch, type RecordPlan } from "./write-plan.js";
 
 /** Validates a produced resource; returns issues (errors reject the record). */
@@ -27,10 +31,16 @@ export interface IngestDeps {
    * (FHIR R4 base plus the profile the resource claims). `false` skips validation (benchmarks only).
    */
   validate?: ResourceValidator | false;
+  /** Who may send whose records (authorised submitters); default: only the owner itself. */
+  ownership?: OwnershipRule;
 }
 
 /** Options for one run. */
 export interface IngestOptions {
+  /** Who sends the file: checked against each record's owner and named in every Provenance written. */
+  sender: IngestSender;
+  /** The record field naming the organisation that owns the record (CPA `OrgIDProv`, NDTMS `AGNCY`, CIN `LA`). */
+  ownerField: string;
   mode?: "per-record" | "all-or-nothing";
   /** Records per commit in per-record mode (each record is still atomic). Default 200. */
   batchSize?: number;
@@ -53,8 +63,12 @@ export async function ingest(
   deps: IngestDeps,
   mapping: Mapping,
   events: AsyncIterable<SourceEvent>,
-  options: IngestOptions = {},
+  options: IngestOptions,
 ): Promise<IngestReport> {
+  const { sender, ownerField } = options;
+  const mayWrite = deps.ownership ?? ownershipRule({});
+  let owned = 0;
+  let foreign = 0;
   const mode = options.mode ?? "per-record";
   const batchSize = options.batchSize ?? 200;
   const validate = deps.validate === undefined ? validateResource : deps.validate;
@@ -123,11 +137,41 @@ export async function ingest(
       report.fatal = operationOutcome([event.issue]);
       break;
     }
+    if (event.kind === "owner") {
+      if (typeof event.owner === "string" && event.owner.trim() !== "" && !mayWrite(sender.org, event.owner)) {
+        throw forbidden(
+          "The file's header names another organisation as the owner of its records, and the sending organisation is not its authorised submitter; nothing was stored",
+          [event.where],
+        );
+      }
+      continue;
+    }
     if (event.kind === "broken") {
       finish({ index: event.index, label: event.label, outcome: "rejected", issues: operationOutcome(event.issues) });
       continue;
     }
+    const ownerValue = event.record.data[ownerField];
+    const owner = typeof ownerValue === "string" && ownerValue.trim() !== "" ? ownerValue.trim() : undefined;
+    if (owner !== undefined && !mayWrite(sender.org, owner)) {
+      foreign++;
+      finish({
+        index: event.record.index,
+        label: event.record.label,
+        outcome: "rejected",
+        issues: operationOutcome([
+          {
+            severity: "error",
+            code: "forbidden",
+            diagnostics: `The sending organisation is neither this record's owner (${ownerField}) nor its authorised submitter; nothing was stored for it`,
+            expression: [event.record.locate(ownerField)],
+          },
+        ]),
+      });
+      continue;
+    }
+    if (owner !== undefined) owned++;
     const mapped = await mapping.map(event.record);
+    if (owner !== undefined) markOwned(mapped, owner, sender);
     addCoverage(report.coverage, mapped, needs);
     if (validate) {
       for (const { resource } of mapped.resources) {
@@ -156,6 +200,11 @@ export async function ingest(
     }
   }
   await planWaiting();
+  if (foreign > 0 && owned === 0) {
+    throw forbidden(
+      `None of the ${foreign} records in this file belongs to the sending organisation or to one it is an authorised submitter for (${ownerField}); nothing was stored`,
+    );
+  }
 
   if (mode === "per-record") {
     await flush();
@@ -232,6 +281,18 @@ async function storeAlone(
       },
     ]),
   };
+}
+
+/** Tags every resource a record produces with its owner and names the sender in its Provenance. */
+function markOwned(mapped: MappedRecord, owner: string, sender: IngestSender): void {
+  for (const produced of mapped.resources) {
+    let resource = withOwner(produced.resource, owner);
+    if (resource.resourceType === "Provenance") {
+      const agents = Array.isArray(resource.agent) ? resource.agent : [];
+      resource = { ...resource, agent: [...agents, ...senderAgents(sender)] };
+    }
+    produced.resource = resource;
+  }
 }
 
 function addCoverage(coverage: CoverageReport, mapped: MappedRecord, needs: Map<string, string>): void {

@@ -5,10 +5,10 @@
  */
 import { canonicalJson } from "../store/hash-chain.js";
 
-/** Content compared for "unchanged": everything but meta, and of meta only profile and source. */
+/** Content compared for "unchanged": everything but meta, and of meta only profile, source and tag (the owner tag counts). */
 export const comparable = (r: Record<string, unknown>): string => {
   const meta = (r.meta ?? {}) as Record<string, unknown>;
-  return canonicalJson({ ...r, meta: { profile: meta.profile, source: meta.source } });
+  return canonicalJson({ ...r, meta: { profile: meta.profile, source: meta.source, tag: meta.tag } });
 };
 
 /** Thrown on a value JSON treats specially (toJSON, a boxed primitive, a bigint): the strings decide. */
@@ -95,7 +95,12 @@ export function sameContent(a: Record<string, unknown>, b: Record<string, unknow
     if (typeof a.toJSON === "function" || typeof b.toJSON === "function") throw UNUSUAL;
     const ma = (a.meta ?? {}) as Record<string, unknown>;
     const mb = (b.meta ?? {}) as Record<string, unknown>;
-    return sameMember(ma.profile, mb.profile) && sameMember(ma.source, mb.source) && sameMembers(a, b, "meta");
+    return (
+      sameMember(ma.profile, mb.profile) &&
+      sameMember(ma.source, mb.source) &&
+      sameMember(ma.tag, mb.tag) &&
+      sameMembers(a, b, "meta")
+    );
   } catch (err) {
     if (err !== UNUSUAL) throw err;
     return comparable(a) === comparable(b);

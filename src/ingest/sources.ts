@@ -1,4 +1,4 @@
-/** Which reader and mapping each source uses, and which organisation type may send it. */
+/** Which reader and mapping each source uses, which organisation type may send it, and which field names a record's owner. */
 import type { Mapping } from "../mapping/engine.js";
 import type { ByteSource } from "../mapping/parsers/csv.js";
 import { mappingFor, type SourceName } from "../mapping/registry.js";
@@ -17,6 +17,8 @@ export interface SourceDefinition {
   name: SourceName;
   /** Organisation type allowed to send it (DOMAIN.md §4 actors). */
   senderOrgType: "mh-trust" | "drug-alcohol-service" | "la-childrens-services";
+  /** The record field naming the organisation that owns the record; the sender must be it or its authorised submitter. */
+  ownerField: string;
   /** Media types accepted on POST /ingest/{source}; multipart/form-data means named CSV tables. */
   mediaTypes: string[];
   read(input: IngestInput): AsyncIterable<SourceEvent>;
@@ -32,6 +34,7 @@ export const SOURCES: Partial<Record<SourceName, SourceDefinition>> = {
   ndtms: {
     name: "ndtms",
     senderOrgType: "drug-alcohol-service",
+    ownerField: "AGNCY",
     mediaTypes: ["text/csv", "application/csv"],
     read: (input) => (input.kind === "stream" ? ndtmsRecords(input.body) : unsupported("NDTMS is one CSV file")),
     mapping: () => mappingFor("ndtms"),
@@ -39,6 +42,7 @@ export const SOURCES: Partial<Record<SourceName, SourceDefinition>> = {
   cin: {
     name: "cin",
     senderOrgType: "la-childrens-services",
+    ownerField: "LA",
     mediaTypes: ["application/xml", "text/xml"],
     read: (input) =>
       input.kind === "stream" ? cinRecords(input.body) : unsupported("A CIN census return is one XML file"),
@@ -47,6 +51,7 @@ export const SOURCES: Partial<Record<SourceName, SourceDefinition>> = {
   cpa: {
     name: "cpa",
     senderOrgType: "mh-trust",
+    ownerField: "OrgIDProv",
     mediaTypes: ["application/json", "application/x-ndjson", "application/ndjson", "multipart/form-data"],
     read: (input) => {
       if (input.kind === "tables") return cpaCsvRecords(input.tables);

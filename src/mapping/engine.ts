@@ -14,6 +14,7 @@ import {
 import { ConceptMaps } from "./concept-maps.js";
 import { checkFields, checkRecord, type Locator } from "./field-check.js";
 import { deterministicId } from "./ids.js";
+import { missingNeeds } from "./needs.js";
 import { forEachScopes, leafPaths, type PathReader, pathReader, plainPath, type Scope } from "./paths.js";
 import type { Derivation, EvalContext } from "./template.js";
 import type { ConceptMapJson, MappingSpec, ResourceRule } from "./types.js";
@@ -63,7 +64,6 @@ interface CompiledRule {
 /** A mapping spec compiled once (on first use): paths split, templates turned into closures. */
 interface CompiledSpec {
   recordKey: { reader: PathReader; plain: string }[];
-  needs: { reader: PathReader; path: string }[];
   rules: CompiledRule[];
   metaSource: string;
 }
@@ -71,7 +71,6 @@ interface CompiledSpec {
 function compileSpec(spec: MappingSpec): CompiledSpec {
   return {
     recordKey: spec.recordKey.map((p) => ({ reader: pathReader(p), plain: plainPath(p) })),
-    needs: (spec.needs ?? []).map((n) => ({ reader: pathReader(n.path), path: n.path })),
     rules: spec.resources.map((rule) => ({
       rule,
       ...(rule.forEach ? { forEachPlain: plainPath(rule.forEach) } : {}),
@@ -125,7 +124,7 @@ export class Mapping {
     const key = compiled.recordKey.map((p) => String(p.reader.first(root) ?? "?")).join("/");
     const base = { index: record.index, label: record.label, key };
     const present = [...leafPaths(data)].map(plainPath);
-    const missing = compiled.needs.filter((n) => !n.reader.has(root)).map((n) => n.path);
+    const missing = missingNeeds(data, spec.needs ?? []);
     if (issues.some((i) => i.severity === "error")) {
       return { ...base, issues, resources: [], unmapped: [], missing };
     }

@@ -57,7 +57,10 @@ export interface ResourceRule {
 
 /** A field a profile or a national return needs, reported when the source did not supply it. */
 export interface NeedSpec {
+  /** Dotted path; through a list (`A[].B`) it is checked for every item. */
   path: string;
+  /** Another path (in the same item, for a list) whose value serves instead. */
+  or?: string;
   for: string;
 }
 

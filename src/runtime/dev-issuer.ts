@@ -52,6 +52,7 @@ export async function mintDevToken(dataDir: string, claims: DevTokenClaims, ttlS
     .setIssuer(DEV_ISSUER)
     .setAudience(DEV_AUDIENCE)
     .setSubject(claims.sub)
+    .setJti(crypto.randomUUID())
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
     .sign(key);

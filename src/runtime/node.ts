@@ -6,6 +6,7 @@ import { serve } from "@hono/node-server";
 import { buildApp } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
+import { reindexIfStale } from "../fhir/search-reindex.js";
 import type { Logger } from "../log/logger.js";
 import type { Store } from "../store/port.js";
 import { openPostgresStore } from "../store/postgres/index.js";
@@ -64,6 +65,8 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
     logger.warn({}, "no token issuers configured: every authenticated route will answer 401");
 
   const store = await openNodeStore(env, dataDir);
+  const reindexed = await reindexIfStale(store);
+  if (reindexed) logger.info({ ...reindexed }, "search index rebuilt");
   const app = buildApp({ store, logger, config, verifyToken: createTokenVerifier(config) });
   const hostname = env.TFG_HOST ?? "127.0.0.1";
   const port = Number(env.TFG_PORT ?? 8787);

@@ -25,16 +25,42 @@ export interface ReferenceIndexEntry {
   target: string;
 }
 
+/** A string search-index entry: the normalised value (accents removed, lower case) and the original. */
+export interface StringIndexEntry {
+  param: string;
+  value: string;
+  exact: string;
+}
+
+/** A date search-index entry: the instant range [low, high) the value covers (ISO 8601 UTC, ms). */
+export interface DateIndexEntry {
+  param: string;
+  low: string;
+  high: string;
+}
+
+/** Every index entry of one resource. */
+export interface ResourceIndex {
+  tokens: TokenIndexEntry[];
+  references: ReferenceIndexEntry[];
+  strings?: StringIndexEntry[];
+  dates?: DateIndexEntry[];
+}
+
 /** One resource version to write. The caller computes the version number; the store guarantees it is new. */
-export interface ResourceWrite {
+export interface ResourceWrite extends ResourceIndex {
   resourceType: string;
   id: string;
   versionId: number;
   lastUpdated: string;
   /** Absent for a delete. */
   resource?: Record<string, unknown>;
-  tokens: TokenIndexEntry[];
-  references: ReferenceIndexEntry[];
+}
+
+/** The index of one current resource, for reindexing. */
+export interface IndexWrite extends ResourceIndex {
+  resourceType: string;
+  id: string;
 }
 
 /** An entry to append to a log stream (the audit trail is one stream). */
@@ -81,32 +107,97 @@ export interface OutboxRecord {
   lastError?: string;
 }
 
-/** One search criterion, already parsed and typed. Criteria are ANDed. */
+/** Date search prefixes (http://hl7.org/fhir/R4/search.html#prefix). */
+export type DatePrefix = "eq" | "ne" | "gt" | "lt" | "ge" | "le" | "sa" | "eb" | "ap";
+
+/** One date search value: a prefix and the search range [start, end) (for `ap`, already widened). */
+export interface DateValue {
+  prefix: DatePrefix;
+  start: string;
+  end: string;
+}
+
+/** The index table a parameter lives in (for `:missing`). */
+export type IndexKind = "token" | "reference" | "string" | "date";
+
+/**
+ * One search criterion, already parsed and typed. Criteria are ANDed; the values of one criterion
+ * are ORed (http://hl7.org/fhir/R4/search.html#combining).
+ */
 export type SearchCriterion =
   | { kind: "id"; values: string[] }
-  | { kind: "token"; param: string; values: { system?: string; value?: string }[] }
+  /** `not`: resources with no matching value (`:not`). */
+  | { kind: "token"; param: string; values: { system?: string; value?: string }[]; not?: boolean }
   | { kind: "reference"; param: string; targets: string[] }
+  /** `prefix` and `contains` values are normalised (see normaliseString); `exact` values are as sent. */
+  | { kind: "string"; param: string; values: string[]; match: "prefix" | "exact" | "contains" }
+  /** `param` `_lastUpdated` compares the resource's lastUpdated instant. */
+  | { kind: "date"; param: string; values: DateValue[] }
+  /** `targetTypes`: for references, only rows pointing at these types count as a value. */
+  | { kind: "missing"; param: string; index: IndexKind; missing: boolean; targetTypes?: string[] }
   | { kind: "lastUpdated"; comparator: "eq" | "gt" | "ge" | "lt" | "le"; value: string };
 
-/** A parsed search: criteria, page size and offset, ordered by lastUpdated then id. */
+/** Result order: by lastUpdated or by id (ascending or descending), ties broken by id. */
+export type SearchSort = "id" | "-id" | "lastUpdated" | "-lastUpdated";
+
+/** Where a page starts: after the resource with this sort key and id (keyset paging). */
+export interface SearchCursor {
+  /** The sort key of the last resource of the previous page (its lastUpdated, or its id). */
+  key: string;
+  id: string;
+}
+
+/** A parsed search: criteria, page size, order, and where the page starts. */
 export interface SearchRequest {
   resourceType: string;
   criteria: SearchCriterion[];
   count: number;
-  offset: number;
-  sort: "lastUpdated" | "-lastUpdated";
+  sort: SearchSort;
+  /** Keyset paging: the page starts after this resource. */
+  after?: SearchCursor;
+  /** Rows to skip before the page (prefer `after`: an offset shifts when data changes). */
+  offset?: number;
 }
 
 /** A page of results with the total number of matches. */
 export interface SearchPage {
   total: number;
   versions: StoredVersion[];
+  /** Search only: true when more matches follow this page. */
+  more?: boolean;
 }
 
 /** Paging for history. */
 export interface Page {
   count: number;
   offset: number;
+}
+
+/** A place in a type or system history: the key of the last entry a page returned (newest-first order). */
+export interface HistoryCursor {
+  lastUpdated: string;
+  resourceType: string;
+  id: string;
+  versionId: number;
+}
+
+/**
+ * Versions of many resources (type history, or system history when `resourceType` is absent), newest first by
+ * (lastUpdated, resourceType, id, versionId). Time bounds are ISO instants like `lastUpdated`.
+ */
+export interface HistoryQuery {
+  resourceType?: string;
+  /** Only versions written at or after this instant (`_since`). */
+  since?: string;
+  /** Only versions written at or before this instant: fixes the set a run of pages walks and counts. */
+  until?: string;
+  /** Only versions that were current at some time in [start, end) (`_at`). */
+  at?: { start: string; end: string };
+  /** Continue after this entry (exclusive): keyset paging, so writes between pages never repeat an entry. */
+  after?: HistoryCursor;
+  count: number;
+  /** Skip counting (`total` is then 0): later pages of a run reuse the first page's total, which `until` fixes. */
+  withoutTotal?: boolean;
 }
 
 /**
@@ -125,8 +216,16 @@ export interface Store {
   vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   /** Versions of one resource, newest first. */
   history(resourceType: string, id: string, page: Page): Promise<SearchPage>;
+  /** Versions across resources (type or system history), newest first; `total` counts every match, ignoring `after`. */
+  historyAcross(query: HistoryQuery): Promise<SearchPage>;
   /** Current, non-deleted resources of one type matching every criterion. */
   search(request: SearchRequest): Promise<SearchPage>;
+  /** The SEARCH_INDEX_VERSION the stored index rows were built with (see src/fhir/search-reindex.ts). */
+  searchIndexVersion(): Promise<number>;
+  /** Current, non-deleted resources of every type in (type, id) order, after `after`: for reindexing. */
+  scanCurrent(after: { resourceType: string; id: string } | undefined, limit: number): Promise<StoredVersion[]>;
+  /** Replaces the index rows of the given current resources atomically; with `version`, records it as the index's. */
+  replaceIndex(entries: IndexWrite[], version?: number): Promise<void>;
   /**
    * Writes a change set atomically. Throws {@link StoreConflictError} if any resource
    * version already exists (a concurrent writer won) or a log sequence was taken.

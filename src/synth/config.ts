@@ -5,7 +5,7 @@
  */
 
 export const GENERATOR_NAME = "think-family-gateway-synth";
-export const GENERATOR_VERSION = "1.0.0";
+export const GENERATOR_VERSION = "1.1.0";
 
 export type CinYear = 2024 | 2025 | 2026;
 export const CIN_YEARS: readonly CinYear[] = [2024, 2025, 2026];

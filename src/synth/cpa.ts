@@ -104,9 +104,10 @@ const LOCAL_ID: Readonly<Record<string, (rng: Rng) => string>> = {
 export function cpaRecordParentalStatus(record: CpaPatient): string {
   const h = record.Household as Rec | undefined;
   const answer = h?.ChildrenQuestion;
-  const on = (h?.AssessmentDate as string | undefined) ?? "9999-12-31";
-  const kids = ((h?.Children as Rec[] | undefined) ?? []).filter((c) =>
-    c.PersonBirthDate ? ageOn(c.PersonBirthDate as string, on) < 18 : Boolean(c.ExpectedPersonBirthDate),
+  const on = h?.AssessmentDate as string | undefined;
+  // A listed child counts unless the record shows they were 18 or over on the assessment date.
+  const kids = ((h?.Children as Rec[] | undefined) ?? []).filter(
+    (c) => !(c.PersonBirthDate && on && ageOn(c.PersonBirthDate as string, on) >= 18),
   );
   const inHousehold = (c: Rec) => c.LivesWithPatient === "Y" || c.OvernightContact === "Y";
   if (answer === "Z") return "declined";

@@ -104,8 +104,33 @@ export const CPA_CSV_TABLES: readonly { name: string; columns: readonly string[]
       "ServTeamTypeRefToMH",
       "ServDischDate",
     ],
-    // Admissions and MissedAppointments are not carried in the CSV form (docs/sources/cpa.md).
     rows: (p) => p.MHS101Referral,
+  },
+  {
+    name: "ReferralAdmission",
+    columns: [
+      "LocalPatientId",
+      "ServiceRequestId",
+      "StartDateHospProvSpell",
+      "DischDateHospProvSpell",
+      "PlannedDischDate",
+      "DischargeMeetingHeld",
+    ],
+    rows: (p) =>
+      p.MHS101Referral.flatMap((r) =>
+        ((r.Admissions as Rec[] | undefined) ?? []).map((a) => ({ ServiceRequestId: r.ServiceRequestId, ...a })),
+      ),
+  },
+  {
+    name: "ReferralMissedAppointment",
+    columns: ["LocalPatientId", "ServiceRequestId", "AppointmentDate"],
+    rows: (p) =>
+      p.MHS101Referral.flatMap((r) =>
+        ((r.MissedAppointments as string[] | undefined) ?? []).map((d) => ({
+          ServiceRequestId: r.ServiceRequestId,
+          AppointmentDate: d,
+        })),
+      ),
   },
   {
     name: "Household",

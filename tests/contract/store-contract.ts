@@ -1,7 +1,15 @@
 // Storage contract suite: every driver (SQLite, PostgreSQL, D1 in workerd) must pass these same tests.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reindexSearch } from "../../src/fhir/search-reindex.js";
+import { normaliseString } from "../../src/fhir/search-strings.js";
 import { findBrokenLink } from "../../src/store/hash-chain.js";
-import { type ResourceWrite, type Store, StoreConflictError } from "../../src/store/port.js";
+import {
+  type ResourceWrite,
+  type SearchCriterion,
+  type SearchSort,
+  type Store,
+  StoreConflictError,
+} from "../../src/store/port.js";
 
 let seq = 0;
 /** Unique ids per test so the suite can share one database. */
@@ -63,6 +71,75 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       const rest = await store.history("Patient", id, { count: 2, offset: 2 });
       expect(rest.versions.map((v) => v.versionId)).toEqual([1]);
       expect((await store.vread("Patient", id, 2))?.resource?.active).toBe(false);
+    });
+
+    it("lists type history newest first across resources, paging by key: a write between pages repeats nothing", async () => {
+      const type = `T${uid("h").replace(/-/g, "")}`;
+      const at = (s: number) => new Date(Date.UTC(2026, 1, 1, 0, 0, s)).toISOString();
+      // a1, b1, a2 and c1 share one instant: ties are ordered by type, id, version (all descending).
+      await store.commit({ resources: [write(type, "a", 1, { n: 1 }, { lastUpdated: at(1) })] });
+      await store.commit({ resources: [write(type, "b", 1, { n: 2 }, { lastUpdated: at(2) })] });
+      await store.commit({ resources: [write(type, "a", 2, { n: 3 }, { lastUpdated: at(3) })] });
+      await store.commit({ resources: [write(type, "c", 1, { n: 4 }, { lastUpdated: at(3) })] });
+      await store.commit({ resources: [write(type, "b", 2, undefined, { lastUpdated: at(4) })] });
+      await store.commit({ resources: [write(`${type}x`, "a", 1, { n: 0 }, { lastUpdated: at(5) })] });
+      const key = (v: { id: string; versionId: number }) => `${v.id}${v.versionId}`;
+
+      const first = await store.historyAcross({ resourceType: type, count: 2 });
+      expect(first.total).toBe(5);
+      expect(first.versions.map(key)).toEqual(["b2", "c1"]);
+      expect(first.versions[0]).toMatchObject({ deleted: true });
+      expect(first.versions[0]?.resource).toBeUndefined();
+      expect(first.versions[1]?.resource).toMatchObject({ n: 4 });
+
+      // A new version lands between pages; it is newer than the cursor, so later pages do not show it again.
+      await store.commit({ resources: [write(type, "c", 2, { n: 5 }, { lastUpdated: at(6) })] });
+      const seen = first.versions.map(key);
+      let last = first.versions.at(-1);
+      while (last) {
+        const cursor = { lastUpdated: last.lastUpdated, resourceType: type, id: last.id, versionId: last.versionId };
+        const page = await store.historyAcross({ resourceType: type, count: 2, after: cursor });
+        seen.push(...page.versions.map(key));
+        last = page.versions.at(-1);
+      }
+      expect(seen).toEqual(["b2", "c1", "a2", "b1", "a1"]);
+
+      expect((await store.historyAcross({ resourceType: type, since: at(3), count: 10 })).versions.map(key)).toEqual([
+        "c2",
+        "b2",
+        "c1",
+        "a2",
+      ]);
+      const bounded = await store.historyAcross({ resourceType: type, since: at(2), until: at(3), count: 10 });
+      expect(bounded.total).toBe(3);
+      expect(bounded.versions.map(key)).toEqual(["c1", "a2", "b1"]);
+      expect((await store.historyAcross({ resourceType: type, count: 0 })).total).toBe(6);
+      const uncounted = await store.historyAcross({ resourceType: type, count: 2, withoutTotal: true });
+      expect(uncounted.versions.map(key)).toEqual(["c2", "b2"]);
+    });
+
+    it("lists system history across types and the versions current at an instant (_at)", async () => {
+      // A window of time no other test (or earlier run against a kept database) writes in.
+      const t0 = Date.UTC(2500, 0, 1) + (Date.now() % 1_000_000_000) * 100;
+      const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+      const [p, o] = [uid("p"), uid("o")];
+      await store.commit({ resources: [write("Patient", p, 1, { n: 1 }, { lastUpdated: at(1) })] });
+      await store.commit({ resources: [write("Organization", o, 1, { n: 2 }, { lastUpdated: at(2) })] });
+      await store.commit({ resources: [write("Patient", p, 2, { n: 3 }, { lastUpdated: at(4) })] });
+      await store.commit({ resources: [write("Organization", o, 2, undefined, { lastUpdated: at(6) })] });
+      const key = (v: { resourceType: string; versionId: number }) => `${v.resourceType}${v.versionId}`;
+
+      const all = await store.historyAcross({ since: at(0), until: at(9), count: 10 });
+      expect(all.total).toBe(4);
+      expect(all.versions.map(key)).toEqual(["Organization2", "Patient2", "Organization1", "Patient1"]);
+
+      // Current at some time in [3s, 3.001s): Patient v1 and Organization v1.
+      const atThree = await store.historyAcross({ since: at(0), at: { start: at(3), end: at(3.001) }, count: 10 });
+      expect(atThree.versions.map(key)).toEqual(["Organization1", "Patient1"]);
+      // Current during [3s, 5s): Patient v1 until 4s, then v2; Organization v1 throughout.
+      const span = await store.historyAcross({ since: at(0), at: { start: at(3), end: at(5) }, count: 10 });
+      expect(span.versions.map(key)).toEqual(["Patient2", "Organization1", "Patient1"]);
+      expect(span.total).toBe(3);
     });
 
     it("refuses to write a version twice (optimistic lock) and leaves the winner intact", async () => {
@@ -327,6 +404,166 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect(page.versions.map((v) => v.id)).toEqual([id]);
     });
 
+    const idsOf = async (resourceType: string, criteria: SearchCriterion[], sort: SearchSort = "id") =>
+      (await store.search({ resourceType, criteria, count: 100, sort })).versions.map((v) => v.id).sort();
+
+    it("searches strings: normalised starts-with, :exact and :contains, any part, values ORed", async () => {
+      const tag = uid("s");
+      const [a, b, c] = [uid("p"), uid("p"), uid("p")];
+      const str = (value: string) => ({ param: "name", value: normaliseString(value), exact: value });
+      const tokens = [{ param: "identifier", system: "t", value: tag }];
+      await store.commit({
+        resources: [
+          write("Patient", a, 1, {}, { tokens, strings: [str("Zoë"), str("Ångström")] }),
+          write("Patient", b, 1, {}, { tokens, strings: [str("Zoey"), str("Smith")] }),
+          write("Patient", c, 1, {}, { tokens, strings: [str("Bazoe")] }),
+        ],
+      });
+      const by = (values: string[], match: "prefix" | "exact" | "contains") =>
+        idsOf("Patient", [
+          { kind: "token", param: "identifier", values: [{ system: "t", value: tag }] },
+          { kind: "string", param: "name", values, match },
+        ]);
+      expect(await by(["zoe"], "prefix")).toEqual([a, b].sort());
+      expect(await by(["angst"], "prefix")).toEqual([a]);
+      expect(await by(["zoe"], "contains")).toEqual([a, b, c].sort());
+      expect(await by(["Zoë"], "exact")).toEqual([a]);
+      expect(await by(["zoë"], "exact")).toEqual([]);
+      expect(await by(["smi", "baz"], "prefix")).toEqual([b, c].sort());
+      expect(await by(["100%_"], "contains")).toEqual([]);
+    });
+
+    it("searches date ranges with every R4 prefix (periods and partial dates as ranges)", async () => {
+      const tag = uid("d");
+      const tokens = [{ param: "identifier", system: "t", value: tag }];
+      const range = (low: string, high: string) => [{ param: "date", low, high }];
+      const [day, year, open, longAgo] = [uid("e"), uid("e"), uid("e"), uid("e")];
+      await store.commit({
+        resources: [
+          // 2026-03-10 (a day); the year 2026; a period from 2026-03-15 still open; 2020-01-01 – 2020-02-01.
+          write(
+            "Encounter",
+            day,
+            1,
+            {},
+            { tokens, dates: range("2026-03-10T00:00:00.000Z", "2026-03-11T00:00:00.000Z") },
+          ),
+          write(
+            "Encounter",
+            year,
+            1,
+            {},
+            { tokens, dates: range("2026-01-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z") },
+          ),
+          write(
+            "Encounter",
+            open,
+            1,
+            {},
+            { tokens, dates: range("2026-03-15T00:00:00.000Z", "9999-12-31T23:59:59.999Z") },
+          ),
+          write(
+            "Encounter",
+            longAgo,
+            1,
+            {},
+            { tokens, dates: range("2020-01-01T00:00:00.000Z", "2020-02-01T00:00:00.000Z") },
+          ),
+        ],
+      });
+      // The search value 2026-03 covers [2026-03-01, 2026-04-01).
+      const march = { start: "2026-03-01T00:00:00.000Z", end: "2026-04-01T00:00:00.000Z" };
+      const by = (prefix: "eq" | "ne" | "gt" | "lt" | "ge" | "le" | "sa" | "eb" | "ap") =>
+        idsOf("Encounter", [
+          { kind: "token", param: "identifier", values: [{ system: "t", value: tag }] },
+          { kind: "date", param: "date", values: [{ prefix, ...march }] },
+        ]);
+      expect(await by("eq")).toEqual([day]);
+      expect(await by("ne")).toEqual([year, open, longAgo].sort());
+      expect(await by("gt")).toEqual([year, open].sort());
+      expect(await by("lt")).toEqual([year, longAgo].sort());
+      expect(await by("ge")).toEqual([day, year, open].sort());
+      expect(await by("le")).toEqual([day, year, longAgo].sort());
+      expect(await by("sa")).toEqual([]);
+      expect(await by("eb")).toEqual([longAgo]);
+      expect(await by("ap")).toEqual([day, year, open].sort());
+    });
+
+    it("searches tokens with :not and any parameter with :missing", async () => {
+      const tag = uid("t");
+      const [f, m, none] = [uid("p"), uid("p"), uid("p")];
+      const id = [{ param: "identifier", system: "t", value: tag }];
+      await store.commit({
+        resources: [
+          write("Patient", f, 1, {}, { tokens: [...id, { param: "gender", system: "", value: "female" }] }),
+          write("Patient", m, 1, {}, { tokens: [...id, { param: "gender", system: "", value: "male" }] }),
+          write("Patient", none, 1, {}, { tokens: id }),
+        ],
+      });
+      const mine: SearchCriterion = { kind: "token", param: "identifier", values: [{ system: "t", value: tag }] };
+      expect(
+        await idsOf("Patient", [mine, { kind: "token", param: "gender", values: [{ value: "male" }], not: true }]),
+      ).toEqual([f, none].sort());
+      expect(
+        await idsOf("Patient", [mine, { kind: "missing", param: "gender", index: "token", missing: true }]),
+      ).toEqual([none]);
+      expect(
+        await idsOf("Patient", [mine, { kind: "missing", param: "gender", index: "token", missing: false }]),
+      ).toEqual([f, m].sort());
+      expect(
+        await idsOf("Patient", [mine, { kind: "missing", param: "birthdate", index: "date", missing: true }]),
+      ).toEqual([f, m, none].sort());
+    });
+
+    for (const sort of ["id", "-id", "lastUpdated", "-lastUpdated"] as const) {
+      it(`pages by cursor (${sort}): inserts and deletes between pages, each surviving resource exactly once`, async () => {
+        const tag = uid("k");
+        const tokens = [{ param: "identifier", system: "k", value: tag }];
+        const at = (i: number) => new Date(Date.UTC(2026, 4, 1, 0, 0, i)).toISOString();
+        const original = Array.from({ length: 10 }, (_, i) => `${tag}-${String(i).padStart(2, "0")}`);
+        await store.commit({
+          resources: original.map((id, i) => write("Encounter", id, 1, {}, { tokens, lastUpdated: at(i % 5) })),
+        });
+        const criteria: SearchCriterion[] = [
+          { kind: "token", param: "identifier", values: [{ system: "k", value: tag }] },
+        ];
+        const seen: string[] = [];
+        const deleted = new Set<string>();
+        let after: { key: string; id: string } | undefined;
+        for (let page = 0; page < 20; page++) {
+          const p = await store.search({
+            resourceType: "Encounter",
+            criteria,
+            count: 3,
+            sort,
+            ...(after ? { after } : {}),
+          });
+          seen.push(...p.versions.map((v) => v.id));
+          if (page === 0) {
+            // Delete one resource already seen and one not yet seen; insert before and after the cursor.
+            const unseen = original.find((id) => !seen.includes(id)) as string;
+            for (const id of [seen[0] as string, unseen]) deleted.add(id);
+            await store.commit({
+              resources: [
+                write("Encounter", seen[0] as string, 2, undefined, { lastUpdated: at(9) }),
+                write("Encounter", unseen, 2, undefined, { lastUpdated: at(9) }),
+                write("Encounter", `${tag}-00a`, 1, {}, { tokens, lastUpdated: at(0) }),
+                write("Encounter", `${tag}-99`, 1, {}, { tokens, lastUpdated: at(7) }),
+              ],
+            });
+          }
+          const last = p.versions[p.versions.length - 1];
+          if (!p.more || !last) break;
+          after = { key: sort.endsWith("id") ? last.id : last.lastUpdated, id: last.id };
+        }
+        expect(new Set(seen).size).toBe(seen.length);
+        for (const id of original) if (!deleted.has(id)) expect(seen).toContain(id);
+        expect(seen.filter((id) => deleted.has(id)).length).toBeLessThanOrEqual(1);
+        const total = await store.search({ resourceType: "Encounter", criteria, count: 0, sort });
+        expect(total.total).toBe(10);
+      });
+    }
+
     it("appends log entries in order with an intact hash chain", async () => {
       const stream = uid("audit");
       await store.commit({
@@ -383,6 +620,31 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       await store.claimOutbox("2031-01-01T00:00:00.000Z", "2031-01-01T00:01:00.000Z", 1000);
       const again = await store.claimOutbox("2031-01-01T00:02:00.000Z", "2031-01-01T00:03:00.000Z", 1000);
       expect(again.find((m) => m.id === id)?.attempts).toBe(2);
+    });
+
+    // Last: it rewrites the index of every resource in the shared database from the stored JSON.
+    it("reindexes resources stored without index rows (as before migration 0002), and records the version", async () => {
+      const id = uid("p");
+      const family = `Reindex${uid("f").replace(/[^a-z0-9]/g, "")}`;
+      await store.commit({ resources: [write("Patient", id, 1, { name: [{ family }], birthDate: "1980-05-12" })] });
+      const criteria: SearchCriterion[] = [
+        { kind: "string", param: "family", values: [normaliseString(family)], match: "prefix" },
+      ];
+      expect(await idsOf("Patient", criteria)).toEqual([]);
+      const result = await reindexSearch(store, { batchSize: 7 });
+      expect(result.resources).toBeGreaterThan(0);
+      expect(await idsOf("Patient", criteria)).toEqual([id]);
+      expect(
+        await idsOf("Patient", [
+          ...criteria,
+          {
+            kind: "date",
+            param: "birthdate",
+            values: [{ prefix: "eq", start: "1980-01-01T00:00:00.000Z", end: "1981-01-01T00:00:00.000Z" }],
+          },
+        ]),
+      ).toEqual([id]);
+      expect(await store.searchIndexVersion()).toBe(result.toVersion);
     });
   });
 }

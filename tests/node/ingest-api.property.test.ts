@@ -1,5 +1,5 @@
 // Property test for POST /ingest/{source}: whatever bytes arrive, with whatever media type, the answer is
-// a report or an OperationOutcome with a 2xx/4xx status, never a 500, and never a source value echoed
+// a report or an OperationOutcome with a 2xx/4xx status (403 when no record belongs to the sender), never a 500, and never a source value echoed
 // (only the sender's own local record keys come back, so it can match results to records).
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -43,7 +43,7 @@ const body = fc.oneof(
 );
 
 describe("POST /ingest/{source} on arbitrary input", () => {
-  it("answers 200, 400, 413, 415 or 422 with a report or an OperationOutcome, never a 500 or an echoed value", async () => {
+  it("answers 200, 400, 403, 413, 415 or 422 with a report or an OperationOutcome, never a 500 or an echoed value", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom("cpa", "ndtms", "cin"),
@@ -62,7 +62,7 @@ describe("POST /ingest/{source} on arbitrary input", () => {
             headers: { Authorization: `Bearer ${tokens[source]}`, "Content-Type": type },
             body: payload,
           });
-          expect([200, 400, 413, 415, 422]).toContain(res.status);
+          expect([200, 400, 403, 413, 415, 422]).toContain(res.status);
           const text = await res.text();
           const json = JSON.parse(text) as { resourceType?: string; counts?: unknown };
           if (res.status === 200) expect(json.counts).toBeDefined();

@@ -22,6 +22,10 @@ beforeAll(async () => {
   });
 });
 
+/** A token of the drug service whose agency code is `org`. */
+const agencyToken = (org: string) =>
+  t.issuer.sign({ sub: "feed", org, org_type: "drug-alcohol-service", role: "system", purpose_of_use: "direct-care" });
+
 const post = (body: string, query = "", token = drugService, type = "text/csv") =>
   t.app.request(`http://gw.test/ingest/ndtms${query}`, {
     method: "POST",
@@ -68,7 +72,7 @@ describe("POST /ingest/ndtms", () => {
 
   it("stores nothing in all-or-nothing mode when any row is bad", async () => {
     const csv = golden.replaceAll("N0852", "N0999");
-    const report = (await (await post(csv, "?mode=all-or-nothing")).json()) as IngestReport;
+    const report = (await (await post(csv, "?mode=all-or-nothing", await agencyToken("N0999"))).json()) as IngestReport;
     expect(report.counts).toMatchObject({ created: 0, rejected: 5 });
     const found = (await (await t.fhir("/fhir/EpisodeOfCare?identifier=E7")).json()) as {
       entry: { resource: { identifier: { system: string }[] } }[];
@@ -82,13 +86,15 @@ describe("POST /ingest/ndtms", () => {
       .filter((l, i) => i === 0 || l.includes("C100") || l.includes("C101"))
       .join("\n")
       .replaceAll("N0852", "N0777");
-    const report = (await (await post(good, "?mode=all-or-nothing")).json()) as IngestReport;
+    const report = (await (
+      await post(good, "?mode=all-or-nothing", await agencyToken("N0777"))
+    ).json()) as IngestReport;
     expect(report.counts).toMatchObject({ created: 2, rejected: 0 });
   });
 
   it("answers 422 with the partial report when the file breaks off", async () => {
     const broken = `${golden.split("\n").slice(0, 3).join("\n")}\n"unterminated,`;
-    const res = await post(broken.replaceAll("N0852", "N0555"));
+    const res = await post(broken.replaceAll("N0852", "N0555"), "", await agencyToken("N0555"));
     expect(res.status).toBe(422);
     const report = (await res.json()) as IngestReport;
     expect(report.fatal?.issue[0]?.diagnostics).toMatch(/never closes/);
@@ -107,10 +113,10 @@ describe("POST /ingest/ndtms", () => {
 });
 
 describe("POST /ingest/cpa and /ingest/cin", () => {
-  const send = async (source: string, type: string, body: string | FormData, orgType: string) => {
+  const send = async (source: string, type: string, body: string | FormData, orgType: string, org: string) => {
     const token = await t.issuer.sign({
       sub: "feed",
-      org: "X1",
+      org,
       org_type: orgType,
       role: "system",
       purpose_of_use: "direct-care",
@@ -121,7 +127,13 @@ describe("POST /ingest/cpa and /ingest/cin", () => {
   };
 
   it("ingests a CPA JSON document and stores the parental status", async () => {
-    const res = await send("cpa", "application/json", readFileSync("tests/golden/cpa/input.json", "utf8"), "mh-trust");
+    const res = await send(
+      "cpa",
+      "application/json",
+      readFileSync("tests/golden/cpa/input.json", "utf8"),
+      "mh-trust",
+      "RX4",
+    );
     expect(res.status).toBe(200);
     const report = (await res.json()) as IngestReport;
     expect(report.counts).toMatchObject({ records: 5, created: 3, rejected: 2 });
@@ -150,7 +162,7 @@ describe("POST /ingest/cpa and /ingest/cin", () => {
     ]);
     for (const [name, csv] of Object.entries(tables))
       form.append(name.replace(".csv", ""), new Blob([csv], { type: "text/csv" }), name);
-    const res = await send("cpa", "", form, "mh-trust");
+    const res = await send("cpa", "", form, "mh-trust", "RXE");
     expect(res.status).toBe(200);
     expect(((await res.json()) as IngestReport).counts).toMatchObject({ created: 1, rejected: 0 });
   });
@@ -161,6 +173,7 @@ describe("POST /ingest/cpa and /ingest/cin", () => {
       "application/xml",
       readFileSync("tests/golden/cin/input-2026.xml", "utf8"),
       "la-childrens-services",
+      "201",
     );
     expect(res.status).toBe(200);
     const report = (await res.json()) as IngestReport;
@@ -176,6 +189,7 @@ describe("POST /ingest/cpa and /ingest/cin", () => {
         "application/xml",
         readFileSync("tests/golden/cin/input-2026.xml", "utf8"),
         "la-childrens-services",
+        "201",
       )
     ).json()) as IngestReport;
     expect(again.counts).toMatchObject({ unchanged: 3, rejected: 1, resourcesWritten: 0 });

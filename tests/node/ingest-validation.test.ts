@@ -15,6 +15,7 @@ import type { ConceptMapJson, MappingSpec } from "../../src/mapping/types.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { textSource } from "../support/map-events.js";
+import { sentBy } from "../support/sender.js";
 
 const csv = readFileSync("tests/golden/ndtms/input.csv", "utf8");
 
@@ -38,9 +39,7 @@ describe("ingest validation", () => {
         { store, clock: () => new Date() },
         mappingFor("ndtms"),
         ndtmsRecords(textSource(csv)),
-        {
-          retain: "all",
-        },
+        { retain: "all", ...sentBy("ndtms", "N0852") },
       );
       const stored = good.counts.created;
       expect(stored).toBeGreaterThan(0);
@@ -50,6 +49,7 @@ describe("ingest validation", () => {
         { store: fresh, clock: () => new Date() },
         brokenMapping(),
         ndtmsRecords(textSource(csv)),
+        sentBy("ndtms", "N0852"),
       );
       const rejectedByValidation = report.records.filter((r) =>
         r.issues?.issue.some((i) => i.expression?.[0] === "Patient.gender"),
@@ -82,6 +82,7 @@ describe("ingest validation", () => {
         { store, clock: () => new Date(), validate: false },
         brokenMapping(),
         ndtmsRecords(textSource(csv)),
+        sentBy("ndtms", "N0852"),
       );
       expect(report.records.some((r) => r.issues?.issue.some((i) => i.expression?.[0] === "Patient.gender"))).toBe(
         false,

@@ -9,6 +9,7 @@ import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { textSource } from "../support/map-events.js";
+import { sentBy } from "../support/sender.js";
 
 type Patient = Record<string, unknown>;
 
@@ -36,6 +37,7 @@ const send = (store: Store, patients: Patient[]) =>
     { store, clock: () => new Date() },
     mappingFor("cpa"),
     cpaJsonRecords(textSource(JSON.stringify({ MHS000Header: { OrgIDProvider: "RX4" }, Patients: patients }))),
+    sentBy("cpa", "RX4"),
   );
 
 const resultFor = (report: IngestReport, key: string) => report.records.find((r) => r.key === key);

@@ -96,6 +96,21 @@ describe("CIN census mapping", () => {
     expect(m.unmapped).toEqual([]);
   });
 
+  it("keeps FormerUPN as the child's old UPN identifier (searchable, not unmapped)", async () => {
+    const xml = readFileSync("tests/golden/cin/input-2026.xml", "utf8").replace(
+      "<UPN>A123456789012</UPN>",
+      "<UPN>A123456789012</UPN><FormerUPN>B123456789018</FormerUPN>",
+    );
+    const { mapped } = await mapAllOf(cinRecords(text(xml)));
+    const m = mapped[0] as MappedRecord;
+    expect(m.issues).toEqual([]);
+    expect(m.unmapped).toEqual([]);
+    const child = m.resources.find((r) => r.rule === "child")?.resource as unknown as { identifier: unknown[] };
+    expect(child.identifier).toContainEqual({ use: "old", system: `${TFG_BASE}/Id/dfe-upn`, value: "B123456789018" });
+    expect(child.identifier).toContainEqual({ system: `${TFG_BASE}/Id/dfe-upn`, value: "A123456789012" });
+    expect(validateResource(child)).toEqual([]);
+  });
+
   it("rejects a UPNunknown outside UN1-UN7 at its element path", async () => {
     const { mapped } = await mapAllOf(cinRecords(text(childIdentifiers("<UPNunknown>UN8</UPNunknown>"))));
     expect(mapped[1]?.resources).toEqual([]);

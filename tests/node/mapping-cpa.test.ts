@@ -1,5 +1,6 @@
 // CPA mapping: golden file, the parental-status decision table, children's services involvement (Y/N/U), NHS number
-// verification status (with or without a number), the local identifier's assigner, and JSON / NDJSON / CSV forms mapping to the same resources.
+// verification status (with or without a number), the local identifier's assigner, the child protection plan indication (CPP),
+// and JSON / NDJSON / CSV forms (referral event tables included) mapping to the same resources.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
@@ -283,6 +284,40 @@ describe("CPA mapping", () => {
     expect(m.unmapped).toEqual([]);
   });
 
+  it.each([
+    ["3", "3"],
+    ["1", "1"],
+    ["x", "X"],
+    ["", undefined],
+  ])(
+    "MHS005PatInd.CPP %j → a TFG-ChildProtectionPlanIndication %j about the patient (absent: none)",
+    async (cpp, code) => {
+      const record = base({ MHS005PatInd: { CPP: cpp }, Household: { AssessmentDate: "2026-02-01" } });
+      const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(record))));
+      const m = mapped[0] as MappedRecord;
+      expect(m.issues).toEqual([]);
+      expect(m.unmapped).toEqual([]);
+      const obs = m.resources.find((r) => r.rule === "patient-child-protection-plan")?.resource;
+      const patient = m.resources.find((r) => r.rule === "patient")?.resource;
+      if (!code) {
+        expect(obs).toBeUndefined();
+        return;
+      }
+      expect(obs).toMatchObject({
+        subject: { reference: `Patient/${patient?.id}` },
+        effectiveDateTime: "2026-02-01",
+        valueCodeableConcept: { coding: [{ system: codeSystemUrl("mhsds-cpp-indication"), code }] },
+      });
+      expect(validateResource(obs as Record<string, unknown>)).toEqual([]);
+    },
+  );
+
+  it("rejects a CPP code outside the Data Dictionary list at its path", async () => {
+    const { mapped } = await mapAllOf(cpaNdjsonRecords(text(JSON.stringify(base({ MHS005PatInd: { CPP: "4" } })))));
+    expect(mapped[0]?.resources).toEqual([]);
+    expect(mapped[0]?.issues.map((i) => i.expression?.[0])).toEqual(["line 1: MHS005PatInd.CPP"]);
+  });
+
   it("rejects a bad NHS number check digit at its path and stores nothing for that record", async () => {
     const { mapped } = await mapAllOf(
       cpaNdjsonRecords(
@@ -303,18 +338,13 @@ describe("CPA mapping", () => {
     ]);
   });
 
-  it("maps the CSV table form to the same resources as the JSON form, with file/row/column locations", async () => {
+  it("maps the CSV table form to the same resources as the JSON form (admissions and missed appointments included), with file/row/column locations", async () => {
     const doc = JSON.parse(readFileSync("tests/golden/cpa/input.json", "utf8")) as { Patients: unknown[] };
-    const patients = doc.Patients.filter((p): p is Record<string, unknown> => typeof p === "object")
-      .map((p) => ({ ...p, OrgIDProv: "RX4" }))
-      .map((p) => {
-        const { MHS101Referral, ...rest } = p as Record<string, unknown> & {
-          MHS101Referral?: Record<string, unknown>[];
-        };
-        return MHS101Referral
-          ? { ...rest, MHS101Referral: MHS101Referral.map(({ Admissions: _a, MissedAppointments: _m, ...r }) => r) }
-          : rest;
-      });
+    const patients = doc.Patients.filter((p): p is Record<string, unknown> => typeof p === "object").map(
+      (p): Record<string, unknown> => ({ ...p, OrgIDProv: "RX4" }),
+    );
+    const events = patients.flatMap((p) => (p.MHS101Referral as Record<string, unknown>[] | undefined) ?? []);
+    expect(events.some((r) => r.Admissions) && events.some((r) => r.MissedAppointments)).toBe(true);
     const fromJson = await mapAllOf(cpaNdjsonRecords(text(patients.map((p) => JSON.stringify(p)).join("\n"))));
     const tables = Object.fromEntries(Object.entries(toCpaCsvTables(patients)).map(([k, v]) => [k, text(v)]));
     const fromCsv = await mapAllOf(cpaCsvRecords(tables));
@@ -325,6 +355,38 @@ describe("CPA mapping", () => {
     expect(resources(fromCsv)).toEqual(resources(fromJson));
     const bad = fromCsv.mapped.find((m) => m.issues.length > 0);
     expect(bad?.issues[0]?.expression).toEqual(["MHS001MPI.csv row 4, column NHSNumber"]);
+  });
+
+  it("joins referral event rows to their referral by ServiceRequestId, and locates their problems by file, row and column", async () => {
+    const tables = {
+      "MHS001MPI.csv": "LocalPatientId,OrgIDProv\nP1,RX4\nP2,RX4\n",
+      "MHS101Referral.csv":
+        "LocalPatientId,ServiceRequestId,ReferralRequestReceivedDate\nP1,SR1,2026-01-05\nP2,SR2,2026-01-05\n",
+      "ReferralAdmission.csv":
+        "LocalPatientId,ServiceRequestId,StartDateHospProvSpell,DischDateHospProvSpell\nP1,SR1,2026-02-01,2026-02-09\nP1,SR1,2026-13-01,\n",
+      "ReferralMissedAppointment.csv":
+        "LocalPatientId,ServiceRequestId,AppointmentDate\nP1,SR1,2026-03-01\nP1,SR1,2026-03-32\nP2,SR9,2026-03-01\n",
+    };
+    const { mapped, other } = await mapAllOf(
+      cpaCsvRecords(Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, text(v)]))),
+    );
+    expect(mapped[0]?.issues.map((i) => i.expression?.[0])).toEqual([
+      "ReferralAdmission.csv row 3, column StartDateHospProvSpell",
+      "ReferralMissedAppointment.csv row 3, column AppointmentDate",
+    ]);
+    // An event row naming a referral the patient does not have: the record is not read, nothing quoted.
+    expect(other).toMatchObject([
+      {
+        kind: "broken",
+        issues: [
+          {
+            code: "structure",
+            diagnostics: "No MHS101Referral row of this patient has this ServiceRequestId",
+            expression: ["ReferralMissedAppointment.csv row 4, column ServiceRequestId"],
+          },
+        ],
+      },
+    ]);
   });
 
   it("reports a JSON syntax error without quoting the file", async () => {

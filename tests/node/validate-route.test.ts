@@ -20,9 +20,13 @@ const NINE = "999000004";
 const NHS = `${NINE}${nhsCheckDigit(NINE)}`;
 const NHS_BAD = `${NINE}${((nhsCheckDigit(NINE) as number) + 1) % 10}`;
 
+/** Narrative, so that the best-practice warning dom-6 (no narrative) does not appear. */
+const text = { status: "generated", div: '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic patient</div>' };
+
 const patient = (nhs: string) => ({
   resourceType: "Patient",
   meta: { profile: [profileUrl("TFG-Patient")] },
+  text,
   identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
   gender: "female",
 });
@@ -64,12 +68,53 @@ describe("POST /fhir/{type}/$validate", () => {
       {
         severity: "error",
         code: "value",
-        diagnostics: "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+        diagnostics:
+          "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
         expression: ["Patient.identifier[0].value"],
       },
     ]);
     const text = JSON.stringify(body);
     for (const value of [NHS_BAD, "woman", "31/12/1990"]) expect(text).not.toContain(value);
+  });
+
+  it("reports the best-practice invariant dom-6 (no narrative) as a warning", async () => {
+    const { text: _, ...bare } = patient(NHS);
+    const { status, body } = await validate("/fhir/Patient/$validate", bare);
+    expect(status).toBe(200);
+    expect(body.issue).toEqual([
+      {
+        severity: "warning",
+        code: "invariant",
+        diagnostics: "Invariant dom-6 failed: A resource should have narrative for robust management (FHIR R4)",
+        expression: ["Patient"],
+      },
+    ]);
+  });
+
+  it("validates resource types the gateway does not serve (every R4 type)", async () => {
+    const basic = { resourceType: "Basic", text, code: { text: "note" } };
+    expect((await validate("/fhir/Basic/$validate", basic)).body.issue).toEqual([
+      expect.objectContaining({ severity: "information", code: "informational" }),
+    ]);
+    const broken = await validate("/fhir/Basic/$validate", { resourceType: "Basic", text, subject: {} });
+    expect(broken.status).toBe(200);
+    expect(broken.body.issue).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: "required", expression: ["Basic.code"] })]),
+    );
+    const bundle = {
+      resourceType: "Bundle",
+      type: "collection",
+      entry: [{ resource: { resourceType: "Patient", text, contact: [{ gender: "male" }] } }],
+    };
+    const b = await validate("/fhir/Bundle/$validate", bundle);
+    expect(b.body.issue).toEqual([
+      expect.objectContaining({
+        severity: "error",
+        code: "invariant",
+        expression: ["Bundle.entry[0].resource.contact[0]"],
+        diagnostics: expect.stringContaining("pat-1"),
+      }),
+    ]);
   });
 
   it("accepts the percent-encoded operation name", async () => {
@@ -79,7 +124,7 @@ describe("POST /fhir/{type}/$validate", () => {
   });
 
   it("takes a Parameters body with resource and profile parameters", async () => {
-    const unprofiled = { resourceType: "Patient", identifier: [{ system: NHS_NUMBER_SYSTEM, value: NHS_BAD }] };
+    const unprofiled = { resourceType: "Patient", text, identifier: [{ system: NHS_NUMBER_SYSTEM, value: NHS_BAD }] };
     const without = await validate("/fhir/Patient/$validate", {
       resourceType: "Parameters",
       parameter: [{ name: "resource", resource: unprofiled }],
@@ -101,7 +146,7 @@ describe("POST /fhir/{type}/$validate", () => {
   });
 
   it("takes the profile as a query parameter too", async () => {
-    const unprofiled = { resourceType: "Patient", gender: "male" };
+    const unprofiled = { resourceType: "Patient", text, gender: "male" };
     const { body } = await validate(
       `/fhir/Patient/$validate?profile=${encodeURIComponent(profileUrl("TFG-Patient"))}`,
       unprofiled,
@@ -132,7 +177,7 @@ describe("POST /fhir/{type}/$validate", () => {
       ],
     });
     expect(del.status).toBe(400);
-    expect((await validate("/fhir/Basic/$validate", { resourceType: "Basic" })).status).toBe(404);
+    expect((await validate("/fhir/NotAType/$validate", { resourceType: "NotAType" })).status).toBe(404);
     const anonymous = await t.app.request("http://gw.test/fhir/Patient/$validate", {
       method: "POST",
       headers: { "Content-Type": "application/fhir+json" },

@@ -223,7 +223,7 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     valueCodeableConcept: cc("cin-assessment-factor", "4B"),
     component: [
       {
-        code: cc("observation-code", "cin-assessment-factor"),
+        code: cc("observation-code", "cin-factor-subject"),
         valueCodeableConcept: cc("factor-subject", "parent-carer"),
       },
     ],
@@ -288,6 +288,17 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     effectiveDateTime: "2026-06-01",
     valueBoolean: true,
     note: [{ text: "Recorded in a parent's CPA household assessment" }],
+  }),
+  "TFG-ChildProtectionPlanIndication": () => ({
+    resourceType: "Observation",
+    meta: meta("TFG-ChildProtectionPlanIndication"),
+    status: "final",
+    code: cc("observation-code", "child-protection-plan-indication"),
+    subject: ref("Patient/adult-1"),
+    _effectiveDateTime: {
+      extension: [{ url: "http://hl7.org/fhir/StructureDefinition/data-absent-reason", valueCode: "unknown" }],
+    },
+    valueCodeableConcept: cc("mhsds-cpp-indication", "2"),
   }),
   "TFG-NdtmsEarlyHelpItem": () => ({
     resourceType: "Observation",
@@ -398,6 +409,7 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     scope: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }] },
     category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "INFA" }] }],
     patient: ref("Patient/adult-1"),
+    policyRule: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "OPTOUT" }] },
     provision: { type: "deny" },
   }),
   "TFG-AuditEvent": () => ({
@@ -861,6 +873,12 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
     },
     { name: "no component", change: drop("component"), expression: "Observation.component", code: "required" },
     {
+      name: "component coded as the factor itself",
+      change: set("component.0.code", cc("observation-code", "cin-assessment-factor")),
+      expression: "Observation.component[0].code",
+      code: "value",
+    },
+    {
       name: "subject outside factor-subject",
       change: set("component.0.valueCodeableConcept", cc("factor-subject", "neighbour")),
       expression: "Observation.component[0].valueCodeableConcept",
@@ -1007,6 +1025,21 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       change: set("subject", ref("Group/household-1")),
       expression: "ServiceRequest.subject.reference",
       code: "value",
+    },
+  ],
+  "TFG-ChildProtectionPlanIndication": [
+    {
+      name: "a code outside the Data Dictionary list",
+      change: set("valueCodeableConcept", cc("mhsds-cpp-indication", "4")),
+      expression: "Observation.valueCodeableConcept",
+      code: "code-invalid",
+    },
+    { name: "no value", change: drop("valueCodeableConcept"), expression: "Observation.value[x]", code: "required" },
+    {
+      name: "no date and no data-absent reason",
+      change: drop("_effectiveDateTime"),
+      expression: "Observation.effective[x]",
+      code: "required",
     },
   ],
   "TFG-YoungCarer": [
@@ -1409,6 +1442,13 @@ describe("profiles and the generated catalog", () => {
     expect(code).not.toMatch(/\brequire\(|\bnew Function\b|\beval\(/);
     const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     expect(imports).toEqual(["../formats.js"]);
+    const schemas = readFileSync("src/fhir/validation/generated/schemas.generated.js", "utf8");
+    expect(schemas).not.toMatch(/^import |\brequire\(|\bnew Function\b|\beval\(/m);
+  });
+
+  it("the FHIRPath engine the Worker bundles (fhirpath.js, ESM build) has no eval or Function constructor", () => {
+    const engine = readFileSync("node_modules/fhirpath/esm/fhirpath.mjs", "utf8");
+    expect(engine).not.toMatch(/\bnew Function\b|[^\w.]eval\(|\bFunction\(["'`]/);
   });
 });
 
@@ -1560,7 +1600,7 @@ describe("profile dispatch", () => {
   });
 
   it("reports types the gateway does not serve, and non-resources", () => {
-    expect(validateResource({ resourceType: "Bundle" })[0]).toMatchObject({
+    expect(validateResource({ resourceType: "NotAResourceType" })[0]).toMatchObject({
       code: "not-supported",
       expression: ["resourceType"],
     });
@@ -1583,7 +1623,7 @@ describe("profile dispatch", () => {
     expect(issues.map((i) => i.diagnostics)).toEqual([
       "Unknown element: it is not part of this type in FHIR R4 (FHIR R4)",
       "Code is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender (FHIR R4)",
-      "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+      "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
     ]);
   });
 });

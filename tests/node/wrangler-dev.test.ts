@@ -123,6 +123,7 @@ describe("wrangler dev (real workerd)", () => {
       body: JSON.stringify({
         resourceType: "Patient",
         meta: { profile: [profileUrl("TFG-Patient")] },
+        text: { status: "generated", div: '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic patient</div>' },
         identifier: [{ system: NHS_NUMBER_SYSTEM, value: badNhs }],
       }),
     });
@@ -132,9 +133,46 @@ describe("wrangler dev (real workerd)", () => {
       {
         severity: "error",
         code: "value",
-        diagnostics: "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+        diagnostics:
+          "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
         expression: ["Patient.identifier[0].value"],
       },
     ]);
+  });
+
+  it("evaluates FHIRPath invariants in workerd (no code generation from strings): $validate and create", async () => {
+    const token = await issuer.sign();
+    const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/fhir+json" };
+    const broken = { resourceType: "Patient", contact: [{ gender: "female" }] };
+    const res = await fetch(`${base}/fhir/Patient/$validate`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(broken),
+    });
+    expect(res.status, output.slice(-2000)).toBe(200);
+    const body = (await res.json()) as { issue: { severity: string; diagnostics: string; expression?: string[] }[] };
+    expect(body.issue).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          severity: "error",
+          code: "invariant",
+          diagnostics: expect.stringContaining("Invariant pat-1 failed"),
+          expression: ["Patient.contact[0]"],
+        }),
+      ]),
+    );
+    const period = {
+      resourceType: "Patient",
+      contact: [{ gender: "female", period: { start: "2026-02-02", end: "2026-02-01" } }],
+    };
+    const created = await fetch(`${base}/fhir/Patient`, { method: "POST", headers, body: JSON.stringify(period) });
+    expect(created.status, output.slice(-2000)).toBe(422);
+    const outcome = (await created.json()) as { issue: { diagnostics: string; expression?: string[] }[] };
+    expect(outcome.issue.map((i) => [i.diagnostics.split(" failed")[0], i.expression?.[0]])).toEqual(
+      expect.arrayContaining([
+        ["Invariant pat-1", "Patient.contact[0]"],
+        ["Invariant per-1", "Patient.contact[0].period"],
+      ]),
+    );
   });
 });

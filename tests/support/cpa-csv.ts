@@ -22,6 +22,23 @@ const TABLES: [string, (p: Rec) => Rec[]][] = [
     (p) => ((p.MHS101Referral as Rec[]) ?? []).map(({ Admissions: _a, MissedAppointments: _m, ...r }) => r),
   ],
   [
+    "ReferralAdmission",
+    (p) =>
+      ((p.MHS101Referral as Rec[]) ?? []).flatMap((r) =>
+        ((r.Admissions as Rec[]) ?? []).map((a) => ({ ServiceRequestId: r.ServiceRequestId, ...a })),
+      ),
+  ],
+  [
+    "ReferralMissedAppointment",
+    (p) =>
+      ((p.MHS101Referral as Rec[]) ?? []).flatMap((r) =>
+        ((r.MissedAppointments as string[]) ?? []).map((d) => ({
+          ServiceRequestId: r.ServiceRequestId,
+          AppointmentDate: d,
+        })),
+      ),
+  ],
+  [
     "Household",
     (p) =>
       p.Household

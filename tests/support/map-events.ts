@@ -9,14 +9,14 @@ export const textSource = (s: string | Uint8Array) =>
     yield s;
   })();
 
-/** Mapped records and the non-record events (broken records, fatal problems). */
+/** Mapped records and the other events (broken records, fatal problems); a header's owner event is left out. */
 export async function mapAll(source: SourceName, events: AsyncIterable<SourceEvent>) {
   const mapping = mappingFor(source);
   const mapped: MappedRecord[] = [];
   const other: SourceEvent[] = [];
   for await (const e of events) {
     if (e.kind === "record") mapped.push(await mapping.map(e.record));
-    else other.push(e);
+    else if (e.kind !== "owner") other.push(e);
   }
   return { mapped, other };
 }

@@ -21,7 +21,7 @@ export interface TestApp {
 export async function createTestApp(
   store: Store,
   env: Record<string, string> = {},
-  options: { logger?: Logger; issuers?: IssuerConfig[] } = {},
+  options: { logger?: Logger; issuers?: IssuerConfig[]; clock?: () => Date } = {},
 ): Promise<TestApp> {
   const issuer = await createTestIssuer();
   const config = parseConfig(env);
@@ -34,6 +34,7 @@ export async function createTestApp(
     logger: options.logger ?? silentLogger,
     config,
     verifyToken: createTokenVerifier(config),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const token = await issuer.sign();
   return {

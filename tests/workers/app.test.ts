@@ -58,4 +58,46 @@ describe("gateway in workerd on D1", () => {
     });
     expect(tx.status).toBe(200);
   });
+
+  it("applies a JSON Patch with If-Match (fast-json-patch in workerd) and lists type and system history", async () => {
+    const created = await t.fhir("/fhir/Patient", {
+      method: "POST",
+      json: { resourceType: "Patient", gender: "male" },
+    });
+    const { id } = (await created.json()) as { id: string };
+    const patch = (ifMatch: string) =>
+      t.fhir(`/fhir/Patient/${id}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json-patch+json", "If-Match": ifMatch },
+        body: JSON.stringify([
+          { op: "test", path: "/gender", value: "male" },
+          { op: "replace", path: "/gender", value: "female" },
+        ]),
+      });
+    const ok = await patch('W/"1"');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("ETag")).toBe('W/"2"');
+    expect(((await ok.json()) as { gender: string }).gender).toBe("female");
+    expect((await patch('W/"1"')).status).toBe(412);
+    expect((await patch('W/"2"')).status).toBe(422);
+
+    const typeHistory = (await (await t.fhir("/fhir/Patient/_history?_count=1")).json()) as {
+      total: number;
+      entry: { resource: { id: string; meta: { versionId: string } } }[];
+      link: { relation: string; url: string }[];
+    };
+    expect(typeHistory.entry[0]?.resource).toMatchObject({ id, meta: { versionId: "2" } });
+    const next = typeHistory.link.find((l) => l.relation === "next")?.url ?? "";
+    const page2 = (await (await t.fhir(next.replace("http://gw.test", ""))).json()) as {
+      total: number;
+      entry: { resource: { id: string; meta: { versionId: string } } }[];
+    };
+    expect(page2.total).toBe(typeHistory.total);
+    // Keyset paging: the second page continues after the first page's entry, never repeating it.
+    expect(page2.entry).toHaveLength(1);
+    expect(page2.entry[0]?.resource).not.toMatchObject({ id, meta: { versionId: "2" } });
+    const system = (await (await t.fhir("/fhir/_history")).json()) as { total: number };
+    expect(system.total).toBeGreaterThan(typeHistory.total);
+    expect((await t.fhir("/fhir/Medication/_history")).status).toBe(404);
+  });
 });

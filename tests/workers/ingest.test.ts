@@ -21,10 +21,13 @@ beforeAll(async () => {
   t = await createTestApp(d1Store(env.DB));
 });
 
+/** The owner of each source's test records sends them. */
+const OWNERS: Record<string, string> = { ndtms: "N0852", cin: "201", cpa: "RX4" };
+
 async function post(source: string, orgType: string, type: string, body: string): Promise<IngestReport> {
   const token = await t.issuer.sign({
     sub: "feed",
-    org: "X",
+    org: OWNERS[source],
     org_type: orgType,
     role: "system",
     purpose_of_use: "direct-care",
@@ -86,5 +89,53 @@ describe("ingest in workerd on D1", () => {
     }
     const third = await post("cpa", "mh-trust", "application/json", doc(["K1"]));
     expect(third.counts).toMatchObject({ unchanged: 1, resourcesWritten: 0 });
+  });
+
+  it("refuses a CIN return sent by another local authority (403), stores nothing, and names the sender in Provenance", async () => {
+    const other = CIN.replace("<LAchildID>W1</LAchildID>", "<LAchildID>W9</LAchildID>");
+    const token = await t.issuer.sign({
+      sub: "la-202-feed",
+      org: "202",
+      org_type: "la-childrens-services",
+      role: "system",
+      purpose_of_use: "direct-care",
+    });
+    const res = await t.app.request("http://gw.test/ingest/cin", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/xml" },
+      body: other,
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { issue: { code: string }[] }).issue[0]?.code).toBe("forbidden");
+    const children = (await (
+      await t.fhir("/fhir/Patient?identifier=https://think-family-gateway.example/fhir/Id/cin-la-child/201|W9")
+    ).json()) as { total: number };
+    expect(children.total).toBe(0);
+    const provenance = (await (await t.fhir("/fhir/Provenance?_count=100")).json()) as {
+      entry: { resource: { agent: { who: { identifier?: { value: string } } }[] } }[];
+    };
+    expect(provenance.entry.length).toBeGreaterThan(0);
+    for (const e of provenance.entry) {
+      const named = e.resource.agent.map((a) => a.who.identifier?.value);
+      expect(named).toContain("feed");
+      expect(named).not.toContain("la-202-feed");
+    }
+  });
+
+  it("accepts an authorised submitter configured in TFG_INGEST_SUBMITTERS (parsed in workerd)", async () => {
+    const hub = await createTestApp(d1Store(env.DB), { TFG_INGEST_SUBMITTERS: '{"N0900":["N0852"]}' });
+    const send = async (org: string) =>
+      hub.app.request("http://gw.test/ingest/ndtms", {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${await hub.issuer.sign({ sub: "hub", org, org_type: "drug-alcohol-service", role: "system", purpose_of_use: "direct-care" })}`,
+          "Content-Type": "text/csv",
+        },
+        body: NDTMS.replaceAll(",E1,", ",E2,"),
+      });
+    expect((await send("N0901")).status).toBe(403);
+    const res = await send("N0900");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as IngestReport).counts).toMatchObject({ created: 2, rejected: 1 });
   });
 });

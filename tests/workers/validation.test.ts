@@ -1,10 +1,11 @@
-// The generated validators inside workerd: the same issues as on Node (tests/node/validate-route.test.ts) for one invalid resource.
+// The generated validators and FHIRPath invariants inside workerd: the same issues as on Node (tests/node/validate-route.test.ts, tests/node/invariants.test.ts).
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { NHS_NUMBER_SYSTEM, profileUrl } from "../../src/fhir/canonical.js";
 import { nhsCheckDigit } from "../../src/fhir/nhs-number.js";
 import { validateResource } from "../../src/fhir/validation/index.js";
 import { d1Store } from "../../src/store/d1/index.js";
+import { INVARIANT_CASES } from "../support/invariant-cases.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 
 const NINE = "999000004";
@@ -14,6 +15,7 @@ const NHS_BAD = `${NINE}${((nhsCheckDigit(NINE) as number) + 1) % 10}`;
 const INVALID = {
   resourceType: "Patient",
   meta: { profile: [profileUrl("TFG-Patient")] },
+  text: { status: "generated", div: '<div xmlns="http://www.w3.org/1999/xhtml">Synthetic patient</div>' },
   identifier: [{ system: NHS_NUMBER_SYSTEM, value: NHS_BAD }],
   gender: "woman",
   birthDate: "31/12/1990",
@@ -36,7 +38,8 @@ const EXPECTED = [
   {
     severity: "error",
     code: "value",
-    diagnostics: "NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
+    diagnostics:
+      "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit (profile TFG-Patient)",
     expression: ["Patient.identifier[0].value"],
   },
 ];
@@ -61,5 +64,35 @@ describe("generated validators in workerd", () => {
     const res = await t.fhir("/fhir/Patient/$validate", { method: "POST", json: INVALID });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { issue: unknown[] }).issue).toEqual(EXPECTED);
+  });
+});
+
+interface Issue {
+  severity: string;
+  diagnostics: string;
+  expression?: string[];
+}
+
+const flags = (issues: Issue[], key: string, expression: string) =>
+  issues.some(
+    (i) =>
+      i.severity === "error" && i.diagnostics.includes(`Invariant ${key} failed`) && i.expression?.[0] === expression,
+  );
+
+describe.each(INVARIANT_CASES)("invariant $key in workerd", ({ key, resource, expression }) => {
+  const type = String(resource.resourceType);
+
+  it(`create refuses it with 422 at ${expression}`, async () => {
+    const res = await t.fhir(`/fhir/${type}`, { method: "POST", json: resource });
+    const body = (await res.json()) as { issue: Issue[] };
+    expect(res.status, JSON.stringify(body)).toBe(422);
+    expect(flags(body.issue, key, expression), JSON.stringify(body.issue)).toBe(true);
+  });
+
+  it(`$validate flags it at ${expression}`, async () => {
+    const res = await t.fhir(`/fhir/${type}/$validate`, { method: "POST", json: resource });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { issue: Issue[] };
+    expect(flags(body.issue, key, expression), JSON.stringify(body.issue)).toBe(true);
   });
 });

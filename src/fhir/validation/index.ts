@@ -10,4 +10,4 @@ export type { CatalogEntry } from "./generated/catalog.generated.js";
 /** Project profiles and extensions (generated from profiles/). */
 export { EXTENSION_CATALOG, PROFILE_CATALOG } from "./generated/catalog.generated.js";
 /** Validation entry points (http://hl7.org/fhir/R4/validation.html); see validate.ts for details. */
-export { findProfile, type ValidateOptions, validateBase, validateResource } from "./validate.js";
+export { canValidate, findProfile, type ValidateOptions, validateBase, validateResource } from "./validate.js";

@@ -36,8 +36,8 @@ const PRIMITIVE_HINTS: Record<string, string> = {
 };
 
 const FORMAT_MESSAGES: Record<string, string> = {
-  "nhs-number": "NHS number must be ten digits with a valid modulus-11 check digit",
-  uprn: "UPRN must be 1 to 12 digits",
+  "nhs-number": "Invariant tfg-nhs-1 failed: NHS number must be ten digits with a valid modulus-11 check digit",
+  uprn: "Invariant tfg-uprn-1 failed: UPRN must be 1 to 12 digits",
 };
 
 const article = (word: string) => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);

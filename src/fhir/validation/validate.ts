@@ -1,16 +1,25 @@
 /** Runs the generated validators: the R4 base layer by resourceType, then each project profile the resource claims or is asked for. */
 import type { FhirIssue, IssueCode } from "../errors.js";
-import { type CatalogEntry, PROFILE_CATALOG } from "./generated/catalog.generated.js";
+import { type CatalogEntry, CORE_PROFILE_CATALOG, PROFILE_CATALOG } from "./generated/catalog.generated.js";
+import { R4_RESOURCE_TYPES, r4Schemas } from "./generated/schemas.generated.js";
 import { baseValidators, type GeneratedValidator, profileValidators } from "./generated/validators.generated.js";
+import { checkInvariants } from "./invariants.js";
 import { dedupe, type Layer, toIssues } from "./issues.js";
+import { checkNative } from "./native-checks.js";
+import { interpret } from "./schema-interpreter.js";
 
 /** Options for {@link validateResource}. */
 export interface ValidateOptions {
   /** A profile URL to validate against, in addition to those in `meta.profile` (a `|version` suffix is ignored). */
   profile?: string;
+  /** Also report best-practice invariants (dom-6, narrative) as warnings, as `$validate` does. */
+  bestPractice?: boolean;
 }
 
-const profilesByUrl = new Map<string, CatalogEntry>(PROFILE_CATALOG.map((p) => [p.url, p]));
+/** Project profiles and the R4 core profiles of served types (vital signs and others) the build compiled. */
+const profilesByUrl = new Map<string, CatalogEntry>(
+  [...PROFILE_CATALOG, ...CORE_PROFILE_CATALOG].map((p) => [p.url, p]),
+);
 
 const error = (code: IssueCode, diagnostics: string, expression?: string): FhirIssue => ({
   severity: "error",
@@ -32,6 +41,20 @@ function run(validate: GeneratedValidator, resource: Record<string, unknown>, la
   return valid ? [] : toIssues(validate.errors ?? [], layer, root);
 }
 
+const R4_TYPES = new Set(R4_RESOURCE_TYPES);
+
+/** True when `type` is an R4 resource type, so a resource of it can be validated (served or not). */
+export const canValidate = (type: string): boolean => R4_TYPES.has(type);
+
+/** The interpreted base layer of a type the gateway does not serve (same schemas, not compiled). */
+const interpreted = (type: string): GeneratedValidator => {
+  const v: GeneratedValidator = (data: unknown) => {
+    v.errors = interpret(r4Schemas(), type, data);
+    return v.errors.length === 0;
+  };
+  return v;
+};
+
 /** The profile entry for a canonical URL (version suffix ignored), if the gateway defines it. */
 export function findProfile(url: string): CatalogEntry | undefined {
   return profilesByUrl.get(url.split("|")[0] as string);
@@ -45,10 +68,16 @@ export function validateBase(resource: unknown): FhirIssue[] {
   if (!isObject(resource)) return [error("structure", "A resource must be a JSON object")];
   const type = resource.resourceType;
   if (typeof type !== "string") return [error("structure", "resourceType is missing or not a string", "resourceType")];
-  if (!Object.hasOwn(baseValidators, type)) {
+  if (!canValidate(type)) {
     return [error("not-supported", "The resource type is not one this gateway validates", "resourceType")];
   }
-  return dedupe(run(baseValidators[type] as GeneratedValidator, resource, { kind: "base" }, type));
+  const validator = Object.hasOwn(baseValidators, type)
+    ? (baseValidators[type] as GeneratedValidator)
+    : interpreted(type);
+  const issues = run(validator, resource, { kind: "base" }, type);
+  if (issues.some((i) => i.diagnostics.startsWith("The resource is nested too deeply"))) return issues;
+  issues.push(...checkNative(resource, type));
+  return dedupe(issues);
 }
 
 /**
@@ -61,7 +90,7 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
   const issues = validateBase(resource);
   if (!isObject(resource) || typeof resource.resourceType !== "string") return issues;
   const type = resource.resourceType;
-  if (!Object.hasOwn(baseValidators, type)) return issues;
+  if (!canValidate(type)) return issues;
 
   const claimed: { url: string; at?: string }[] = [];
   if (options.profile !== undefined) claimed.push({ url: options.profile });
@@ -72,6 +101,7 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
     });
   }
   const done = new Set<string>();
+  const invariantProfiles: [string, string][] = [];
   for (const { url, at } of claimed) {
     const entry = findProfile(url);
     if (!entry) {
@@ -94,6 +124,10 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
     }
     const validate = profileValidators[entry.url] as GeneratedValidator;
     issues.push(...run(validate, resource, { kind: "profile", id: entry.id }, type));
+    invariantProfiles.push([entry.url, entry.id]);
+  }
+  if (!issues.some((i) => i.diagnostics.startsWith("The resource is nested too deeply"))) {
+    issues.push(...checkInvariants(resource, invariantProfiles, { bestPractice: options.bestPractice === true }));
   }
   return dedupe(issues);
 }

@@ -1,6 +1,8 @@
 /**
  * CPA household derivations: the three-state parental status (DOMAIN.md §2, docs/sources/cpa.md)
  * and the counts of children in and outside the household. `not-recorded` is never `no-children`.
+ * Everything is derived from the record alone (never the clock, never the file's header), so a
+ * record gives the same resources on any day and in any encoding.
  */
 import { codeSystemUrl } from "../../fhir/canonical.js";
 import { valueAtPath, valuesAtPath } from "../paths.js";
@@ -20,22 +22,19 @@ export function ageOn(birthDate: string, on: string): number {
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
-/** The date the household questions refer to: the assessment, else the reporting period end, else today. */
-function referenceDate(root: Record<string, unknown>): string {
-  const scope = { root, item: root };
-  return (
-    (valueAtPath(scope, "Household.AssessmentDate") as string | undefined) ??
-    (valueAtPath(scope, "ReportingPeriodEndDate") as string | undefined) ??
-    new Date().toISOString().slice(0, 10)
-  );
+/** The date the household questions refer to: the assessment date, when the record gives one. */
+function referenceDate(root: Record<string, unknown>): string | undefined {
+  return valueAtPath({ root, item: root }, "Household.AssessmentDate") as string | undefined;
 }
 
-/** Children under 18 on `on`, or unborn. */
-function minors(root: Record<string, unknown>, on: string): Child[] {
+/**
+ * The listed children who count as children: all of them (born or unborn) except those the record
+ * shows were 18 or over on the assessment date. A child listed without a birth date, or on a record
+ * without an assessment date, cannot be aged and still counts: the trust listed them as a child.
+ */
+function minors(root: Record<string, unknown>, on: string | undefined): Child[] {
   const list = valuesAtPath({ root, item: root }, "Household.Children[]") as Child[];
-  return list.filter((c) =>
-    c.PersonBirthDate ? ageOn(c.PersonBirthDate, on) < 18 : Boolean(c.ExpectedPersonBirthDate),
-  );
+  return list.filter((c) => !(c.PersonBirthDate && on && ageOn(c.PersonBirthDate, on) >= 18));
 }
 
 const inHousehold = (c: Child) => c.LivesWithPatient === "Y" || c.OvernightContact === "Y";
@@ -86,11 +85,4 @@ export const childrenElsewhereCount: Derivation = (scope, _args, ctx) => {
   markRead(ctx);
   if (valueAtPath(scope, "^Household.ChildrenQuestion") !== "Y") return undefined;
   return minors(scope.root, referenceDate(scope.root)).filter((c) => !inHousehold(c)).length;
-};
-
-/** When the parental status applies: the assessment date, else the reporting period end, else today. */
-export const parentalStatusDate: Derivation = (scope, _args, ctx) => {
-  ctx.read.add("Household.AssessmentDate");
-  ctx.read.add("ReportingPeriodEndDate");
-  return referenceDate(scope.root);
 };

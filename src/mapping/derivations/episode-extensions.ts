@@ -42,7 +42,11 @@ export const substances: Derivation = (scope, args, ctx) => {
   return out.length ? out : undefined;
 };
 
-/** The outcome of a CIN referral: no further action, early help (closure RC9), or assessment. */
+/**
+ * The `referral-outcome` extension of a CIN referral: no further action, early help (closure RC9), or
+ * assessment. A referral with none of these (still open, no assessment in this return — e.g. one made
+ * before the collection year) has no outcome yet: no extension, rather than one without a value.
+ */
 export const cinReferralOutcome: Derivation = (scope, _args, ctx) => {
   for (const p of ["ReferralNFA", "ReasonForClosure", "Assessments"])
     ctx.read.add(scope.path ? `${scope.path}.${p}` : p);
@@ -55,5 +59,9 @@ export const cinReferralOutcome: Derivation = (scope, _args, ctx) => {
         : Array.isArray(item.Assessments) && item.Assessments.length > 0
           ? "assessment"
           : undefined;
-  return code ? { system: `${TFG_BASE}/CodeSystem/referral-outcome`, code } : undefined;
+  if (!code) return undefined;
+  return {
+    url: `${TFG_BASE}/StructureDefinition/referral-outcome`,
+    valueCodeableConcept: { coding: [{ system: `${TFG_BASE}/CodeSystem/referral-outcome`, code }] },
+  };
 };

@@ -1,12 +1,7 @@
 /** Every named derivation mappings may call with `$derive`. */
 import type { Derivation } from "../template.js";
 import { careCoordinatorId, careTeamId, cpaEpisodeAt } from "./cpa-episodes.js";
-import {
-  childrenElsewhereCount,
-  childrenInHouseholdCount,
-  cpaParentalStatus,
-  parentalStatusDate,
-} from "./cpa-household.js";
+import { childrenElsewhereCount, childrenInHouseholdCount, cpaParentalStatus } from "./cpa-household.js";
 import { cinReferralOutcome, milestones, substances } from "./episode-extensions.js";
 
 /** Derivations by name. */
@@ -17,7 +12,6 @@ export const DERIVATIONS: Record<string, Derivation> = {
   cpaParentalStatus,
   childrenInHouseholdCount,
   childrenElsewhereCount,
-  parentalStatusDate,
   careCoordinatorId,
   careTeamId,
   cpaEpisodeAt,

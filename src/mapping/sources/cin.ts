@@ -40,6 +40,10 @@ export async function* cinRecords(source: ByteSource): AsyncGenerator<SourceEven
     }
     if (e.kind === "header") {
       header = e.value;
+      const source = (Array.isArray(header.Source) ? header.Source[0] : header.Source) as
+        | Record<string, unknown>
+        | undefined;
+      if (source?.LEA !== undefined) yield { kind: "owner", owner: source.LEA, where: "/Message/Header/Source/LEA" };
       continue;
     }
     const details = (header.CollectionDetails ?? {}) as Record<string, unknown>;

@@ -33,6 +33,8 @@ export async function* cpaJsonRecords(source: ByteSource): AsyncGenerator<Source
     return;
   }
   const header = isObject(doc.MHS000Header) ? doc.MHS000Header : {};
+  if (header.OrgIDProvider !== undefined)
+    yield { kind: "owner", owner: header.OrgIDProvider, where: "MHS000Header.OrgIDProvider" };
   for (const [i, patient] of doc.Patients.entries()) {
     const label = `Patients[${i}]`;
     if (!isObject(patient)) {
@@ -66,16 +68,22 @@ export async function* cpaNdjsonRecords(source: ByteSource): AsyncGenerator<Sour
   }
 }
 
+/**
+ * A patient record with the header's provider code when the record has none. Nothing else comes from
+ * the header: the reporting period describes the submission, not the patient, and only the JSON
+ * document has a header, so a record maps to the same resources in JSON, NDJSON and CSV.
+ */
 function withHeader(patient: Record<string, unknown>, header: Record<string, unknown>): Record<string, unknown> {
   const out = { ...patient };
   if (out.OrgIDProv === undefined && header.OrgIDProvider !== undefined) out.OrgIDProv = header.OrgIDProvider;
-  if (out.ReportingPeriodEndDate === undefined && header.ReportingPeriodEndDate !== undefined) {
-    out.ReportingPeriodEndDate = header.ReportingPeriodEndDate;
-  }
   return out;
 }
 
-/** The CSV tables of the CPA CSV form and where each lands in a record. */
+/**
+ * The CSV tables of the CPA CSV form and where each lands in a record. Tables with `join` hold items
+ * of a referral (its EPR events): each row names its referral by `ServiceRequestId` and lands in that
+ * referral's list; `value` names the column of a list of plain values (dates).
+ */
 export const CPA_TABLES = {
   MHS001MPI: { at: "MHS001MPI", many: false },
   MHS005PatInd: { at: "MHS005PatInd", many: false },
@@ -83,12 +91,20 @@ export const CPA_TABLES = {
   MHS701CPACareEpisode: { at: "MHS701CPACareEpisode", many: true },
   MHS702CPAReview: { at: "MHS702CPAReview", many: true },
   MHS101Referral: { at: "MHS101Referral", many: true },
+  ReferralAdmission: { at: "Admissions", many: true, join: "ServiceRequestId" },
+  ReferralMissedAppointment: {
+    at: "MissedAppointments",
+    many: true,
+    join: "ServiceRequestId",
+    value: "AppointmentDate",
+  },
   Household: { at: "Household", many: false },
   HouseholdChild: { at: "Household.Children", many: true },
   HouseholdAdult: { at: "Household.OtherAdults", many: true },
 } as const;
 
 type TableName = keyof typeof CPA_TABLES;
+type TableSpec = { at: string; many: boolean; join?: "ServiceRequestId"; value?: string };
 
 interface Row {
   table: TableName;
@@ -174,7 +190,16 @@ export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncG
       };
       continue;
     }
-    const { data, places } = assemble(id, rows);
+    const { data, places, problems } = assemble(id, rows);
+    if (problems.length) {
+      yield {
+        kind: "broken",
+        index: problems[0]?.line ?? 0,
+        label: problems[0]?.where ?? "",
+        issues: problems.map((p) => p.issue),
+      };
+      continue;
+    }
     const mpiRow = mpi[0] as Row;
     yield {
       kind: "record",
@@ -188,13 +213,27 @@ export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncG
   }
 }
 
-/** Builds one record from a patient's rows; `places` maps a record path prefix to its file and row. */
+/** Where a record path came from: the table file and row, and for a plain value its column. */
+interface Place {
+  row: string;
+  column?: string;
+}
+
+/**
+ * Builds one record from a patient's rows; `places` maps a record path prefix to its file and row.
+ * Referral event rows join their referral by ServiceRequestId; one naming no referral of the patient
+ * is a problem at its row and column.
+ */
 function assemble(id: string, rows: Row[]) {
   const data: Record<string, unknown> = {};
-  const places = new Map<string, string>();
-  const counts = new Map<TableName, number>();
-  for (const row of rows) {
-    const { at, many } = CPA_TABLES[row.table];
+  const places = new Map<string, Place>();
+  const counts = new Map<string, number>();
+  const problems: { line: number; where: string; issue: FhirIssue }[] = [];
+  const spec = (row: Row): TableSpec => CPA_TABLES[row.table];
+  // Parent rows first, so event rows find their referral whatever order the tables came in.
+  for (const row of [...rows.filter((r) => !spec(r).join), ...rows.filter((r) => spec(r).join)]) {
+    const { at, many, join, value } = spec(row);
+    const where = `${row.table}.csv row ${row.line}`;
     const values: Record<string, unknown> = { ...row.values };
     delete values.LocalPatientId;
     if (row.table === "MHS001MPI") {
@@ -203,7 +242,35 @@ function assemble(id: string, rows: Row[]) {
       delete values.OrgIDProv;
       if (typeof values.AddressLines === "string")
         values.AddressLines = values.AddressLines ? values.AddressLines.split("|") : [];
-      places.set("OrgIDProv", `MHS001MPI.csv row ${row.line}`);
+      places.set("OrgIDProv", { row: where });
+    }
+    if (join) {
+      const key = (row.values[join] ?? "").trim();
+      const referrals = Array.isArray(data.MHS101Referral) ? (data.MHS101Referral as Record<string, unknown>[]) : [];
+      const r = key
+        ? referrals.findIndex((x) => typeof x[join] === "string" && (x[join] as string).trim() === key)
+        : -1;
+      const referral = referrals[r];
+      if (!referral) {
+        problems.push({
+          line: row.line,
+          where,
+          issue: {
+            severity: "error",
+            code: "structure",
+            diagnostics: `No MHS101Referral row of this patient has this ${join}`,
+            expression: [`${where}, column ${join}`],
+          },
+        });
+        continue;
+      }
+      delete values[join];
+      const list = Array.isArray(referral[at]) ? (referral[at] as unknown[]) : [];
+      referral[at] = list;
+      const path = `MHS101Referral[${r}].${at}[${list.length}]`;
+      list.push(value ? values[value] : values);
+      places.set(path, value ? { row: where, column: value } : { row: where });
+      continue;
     }
     const [head, tail] = at.split(".") as [string, string | undefined];
     if (tail && !isObject(data[head])) data[head] = {};
@@ -214,21 +281,22 @@ function assemble(id: string, rows: Row[]) {
       counts.set(row.table, n + 1);
       if (!Array.isArray(container[key])) container[key] = [];
       (container[key] as unknown[]).push(values);
-      places.set(`${at}[${n}]`, `${row.table}.csv row ${row.line}`);
+      places.set(`${at}[${n}]`, { row: where });
     } else {
       container[key] = { ...((container[key] as Record<string, unknown>) ?? {}), ...values };
-      places.set(at, `${row.table}.csv row ${row.line}`);
+      places.set(at, { row: where });
     }
   }
-  return { data, places };
+  return { data, places, problems };
 }
 
-function locateInTables(path: string, places: Map<string, string>): string {
+function locateInTables(path: string, places: Map<string, Place>): string {
   let best = "";
   for (const prefix of places.keys()) {
     if ((path === prefix || path.startsWith(`${prefix}.`)) && prefix.length > best.length) best = prefix;
   }
-  if (!best) return path;
-  const column = path.slice(best.length + 1) || path.split(".").pop() || path;
-  return `${places.get(best)}, column ${column}`;
+  const place = places.get(best);
+  if (!best || !place) return path;
+  const column = place.column ?? (path.slice(best.length + 1) || path.split(".").pop() || path);
+  return `${place.row}, column ${column}`;
 }

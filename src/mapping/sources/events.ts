@@ -1,4 +1,7 @@
-/** What every source reader yields: records to map, records already broken, or a fatal problem that stops the file. */
+/**
+ * What every source reader yields: records to map, records already broken, a fatal problem that stops
+ * the file, or (before any record) the owner organisation a file's header names.
+ */
 import type { FhirIssue } from "../../fhir/errors.js";
 import type { SourceRecord } from "../engine.js";
 
@@ -6,4 +9,6 @@ import type { SourceRecord } from "../engine.js";
 export type SourceEvent =
   | { kind: "record"; record: SourceRecord }
   | { kind: "broken"; index: number; label: string; issues: FhirIssue[] }
-  | { kind: "fatal"; issue: FhirIssue };
+  | { kind: "fatal"; issue: FhirIssue }
+  /** The organisation a file's header names as the owner of its records (CPA OrgIDProvider, CIN LEA); `where` locates it. */
+  | { kind: "owner"; owner: unknown; where: string };

@@ -3,20 +3,34 @@ import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } 
 import { basename, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
+import { type OwnershipRule, ownershipRule } from "../../auth/ownership.js";
+import { parseConfig } from "../../config.js";
+import { GatewayError } from "../../fhir/errors.js";
+import { isTimeZone, setServerTimeZone } from "../../fhir/search-dates.js";
+import { reindexSearch } from "../../fhir/search-reindex.js";
 import { ingest } from "../../ingest/ingest-service.js";
 import type { IngestReport } from "../../ingest/report.js";
+import type { IngestSender } from "../../ingest/sender.js";
 import { type IngestInput, SOURCES, type SourceDefinition } from "../../ingest/sources.js";
 import type { Store } from "../../store/port.js";
 import { openNodeStore } from "../node.js";
 
-const USAGE = `Usage: npm run tfg -- ingest <source> <path>... [--all-or-nothing] [--report FILE] [--quiet]
+const USAGE = `Usage: npm run tfg -- ingest <source> <path>... --org ORG --user USER [--all-or-nothing] [--report FILE] [--quiet]
+       npm run tfg -- reindex   rebuild the search index of every stored resource (after an upgrade)
   <source>  ${Object.keys(SOURCES).join(" | ")}
   <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa a folder of CSV tables (one record set),
             for the other sources every file in it with their extension, in name order
+  --org     the sending organisation's code (as a token's org claim): it must own the records (CPA OrgIDProv,
+            NDTMS AGNCY, CIN LEA) or be their owner's authorised submitter (TFG_INGEST_SUBMITTERS)
+  --user    who is sending (user or system id); recorded with the organisation in every Provenance written
 Stores into SQLite under TFG_DATA_DIR (default ./data), or PostgreSQL when TFG_DATABASE_URL is set.
 Prints a line per file; --report writes the full per-record reports as JSON ({ files: [{ path, report }] }).
-Exit status: 0 every record stored or unchanged, 3 some records rejected, 1 a file could not be read
-to the end (the records before the problem are kept), 2 usage.`;
+Exit status: 0 every record stored or unchanged, 3 some records rejected, 4 a file was refused whole (no
+record in it, or its header, belongs to --org; nothing of it stored), 1 a file could not be read to the
+end (the records before the problem are kept), 2 usage.`;
+
+/** The namespace of `--user` ids in Provenance (the CLI has no token issuer). */
+const CLI_ISSUER = "urn:tfg:cli";
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -106,6 +120,8 @@ async function main(): Promise<void> {
       "all-or-nothing": { type: "boolean" },
       report: { type: "string" },
       quiet: { type: "boolean" },
+      org: { type: "string" },
+      user: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -114,19 +130,40 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const zone = process.env.TFG_TIMEZONE || "UTC";
+  if (!isTimeZone(zone)) fail("TFG_TIMEZONE must be an IANA time zone, e.g. Europe/London");
+  setServerTimeZone(zone);
+  if (command === "reindex") return reindexCommand();
   if (command !== "ingest") fail(`Unknown command '${command}'`);
   const def =
     sourceName && Object.hasOwn(SOURCES, sourceName) ? SOURCES[sourceName as keyof typeof SOURCES] : undefined;
   if (!def) fail(`Unknown source '${sourceName ?? ""}'`);
   if (given.length === 0) fail("Name the file to ingest");
+  if (!values.org || !/^[A-Za-z0-9]{1,16}$/.test(values.org)) fail("Name the sending organisation with --org CODE");
+  if (!values.user?.trim()) fail("Name who is sending with --user ID");
   const paths = expand(given, extensionsFor(def.mediaTypes), def.name === "cpa");
+  const sender: IngestSender = {
+    org: values.org,
+    subject: values.user.trim(),
+    issuer: CLI_ISSUER,
+    tokenId: { kind: "cli-run", value: crypto.randomUUID() },
+  };
+  const ownership = ownershipRule(parseConfig(process.env).submitters);
 
   const store = await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
   const reports: { path: string; report: IngestReport }[] = [];
   let status = 0;
   try {
     for (const path of paths) {
-      const report = await ingestOne(store, def, path, values);
+      let report: IngestReport;
+      try {
+        report = await ingestOne({ store, ownership }, def, path, sender, values);
+      } catch (err) {
+        if (!(err instanceof GatewayError) || err.status !== 403) throw err;
+        console.log(`${def.name} ${basename(path)}: refused, nothing stored — ${err.message}`);
+        if (status !== 1) status = 4;
+        continue;
+      }
       reports.push({ path, report });
       if (report.fatal) status = 1;
       else if (report.counts.rejected > 0 && status === 0) status = 3;
@@ -145,11 +182,25 @@ async function main(): Promise<void> {
   }
 }
 
+/** `tfg reindex`: rebuilds the search index of the configured store and prints what it did. */
+async function reindexCommand(): Promise<void> {
+  const store = await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
+  try {
+    const started = performance.now();
+    const r = await reindexSearch(store);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`reindex: ${r.resources} resources in ${seconds} s (index version ${r.fromVersion} → ${r.toVersion})`);
+  } finally {
+    await store.close();
+  }
+}
+
 /** Ingests one file (or CPA tables folder) with a progress bar; prints its summary line and first rejections. */
 async function ingestOne(
-  store: Store,
+  { store, ownership }: { store: Store; ownership: OwnershipRule },
   def: SourceDefinition,
   path: string,
+  sender: IngestSender,
   values: { "all-or-nothing"?: boolean; report?: string; quiet?: boolean },
 ): Promise<IngestReport> {
   const showBar = !values.quiet && process.stderr.isTTY;
@@ -166,7 +217,7 @@ async function ingestOne(
   if (showBar) bar.start(sizeOf(path), 0, { records: 0, rejected: 0 });
   const started = performance.now();
   const report = await ingest(
-    { store, clock: () => new Date() },
+    { store, clock: () => new Date(), ownership },
     def.mapping(),
     def.read(
       inputFor(path, def.mediaTypes, (n) => {
@@ -175,6 +226,8 @@ async function ingestOne(
     ),
     {
       mode: values["all-or-nothing"] ? "all-or-nothing" : "per-record",
+      sender,
+      ownerField: def.ownerField,
       retain: values.report ? "all" : "rejected",
       onRecord: (r) => {
         records++;

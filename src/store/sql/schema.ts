@@ -16,6 +16,9 @@ export interface Database {
   resource_versions: ResourceRow;
   search_tokens: { resource_type: string; id: string; param: string; system: string; value: string };
   search_references: { resource_type: string; id: string; param: string; target: string };
+  search_strings: { resource_type: string; id: string; param: string; value: string; exact: string };
+  search_dates: { resource_type: string; id: string; param: string; low: string; high: string };
+  search_index_state: { name: string; version: number };
   log_entries: { stream: string; seq: number; recorded: string; payload: string; prev_hash: string; hash: string };
   outbox: {
     id: string;

@@ -1,8 +1,20 @@
 /** The Store port over any SqlExecutor: every query is written once here and compiled per dialect. */
-import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+} from "kysely";
+import { normaliseString, prefixUpperBound } from "../../fhir/search-strings.js";
 import { entryHash, GENESIS_HASH } from "../hash-chain.js";
 import type {
   ChangeSet,
+  DateValue,
+  HistoryQuery,
+  IndexKind,
+  IndexWrite,
   LogEntry,
   OutboxRecord,
   Page,
@@ -46,6 +58,84 @@ function idsByType(keys: Iterable<{ resourceType: string; id: string }>): Map<st
     sets.set(k.resourceType, ids);
   }
   return new Map([...sets].map(([type, ids]) => [type, [...ids]]));
+}
+
+/** The index table of each kind of parameter. */
+const INDEX_TABLES = {
+  token: "search_tokens",
+  reference: "search_references",
+  string: "search_strings",
+  date: "search_dates",
+} as const satisfies Record<IndexKind, keyof Database>;
+type IndexTable = (typeof INDEX_TABLES)[IndexKind];
+
+/** The index of a deleted resource: nothing. */
+const NO_INDEX = { tokens: [], references: [], strings: [], dates: [] };
+
+/** `LIKE` pattern text for a literal: `\`, `%` and `_` escaped with `\`. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+/** One string value against search_strings (`value` is normalised; `exact` as written). */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over search_strings.
+function stringMatch(t: any, match: "prefix" | "exact" | "contains", v: string): Expression<SqlBool> {
+  if (match === "exact") return t.and([t("value", "=", normaliseString(v)), t("exact", "=", v)]);
+  if (match === "contains") return sql<SqlBool>`${sql.ref("value")} LIKE ${`%${likeLiteral(v)}%`} ESCAPE ${"\\"}`;
+  const upper = prefixUpperBound(v);
+  return t.and([t("value", ">=", v), ...(upper === undefined ? [] : [t("value", "<", upper)])]);
+}
+
+/**
+ * One date value against an index range [low, high) (http://hl7.org/fhir/R4/search.html#prefix):
+ * eq — the search range contains the target; gt/lt — the target reaches above/below the search range;
+ * ge/le — either; sa/eb — the target starts after / ends before it; ap — the (widened) ranges overlap.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over search_dates.
+function rangeMatch(t: any, v: DateValue): Expression<SqlBool> {
+  const within = () => t.and([t("low", ">=", v.start), t("high", "<=", v.end)]);
+  switch (v.prefix) {
+    case "eq":
+      return within();
+    case "ne":
+      return t.or([t("low", "<", v.start), t("high", ">", v.end)]);
+    case "gt":
+      return t("high", ">", v.end);
+    case "lt":
+      return t("low", "<", v.start);
+    case "ge":
+      return t.or([t("high", ">", v.end), within()]);
+    case "le":
+      return t.or([t("low", "<", v.start), within()]);
+    case "sa":
+      return t("low", ">=", v.end);
+    case "eb":
+      return t("high", "<=", v.start);
+    case "ap":
+      return t.and([t("low", "<", v.end), t("high", ">", v.start)]);
+  }
+}
+
+/** One date value against the lastUpdated instant (a range one millisecond wide). */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over resources.
+function instantMatch(eb: any, v: DateValue): Expression<SqlBool> {
+  const at = (op: string, value: string) => eb("last_updated", op, value);
+  switch (v.prefix) {
+    case "eq":
+      return eb.and([at(">=", v.start), at("<", v.end)]);
+    case "ne":
+      return eb.or([at("<", v.start), at(">=", v.end)]);
+    case "gt":
+    case "sa":
+      return at(">=", v.end);
+    case "lt":
+    case "eb":
+      return at("<", v.start);
+    case "ge":
+      return at(">=", v.start);
+    case "le":
+      return at("<", v.end);
+    case "ap":
+      return eb.and([at(">=", v.start), at("<", v.end)]);
+  }
 }
 
 /** Implements {@link Store} on a SQL database through a thin {@link SqlExecutor}. */
@@ -105,12 +195,70 @@ export class SqlStore implements Store {
     return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
   }
 
+  async historyAcross(query: HistoryQuery): Promise<SearchPage> {
+    let base = this.db.selectFrom("resource_versions as v");
+    if (query.resourceType !== undefined) base = base.where("v.resource_type", "=", query.resourceType);
+    if (query.since !== undefined) base = base.where("v.last_updated", ">=", query.since);
+    if (query.until !== undefined) base = base.where("v.last_updated", "<=", query.until);
+    const at = query.at;
+    if (at) {
+      // Current at some time in [start, end): written before the end, and no later version written by the start.
+      base = base
+        .where("v.last_updated", "<", at.end)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("resource_versions as n")
+                .select("n.version_id")
+                .whereRef("n.resource_type", "=", "v.resource_type")
+                .whereRef("n.id", "=", "v.id")
+                .whereRef("n.version_id", ">", "v.version_id")
+                .where("n.last_updated", "<=", at.start),
+            ),
+          ),
+        );
+    }
+    let pageQuery = base;
+    const after = query.after;
+    if (after) {
+      pageQuery = pageQuery
+        .where("v.last_updated", "<=", after.lastUpdated)
+        .where((eb) =>
+          eb(
+            eb.refTuple("v.last_updated", "v.resource_type", "v.id", "v.version_id"),
+            "<",
+            eb.tuple(after.lastUpdated, after.resourceType, after.id, after.versionId),
+          ),
+        );
+    }
+    const [countRows, rows] = await Promise.all([
+      query.withoutTotal
+        ? Promise.resolve([{ n: 0 }])
+        : this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
+      query.count === 0
+        ? Promise.resolve([] as ResourceRow[])
+        : this.all<ResourceRow>(
+            pageQuery
+              .selectAll("v")
+              .orderBy("v.last_updated", "desc")
+              .orderBy("v.resource_type", "desc")
+              .orderBy("v.id", "desc")
+              .orderBy("v.version_id", "desc")
+              .limit(query.count),
+          ),
+    ]);
+    return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
+  }
+
   async search(request: SearchRequest): Promise<SearchPage> {
     const { resourceType } = request;
     // With a selective criterion, steer planners (SQLite has no statistics on a young database) to the
-    // primary key and the search index rather than scanning every resource of the type in date order:
-    // `+deleted` and an expression sort cannot use resources_by_updated. Listing a whole type still can.
-    const selective = request.criteria.some((c) => c.kind !== "lastUpdated");
+    // primary key and the search index rather than scanning every resource of the type in sort order:
+    // `+deleted` and an expression sort cannot use resources_by_updated or the primary key order.
+    // Listing a whole type still can.
+    const selective = request.criteria.some(
+      (c) => c.kind !== "lastUpdated" && !(c.kind === "date" && c.param === "_lastUpdated"),
+    );
     let base = this.db
       .selectFrom("resources")
       .where("resource_type", "=", resourceType)
@@ -118,33 +266,62 @@ export class SqlStore implements Store {
     for (const c of request.criteria) {
       base = base.where((eb) => this.criterion(eb, resourceType, c));
     }
-    const dir = request.sort === "-lastUpdated" ? "desc" : "asc";
-    const sortKey = selective ? sql<string>`${sql.ref("last_updated")} || ''` : sql.ref("last_updated");
-    const [countRows, rows] = await Promise.all([
+    const byId = request.sort === "id" || request.sort === "-id";
+    const dir = request.sort.startsWith("-") ? "desc" : "asc";
+    const column = byId ? "id" : "last_updated";
+    let page = base;
+    const after = request.after;
+    if (after) {
+      const op = dir === "asc" ? ">" : "<";
+      page = byId
+        ? page.where("id", op, after.id)
+        : page.where((eb) =>
+            eb.or([
+              eb("last_updated", op, after.key),
+              eb.and([eb("last_updated", "=", after.key), eb("id", op, after.id)]),
+            ]),
+          );
+    }
+    const sortKey = selective ? sql<string>`${sql.ref(column)} || ''` : sql.ref(column);
+    let rows = page.orderBy(sortKey, dir);
+    if (!byId) rows = rows.orderBy("id", dir);
+    rows = rows.limit(request.count + 1);
+    if (request.offset) rows = rows.offset(request.offset);
+    const [countRows, versions] = await Promise.all([
       this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
-      request.count === 0
-        ? Promise.resolve([] as ResourceRow[])
-        : this.all<ResourceRow>(
-            base.selectAll().orderBy(sortKey, dir).orderBy("id", dir).limit(request.count).offset(request.offset),
-          ),
+      request.count === 0 ? Promise.resolve([] as StoredVersion[]) : this.currentVersions(rows),
     ]);
-    return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
+    return {
+      total: Number(countRows[0]?.n ?? 0),
+      versions: versions.slice(0, request.count),
+      more: versions.length > request.count,
+    };
+  }
+
+  /** The stored versions of the `resources` rows a query selects (the one place search reads content). */
+  // biome-ignore lint/suspicious/noExplicitAny: any query over `resources`, whatever its where clauses.
+  private async currentVersions(query: SelectQueryBuilder<Database, "resources", any>): Promise<StoredVersion[]> {
+    return (await this.all<ResourceRow>(query.selectAll())).map(toVersion);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder type is generic over the query shape.
   private criterion(eb: any, resourceType: string, c: SearchCriterion): Expression<SqlBool> {
+    // Every index table has resource_type, id and param; the casts let one helper start each subquery.
+    // biome-ignore lint/suspicious/noExplicitAny: the subquery's type differs per table.
+    const owners = (table: IndexTable, param: string): any =>
+      this.db
+        .selectFrom(table as "search_references")
+        .select("id")
+        .where("resource_type", "=", resourceType)
+        .where("param", "=", param);
     switch (c.kind) {
       case "id":
-        return eb("id", "in", c.values);
+        return c.values.length === 0 ? sql<SqlBool>`1 = 0` : eb("id", "in", c.values);
       case "token":
         return eb(
           "id",
-          "in",
-          this.db
-            .selectFrom("search_tokens")
-            .select("id")
-            .where("resource_type", "=", resourceType)
-            .where("param", "=", c.param)
+          c.not ? "not in" : "in",
+          owners("search_tokens", c.param)
             // biome-ignore lint/suspicious/noExplicitAny: see above.
             .where((t: any) =>
               t.or(
@@ -158,16 +335,32 @@ export class SqlStore implements Store {
             ),
         );
       case "reference":
+        if (c.targets.length === 0) return sql<SqlBool>`1 = 0`;
+        return eb("id", "in", owners("search_references", c.param).where("target", "in", c.targets));
+      case "string":
         return eb(
           "id",
           "in",
-          this.db
-            .selectFrom("search_references")
-            .select("id")
-            .where("resource_type", "=", resourceType)
-            .where("param", "=", c.param)
-            .where("target", "in", c.targets),
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          owners("search_strings", c.param).where((t: any) => t.or(c.values.map((v) => stringMatch(t, c.match, v)))),
         );
+      case "date":
+        if (c.param === "_lastUpdated") return eb.or(c.values.map((v) => instantMatch(eb, v)));
+        return eb(
+          "id",
+          "in",
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          owners("search_dates", c.param).where((t: any) => t.or(c.values.map((v) => rangeMatch(t, v)))),
+        );
+      case "missing": {
+        let rows = owners(INDEX_TABLES[c.index], c.param);
+        const types = c.targetTypes;
+        if (c.index === "reference" && types && types.length > 0) {
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          rows = rows.where((t: any) => t.or(types.map((type) => t("target", "like", `${type}/%`))));
+        }
+        return eb("id", c.missing ? "not in" : "in", rows);
+      }
       case "lastUpdated": {
         const op = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[c.comparator];
         return eb("last_updated", op, c.value);
@@ -223,27 +416,11 @@ export class SqlStore implements Store {
           .compile(),
       );
     }
-    for (const [type, ids] of idsByType(latest.map((i) => writes[i] as ResourceWrite))) {
-      for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
-        for (const t of ["search_tokens", "search_references"] as const) {
-          statements.push(this.db.deleteFrom(t).where("resource_type", "=", type).where("id", "in", part).compile());
-        }
-      }
-    }
-    const tokens = latest.flatMap((i) => {
-      const w = writes[i] as ResourceWrite;
-      return w.resource ? w.tokens.map((t) => ({ resource_type: w.resourceType, id: w.id, ...t })) : [];
-    });
-    for (const part of chunk(tokens, rowsPerInsert(5))) {
-      statements.push(this.db.insertInto("search_tokens").values(part).compile());
-    }
-    const references = latest.flatMap((i) => {
-      const w = writes[i] as ResourceWrite;
-      return w.resource ? w.references.map((r) => ({ resource_type: w.resourceType, id: w.id, ...r })) : [];
-    });
-    for (const part of chunk(references, rowsPerInsert(4))) {
-      statements.push(this.db.insertInto("search_references").values(part).compile());
-    }
+    statements.push(
+      ...this.indexStatements(
+        latest.map((i) => writes[i] as ResourceWrite).map((w) => (w.resource ? w : { ...w, ...NO_INDEX })),
+      ),
+    );
 
     const heads = new Map<string, { seq: number; hash: string }>();
     for (const entry of changes.log ?? []) {
@@ -289,6 +466,78 @@ export class SqlStore implements Store {
             last_error: null,
           })
           .compile(),
+      );
+    }
+    if (statements.length > 0) await this.exec.batch(statements);
+  }
+
+  /** Statements that replace the index rows of each resource in `entries` (deletes, then multi-row inserts). */
+  private indexStatements(entries: IndexWrite[]): SqlStatement[] {
+    const statements: SqlStatement[] = [];
+    const rowsPerInsert = (columns: number) =>
+      Math.max(1, Math.min(200, Math.floor(this.exec.maxParameters / columns)));
+    for (const [type, ids] of idsByType(entries)) {
+      for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
+        for (const t of Object.values(INDEX_TABLES)) {
+          statements.push(this.db.deleteFrom(t).where("resource_type", "=", type).where("id", "in", part).compile());
+        }
+      }
+    }
+    const rowsOf = <T>(pick: (e: IndexWrite) => T[] | undefined) =>
+      entries.flatMap((e) => (pick(e) ?? []).map((r) => ({ resource_type: e.resourceType, id: e.id, ...r })));
+    for (const part of chunk(
+      rowsOf((e) => e.tokens),
+      rowsPerInsert(5),
+    )) {
+      statements.push(this.db.insertInto("search_tokens").values(part).compile());
+    }
+    for (const part of chunk(
+      rowsOf((e) => e.references),
+      rowsPerInsert(4),
+    )) {
+      statements.push(this.db.insertInto("search_references").values(part).compile());
+    }
+    for (const part of chunk(
+      rowsOf((e) => e.strings),
+      rowsPerInsert(5),
+    )) {
+      statements.push(this.db.insertInto("search_strings").values(part).compile());
+    }
+    for (const part of chunk(
+      rowsOf((e) => e.dates),
+      rowsPerInsert(5),
+    )) {
+      statements.push(this.db.insertInto("search_dates").values(part).compile());
+    }
+    return statements;
+  }
+
+  async searchIndexVersion(): Promise<number> {
+    const rows = await this.all<{ version: number | string }>(
+      this.db.selectFrom("search_index_state").select("version").where("name", "=", "search"),
+    );
+    return Number(rows[0]?.version ?? 1);
+  }
+
+  async scanCurrent(after: { resourceType: string; id: string } | undefined, limit: number): Promise<StoredVersion[]> {
+    let q = this.db.selectFrom("resources").where("deleted", "=", 0);
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([
+          eb("resource_type", ">", after.resourceType),
+          eb.and([eb("resource_type", "=", after.resourceType), eb("id", ">", after.id)]),
+        ]),
+      );
+    }
+    return this.currentVersions(q.orderBy("resource_type").orderBy("id").limit(limit));
+  }
+
+  async replaceIndex(entries: IndexWrite[], version?: number): Promise<void> {
+    const statements = this.indexStatements(entries);
+    if (version !== undefined) {
+      statements.push(
+        this.db.deleteFrom("search_index_state").where("name", "=", "search").compile(),
+        this.db.insertInto("search_index_state").values({ name: "search", version }).compile(),
       );
     }
     if (statements.length > 0) await this.exec.batch(statements);

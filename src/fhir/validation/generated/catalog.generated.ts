@@ -20,6 +20,7 @@ export const PROFILE_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareCoordinator", id: "TFG-CareCoordinator", title: "TFG Care coordinator", version: "0.1.0", type: "Practitioner" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-CareTeam", id: "TFG-CareTeam", title: "TFG Care team", version: "0.1.0", type: "CareTeam" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlan", id: "TFG-ChildProtectionPlan", title: "TFG Child protection plan", version: "0.1.0", type: "CarePlan" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildProtectionPlanIndication", id: "TFG-ChildProtectionPlanIndication", title: "TFG Child protection plan indication", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesInvolvement", id: "TFG-ChildrensServicesInvolvement", title: "TFG Children's services involvement (reported)", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensServicesReferral", id: "TFG-ChildrensServicesReferral", title: "TFG Children's services referral", version: "0.1.0", type: "ServiceRequest" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-ChildrensSocialCareEpisode", id: "TFG-ChildrensSocialCareEpisode", title: "TFG Children's social care episode", version: "0.1.0", type: "EpisodeOfCare" },
@@ -61,8 +62,34 @@ export const EXTENSION_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/referral-source", id: "referral-source", title: "Referral source", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/related-patient", id: "related-patient", title: "Related patient", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/review-date", id: "review-date", title: "Review date", version: "0.1.0", type: "Extension" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/sender-token", id: "sender-token", title: "Sender token", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/treatment-modality", id: "treatment-modality", title: "Treatment modality", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/upn-unknown-reason", id: "upn-unknown-reason", title: "UPN unknown reason", version: "0.1.0", type: "Extension" },
+];
+
+/** HL7 R4 core profiles of served types that the generated validators check (e.g. the vital signs family). */
+export const CORE_PROFILE_CATALOG: readonly CatalogEntry[] = [
+  { url: "http://hl7.org/fhir/StructureDefinition/actualgroup", id: "actualgroup", title: "Actual Group", version: "4.0.1", type: "Group" },
+  { url: "http://hl7.org/fhir/StructureDefinition/bmi", id: "bmi", title: "Observation Body Mass Index Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/bodyheight", id: "bodyheight", title: "Observation Body Height Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/bodytemp", id: "bodytemp", title: "Observation Body Temperature Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/bodyweight", id: "bodyweight", title: "Observation Body Weight Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/bp", id: "bp", title: "Observation Blood Pressure Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/cholesterol", id: "cholesterol", title: "Example Lipid Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/devicemetricobservation", id: "devicemetricobservation", title: "Device Metric Observation Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/ehrsrle-auditevent", id: "ehrsrle-auditevent", title: "EHRS FM Record Lifecycle Event - Audit Event", version: "4.0.1", type: "AuditEvent" },
+  { url: "http://hl7.org/fhir/StructureDefinition/ehrsrle-provenance", id: "ehrsrle-provenance", title: "EHRS FM Record Lifecycle Event - Provenance", version: "4.0.1", type: "Provenance" },
+  { url: "http://hl7.org/fhir/StructureDefinition/groupdefinition", id: "groupdefinition", title: "Group Definition", version: "4.0.1", type: "Group" },
+  { url: "http://hl7.org/fhir/StructureDefinition/hdlcholesterol", id: "hdlcholesterol", title: "Example Lipid Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/headcircum", id: "headcircum", title: "Observation Head Circumference Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/heartrate", id: "heartrate", title: "Observation Heart Rate Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/ldlcholesterol", id: "ldlcholesterol", title: "Example Lipid Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/oxygensat", id: "oxygensat", title: "Observation Oxygen Saturation Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/provenance-relevant-history", id: "provenance-relevant-history", title: "Provenance Relevant History", version: "4.0.1", type: "Provenance" },
+  { url: "http://hl7.org/fhir/StructureDefinition/resprate", id: "resprate", title: "Observation Respiratory Rate Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/triglyceride", id: "triglyceride", title: "Example Lipid Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/vitalsigns", id: "vitalsigns", title: "Vital Signs Profile", version: "4.0.1", type: "Observation" },
+  { url: "http://hl7.org/fhir/StructureDefinition/vitalspanel", id: "vitalspanel", title: "Observation Vital Signs Panel Profile", version: "4.0.1", type: "Observation" },
 ];
 
 /** Resource types with a base-layer validator. */

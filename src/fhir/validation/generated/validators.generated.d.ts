@@ -16,5 +16,5 @@ export interface GeneratedValidator {
 
 /** Base-layer validators (HL7 R4 structure) by resource type. */
 export declare const baseValidators: Readonly<Record<string, GeneratedValidator>>;
-/** Profile-layer validators (what each project profile adds) by profile URL. */
+/** Profile-layer validators (what each project or core profile adds) by profile URL. */
 export declare const profileValidators: Readonly<Record<string, GeneratedValidator>>;

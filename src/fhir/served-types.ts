@@ -1,0 +1,22 @@
+/** The resource types this gateway stores and serves (the search-parameter table is generated for these). */
+
+/** Served resource types, sorted. */
+export const SERVED_TYPES: readonly string[] = [
+  "AuditEvent",
+  "CarePlan",
+  "CareTeam",
+  "Consent",
+  "Encounter",
+  "EpisodeOfCare",
+  "Flag",
+  "Group",
+  "Location",
+  "Observation",
+  "Organization",
+  "Patient",
+  "Practitioner",
+  "PractitionerRole",
+  "Provenance",
+  "RelatedPerson",
+  "ServiceRequest",
+];
