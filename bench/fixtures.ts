@@ -72,7 +72,10 @@ export function ndtmsCsv(n: number): string {
   return `${rows.join("\n")}\n`;
 }
 
-/** CPA NDJSON with n patients, each a copy of the golden patient with its own ids. */
+/**
+ * CPA NDJSON with n patients, each a copy of the golden patient with its own ids (patient, CPA episode,
+ * referral); the care team and its practitioners are shared, as in a trust.
+ */
 export function cpaNdjson(n: number): string {
   const doc = JSON.parse(readFileSync("tests/golden/cpa/input.json", "utf8")) as {
     Patients: Record<string, unknown>[];
@@ -81,7 +84,13 @@ export function cpaNdjson(n: number): string {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const nhs = testNhsNumber(i) ?? "";
-    lines.push(template.replaceAll('"P001"', `"P${i}"`).replace('"9997654323"', nhs ? `"${nhs}"` : "null"));
+    lines.push(
+      template
+        .replaceAll('"P001"', `"P${i}"`)
+        .replaceAll('"CPA1"', `"CPA-${i}"`)
+        .replaceAll('"SR1"', `"SR-${i}"`)
+        .replace('"9997654323"', nhs ? `"${nhs}"` : "null"),
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,11 +1,15 @@
 /**
  * Ingest benchmarks, each as a ratio to plain JSON.parse + JSON.stringify of the same output measured
- * in the same run: records/s per source for parse+map, for parse+map+validate, and end to end into
- * SQLite (and into a fresh PostgreSQL database when BENCH_POSTGRES_URL names a server); plus the peak
- * RSS of the CLI ingesting a 100k-row NDTMS file next to a 100-row one.
+ * in the same run: records/s per source for parse+map, for parse+map+validate, end to end into SQLite
+ * (first load, not validated and validated; a re-send of the same file, every record unchanged), and the
+ * same into a fresh schema of the PostgreSQL database BENCH_POSTGRES_URL names; plus the peak RSS of the
+ * CLI ingesting a 100k-row NDTMS file next to a 100-row one. Every task runs once per round, in turn
+ * (BENCH_ROUNDS, default 3); records/s is records over the total time of all rounds (runs ÷ time), by
+ * the wall clock and per CPU second (this process, plus the PostgreSQL backends serving it, read from
+ * /proc): on a machine shared with other work the CPU figures are the steadier ones.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -25,10 +29,48 @@ const text = (s: string) =>
     yield s;
   })();
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+/** Wall-clock and CPU seconds of a task. CPU: this process (all its threads) plus `extraCpu` (e.g. PostgreSQL backends). */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+const processCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function timed<T>(fn: () => Promise<T>, extraCpu?: () => Promise<number>): Promise<[T, Timing]> {
+  const extra0 = extraCpu ? await extraCpu() : 0;
+  const c0 = processCpu();
   const t0 = performance.now();
   const r = await fn();
-  return [r, (performance.now() - t0) / 1000];
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = processCpu() - c0 + (extraCpu ? (await extraCpu()) - extra0 : 0);
+  return [r, { wall, cpu }];
+}
+
+/** Linux clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every mainstream kernel). */
+const USER_HZ = 100;
+
+/** CPU seconds used so far by the PostgreSQL backends serving `database` (other than `except`), from /proc. */
+async function backendCpu(admin: pg.Client, except: number): Promise<number> {
+  const { rows } = await admin.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> $1",
+    [except],
+  );
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      // Fields after the command name: state is field 3, utime 14 and stime 15 (1-based, proc(5)).
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Not on this machine (a remote server) or already gone: counted as nothing.
+    }
+  }
+  return ticks / USER_HZ;
 }
 
 /** Maps every record of `input`; returns the produced resources per record. */
@@ -47,24 +89,26 @@ async function mapOnly(source: SourceName, input: string, mediaType: string, val
 }
 
 /**
- * A fresh PostgreSQL database on the server of `BENCH_POSTGRES_URL` (created, opened, and dropped on close),
- * or undefined when the variable is not set.
+ * A fresh schema in the PostgreSQL database of `BENCH_POSTGRES_URL` (created, opened with it as the
+ * search path, and dropped on close), or undefined when the variable is not set.
  */
-async function freshPostgres(): Promise<{ store: Store; drop: () => Promise<void> } | undefined> {
+async function freshPostgres(): Promise<Fresh | undefined> {
   const url = process.env.BENCH_POSTGRES_URL;
   if (!url) return undefined;
   const name = `tfg_bench_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE SCHEMA ${name}`);
   const u = new URL(url);
-  u.pathname = `/${name}`;
+  u.searchParams.set("options", `-c search_path=${name}`);
   const store = await openPostgresStore(u.toString(), loadMigrations());
+  const self = (await admin.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid ?? -1;
   return {
     store,
+    serverCpu: () => backendCpu(admin, self),
     drop: async () => {
       await store.close();
-      await admin.query(`DROP DATABASE ${name}`);
+      await admin.query(`DROP SCHEMA ${name} CASCADE`);
       await admin.end();
     },
   };
@@ -78,61 +122,124 @@ const benchSender = (source: SourceName): IngestSender => ({
   tokenId: { kind: "cli-run", value: "bench" },
 });
 
-/** Ingests `input` into `store` (default: a fresh in-memory SQLite); returns seconds. Fails if any record is rejected. */
-async function endToEnd(
-  source: SourceName,
-  input: string,
-  mediaType: string,
-  validate: boolean,
-  given?: Store,
-): Promise<number> {
-  const store = given ?? (await openSqliteStore(":memory:", loadMigrations()));
-  const def = SOURCES[source];
-  if (!def) throw new Error(source);
-  const [report, seconds] = await timed(() =>
-    ingest(
-      { store, clock: () => new Date(), ...(validate ? {} : { validate: false as const }) },
-      def.mapping(),
-      def.read({ kind: "stream", body: text(input), mediaType }),
-      { retain: "rejected", sender: benchSender(source), ownerField: def.ownerField },
-    ),
-  );
-  if (!given) await store.close();
-  if (report.counts.rejected > 0)
-    throw new Error(`${source}: ${report.counts.rejected} rejected in the benchmark input`);
-  return seconds;
+/** A fresh store; `serverCpu` reads the CPU seconds a database server process has used for it so far. */
+interface Fresh {
+  store: Store;
+  serverCpu?: () => Promise<number>;
+  drop: () => Promise<void>;
 }
 
+/** Ingests `input` into a fresh store; returns its timing. Fails if any record is rejected. */
+async function ingestInto(fresh: Fresh, source: SourceName, input: string, mediaType: string, validate: boolean) {
+  const def = SOURCES[source];
+  if (!def) throw new Error(source);
+  const [report, timing] = await timed(
+    () =>
+      ingest(
+        { store: fresh.store, clock: () => new Date(), ...(validate ? {} : { validate: false as const }) },
+        def.mapping(),
+        def.read({ kind: "stream", body: text(input), mediaType }),
+        { retain: "rejected", sender: benchSender(source), ownerField: def.ownerField },
+      ),
+    fresh.serverCpu,
+  );
+  if (report.counts.rejected > 0)
+    throw new Error(`${source}: ${report.counts.rejected} rejected in the benchmark input`);
+  return { timing, report };
+}
+
+type StoreKind = "sqlite" | "postgres";
+
+/** A fresh store of that kind (in-memory SQLite, or a fresh PostgreSQL schema), closed by `drop`. */
+async function freshStore(kind: StoreKind): Promise<Fresh> {
+  if (kind === "postgres") {
+    const pg = await freshPostgres();
+    if (!pg) throw new Error("BENCH_POSTGRES_URL is not set");
+    return pg;
+  }
+  const store = await openSqliteStore(":memory:", loadMigrations());
+  return { store, drop: () => store.close() };
+}
+
+/** First load into a fresh store: seconds. */
+async function endToEnd(kind: StoreKind, source: SourceName, input: string, mediaType: string, validate: boolean) {
+  const fresh = await freshStore(kind);
+  try {
+    return (await ingestInto(fresh, source, input, mediaType, validate)).timing;
+  } finally {
+    await fresh.drop();
+  }
+}
+
+/** The same file sent again into the store it was loaded into: seconds of the second send (every record unchanged). */
+async function resend(kind: StoreKind, source: SourceName, input: string, mediaType: string) {
+  const fresh = await freshStore(kind);
+  try {
+    await ingestInto(fresh, source, input, mediaType, true);
+    const { timing, report } = await ingestInto(fresh, source, input, mediaType, true);
+    if (report.counts.unchanged !== report.counts.records)
+      throw new Error(`${source}: a re-send changed ${report.counts.records - report.counts.unchanged} records`);
+    return timing;
+  } finally {
+    await fresh.drop();
+  }
+}
+
+/** Rounds per task: every task runs once per round, in turn, so a busy moment on the machine spreads over all of them. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
 /** Returns Markdown rows for one source. */
-async function benchSource(source: SourceName, n: number, input: string, mediaType: string): Promise<string[]> {
-  await mapOnly(source, input.slice(0, 20_000), mediaType, validateResource); // warm-up
-  const [outputs, mapSeconds] = await timed(() => mapOnly(source, input, mediaType));
-  const [, baselineSeconds] = await timed(async () => {
-    for (const o of outputs) JSON.parse(JSON.stringify(o));
-  });
-  const [, validatedSeconds] = await timed(() => mapOnly(source, input, mediaType, validateResource));
-  const row = (task: string, s: number) =>
-    `| ${source} | ${task} | ${(n / s).toFixed(0)} | ${(baselineSeconds / s).toFixed(3)} |`;
-  const rows = [
-    row("JSON.parse+stringify of the output (baseline)", baselineSeconds),
-    row("parse + map", mapSeconds),
-    row("parse + map + validate", validatedSeconds),
-    row("end to end into SQLite (in memory), not validated", await endToEnd(source, input, mediaType, false)),
-    row("end to end into SQLite (in memory), validated (the default)", await endToEnd(source, input, mediaType, true)),
+async function benchSource(source: SourceName, n: number, input: string, mediaType: string, warm: string) {
+  await mapOnly(source, warm, mediaType, validateResource); // warm-up
+  await endToEnd("sqlite", source, warm, mediaType, true);
+  let outputs: unknown[] = [];
+  const postgres = Boolean(process.env.BENCH_POSTGRES_URL);
+  const tasks: [string, () => Promise<Timing>][] = [
+    [
+      "JSON.parse+stringify of the output (baseline)",
+      () =>
+        timed(async () => {
+          for (const o of outputs) JSON.parse(JSON.stringify(o));
+        }).then(([, t]) => t),
+    ],
+    ["parse + map", () => timed(() => mapOnly(source, input, mediaType)).then(([, t]) => t)],
+    [
+      "parse + map + validate",
+      () => timed(() => mapOnly(source, input, mediaType, validateResource)).then(([, t]) => t),
+    ],
+    ["end to end into SQLite (in memory), not validated", () => endToEnd("sqlite", source, input, mediaType, false)],
+    [
+      "end to end into SQLite (in memory), validated (the default)",
+      () => endToEnd("sqlite", source, input, mediaType, true),
+    ],
+    ["re-send into SQLite, every record unchanged", () => resend("sqlite", source, input, mediaType)],
+    ...(postgres
+      ? ([
+          [
+            "end to end into PostgreSQL (local server), validated",
+            () => endToEnd("postgres", source, input, mediaType, true),
+          ],
+          ["re-send into PostgreSQL, every record unchanged", () => resend("postgres", source, input, mediaType)],
+        ] as [string, () => Promise<Timing>][])
+      : []),
   ];
-  const postgres = await freshPostgres();
-  if (postgres) {
-    try {
-      rows.push(
-        row(
-          "end to end into PostgreSQL (local server), validated",
-          await endToEnd(source, input, mediaType, true, postgres.store),
-        ),
-      );
-    } finally {
-      await postgres.drop();
+  outputs = await mapOnly(source, input, mediaType);
+  const totals = new Map<string, Timing>(tasks.map(([name]) => [name, { wall: 0, cpu: 0 }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of tasks) {
+      const t = await run();
+      const sum = totals.get(name) as Timing;
+      totals.set(name, { wall: sum.wall + t.wall, cpu: sum.cpu + t.cpu });
     }
   }
+  // Records per second over all rounds (runs ÷ time), and the ratio to the baseline's; the same per CPU second.
+  const rate = (name: string, clock: keyof Timing) => (ROUNDS * n) / (totals.get(name)?.[clock] ?? Number.NaN);
+  const base = tasks[0]?.[0] ?? "";
+  const rows = tasks.map(
+    ([name]) =>
+      `| ${source} | ${name} | ${rate(name, "wall").toFixed(0)} | ${(rate(name, "wall") / rate(base, "wall")).toFixed(3)} | ${rate(name, "cpu").toFixed(0)} | ${(rate(name, "cpu") / rate(base, "cpu")).toFixed(3)} |`,
+  );
+  console.error(rows.join("\n")); // progress: the whole table prints at the end
   return rows;
 }
 
@@ -166,13 +273,16 @@ function peakRss(file: string, dataDir: string): { line: string; mb: number } {
 /** Runs the ingest benchmarks and returns a Markdown section. */
 export async function ingestBench(): Promise<string> {
   const lines = [
-    "\n### Ingest: records/s per source (ratio to JSON.parse + JSON.stringify of the same output)\n",
-    "| source | task | records/s | ratio |",
-    "|---|---|---:|---:|",
+    `\n### Ingest: records/s per source (ratio to JSON.parse + JSON.stringify of the same output; ${ROUNDS} rounds, runs ÷ time)\n`,
+    "| source | task | records/s | ratio | records/CPU-s | ratio (CPU) |",
+    "|---|---|---:|---:|---:|---:|",
   ];
-  lines.push(...(await benchSource("ndtms", 5000, ndtmsCsv(5000), "text/csv")));
-  lines.push(...(await benchSource("cpa", 1000, cpaNdjson(1000), "application/x-ndjson")));
-  lines.push(...(await benchSource("cin", 1000, cinXml(1000), "application/xml")));
+  // BENCH_SCALE shrinks (or grows) the inputs, e.g. 0.05 for a quick check that the benchmark runs.
+  const scale = Number(process.env.BENCH_SCALE ?? 1);
+  const [nd, cp, ci] = [5000, 1000, 1000].map((n) => Math.max(10, Math.round(n * scale))) as [number, number, number];
+  lines.push(...(await benchSource("ndtms", nd, ndtmsCsv(nd), "text/csv", ndtmsCsv(100))));
+  lines.push(...(await benchSource("cpa", cp, cpaNdjson(cp), "application/x-ndjson", cpaNdjson(50))));
+  lines.push(...(await benchSource("cin", ci, cinXml(ci), "application/xml", cinXml(50))));
   if (process.env.BENCH_RSS !== "0") {
     const dir = mkdtempSync(join(tmpdir(), "tfg-bench-"));
     try {

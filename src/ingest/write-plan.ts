@@ -7,20 +7,16 @@
  */
 import { prepareWrite } from "../fhir/resource-service.js";
 import type { MappedResource } from "../mapping/engine.js";
-import { canonicalJson } from "../store/hash-chain.js";
 import type { ResourceWrite, Store, StoredVersion } from "../store/port.js";
+import { sameContent } from "./same-content.js";
+
+export { comparable } from "./same-content.js";
 
 type Resource = Record<string, unknown> & { resourceType: string; id: string };
 
-/** Content compared for "unchanged": everything but meta.versionId and meta.lastUpdated (the owner tag counts). */
-export const comparable = (r: Record<string, unknown>) => {
-  const meta = (r.meta ?? {}) as Record<string, unknown>;
-  return canonicalJson({ ...r, meta: { profile: meta.profile, source: meta.source, tag: meta.tag } });
-};
-
 /** Writes planned but not yet committed, so later records in a batch build on them. */
 export class PendingWrites {
-  private readonly byKey = new Map<string, { versionId: number; content: string }>();
+  private readonly byKey = new Map<string, { versionId: number; resource: Record<string, unknown> | undefined }>();
   /** Every resource some record of the batch produces, written or found unchanged. */
   private readonly produced = new Set<string>();
 
@@ -38,12 +34,9 @@ export class PendingWrites {
     return this.byKey.get(key);
   }
 
-  /** Records a planned write; `content` is its comparable form when the caller already has it. */
-  add(w: ResourceWrite, content?: string) {
-    this.byKey.set(`${w.resourceType}/${w.id}`, {
-      versionId: w.versionId,
-      content: content ?? (w.resource ? comparable(w.resource) : ""),
-    });
+  /** Records a planned write (a deletion when it has no resource). */
+  add(w: ResourceWrite) {
+    this.byKey.set(`${w.resourceType}/${w.id}`, { versionId: w.versionId, resource: w.resource });
   }
 
   clear() {
@@ -111,15 +104,16 @@ export async function planRecord(
   const writes: ResourceWrite[] = [];
   let created = 0;
   let provenance: Resource | undefined;
+  // The current version: planned earlier in the batch, prefetched, or read now. Content is compared as
+  // parsed JSON (sameContent), never serialised.
   const currentOf = async (r: { resourceType: string; id: string }) => {
     const key = `${r.resourceType}/${r.id}`;
     const planned = pending.get(key);
-    if (planned) return { versionId: planned.versionId, content: planned.content, exists: planned.content !== "" };
+    if (planned) return { versionId: planned.versionId, resource: planned.resource };
     const stored = prefetched?.keys.has(key) ? prefetched.found.get(key) : await store.read(r.resourceType, r.id);
     return {
       versionId: stored?.versionId ?? 0,
-      content: stored?.resource && !stored.deleted ? comparable(stored.resource) : "",
-      exists: Boolean(stored && !stored.deleted),
+      resource: stored?.resource && !stored.deleted ? stored.resource : undefined,
     };
   };
   for (const r of unique.values()) {
@@ -128,22 +122,21 @@ export async function planRecord(
       continue;
     }
     const current = await currentOf(r);
-    const content = comparable(r);
-    if (current.exists && current.content === content) continue;
-    if (!current.exists) created++;
+    if (current.resource && sameContent(current.resource, r)) continue;
+    if (!current.resource) created++;
     const w = prepareWrite(r.resourceType, r.id, current.versionId + 1, now, r);
     writes.push(w);
-    pending.add(w, content);
+    pending.add(w);
   }
   const withdrawn: string[] = [];
   if (provenance) {
     const before = await currentOf(provenance);
-    const previous = before.exists ? targetsOf(JSON.parse(before.content) as Record<string, unknown>) : [];
+    const previous = before.resource ? targetsOf(before.resource) : [];
     for (const key of previous) {
       if (unique.has(key) || pending.isProduced(key)) continue;
       const [resourceType, id] = key.split("/") as [string, string];
       const current = await currentOf({ resourceType, id });
-      if (!current.exists || (await producedElsewhere(store, key, provenance.id))) continue;
+      if (!current.resource || (await producedElsewhere(store, key, provenance.id))) continue;
       const w = prepareWrite(resourceType, id, current.versionId + 1, now, undefined);
       writes.push(w);
       pending.add(w);

@@ -2,13 +2,22 @@
 
 import { profileUrl } from "../fhir/canonical.js";
 import type { FhirIssue } from "../fhir/errors.js";
+import { cloneRecord } from "./clone.js";
+import {
+  type CompiledCondition,
+  type CompiledKey,
+  type CompiledTemplate,
+  compileCondition,
+  compileKey,
+  compileTemplate,
+} from "./compile.js";
 import { ConceptMaps } from "./concept-maps.js";
 import { checkFields, checkRecord, type Locator } from "./field-check.js";
 import { deterministicId } from "./ids.js";
 import { missingNeeds } from "./needs.js";
-import { forEachScopes, leafPaths, plainPath, type Scope, valuesAtPath } from "./paths.js";
-import { type Derivation, type EvalContext, evaluate, keyParts, test } from "./template.js";
-import type { ConceptMapJson, MappingSpec } from "./types.js";
+import { forEachScopes, leafPaths, type PathReader, pathReader, plainPath, type Scope } from "./paths.js";
+import type { Derivation, EvalContext } from "./template.js";
+import type { ConceptMapJson, MappingSpec, ResourceRule } from "./types.js";
 
 /** One record from a parser: its place in the file and its data, shaped like the source tables. */
 export interface SourceRecord {
@@ -42,9 +51,42 @@ export interface MappedRecord {
   missing: string[];
 }
 
+/** A resource rule compiled once: its scopes, condition, key and template as closures. */
+interface CompiledRule {
+  rule: ResourceRule;
+  forEachPlain?: string;
+  when?: CompiledCondition;
+  key: CompiledKey;
+  template: CompiledTemplate;
+  profile?: string;
+}
+
+/** A mapping spec compiled once (on first use): paths split, templates turned into closures. */
+interface CompiledSpec {
+  recordKey: { reader: PathReader; plain: string }[];
+  rules: CompiledRule[];
+  metaSource: string;
+}
+
+function compileSpec(spec: MappingSpec): CompiledSpec {
+  return {
+    recordKey: spec.recordKey.map((p) => ({ reader: pathReader(p), plain: plainPath(p) })),
+    rules: spec.resources.map((rule) => ({
+      rule,
+      ...(rule.forEach ? { forEachPlain: plainPath(rule.forEach) } : {}),
+      ...(rule.when ? { when: compileCondition(rule.when) } : {}),
+      key: compileKey(rule.key),
+      template: compileTemplate(rule.template),
+      ...(rule.profile ? { profile: profileUrl(rule.profile) } : {}),
+    })),
+    metaSource: `urn:tfg:source:${spec.source}`,
+  };
+}
+
 /** A loaded mapping: the spec, its ConceptMaps and the derivations it may call. */
 export class Mapping {
   readonly conceptMaps: ConceptMaps;
+  private compiledSpec?: CompiledSpec;
 
   constructor(
     readonly spec: MappingSpec,
@@ -59,15 +101,27 @@ export class Mapping {
     return `${this.spec.name}@${this.spec.version}`;
   }
 
+  /** The spec compiled into closures, built on first use and reused for every record. */
+  private get compiled(): CompiledSpec {
+    this.compiledSpec ??= compileSpec(this.spec);
+    return this.compiledSpec;
+  }
+
   /** Maps one record. Never throws for bad data: problems come back as issues. */
   async map(record: SourceRecord): Promise<MappedRecord> {
+    return this.mapSync(record);
+  }
+
+  /** {@link map}, synchronously: nothing in mapping waits on anything. */
+  mapSync(record: SourceRecord): MappedRecord {
     const spec = this.spec;
-    const data = structuredClone(record.data);
+    const compiled = this.compiled;
+    const data = cloneRecord(record.data);
     const nulls = spec.nulls ?? [];
     const issues = [...checkFields(data, spec.fields, nulls, record.locate)];
     issues.push(...checkRecord(data, spec.checks ?? [], record.locate));
     const root: Scope = { root: data, item: data, path: "" };
-    const key = spec.recordKey.map((p) => String(valuesAtPath(root, p)[0] ?? "?")).join("/");
+    const key = compiled.recordKey.map((p) => String(p.reader.first(root) ?? "?")).join("/");
     const base = { index: record.index, label: record.label, key };
     const present = [...leafPaths(data)].map(plainPath);
     const missing = missingNeeds(data, spec.needs ?? []);
@@ -82,20 +136,21 @@ export class Mapping {
       read: new Set(),
       misses: [],
     };
-    for (const p of spec.recordKey) ctx.read.add(plainPath(p));
+    for (const p of compiled.recordKey) ctx.read.add(p.plain);
     const resources: MappedResource[] = [];
     const byKey = new Map<string, MappedResource>();
-    for (const rule of spec.resources) {
+    for (const c of compiled.rules) {
+      const rule = c.rule;
       const scopes: Scope[] = rule.forEach ? forEachScopes(data, rule.forEach) : [root];
-      if (rule.forEach) ctx.read.add(plainPath(rule.forEach));
+      if (c.forEachPlain !== undefined) ctx.read.add(c.forEachPlain);
       for (const scope of scopes) {
-        if (rule.when && !test(rule.when, scope, ctx)) continue;
-        const parts = await keyParts(rule.key, scope, ctx);
+        if (c.when && !c.when(scope, ctx)) continue;
+        const parts = c.key(scope, ctx);
         if (!parts) continue;
         const id = deterministicId(spec.source, rule.resourceType, parts);
-        const body = ((await evaluate(rule.template, scope, ctx)) ?? {}) as Record<string, unknown>;
-        const meta: Record<string, unknown> = { source: `urn:tfg:source:${spec.source}` };
-        if (rule.profile) meta.profile = [profileUrl(rule.profile)];
+        const body = (c.template(scope, ctx) ?? {}) as Record<string, unknown>;
+        const meta: Record<string, unknown> = { source: compiled.metaSource };
+        if (c.profile) meta.profile = [c.profile];
         const resource = { resourceType: rule.resourceType, id, meta, ...body };
         const key = `${rule.resourceType}/${id}`;
         const earlier = byKey.get(key);
@@ -120,12 +175,12 @@ export class Mapping {
     if (issues.some((i) => i.severity === "error")) return { ...base, issues, resources: [], unmapped: [], missing };
 
     const unmapped = present.filter((p) => !ctx.read.has(p));
-    if (resources.length > 0) resources.push(await this.provenance(key, resources));
+    if (resources.length > 0) resources.push(this.provenance(key, resources));
     return { ...base, issues, resources, unmapped, missing };
   }
 
   /** One Provenance per record, pointing at every resource the record produced. */
-  private async provenance(key: string, resources: MappedResource[]): Promise<MappedResource> {
+  private provenance(key: string, resources: MappedResource[]): MappedResource {
     const id = deterministicId(this.spec.source, "Provenance", [key]);
     return {
       rule: "provenance",

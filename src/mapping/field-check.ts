@@ -12,8 +12,14 @@ interface Slot {
 }
 
 /** Finds every slot a field path names, expanding `[]` over arrays. */
+const stepsOf = new Map<string, string[]>();
+
 function slots(record: Record<string, unknown>, path: string): Slot[] {
-  const steps = path.split(".");
+  let steps = stepsOf.get(path);
+  if (!steps) {
+    steps = path.split(".");
+    stepsOf.set(path, steps);
+  }
   let frontier: { node: unknown; concrete: string }[] = [{ node: record, concrete: "" }];
   const out: Slot[] = [];
   steps.forEach((raw, i) => {
@@ -52,12 +58,21 @@ function slots(record: Record<string, unknown>, path: string): Slot[] {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** True for a real calendar date written YYYY-MM-DD. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * True for a real calendar date written YYYY-MM-DD (proleptic Gregorian). Years before 0100 are
+ * refused, as `Date.UTC` (which reads them as 19xx) always refused them here.
+ */
 export function isCalendarDate(s: string): boolean {
   const m = DATE.exec(s);
   if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  const y = Number(m[1]);
+  const month = Number(m[2]);
+  const d = Number(m[3]);
+  if (y < 100 || month < 1 || month > 12 || d < 1) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
 }
 
 /** Describes a concrete path for people: the parser knows whether it is a row/column or an element path. */
@@ -75,6 +90,40 @@ function issue(
 /** A FHIR `code`: no leading, trailing or double whitespace. */
 const FHIR_CODE = /^[^\s]+( [^\s]+)*$/;
 
+/** The field name a path ends in (`A[].B[]` → `B`), worked out once per path. */
+const fieldNames = new Map<string, string>();
+const fieldNameOf = (path: string) => {
+  let name = fieldNames.get(path);
+  if (name === undefined) {
+    name = path.split(".").pop()?.replace("[]", "") ?? path;
+    fieldNames.set(path, name);
+  }
+  return name;
+};
+
+/** Field patterns, compiled once each. */
+const patterns = new Map<string, RegExp>();
+const patternOf = (source: string) => {
+  let re = patterns.get(source);
+  if (!re) {
+    re = new RegExp(source);
+    patterns.set(source, re);
+  }
+  return re;
+};
+
+/** A code list by upper-cased code (the first code of each spelling), built once per list. */
+const codeTables = new WeakMap<string[], Map<string, string>>();
+const upperCodes = (codes: string[]) => {
+  let table = codeTables.get(codes);
+  if (!table) {
+    table = new Map();
+    for (const c of codes) if (!table.has(c.toUpperCase())) table.set(c.toUpperCase(), c);
+    codeTables.set(codes, table);
+  }
+  return table;
+};
+
 /**
  * Normalises the record in place (trims, blanks and null markers removed, codes upper-cased,
  * yes/no to Y/N/U, integers to numbers) and returns the issues. Messages name the field and
@@ -88,26 +137,27 @@ export function checkFields(
 ): FhirIssue[] {
   const issues: FhirIssue[] = [];
   for (const f of fields) {
-    const fieldName = f.path.split(".").pop()?.replace("[]", "") ?? f.path;
+    const fieldName = fieldNameOf(f.path);
     for (const s of slots(record, f.path)) {
-      const where = locate(s.concrete);
+      // Located only when there is something to say: most values pass.
+      const where = () => locate(s.concrete);
       const name = /^\d+$/.test(s.key) ? fieldName : s.key;
       let v = s.value;
       if (typeof v === "number" || typeof v === "boolean") v = String(v);
       if (typeof v === "string") v = v.trim();
       if (v === undefined || v === null || v === "" || (typeof v === "string" && nulls.includes(v))) {
         delete s.holder[s.key];
-        if (f.required) issues.push(issue(where, `${f.label ?? name} is required`, "required"));
+        if (f.required) issues.push(issue(where(), `${f.label ?? name} is required`, "required"));
         continue;
       }
       if (typeof v !== "string") {
-        issues.push(issue(where, `${name} must be a single value`, "structure"));
+        issues.push(issue(where(), `${name} must be a single value`, "structure"));
         continue;
       }
-      const bad = (rule: string) => issues.push(issue(where, `${name} ${rule}`));
+      const bad = (rule: string) => issues.push(issue(where(), `${name} ${rule}`));
       switch (f.type) {
         case "string":
-          if (f.pattern && !new RegExp(f.pattern).test(v)) bad("is not in the expected format");
+          if (f.pattern && !patternOf(f.pattern).test(v)) bad("is not in the expected format");
           else s.holder[s.key] = v;
           break;
         case "date":
@@ -127,12 +177,11 @@ export function checkFields(
         }
         case "code": {
           const code = v.toUpperCase();
-          const codes = f.codes ?? [];
-          const match = codes.find((c) => c.toUpperCase() === code);
+          const match = upperCodes(f.codes ?? []).get(code);
           if (match) s.holder[s.key] = match;
           else if (f.unlisted === "keep" && FHIR_CODE.test(v)) {
             issues.push(
-              issue(where, `${name} is not in the provisional code list; kept as sent`, "code-invalid", "warning"),
+              issue(where(), `${name} is not in the provisional code list; kept as sent`, "code-invalid", "warning"),
             );
             s.holder[s.key] = v;
           } else bad("is not a code this field allows");

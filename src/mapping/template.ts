@@ -9,7 +9,10 @@ import { deterministicId } from "./ids.js";
 import { forEachScopes, readPath, type Scope, valueAtPath, valuesAtPath } from "./paths.js";
 import type { Condition, Json } from "./types.js";
 
-/** A named derivation: logic too rich for a template, kept small and tested (src/mapping/derivations). */
+/**
+ * A named derivation: logic too rich for a template, kept small and tested (src/mapping/derivations).
+ * Synchronous: it returns the value itself, never a promise.
+ */
 export type Derivation = (scope: Scope, args: Record<string, Json>, ctx: EvalContext) => unknown;
 
 /** What evaluation needs and records. */
@@ -23,7 +26,8 @@ export interface EvalContext {
   misses: { map: string; path: string }[];
 }
 
-const isExpr = (v: Json): v is { [k: string]: Json } =>
+/** True for an object whose first key starts with `$`: an expression, not a literal. */
+export const isExpr = (v: Json): v is { [k: string]: Json } =>
   v !== null &&
   typeof v === "object" &&
   !Array.isArray(v) &&
@@ -45,12 +49,15 @@ export function test(cond: Condition, scope: Scope, ctx: EvalContext): boolean {
   return cond.any.some((c) => test(c, scope, ctx));
 }
 
-/** Evaluates a template to a JSON value, or undefined when it produces nothing. */
-export async function evaluate(t: Json, scope: Scope, ctx: EvalContext): Promise<unknown> {
+/**
+ * Evaluates a template to a JSON value, or undefined when it produces nothing. This interpreter is the
+ * reference semantics; mappings run templates compiled once by compile.ts, which must agree with it.
+ */
+export function evaluate(t: Json, scope: Scope, ctx: EvalContext): unknown {
   if (Array.isArray(t)) {
     const out: unknown[] = [];
     for (const item of t) {
-      const v = await evaluate(item, scope, ctx);
+      const v = evaluate(item, scope, ctx);
       // An expression that yields a list inside a list contributes its items.
       if (Array.isArray(v) && isExpr(item)) out.push(...v);
       else if (v !== undefined) out.push(v);
@@ -61,13 +68,14 @@ export async function evaluate(t: Json, scope: Scope, ctx: EvalContext): Promise
   if (isExpr(t)) return evaluateExpr(t, scope, ctx);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(t as Record<string, Json>)) {
-    const r = await evaluate(v, scope, ctx);
+    const r = evaluate(v, scope, ctx);
     if (r !== undefined) out[k] = r;
   }
   return Object.keys(out).length ? out : undefined;
 }
 
-async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalContext): Promise<unknown> {
+/** Evaluates one `$` expression (see {@link evaluate}). */
+export function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalContext): unknown {
   if ("$path" in e) return read(scope, e.$path as string, ctx);
   if ("$all" in e) {
     ctx.read.add(readPath(scope, e.$all as string));
@@ -94,7 +102,7 @@ async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCon
   }
   if ("$ref" in e) {
     const spec = e.$ref as { resourceType: string; key: Json[] };
-    const parts = await keyParts(spec.key, scope, ctx);
+    const parts = keyParts(spec.key, scope, ctx);
     if (!parts) return undefined;
     return { reference: `${spec.resourceType}/${deterministicId(ctx.source, spec.resourceType, parts)}` };
   }
@@ -106,7 +114,7 @@ async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCon
     ctx.read.add(readPath(scope, e.$each as string));
     const out: unknown[] = [];
     for (const item of forEachScopes(scope.root, e.$each as string, scope)) {
-      const v = await evaluate(e.template as Json, item, ctx);
+      const v = evaluate(e.template as Json, item, ctx);
       if (Array.isArray(v)) out.push(...v);
       else if (v !== undefined) out.push(v);
     }
@@ -115,7 +123,7 @@ async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCon
   if ("$concat" in e) {
     const parts: string[] = [];
     for (const p of e.$concat as Json[]) {
-      const v = await evaluate(p, scope, ctx);
+      const v = evaluate(p, scope, ctx);
       if (v === undefined) return undefined;
       parts.push(String(v));
     }
@@ -130,10 +138,10 @@ async function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCon
 }
 
 /** Evaluates key parts; undefined if any part is missing (the resource or reference is then not produced). */
-export async function keyParts(key: Json[], scope: Scope, ctx: EvalContext): Promise<(string | number)[] | undefined> {
+export function keyParts(key: Json[], scope: Scope, ctx: EvalContext): (string | number)[] | undefined {
   const parts: (string | number)[] = [];
   for (const k of key) {
-    const v = await evaluate(k, scope, ctx);
+    const v = evaluate(k, scope, ctx);
     if (v === undefined || (typeof v !== "string" && typeof v !== "number")) return undefined;
     parts.push(v);
   }
