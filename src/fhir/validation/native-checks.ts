@@ -22,6 +22,7 @@ const issue = (code: FhirIssue["code"], diagnostics: string, path: string): Fhir
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** C0 control characters other than tab, LF and CR, which R4 strings may not contain (datatypes.html#string). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching exactly these characters is the point.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 
 /** The FHIRPath-style location of the walk's current path (built only when an issue is reported). */
