@@ -564,29 +564,16 @@ export class SqlStore implements Store {
       ) as T;
     const rowsOf = <T>(pick: (e: IndexWrite) => T[] | undefined) =>
       entries.flatMap((e) => (pick(e) ?? []).map((r) => ({ resource_type: e.resourceType, id: e.id, ...clean(r) })));
-    for (const part of chunk(
-      rowsOf((e) => e.tokens),
-      rowsPerInsert(5),
-    )) {
-      statements.push(this.insertRows("search_tokens", part));
-    }
-    for (const part of chunk(
-      rowsOf((e) => e.references),
-      rowsPerInsert(4),
-    )) {
-      statements.push(this.insertRows("search_references", part));
-    }
-    for (const part of chunk(
-      rowsOf((e) => e.strings),
-      rowsPerInsert(5),
-    )) {
-      statements.push(this.insertRows("search_strings", part));
-    }
-    for (const part of chunk(
-      rowsOf((e) => e.dates),
-      rowsPerInsert(5),
-    )) {
-      statements.push(this.insertRows("search_dates", part));
+    // Each kind's rows, with its column count (resource_type and id included) for the rows-per-statement limit.
+    const kinds = [
+      ["search_tokens", 5, rowsOf((e) => e.tokens)],
+      ["search_references", 4, rowsOf((e) => e.references)],
+      ["search_strings", 5, rowsOf((e) => e.strings)],
+      ["search_dates", 5, rowsOf((e) => e.dates)],
+    ] as const;
+    for (const [table, columns, rows] of kinds) {
+      for (const part of chunk<object>([...rows], rowsPerInsert(columns)))
+        statements.push(this.insertRows(table, part));
     }
     return statements;
   }
