@@ -77,6 +77,15 @@ export class ResourceService {
     return guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
   }
 
+  /**
+   * The version whose owner a write to `current` must answer to: `current` itself, or, when it is a
+   * deletion, the version it deleted, so a deleted owned resource cannot be re-created by another organisation.
+   */
+  async ownerVersion(current: StoredVersion | undefined): Promise<StoredVersion | undefined> {
+    if (!current?.deleted || current.versionId <= 1) return current;
+    return (await this.deps.store.vread(current.resourceType, current.id, current.versionId - 1)) ?? current;
+  }
+
   private now(): string {
     return this.deps.clock().toISOString();
   }
@@ -126,7 +135,8 @@ export class ResourceService {
       if (ifMatch !== undefined && ifMatch !== currentVersion) {
         throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
       }
-      const write = prepareWrite(type, id, currentVersion + 1, this.now(), this.guard(current, resource));
+      const guarded = this.guard(await this.ownerVersion(current), resource);
+      const write = prepareWrite(type, id, currentVersion + 1, this.now(), guarded);
       write.json = JSON.stringify(write.resource);
       try {
         await this.deps.store.commit({ resources: [write] });

@@ -202,7 +202,7 @@ export async function runTransaction(svc: ResourceService, body: unknown): Promi
     // A patch becomes the resource it produces first, so the owner check sees what would be written.
     if (p.patch) p.resource = patchedEntry(p, current, fullUrls);
     const guarded = svc.guard(
-      current,
+      p.method === "DELETE" ? current : await svc.ownerVersion(current),
       p.resource,
       `Bundle.entry[${p.index}].${p.resource ? "resource" : "request.url"}`,
     );

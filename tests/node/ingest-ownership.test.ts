@@ -270,5 +270,19 @@ describe("FHIR REST writes to resources ingest owns", () => {
     ]);
     const del = await app.t.fhir(`/fhir/Patient/${patient.id}`, { method: "DELETE", ...app.as(owner) });
     expect(del.status).toBe(204);
+    // Deleted, it still answers to its owner: another organisation cannot re-create it, the owner can.
+    const { meta: _m, ...again } = patient;
+    expect((await put(other, { ...again, gender: "male" })).status).toBe(403);
+    const tx = await app.t.fhir("/fhir", {
+      method: "POST",
+      json: {
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [{ resource: { ...again, gender: "male" }, request: { method: "PUT", url: `Patient/${patient.id}` } }],
+      },
+      ...app.as(other),
+    });
+    expect(tx.status).toBe(403);
+    expect((await put(owner, { ...again, gender: "male" })).status).toBe(201);
   });
 });
