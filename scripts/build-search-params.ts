@@ -9,6 +9,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SearchParamDef } from "../src/fhir/search-param-def.js";
 import { SERVED_TYPES } from "../src/fhir/served-types.js";
 
 const PACKAGE = "node_modules/hl7.fhir.r4.examples";
@@ -51,18 +52,8 @@ interface ElementJson {
   binding?: { strength?: string; valueSet?: string };
 }
 
-/** One generated row (mirrors SearchParamDef in src/fhir/resource-types.ts). */
-interface Row {
-  name: string;
-  type: string;
-  paths: string[];
-  targets?: string[];
-  system?: string;
-  codeSystem?: string;
-  indexedAs?: string;
-  url: string;
-  documentation: string;
-}
+/** One generated row: a SearchParamDef, its type not yet narrowed to the supported ones. */
+type Row = Omit<SearchParamDef, "type"> & { type: string };
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

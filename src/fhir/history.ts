@@ -6,6 +6,7 @@ import type { Bundle, BundleEntry, BundleLink } from "fhir/r4";
 import type { HistoryCursor, HistoryQuery, SearchPage, StoredVersion } from "../store/port.js";
 import { etagOf } from "./bundles.js";
 import { badRequest } from "./errors.js";
+import { decodeOpaque, encodeOpaque } from "./opaque-token.js";
 import type { PagingLimits } from "./search-query.js";
 import { dateRange } from "./search-query.js";
 
@@ -28,20 +29,12 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function encodeCursor(state: CursorState): string {
   const a = state.after;
-  const json = JSON.stringify([state.until, state.total, a.lastUpdated, a.resourceType, a.id, a.versionId]);
-  const binary = Array.from(new TextEncoder().encode(json), (byte) => String.fromCharCode(byte)).join("");
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeOpaque([state.until, state.total, a.lastUpdated, a.resourceType, a.id, a.versionId]);
 }
 
 function decodeCursor(text: string): CursorState {
   const bad = () => badRequest("_cursor is not one this server issued; start again from the first page", ["_cursor"]);
-  let parsed: unknown;
-  try {
-    const bytes = Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
-  } catch {
-    throw bad();
-  }
+  const parsed = decodeOpaque(text);
   if (!Array.isArray(parsed) || parsed.length !== 6) throw bad();
   const [until, total, lastUpdated, resourceType, id, versionId] = parsed as unknown[];
   if (typeof until !== "string" || !INSTANT.test(until)) throw bad();

@@ -554,15 +554,19 @@ export class SqlStore implements Store {
         for (const t of Object.values(INDEX_TABLES)) statements.push(this.deleteOwned(t, type, part));
       }
     }
-    // PostgreSQL text cannot hold U+0000, which the store may be given (it stores bodies as bytes): index without it.
-    const clean = <T>(r: T): T =>
-      Object.fromEntries(
-        Object.entries(r as Record<string, unknown>).map(([k, v]) => [
-          k,
-          typeof v === "string" && v.includes("\u0000") ? v.replaceAll("\u0000", "") : v,
-        ]),
-      ) as T;
-    const rowsOf = <T>(pick: (e: IndexWrite) => T[] | undefined) =>
+    // PostgreSQL text cannot hold U+0000, which the store may be given (it stores bodies as bytes): index
+    // without it. Validation refuses it on every service write, so rows are copied only in that rare case.
+    const clean = <T extends object>(r: T): T => {
+      for (const v of Object.values(r)) {
+        if (typeof v === "string" && v.includes("\u0000")) {
+          return Object.fromEntries(
+            Object.entries(r).map(([k, x]) => [k, typeof x === "string" ? x.replaceAll("\u0000", "") : x]),
+          ) as T;
+        }
+      }
+      return r;
+    };
+    const rowsOf = <T extends object>(pick: (e: IndexWrite) => T[] | undefined) =>
       entries.flatMap((e) => (pick(e) ?? []).map((r) => ({ resource_type: e.resourceType, id: e.id, ...clean(r) })));
     // Each kind's rows, with its column count (resource_type and id included) for the rows-per-statement limit.
     const kinds = [
