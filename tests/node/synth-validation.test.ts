@@ -102,6 +102,7 @@ const ONCE_UNMAPPED: Record<SourceName, string[]> = {
   ],
   cin: ["ChildIdentifiers.UPNunknown", "CINdetails.Section47.InitialCPCtarget", "Year", "ReferenceDate"],
   cpa: ["MHS001MPI.OrgIDLocalPatientId", "MHS001MPI.NHSNumberStatus"],
+  ssd: [],
 };
 
 /** Coverage as the ingest report counts it: unmapped field → records (MappedRecord.unmapped), per source. */

@@ -55,6 +55,7 @@ export const EXTENSION_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/lives-with", id: "lives-with", title: "Lives with", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/ndtms-consent", id: "ndtms-consent", title: "NDTMS consent", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/overnight-contact", id: "overnight-contact", title: "Overnight contact", version: "0.1.0", type: "Extension" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/parental-responsibility", id: "parental-responsibility", title: "Parental responsibility", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/previous-plans", id: "previous-plans", title: "Previous plans", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/primary-need", id: "primary-need", title: "Primary need", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/problem-substance", id: "problem-substance", title: "Problem substance", version: "0.1.0", type: "Extension" },
