@@ -312,6 +312,12 @@ function locate(path: string, places: Places): string {
   const column = path.split(".").slice(1).join(".") || head;
   let row = places.get(head);
   if (column.startsWith("prof_")) row = places.get(`${head}.prof`) ?? row;
-  if (!row) return path;
+  if (!row) {
+    // A bare column (a ConceptMap miss inside a forEach names the field only): the row that holds it.
+    const holders = [...new Set(places.values())].filter((r) => Object.hasOwn(r.values, head));
+    if (holders.length === 1) return (holders[0] as SsdRow).column(head);
+    if (holders.length > 1) return `${holders.map((r) => r.where).join(" or ")}, column ${head}`;
+    return path;
+  }
   return row.column(column.split(".")[0] ?? column) + (column.includes(".") ? ` (${column.split(".").slice(1).join(".")})` : "");
 }
