@@ -37,7 +37,9 @@ export function mergeShared(stored: Resource | undefined, incoming: Resource, ow
   const mine = asIdentifiers(incoming.identifier);
   const given = new Set(mine.map(identifierKey));
   const kept = asIdentifiers(stored?.identifier).filter((i) => !given.has(identifierKey(i)));
-  const identifiers = [...mine, ...kept].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  const identifiers = [...mine, ...kept].sort((a, b) =>
+    sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0,
+  );
   if (identifiers.length) out.identifier = identifiers;
   return out;
 }

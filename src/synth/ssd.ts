@@ -224,9 +224,17 @@ export function buildSsd(
         ...a,
       }),
     );
-    e.ssd_family?.push({ fami_table_id: `${c.laChildId}F1`, fami_family_id: household.id, fami_person_id: c.laChildId });
+    e.ssd_family?.push({
+      fami_table_id: `${c.laChildId}F1`,
+      fami_family_id: household.id,
+      fami_person_id: c.laChildId,
+    });
     c.disabilities.forEach((d, i) =>
-      e.ssd_disability?.push({ disa_table_id: `${c.laChildId}D${i + 1}`, disa_person_id: c.laChildId, disa_disability_code: d }),
+      e.ssd_disability?.push({
+        disa_table_id: `${c.laChildId}D${i + 1}`,
+        disa_person_id: c.laChildId,
+        disa_disability_code: d,
+      }),
     );
     c.episodes.forEach((ep, i) => {
       const referralId = `${c.laChildId}R${i + 1}`;

@@ -53,7 +53,9 @@ describe("SSD case-record mapping", () => {
     });
     // The mother's RelatedPerson is about her child CH0003, and points back to her own Patient.
     const mother = mapped[3]?.resources.find((r) => r.rule === "mother")?.resource as Record<string, unknown>;
-    expect(mother.patient).toEqual({ reference: `Patient/${deterministicId("cin", "Patient", ["child", "201", "CH0003"])}` });
+    expect(mother.patient).toEqual({
+      reference: `Patient/${deterministicId("cin", "Patient", ["child", "201", "CH0003"])}`,
+    });
   });
 
   it("picks the allocated worker open at the end of the episode, from the involvements of its referral", async () => {
@@ -69,15 +71,22 @@ describe("SSD case-record mapping", () => {
     ["ssd_person.csv", "M,MWBA", "M,XXXX", "ssd_person.csv row 3, column pers_ethnicity"],
     ["ssd_person.csv", "9990000018", "9990000019", "ssd_person.csv row 2, column pers_single_unique_id"],
     ["ssd_disability.csv", "D1,CH0001,LD", "D1,CH0001,LDX", "ssd_disability.csv row 2, column disa_disability_code"],
-    ["ssd_cp_plans.csv", "Neglect,Multiple", "Neglect,Unheard of", "ssd_cp_plans.csv row 2, column cppl_cp_plan_latest_category"],
+    [
+      "ssd_cp_plans.csv",
+      "Neglect,Multiple",
+      "Neglect,Unheard of",
+      "ssd_cp_plans.csv row 2, column cppl_cp_plan_latest_category",
+    ],
     ["tfg_related_people.csv", "P502,,Gus", "P502,,Gus", undefined],
     ["tfg_related_people.csv", "mother,Y,Y", "aunt,Y,Y", "tfg_related_people.csv row 2, column relp_relationship"],
-    ["ssd_address.csv", '""UPRN"":""100000000001""', '""UPRN"":""1000000000011""', "ssd_address.csv row 2, column addr_address_json (UPRN)"],
+    [
+      "ssd_address.csv",
+      '""UPRN"":""100000000001""',
+      '""UPRN"":""1000000000011""',
+      "ssd_address.csv row 2, column addr_address_json (UPRN)",
+    ],
   ])("rejects a bad value in %s with its table, row and column", async (file, from, to, where) => {
-    const { mapped } = await mapAll(
-      "ssd",
-      ssdCsvRecords(csvTables((n, t) => (n === file ? t.replace(from, to) : t))),
-    );
+    const { mapped } = await mapAll("ssd", ssdCsvRecords(csvTables((n, t) => (n === file ? t.replace(from, to) : t))));
     const errors = mapped.flatMap((m) => m.issues.filter((i) => i.severity === "error"));
     if (where === undefined) return expect(errors).toEqual([]);
     expect(errors.flatMap((i) => i.expression)).toContain(where);
@@ -109,7 +118,9 @@ describe("SSD case-record mapping", () => {
   it("stops a file without tfg_extract, or with a table SSD does not have", async () => {
     const without = await collect(ssdJsonRecords(textSource('{"ssd_person": []}')));
     expect(without.map((e) => e.kind)).toEqual(["fatal"]);
-    const unknown = await collect(ssdJsonRecords(textSource('{"tfg_extract": [{"la_code": "201"}], "ssd_people": []}')));
+    const unknown = await collect(
+      ssdJsonRecords(textSource('{"tfg_extract": [{"la_code": "201"}], "ssd_people": []}')),
+    );
     expect(unknown.map((e) => e.kind)).toEqual(["fatal"]);
   });
 
@@ -123,7 +134,11 @@ describe("SSD case-record mapping", () => {
 // Property: random rows of random tables, written as CSV tables and as one JSON document, shuffled into any table
 // order, give the same records (same data, same order of people).
 const id = fc.stringMatching(/^[A-Z][0-9]{1,4}$/);
-const cell = fc.oneof(fc.constant(""), fc.string({ maxLength: 12 }), fc.constantFrom("2025-01-01", "Y", "N", 'a "q", b\nc'));
+const cell = fc.oneof(
+  fc.constant(""),
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom("2025-01-01", "Y", "N", 'a "q", b\nc'),
+);
 const TABLES = Object.keys(SSD_TABLES).filter((t) => t !== "tfg_extract" && t !== "ssd_professionals");
 const extract = fc.record({
   people: fc.uniqueArray(id, { minLength: 1, maxLength: 5 }),

@@ -137,7 +137,12 @@ export async function* ssdJsonRecords(source: ByteSource): AsyncGenerator<Source
     for (const [i, row] of list.entries()) {
       const where = `${table}[${i}]`;
       if (!isObject(row)) {
-        broken.push({ kind: "broken", index: i + 1, label: where, issues: [problem("A row must be an object", where)] });
+        broken.push({
+          kind: "broken",
+          index: i + 1,
+          label: where,
+          issues: [problem("A row must be an object", where)],
+        });
         continue;
       }
       const values: Record<string, string> = {};
@@ -319,5 +324,8 @@ function locate(path: string, places: Places): string {
     if (holders.length > 1) return `${holders.map((r) => r.where).join(" or ")}, column ${head}`;
     return path;
   }
-  return row.column(column.split(".")[0] ?? column) + (column.includes(".") ? ` (${column.split(".").slice(1).join(".")})` : "");
+  return (
+    row.column(column.split(".")[0] ?? column) +
+    (column.includes(".") ? ` (${column.split(".").slice(1).join(".")})` : "")
+  );
 }
