@@ -216,26 +216,26 @@ export function buildSsd(
         addr_address_json: addressJson(household.address),
       });
     }
-    addresses.forEach((a, i) =>
+    addresses.forEach((a, i) => {
       e.ssd_address?.push({
         addr_table_id: `${c.laChildId}A${i + 1}`,
         addr_person_id: c.laChildId,
         addr_address_type: "Primary Address",
         ...a,
-      }),
-    );
+      });
+    });
     e.ssd_family?.push({
       fami_table_id: `${c.laChildId}F1`,
       fami_family_id: household.id,
       fami_person_id: c.laChildId,
     });
-    c.disabilities.forEach((d, i) =>
+    c.disabilities.forEach((d, i) => {
       e.ssd_disability?.push({
         disa_table_id: `${c.laChildId}D${i + 1}`,
         disa_person_id: c.laChildId,
         disa_disability_code: d,
-      }),
-    );
+      });
+    });
     c.episodes.forEach((ep, i) => {
       const referralId = `${c.laChildId}R${i + 1}`;
       e.ssd_cin_episodes?.push({
@@ -248,7 +248,7 @@ export function buildSsd(
         cine_close_reason: ep.closureReason,
         cine_close_date: ep.closureDate,
       });
-      ep.cpps.forEach((cpp, j) =>
+      ep.cpps.forEach((cpp, j) => {
         e.ssd_cp_plans?.push({
           cppl_cp_plan_id: `${referralId}P${j + 1}`,
           cppl_referral_id: referralId,
@@ -257,8 +257,8 @@ export function buildSsd(
           cppl_cp_plan_end_date: cpp.end,
           cppl_cp_plan_initial_category: CATEGORY_TEXT[cpp.initialCategory] ?? cpp.initialCategory,
           cppl_cp_plan_latest_category: CATEGORY_TEXT[cpp.latestCategory] ?? cpp.latestCategory,
-        }),
-      );
+        });
+      });
       if (ep.nfa) return;
       // An allocated case worker from the LA's pool of twelve, in one of three teams.
       const n = r.int(1, 12);

@@ -157,7 +157,9 @@ describe("SSD reader (property)", () => {
           const col = SSD_TABLES[r.table as keyof typeof SSD_TABLES].person as string;
           const who = people[r.who % people.length] as string;
           const prefix = col.split("_")[0] as string;
-          (tables[r.table] ??= []).push({ [col]: who, [`${prefix}_a`]: r.a, [`${prefix}_b`]: r.b });
+          const list = tables[r.table] ?? [];
+          tables[r.table] = list;
+          list.push({ [col]: who, [`${prefix}_a`]: r.a, [`${prefix}_b`]: r.b });
         }
         const names = Object.keys(tables).sort(
           (x, y) => (order[Object.keys(SSD_TABLES).indexOf(x)] ?? 0) - (order[Object.keys(SSD_TABLES).indexOf(y)] ?? 0),

@@ -266,7 +266,8 @@ function recordOf(laCode: string, head: SsdRow, person: SsdRow, rows: SsdRow[], 
   const issues: FhirIssue[] = [];
   const data: Record<string, unknown> = { la_code: laCode, ssd_person: { ...person.values } };
   for (const r of rows) {
-    const list = (data[r.table] ??= []) as Record<string, unknown>[];
+    if (!Array.isArray(data[r.table])) data[r.table] = [];
+    const list = data[r.table] as Record<string, unknown>[];
     const values: Record<string, unknown> = { ...r.values };
     // The join column is the record's own person id (kept once, in ssd_person), as CPA drops LocalPatientId.
     delete values[SSD_TABLES[r.table].person as string];
