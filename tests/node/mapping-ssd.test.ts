@@ -58,6 +58,24 @@ describe("SSD case-record mapping", () => {
     });
   });
 
+  it("maps a looked-after episode to TFG-LookedAfterEpisode, which requires the looked-after type", async () => {
+    const { mapped } = await mapAll("ssd", ssdCsvRecords(csvTables()));
+    const cla = mapped[1]?.resources.find((r) => r.rule === "cla-episode")?.resource as Record<string, unknown>;
+    expect(cla.status).toBe("active");
+    expect(validateResource(cla)).toEqual([]);
+    const wrongType = {
+      ...cla,
+      type: [
+        {
+          coding: [
+            { system: "https://think-family-gateway.example/fhir/CodeSystem/episode-type", code: "child-in-need" },
+          ],
+        },
+      ],
+    };
+    expect(validateResource(wrongType).length).toBeGreaterThan(0);
+  });
+
   it("picks the allocated worker open at the end of the episode, from the involvements of its referral", async () => {
     const { mapped } = await mapAll("ssd", ssdCsvRecords(csvTables()));
     const episode = mapped[0]?.resources.find((r) => r.rule === "cin-episode")?.resource as Record<string, unknown>;

@@ -28,6 +28,7 @@ export const PROFILE_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Consent", id: "TFG-Consent", title: "TFG Consent", version: "0.1.0", type: "Consent" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-FamilyRelationship", id: "TFG-FamilyRelationship", title: "TFG Family relationship", version: "0.1.0", type: "RelatedPerson" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-Household", id: "TFG-Household", title: "TFG Household", version: "0.1.0", type: "Group" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-LookedAfterEpisode", id: "TFG-LookedAfterEpisode", title: "TFG Looked-after episode", version: "0.1.0", type: "EpisodeOfCare" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-MentalHealthReferral", id: "TFG-MentalHealthReferral", title: "TFG Mental health referral", version: "0.1.0", type: "ServiceRequest" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-NdtmsClientItem", id: "TFG-NdtmsClientItem", title: "TFG NDTMS client item", version: "0.1.0", type: "Observation" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/TFG-NdtmsEarlyHelpItem", id: "TFG-NdtmsEarlyHelpItem", title: "TFG NDTMS early help item", version: "0.1.0", type: "Observation" },
@@ -45,6 +46,8 @@ export const PROFILE_CATALOG: readonly CatalogEntry[] = [
 export const EXTENSION_CATALOG: readonly CatalogEntry[] = [
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/area-of-residence", id: "area-of-residence", title: "Area of residence", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/category-of-abuse", id: "category-of-abuse", title: "Category of abuse", version: "0.1.0", type: "Extension" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/cla-ceased-reason", id: "cla-ceased-reason", title: "Looked-after ceased reason", version: "0.1.0", type: "Extension" },
+  { url: "https://think-family-gateway.example/fhir/StructureDefinition/cla-start-reason", id: "cla-start-reason", title: "Looked-after start reason", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/contact-with-other-parent", id: "contact-with-other-parent", title: "Contact with other parent", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/disability", id: "disability", title: "Disability", version: "0.1.0", type: "Extension" },
   { url: "https://think-family-gateway.example/fhir/StructureDefinition/episode-end-reason", id: "episode-end-reason", title: "Episode end reason", version: "0.1.0", type: "Extension" },
