@@ -79,7 +79,8 @@ describe("tfg ingest ssd", () => {
       expect(again.status, again.stdout).toBe(0);
       expect(again.report?.counts).toMatchObject({ records: f.people, unchanged: f.people, resourcesWritten: 0 });
     }
-    const [a, b] = manifest.ssdFiles as [{ la: string; csv: string }, { la: string; csv: string }];
+    const [a, b] = manifest.ssdFiles;
+    if (!a || !b) throw new Error("two LAs expected");
     const fresh = tmp();
     const refused = tfg(fresh, join(out, b.csv), a.la);
     expect(refused.status).toBe(4);
