@@ -182,6 +182,7 @@ export function generate(input: Partial<SynthOptions> & { households: number }):
   const summary =
     `synth: ${options.households} households, ${c.people} people → CPA ${c.cpa.patients} patients ` +
     `(${Object.keys(c.cpa.byOrg).length} trusts), NDTMS ${c.ndtms.rows} rows (${c.ndtms.clients} clients), ` +
-    `CIN ${c.cin.children} children (${c.cin.onPlanAtReferenceDate} on a plan); seed ${options.seed}, CIN ${options.cinYear}`;
+    `CIN ${c.cin.children} children (${c.cin.onPlanAtReferenceDate} on a plan), ` +
+    `SSD ${c.ssd.people} people (${c.ssd.relatedPeople} related people); seed ${options.seed}, CIN ${options.cinYear}`;
   return { files, manifest, summary };
 }
