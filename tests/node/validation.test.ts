@@ -112,6 +112,7 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     extension: [
       { url: ext("related-patient"), valueReference: ref("Patient/adult-1") },
       { url: ext("lives-with"), valueBoolean: true },
+      { url: ext("parental-responsibility"), valueBoolean: true },
     ],
     patient: ref("Patient/child-1"),
     relationship: [cc("relationship", "parent")],
@@ -649,6 +650,15 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       change: set("meta", { source: "urn:tfg:source:cpa" }),
       expression: "RelatedPerson.meta.profile",
       code: "required",
+    },
+    {
+      name: "parental-responsibility as text",
+      change: (r) => {
+        (r.extension as Json[])[2] = { url: ext("parental-responsibility"), valueString: "Shared" };
+      },
+      expression: "RelatedPerson.extension[2].value[x]",
+      code: "structure",
+      value: "Shared",
     },
     {
       name: "lives-with as text",
