@@ -116,7 +116,7 @@ async function freshPostgres(): Promise<Fresh | undefined> {
 
 /** The owner of every record in the benchmark inputs (bench/fixtures.ts) sends them. */
 const benchSender = (source: SourceName): IngestSender => ({
-  org: { ndtms: "N0852", cpa: "RX4", cin: "201" }[source],
+  org: { ndtms: "N0852", cpa: "RX4", cin: "201", ssd: "991" }[source],
   subject: "bench",
   issuer: "urn:tfg:bench",
   tokenId: { kind: "cli-run", value: "bench" },

@@ -22,6 +22,7 @@ export const PROFILES = {
   "TFG-CPAEpisode": "EpisodeOfCare",
   "TFG-TreatmentEpisode": "EpisodeOfCare",
   "TFG-ChildrensSocialCareEpisode": "EpisodeOfCare",
+  "TFG-LookedAfterEpisode": "EpisodeOfCare",
   "TFG-ChildProtectionPlan": "CarePlan",
   "TFG-AssessmentFactor": "Observation",
   "TFG-ChildrensServicesReferral": "ServiceRequest",

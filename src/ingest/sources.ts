@@ -6,8 +6,9 @@ import { cinRecords } from "../mapping/sources/cin.js";
 import { cpaCsvRecords, cpaJsonRecords, cpaNdjsonRecords } from "../mapping/sources/cpa.js";
 import type { SourceEvent } from "../mapping/sources/events.js";
 import { ndtmsRecords } from "../mapping/sources/ndtms.js";
+import { ssdCsvRecords, ssdJsonRecords } from "../mapping/sources/ssd.js";
 
-/** A file to ingest: one stream in a media type, or a set of named CSV tables (CPA's CSV form). */
+/** A file to ingest: one stream in a media type, or a set of named CSV tables (the CSV forms of CPA and SSD). */
 export type IngestInput =
   | { kind: "stream"; body: ByteSource; mediaType: string }
   | { kind: "tables"; tables: Record<string, ByteSource> };
@@ -58,5 +59,13 @@ export const SOURCES: Partial<Record<SourceName, SourceDefinition>> = {
       return input.mediaType === "application/json" ? cpaJsonRecords(input.body) : cpaNdjsonRecords(input.body);
     },
     mapping: () => mappingFor("cpa"),
+  },
+  ssd: {
+    name: "ssd",
+    senderOrgType: "la-childrens-services",
+    ownerField: "la_code",
+    mediaTypes: ["application/json", "multipart/form-data"],
+    read: (input) => (input.kind === "tables" ? ssdCsvRecords(input.tables) : ssdJsonRecords(input.body)),
+    mapping: () => mappingFor("ssd"),
   },
 };

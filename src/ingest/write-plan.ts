@@ -9,6 +9,7 @@ import { prepareWrite } from "../fhir/resource-service.js";
 import type { MappedResource } from "../mapping/engine.js";
 import type { ResourceWrite, Store, StoredVersion } from "../store/port.js";
 import { sameContent } from "./same-content.js";
+import { mergeShared } from "./shared-merge.js";
 
 export { comparable } from "./same-content.js";
 
@@ -99,7 +100,12 @@ export async function planRecord(
   prefetched?: Prefetched,
 ): Promise<RecordPlan> {
   const unique = new Map<string, Resource>();
-  for (const { resource } of resources) unique.set(`${resource.resourceType}/${resource.id}`, resource);
+  const shared = new Map<string, readonly string[]>();
+  for (const { resource, shared: s } of resources) {
+    const key = `${resource.resourceType}/${resource.id}`;
+    unique.set(key, resource);
+    if (s) shared.set(key, s.owns);
+  }
   pending.produce(unique.keys());
   const writes: ResourceWrite[] = [];
   let created = 0;
@@ -116,12 +122,15 @@ export async function planRecord(
       resource: stored?.resource && !stored.deleted ? stored.resource : undefined,
     };
   };
-  for (const r of unique.values()) {
-    if (r.resourceType === "Provenance") {
-      provenance = r;
+  for (const [key, produced] of unique) {
+    if (produced.resourceType === "Provenance") {
+      provenance = produced;
       continue;
     }
-    const current = await currentOf(r);
+    const current = await currentOf(produced);
+    // A resource several sources write (docs/MAPPINGS.md, "shared"): merged with what is stored.
+    const owns = shared.get(key);
+    const r = owns ? mergeShared(current.resource as Resource | undefined, produced, owns) : produced;
     if (current.resource && sameContent(current.resource, r)) continue;
     if (!current.resource) created++;
     const w = prepareWrite(r.resourceType, r.id, current.versionId + 1, now, r);

@@ -166,13 +166,14 @@ function compileExprStrict(e: { [k: string]: Json }): CompiledTemplate {
     };
   }
   if ("$ref" in e) {
-    const spec = e.$ref as { resourceType: string; key: Json[] };
+    const spec = e.$ref as { resourceType: string; key: Json[]; idSpace?: string };
     const key = compileKey(spec.key);
     const type = spec.resourceType;
+    const space = spec.idSpace;
     return (scope, ctx) => {
       const parts = key(scope, ctx);
       if (!parts) return undefined;
-      return { reference: `${type}/${deterministicId(ctx.source, type, parts)}` };
+      return { reference: `${type}/${deterministicId(space ?? ctx.source, type, parts)}` };
     };
   }
   if ("$if" in e) {

@@ -34,6 +34,8 @@ export interface SourceRecord {
 export interface MappedResource {
   rule: string;
   resource: Record<string, unknown> & { resourceType: string; id: string };
+  /** For a rule marked `shared`: the top-level elements its template writes (the rest of a stored copy is kept). */
+  shared?: { owns: readonly string[] };
 }
 
 /** The result of mapping one record. */
@@ -59,6 +61,8 @@ interface CompiledRule {
   key: CompiledKey;
   template: CompiledTemplate;
   profile?: string;
+  idSpace: string;
+  shared?: { owns: readonly string[] };
 }
 
 /** A mapping spec compiled once (on first use): paths split, templates turned into closures. */
@@ -78,9 +82,19 @@ function compileSpec(spec: MappingSpec): CompiledSpec {
       key: compileKey(rule.key),
       template: compileTemplate(rule.template),
       ...(rule.profile ? { profile: profileUrl(rule.profile) } : {}),
+      idSpace: rule.idSpace ?? spec.source,
+      ...(rule.shared ? { shared: { owns: templateElements(rule.template) } } : {}),
     })),
     metaSource: `urn:tfg:source:${spec.source}`,
   };
+}
+
+/** The top-level element names a template can write (the keys of its object, through `$if` branches). */
+function templateElements(t: unknown): string[] {
+  if (t === null || typeof t !== "object" || Array.isArray(t)) return [];
+  const o = t as Record<string, unknown>;
+  if ("$if" in o) return [...new Set([...templateElements(o.then), ...templateElements(o.else)])];
+  return Object.keys(o).filter((k) => !k.startsWith("$"));
 }
 
 /** A loaded mapping: the spec, its ConceptMaps and the derivations it may call. */
@@ -147,7 +161,7 @@ export class Mapping {
         if (c.when && !c.when(scope, ctx)) continue;
         const parts = c.key(scope, ctx);
         if (!parts) continue;
-        const id = deterministicId(spec.source, rule.resourceType, parts);
+        const id = deterministicId(c.idSpace, rule.resourceType, parts);
         const body = (c.template(scope, ctx) ?? {}) as Record<string, unknown>;
         const meta: Record<string, unknown> = { source: compiled.metaSource };
         if (c.profile) meta.profile = [c.profile];
@@ -158,7 +172,7 @@ export class Mapping {
         // the later row's elements over the earlier's, so nothing is written twice in one commit.
         if (earlier) earlier.resource = { ...earlier.resource, ...resource };
         else {
-          const produced = { rule: rule.id, resource };
+          const produced: MappedResource = { rule: rule.id, resource, ...(c.shared ? { shared: c.shared } : {}) };
           byKey.set(key, produced);
           resources.push(produced);
         }

@@ -10,12 +10,15 @@ import ndtmsPrntstat from "../../mappings/ndtms/conceptmap-prntstat-parental-sta
 import ndtmsSex from "../../mappings/ndtms/conceptmap-sex-gender.json" with { type: "json" };
 import ndtmsSpec from "../../mappings/ndtms/mapping.json" with { type: "json" };
 import pregnant from "../../mappings/shared/conceptmap-pregnant.json" with { type: "json" };
+import ssdCpCategory from "../../mappings/ssd/conceptmap-cp-category.json" with { type: "json" };
+import ssdRelationship from "../../mappings/ssd/conceptmap-related-person-relationship.json" with { type: "json" };
+import ssdSpec from "../../mappings/ssd/mapping.json" with { type: "json" };
 import { DERIVATIONS } from "./derivations/index.js";
 import { Mapping } from "./engine.js";
 import type { ConceptMapJson, MappingSpec } from "./types.js";
 
 /** Sources the gateway ingests. */
-export type SourceName = "cpa" | "ndtms" | "cin";
+export type SourceName = "cpa" | "ndtms" | "cin" | "ssd";
 
 let cache: Partial<Record<SourceName, Mapping>> | undefined;
 
@@ -35,6 +38,11 @@ export function mappingFor(source: SourceName): Mapping {
     cpa: new Mapping(
       cpaSpec as unknown as MappingSpec,
       [cpaGender, cpaRelationship, pregnant] as unknown as ConceptMapJson[],
+      DERIVATIONS,
+    ),
+    ssd: new Mapping(
+      ssdSpec as unknown as MappingSpec,
+      [cinEthnicity, cinSex, ssdCpCategory, ssdRelationship] as unknown as ConceptMapJson[],
       DERIVATIONS,
     ),
   };

@@ -101,10 +101,11 @@ export function evaluateExpr(e: { [k: string]: Json }, scope: Scope, ctx: EvalCo
     return spec.as === "code" ? hit?.code : hit;
   }
   if ("$ref" in e) {
-    const spec = e.$ref as { resourceType: string; key: Json[] };
+    const spec = e.$ref as { resourceType: string; key: Json[]; idSpace?: string };
     const parts = keyParts(spec.key, scope, ctx);
     if (!parts) return undefined;
-    return { reference: `${spec.resourceType}/${deterministicId(ctx.source, spec.resourceType, parts)}` };
+    const space = spec.idSpace ?? ctx.source;
+    return { reference: `${spec.resourceType}/${deterministicId(space, spec.resourceType, parts)}` };
   }
   if ("$if" in e) {
     const branch = test(e.$if as Condition, scope, ctx) ? e.then : e.else;

@@ -52,6 +52,17 @@ export interface ResourceRule {
   when?: Condition;
   /** Parts of the deterministic id: literals and `$path` expressions. */
   key: Json[];
+  /**
+   * The source whose id space the id is computed in (default: this mapping's source). The SSD mapping
+   * addresses a child's Patient in the CIN census's space, so both sources name the same Patient.
+   */
+  idSpace?: string;
+  /**
+   * The resource is written by more than one source (the LA child's Patient): what is stored is merged,
+   * not replaced (src/ingest/shared-merge.ts): the elements this rule's template writes come from the
+   * record, any other element another source wrote is kept, identifiers are merged by system and use.
+   */
+  shared?: boolean;
   template: Json;
 }
 
@@ -68,7 +79,7 @@ export interface NeedSpec {
 export interface MappingSpec {
   name: string;
   version: string;
-  source: "cpa" | "ndtms" | "cin";
+  source: "cpa" | "ndtms" | "cin" | "ssd";
   description: string;
   /** Values that mean "not recorded" (in addition to absent and null). */
   nulls?: string[];

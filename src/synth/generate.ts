@@ -24,7 +24,8 @@ import { buildNdtms } from "./ndtms.js";
 import { NoiseLog } from "./noise.js";
 import { Rng } from "./prng.js";
 import { assignServices } from "./services.js";
-import { cpaCsvTables, cpaJson, cpaNdjson, ndtmsCsv } from "./writers.js";
+import { buildSsd } from "./ssd.js";
+import { cpaCsvTables, cpaJson, cpaNdjson, ndtmsCsv, ssdCsvTables, ssdJson } from "./writers.js";
 
 export interface SynthFile {
   /** Relative to the output folder, `/`-separated. */
@@ -65,6 +66,7 @@ export function generate(input: Partial<SynthOptions> & { households: number }):
   const cin = buildCin(index, rng.fork("cin"), log);
   const cpa = buildCpa(index, rng.fork("cpa"), log, cin.states, options.invalidNhs);
   const ndtms = buildNdtms(index, rng.fork("ndtms"), log, options.invalidNhs);
+  const ssd = buildSsd(index, rng.fork("ssd"), cin.children);
 
   const files: SynthFile[] = [];
   const firstTrust = Object.keys(TRUSTS)[0] as string;
@@ -100,6 +102,17 @@ export function generate(input: Partial<SynthOptions> & { households: number }):
     cinFiles.push({ la: lea, path, children: children.length });
   }
 
+  // The LA case-record extract (SSD shape) of the same children, per LA: CSV tables and one JSON document.
+  const ssdFiles: { la: string; json: string; csv: string; people: number }[] = [];
+  for (const [lea, extract] of ssd.extracts) {
+    const people = extract.ssd_person?.length ?? 0;
+    if (people === 0) continue;
+    files.push({ path: `ssd/${lea}.json`, content: ssdJson(extract) });
+    for (const [name, text] of Object.entries(ssdCsvTables(extract)))
+      files.push({ path: `ssd-csv/${lea}/${name}`, content: text });
+    ssdFiles.push({ la: lea, json: `ssd/${lea}.json`, csv: `ssd-csv/${lea}`, people });
+  }
+
   const meta = {
     generator: { name: GENERATOR_NAME, version: GENERATOR_VERSION },
     seed: options.seed,
@@ -111,7 +124,7 @@ export function generate(input: Partial<SynthOptions> & { households: number }):
   };
   files.push({
     path: "ground-truth.json",
-    content: `${JSON.stringify(buildGroundTruth({ index, meta, cpa, ndtms: ndtms.links, cin, noise: log.entries }))}\n`,
+    content: `${JSON.stringify(buildGroundTruth({ index, meta, cpa, ndtms: ndtms.links, cin, ssd, noise: log.entries }))}\n`,
   });
 
   const people = pop.people;
@@ -149,9 +162,15 @@ export function generate(input: Partial<SynthOptions> & { households: number }):
         onPlanAtReferenceDate: [...cin.states.values()].filter((s) => s.status === "CP").length,
         episodes: cin.children.reduce((s, c) => s + c.episodes.length, 0),
       },
+      ssd: {
+        people: ssdFiles.reduce((s, f) => s + f.people, 0),
+        relatedPeople: ssd.related.length,
+        withNhsNumber: [...ssd.nhsWritten.values()].filter((v) => v !== undefined).length,
+      },
       noise: count(log.entries, (e) => e.kind),
     },
     cinFiles,
+    ssdFiles,
     files: [] as { path: string; bytes: number }[],
   };
   const encoder = new TextEncoder();
@@ -163,6 +182,7 @@ export function generate(input: Partial<SynthOptions> & { households: number }):
   const summary =
     `synth: ${options.households} households, ${c.people} people → CPA ${c.cpa.patients} patients ` +
     `(${Object.keys(c.cpa.byOrg).length} trusts), NDTMS ${c.ndtms.rows} rows (${c.ndtms.clients} clients), ` +
-    `CIN ${c.cin.children} children (${c.cin.onPlanAtReferenceDate} on a plan); seed ${options.seed}, CIN ${options.cinYear}`;
+    `CIN ${c.cin.children} children (${c.cin.onPlanAtReferenceDate} on a plan), ` +
+    `SSD ${c.ssd.people} people (${c.ssd.relatedPeople} related people); seed ${options.seed}, CIN ${options.cinYear}`;
   return { files, manifest, summary };
 }

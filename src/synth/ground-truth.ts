@@ -9,6 +9,7 @@ import { type CpaLink, type CpaPatient, cpaRecordParentalStatus } from "./cpa.js
 import type { Person, PopulationIndex } from "./model.js";
 import { type NdtmsLink, truePrntstat } from "./ndtms.js";
 import type { NoiseEntry } from "./noise.js";
+import type { SsdRelatedLink } from "./ssd.js";
 
 export type ParentalStatus = "children-in-household" | "children-elsewhere" | "no-children";
 
@@ -26,11 +27,26 @@ export interface GroundTruthInput {
   cpa: { patients: CpaPatient[]; links: CpaLink[] };
   ndtms: NdtmsLink[];
   cin: { children: CinChild[]; states: Map<string, CinState> };
+  /** The SSD extract: who each related-people row is, and the child NHS numbers written. */
+  ssd: { related: SsdRelatedLink[]; nhsWritten: Map<string, string | undefined> };
   noise: NoiseEntry[];
 }
 
 export function buildGroundTruth(input: GroundTruthInput): Record<string, unknown> {
-  const { index, cpa, ndtms, cin, noise } = input;
+  const { index, cpa, ndtms, cin, ssd, noise } = input;
+  const ssdRelated = new Map<string, Record<string, unknown>[]>();
+  for (const l of ssd.related) {
+    ssdRelated.set(l.personId, [
+      ...(ssdRelated.get(l.personId) ?? []),
+      {
+        la: l.la,
+        childId: l.childId,
+        relatedPersonId: l.relatedPersonId,
+        relationship: l.relationship,
+        nhsNumberWritten: l.nhsNumberWritten ?? null,
+      },
+    ]);
+  }
   const { pop } = index;
   const cpaBy = new Map<string, { link: CpaLink; record: CpaPatient }>();
   cpa.links.forEach((link, i) => {
@@ -99,6 +115,14 @@ export function buildGroundTruth(input: GroundTruthInput): Record<string, unknow
             }
           : null,
         cpaHouseholdListings: listings.get(p.id) ?? [],
+        ssd: cinBy.has(p.id)
+          ? {
+              la: cinBy.get(p.id)?.lea,
+              personId: cinBy.get(p.id)?.laChildId,
+              nhsNumberWritten: ssd.nhsWritten.get(p.id) ?? null,
+            }
+          : null,
+        ssdRelatedPeople: ssdRelated.get(p.id) ?? [],
         ndtms: n
           ? {
               agency: n.agency,

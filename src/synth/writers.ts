@@ -1,10 +1,12 @@
 /**
  * Writers that turn source records into file text: CSV (RFC 4180 quoting, `\n` line ends), the
- * CPA JSON document, NDJSON and CSV tables (docs/sources/cpa.md), and NDTMS files with `NA` for
- * every empty value (reference notes §2.1).
+ * CPA JSON document, NDJSON and CSV tables (docs/sources/cpa.md), NDTMS files with `NA` for
+ * every empty value (reference notes §2.1), and the SSD case-record extract as CSV tables or JSON
+ * (docs/sources/ssd.md).
  */
 import type { CpaPatient } from "./cpa.js";
 import { NDTMS_COLUMNS, type NdtmsRow } from "./ndtms.js";
+import { SSD_COLUMNS } from "./ssd.js";
 
 const quote = (v: string) => (/[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v);
 
@@ -181,4 +183,27 @@ export function cpaCsvTables(patients: CpaPatient[]): Record<string, string> {
     out[`${table.name}.csv`] = toCsv(table.columns, rows);
   }
   return out;
+}
+
+/** One LA's SSD extract as CSV tables (`<table>.csv` → text; docs/sources/ssd.md). */
+export function ssdCsvTables(extract: Record<string, Record<string, string | undefined>[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, columns] of Object.entries(SSD_COLUMNS)) out[`${name}.csv`] = toCsv(columns, extract[name] ?? []);
+  return out;
+}
+
+/** The same extract as one JSON document `{ "<table>": [rows…] }`, empty values left out, two-space indented. */
+export function ssdJson(extract: Record<string, Record<string, string | undefined>[]>): string {
+  const doc: Record<string, Record<string, string>[]> = {};
+  for (const [name, columns] of Object.entries(SSD_COLUMNS)) {
+    doc[name] = (extract[name] ?? []).map((row) => {
+      const out: Record<string, string> = {};
+      for (const c of columns) {
+        const v = row[c];
+        if (v !== undefined && v !== "") out[c] = v;
+      }
+      return out;
+    });
+  }
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

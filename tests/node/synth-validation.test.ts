@@ -1,5 +1,5 @@
 // Every resource the mappings produce from a synthetic population (the issue's 1,000 households, seed 1, and
-// smaller ones for the other CIN years; all three sources, CPA as JSON, NDJSON and CSV tables) claims a
+// smaller ones for the other CIN years; all four sources, CPA as JSON, NDJSON and CSV tables, SSD as JSON and CSV) claims a
 // project profile and passes both the FHIR R4 base definitions (HL7's own) and that profile. And the mappings
 // read every field the sources send: coverage (fields present in a record and read by no rule) is empty.
 import { readFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { cinRecords } from "../../src/mapping/sources/cin.js";
 import { cpaCsvRecords, cpaJsonRecords, cpaNdjsonRecords } from "../../src/mapping/sources/cpa.js";
 import type { SourceEvent } from "../../src/mapping/sources/events.js";
 import { ndtmsRecords } from "../../src/mapping/sources/ndtms.js";
+import { ssdCsvRecords, ssdJsonRecords } from "../../src/mapping/sources/ssd.js";
 import type { CinYear } from "../../src/synth/config.js";
 import { generate, type SynthResult } from "../../src/synth/generate.js";
 import { mapAll, textSource } from "../support/map-events.js";
@@ -21,6 +22,7 @@ const PROFILE_URLS = new Set(PROFILE_CATALOG.map((p) => p.url));
 function inputsOf(r: SynthResult): { name: string; source: SourceName; events: AsyncIterable<SourceEvent> }[] {
   const inputs: { name: string; source: SourceName; events: AsyncIterable<SourceEvent> }[] = [];
   const tables: Record<string, ReturnType<typeof textSource>> = {};
+  const ssdTables = new Map<string, Record<string, ReturnType<typeof textSource>>>();
   for (const f of r.files) {
     const body = textSource(f.content);
     if (f.path === "cpa/cpa.json") inputs.push({ name: f.path, source: "cpa", events: cpaJsonRecords(body) });
@@ -28,7 +30,13 @@ function inputsOf(r: SynthResult): { name: string; source: SourceName; events: A
     else if (f.path.startsWith("cpa-csv/")) tables[f.path.slice("cpa-csv/".length)] = body;
     else if (f.path.startsWith("ndtms/")) inputs.push({ name: f.path, source: "ndtms", events: ndtmsRecords(body) });
     else if (f.path.startsWith("cin/")) inputs.push({ name: f.path, source: "cin", events: cinRecords(body) });
+    else if (f.path.startsWith("ssd/")) inputs.push({ name: f.path, source: "ssd", events: ssdJsonRecords(body) });
+    else if (f.path.startsWith("ssd-csv/")) {
+      const [, la = "", name = ""] = f.path.split("/");
+      ssdTables.set(la, { ...(ssdTables.get(la) ?? {}), [name]: body });
+    }
   }
+  for (const [la, t] of ssdTables) inputs.push({ name: `ssd-csv/${la}/`, source: "ssd", events: ssdCsvRecords(t) });
   inputs.push({ name: "cpa-csv/", source: "cpa", events: cpaCsvRecords(tables) });
   return inputs;
 }
@@ -102,6 +110,7 @@ const ONCE_UNMAPPED: Record<SourceName, string[]> = {
   ],
   cin: ["ChildIdentifiers.UPNunknown", "CINdetails.Section47.InitialCPCtarget", "Year", "ReferenceDate"],
   cpa: ["MHS001MPI.OrgIDLocalPatientId", "MHS001MPI.NHSNumberStatus"],
+  ssd: [],
 };
 
 /** Coverage as the ingest report counts it: unmapped field → records (MappedRecord.unmapped), per source. */
@@ -123,8 +132,17 @@ describe("coverage: the mappings keep every field the sources send", () => {
 
   it("lists none of the once-unmapped fields, and nothing at all, for a synthetic population (300 households, seed x)", async () => {
     const { unmapped, present } = await coverageOf(inputsOf(generate({ households: 300, seed: "x" })));
-    expect([...present].sort()).toEqual(["cin", "cpa", "ndtms"]);
+    expect([...present].sort()).toEqual(["cin", "cpa", "ndtms", "ssd"]);
     expect(Object.keys(unmapped).filter((k) => onceUnmapped.includes(k))).toEqual([]);
+    // SSD: only what docs/sources/ssd.md says is not mapped (the family id, and row ids that identify nothing).
+    const ssd = Object.keys(unmapped).filter((k) => k.startsWith("ssd "));
+    expect(ssd.sort()).toEqual([
+      "ssd ssd_disability.disa_table_id",
+      "ssd ssd_family.fami_family_id",
+      "ssd ssd_family.fami_table_id",
+      "ssd ssd_involvements.invo_involvements_id",
+    ]);
+    for (const k of ssd) delete unmapped[k];
     expect(unmapped).toEqual({});
   });
 

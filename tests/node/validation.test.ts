@@ -112,6 +112,7 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     extension: [
       { url: ext("related-patient"), valueReference: ref("Patient/adult-1") },
       { url: ext("lives-with"), valueBoolean: true },
+      { url: ext("parental-responsibility"), valueBoolean: true },
     ],
     patient: ref("Patient/child-1"),
     relationship: [cc("relationship", "parent")],
@@ -190,6 +191,22 @@ const EXAMPLES: Record<keyof typeof PROFILES, () => Json> = {
     patient: ref("Patient/child-1"),
     managingOrganization: { identifier: { system: `${TFG_BASE}/Id/la-code`, value: "201" } },
     period: { start: "2025-09-01", end: "2025-10-01" },
+    referralRequest: [ref("ServiceRequest/ref-1")],
+  }),
+  "TFG-LookedAfterEpisode": () => ({
+    resourceType: "EpisodeOfCare",
+    meta: meta("TFG-LookedAfterEpisode"),
+    extension: [
+      { url: ext("primary-need"), valueCodeableConcept: cc("cin-primary-need", "N1") },
+      { url: ext("cla-start-reason"), valueCodeableConcept: cc("cla-start-reason", "S") },
+      { url: ext("cla-ceased-reason"), valueCodeableConcept: cc("cla-ceased-reason", "E13") },
+    ],
+    identifier: [{ system: `${TFG_BASE}/Id/ssd-cla-episode/201`, value: "CLA1" }],
+    status: "finished",
+    type: [cc("episode-type", "looked-after")],
+    patient: ref("Patient/child-1"),
+    managingOrganization: { identifier: { system: `${TFG_BASE}/Id/la-code`, value: "201" } },
+    period: { start: "2025-05-01", end: "2025-11-01" },
     referralRequest: [ref("ServiceRequest/ref-1")],
   }),
   "TFG-ChildProtectionPlan": () => ({
@@ -635,6 +652,15 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       code: "required",
     },
     {
+      name: "parental-responsibility as text",
+      change: (r) => {
+        (r.extension as Json[])[2] = { url: ext("parental-responsibility"), valueString: "Shared" };
+      },
+      expression: "RelatedPerson.extension[2].value[x]",
+      code: "structure",
+      value: "Shared",
+    },
+    {
       name: "lives-with as text",
       change: set("extension.1.valueString", "Mostly"),
       expression: "RelatedPerson.extension[1].value[x]",
@@ -811,6 +837,27 @@ const BROKEN: Record<keyof typeof PROFILES, Broken[]> = {
       change: set("referralRequest.0", ref("Encounter/e-1")),
       expression: "EpisodeOfCare.referralRequest[0].reference",
       code: "value",
+    },
+  ],
+  "TFG-LookedAfterEpisode": [
+    {
+      name: "not of the looked-after type",
+      change: set("type", [cc("episode-type", "child-in-need")]),
+      expression: "EpisodeOfCare.type",
+      code: "structure",
+    },
+    {
+      name: "start reason outside cla-start-reason",
+      change: set("extension.1.valueCodeableConcept", cc("cla-start-reason", "Q")),
+      expression: "EpisodeOfCare.extension[1].valueCodeableConcept",
+      code: "code-invalid",
+      value: "Q",
+    },
+    {
+      name: "no period start",
+      change: drop("period.start"),
+      expression: "EpisodeOfCare.period.start",
+      code: "required",
     },
   ],
   "TFG-ChildrensSocialCareEpisode": [

@@ -3,6 +3,7 @@ import type { Derivation } from "../template.js";
 import { careCoordinatorId, careTeamId, cpaEpisodeAt } from "./cpa-episodes.js";
 import { childrenElsewhereCount, childrenInHouseholdCount, cpaParentalStatus } from "./cpa-household.js";
 import { cinReferralOutcome, milestones, substances } from "./episode-extensions.js";
+import { ssdAllocatedTeam, ssdAllocatedWorker } from "./ssd-involvements.js";
 
 /** Derivations by name. */
 export const DERIVATIONS: Record<string, Derivation> = {
@@ -15,4 +16,6 @@ export const DERIVATIONS: Record<string, Derivation> = {
   careCoordinatorId,
   careTeamId,
   cpaEpisodeAt,
+  ssdAllocatedWorker,
+  ssdAllocatedTeam,
 };

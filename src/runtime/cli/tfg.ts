@@ -18,10 +18,10 @@ import { openNodeStore } from "../node.js";
 const USAGE = `Usage: npm run tfg -- ingest <source> <path>... --org ORG --user USER [--all-or-nothing] [--report FILE] [--quiet]
        npm run tfg -- reindex   rebuild the search index of every stored resource (after an upgrade)
   <source>  ${Object.keys(SOURCES).join(" | ")}
-  <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa a folder of CSV tables (one record set),
+  <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa and ssd a folder of CSV tables (one record set),
             for the other sources every file in it with their extension, in name order
   --org     the sending organisation's code (as a token's org claim): it must own the records (CPA OrgIDProv,
-            NDTMS AGNCY, CIN LEA) or be their owner's authorised submitter (TFG_INGEST_SUBMITTERS)
+            NDTMS AGNCY, CIN LEA, SSD tfg_extract la_code) or be their owner's authorised submitter (TFG_INGEST_SUBMITTERS)
   --user    who is sending (user or system id); recorded with the organisation in every Provenance written
 Stores into SQLite under TFG_DATA_DIR (default ./data), or PostgreSQL when TFG_DATABASE_URL is set.
 Prints a line per file; --report writes the full per-record reports as JSON ({ files: [{ path, report }] }).
@@ -70,7 +70,7 @@ function inputFor(path: string, mediaTypes: string[], onBytes: (n: number) => vo
   return { kind: "stream", body: counted(path, onBytes), mediaType };
 }
 
-/** Expands the paths: a cpa folder stays one input (CSV tables); other folders become their files. */
+/** Expands the paths: a cpa or ssd folder stays one input (CSV tables); other folders become their files. */
 function expand(paths: string[], extensions: string[], tablesFolder: boolean): string[] {
   const out: string[] = [];
   for (const p of paths) {
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   if (given.length === 0) fail("Name the file to ingest");
   if (!values.org || !/^[A-Za-z0-9]{1,16}$/.test(values.org)) fail("Name the sending organisation with --org CODE");
   if (!values.user?.trim()) fail("Name who is sending with --user ID");
-  const paths = expand(given, extensionsFor(def.mediaTypes), def.name === "cpa");
+  const paths = expand(given, extensionsFor(def.mediaTypes), def.mediaTypes.includes("multipart/form-data"));
   const sender: IngestSender = {
     org: values.org,
     subject: values.user.trim(),
