@@ -4,7 +4,10 @@
  * the same Hono front (the gateway's request log, body limit and bearer-token check, one token).
  * Each interaction runs alone (its own warm-up, then a timed loop in which the two peers alternate
  * in chunks of CHUNK requests, so both see the same load from anything else on the machine), for
- * several rounds; a row shows the median of runs ÷ elapsed time. Prints Markdown for docs/BENCHMARKS.md.
+ * several rounds; a row shows the median of runs ÷ elapsed time, and of CPU time per request (this
+ * process's user + system time, which other work on a shared machine disturbs less than the wall clock).
+ * For read, create and update, the store's own part of the gateway's request (`Store.read`, `Store.commit`
+ * of the same writes, alternating in the same loop) is timed too. Prints Markdown for docs/BENCHMARKS.md.
  */
 import { cpus } from "node:os";
 import type { Resource } from "@medplum/fhirtypes";
@@ -64,24 +67,34 @@ async function opsPerSecond(fn: () => Promise<void>): Promise<number> {
   return runs / ((performance.now() - start) / 1000);
 }
 
-/** Warms both up, then alternates CHUNK runs of each for 2 × TIME_MS: returns each one's runs ÷ its own seconds. */
-async function paired(a: () => Promise<void>, b: () => Promise<void>): Promise<[number, number]> {
-  for (const end = performance.now() + WARMUP_MS; performance.now() < end; ) {
-    await a();
-    await b();
-  }
-  const spent = [0, 0];
+/** Wall-clock and CPU microseconds per run of one participant in an alternating loop. */
+interface Timing {
+  wallUs: number;
+  cpuUs: number;
+}
+
+/**
+ * Warms every task up, then alternates CHUNK runs of each for `fns.length` × TIME_MS: returns each one's
+ * wall-clock and CPU time per run (CPU: `process.cpuUsage`, the whole process, measured around each chunk).
+ */
+async function alternate(fns: (() => Promise<void>)[]): Promise<Timing[]> {
+  for (const end = performance.now() + WARMUP_MS; performance.now() < end; ) for (const fn of fns) await fn();
+  const wall = fns.map(() => 0);
+  const cpu = fns.map(() => 0);
   let runs = 0;
-  const end = performance.now() + 2 * TIME_MS;
+  const end = performance.now() + fns.length * TIME_MS;
   while (performance.now() < end) {
-    for (const [k, fn] of [a, b].entries()) {
+    for (const [k, fn] of fns.entries()) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < CHUNK; i++) await fn();
-      spent[k] = (spent[k] as number) + performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      wall[k] = (wall[k] as number) + (performance.now() - t0) * 1000;
+      cpu[k] = (cpu[k] as number) + c.user + c.system;
     }
     runs += CHUNK;
   }
-  return [runs / ((spent[0] as number) / 1000), runs / ((spent[1] as number) / 1000)];
+  return fns.map((_, k) => ({ wallUs: (wall[k] as number) / runs, cpuUs: (cpu[k] as number) / runs }));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -130,16 +143,40 @@ export async function sideBySide(): Promise<string> {
     const p = benchPatient(n++ % N);
     return JSON.stringify({ ...p, birthDate: `19${10 + (n % 80)}-01-01` });
   };
-  const tasks: [string, () => Promise<void>, () => Promise<void>][] = [
+  /** The store's part of a gateway write: the write the service prepares, committed (index extraction included). */
+  const commitFresh = async () => {
+    const { id: _, ...p } = benchPatient(1_000_000 + n++);
+    const w = prepareWrite("Patient", crypto.randomUUID(), 1, new Date().toISOString(), p);
+    w.json = JSON.stringify(w.resource);
+    await store.commit({ resources: [w] });
+  };
+  const commitUpdate = async () => {
+    const p = benchPatient(n++ % N);
+    const current = await store.read("Patient", p.id);
+    const w = prepareWrite("Patient", p.id, (current?.versionId ?? 0) + 1, new Date().toISOString(), {
+      ...p,
+      birthDate: `19${10 + (n % 80)}-01-01`,
+    });
+    w.json = JSON.stringify(w.resource);
+    await store.commit({ resources: [w] });
+  };
+  const readStored = async () => {
+    const v = await store.read("Patient", `p-${n++ % N}`);
+    if (v?.json === undefined) throw new Error("no stored JSON");
+  };
+  /** [interaction, gateway, Medplum, the store's part of the gateway's request (none for search)]. */
+  const tasks: [string, () => Promise<void>, () => Promise<void>, (() => Promise<void>)?][] = [
     [
       "read GET /Patient/:id",
       () => ok(gw.fhir(`/fhir/Patient/p-${n++ % N}`), 200),
       () => ok(mpReq(`/fhir/Patient/p-${n++ % N}`), 200),
+      readStored,
     ],
     [
       "create POST /Patient",
       () => ok(gw.fhir("/fhir/Patient", { method: "POST", headers: json, body: fresh() }), 201),
       () => ok(mpReq("/fhir/Patient", { method: "POST", headers: json, body: fresh() }), 201),
+      commitFresh,
     ],
     [
       "update PUT /Patient/:id",
@@ -151,6 +188,7 @@ export async function sideBySide(): Promise<string> {
         const body = updated();
         await ok(mpReq(`/fhir/Patient/${JSON.parse(body).id}`, { method: "PUT", headers: json, body }), 200);
       },
+      commitUpdate,
     ],
     [
       "search GET /Patient?identifier=",
@@ -158,35 +196,44 @@ export async function sideBySide(): Promise<string> {
       () => ok(mpReq(`/fhir/Patient?identifier=${9990000000 + (n++ % N)}`), 200),
     ],
   ];
-  const results = new Map<string, { base: number[]; gw: number[]; mp: number[] }>();
+  const results = new Map<string, { base: number[]; gw: Timing[]; mp: Timing[]; store: Timing[] }>();
   for (let round = 0; round < ROUNDS; round++) {
     const base = await opsPerSecond(async () => {
       await (await hello.request("http://x/hello")).arrayBuffer();
     });
-    for (const [name, gwTask, mpTask] of tasks) {
-      const r = results.get(name) ?? { base: [], gw: [], mp: [] };
+    for (const [name, gwTask, mpTask, storeTask] of tasks) {
+      const r = results.get(name) ?? { base: [], gw: [], mp: [], store: [] };
       r.base.push(base);
-      const [g, m] = await paired(gwTask, mpTask);
-      r.gw.push(g);
-      r.mp.push(m);
+      const [g, m, st] = await alternate(storeTask ? [gwTask, mpTask, storeTask] : [gwTask, mpTask]);
+      r.gw.push(g as Timing);
+      r.mp.push(m as Timing);
+      if (st) r.store.push(st);
       results.set(name, r);
     }
   }
   await store.close();
   const rows = [
-    `\n### Side by side with Medplum's FHIR router (in process, Hono front, ${N} Patients; median of ${ROUNDS} rounds, runs ÷ time)\n`,
-    "| interaction | gateway req/s | Medplum router req/s | gateway ÷ Medplum | gateway µs | Medplum µs |",
-    "|---|---:|---:|---:|---:|---:|",
+    `\n### Side by side with Medplum's FHIR router (in process, Hono front, ${N} Patients; median of ${ROUNDS} rounds)\n`,
+    "| interaction | gateway req/s | Medplum router req/s | gateway ÷ Medplum | gateway µs | Medplum µs | gateway CPU µs | Medplum CPU µs | ÷ by CPU | store's part, CPU µs |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const [name, r] of results) {
-    const g = median(r.gw);
-    const m = median(r.mp);
+    const g = median(r.gw.map((t) => 1e6 / t.wallUs));
+    const m = median(r.mp.map((t) => 1e6 / t.wallUs));
+    const gc = median(r.gw.map((t) => t.cpuUs));
+    const mc = median(r.mp.map((t) => t.cpuUs));
+    const sc = r.store.length > 0 ? median(r.store.map((t) => t.cpuUs)).toFixed(0) : "–";
     rows.push(
-      `| ${name} | ${g.toFixed(0)} | ${m.toFixed(0)} | ${(g / m).toFixed(2)} | ${(1e6 / g).toFixed(0)} | ${(1e6 / m).toFixed(0)} |`,
+      `| ${name} | ${g.toFixed(0)} | ${m.toFixed(0)} | ${(g / m).toFixed(2)} | ${(1e6 / g).toFixed(0)} | ${(1e6 / m).toFixed(0)} | ${gc.toFixed(0)} | ${mc.toFixed(0)} | ${(mc / gc).toFixed(2)} | ${sc} |`,
     );
   }
   const base = median([...results.values()].flatMap((r) => r.base));
-  rows.push("", `Hello-world Hono route in the same run: ${base.toFixed(0)} req/s (${(1e6 / base).toFixed(1)} µs).`);
+  rows.push(
+    "",
+    `Hello-world Hono route in the same run: ${base.toFixed(0)} req/s (${(1e6 / base).toFixed(1)} µs). The store's part: ` +
+      "`Store.read` and its JSON (read), or `prepareWrite` + `Store.commit` of the same kind of write (create, update), " +
+      "timed alone in the same alternating loop; the gateway's request includes it.",
+  );
   return rows.join("\n");
 }
 

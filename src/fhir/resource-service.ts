@@ -15,6 +15,7 @@ import { findIncluded } from "./search-includes.js";
 import { indexResource } from "./search-index.js";
 import type { PagingLimits } from "./search-query.js";
 import { parseSearch } from "./search-query.js";
+import { VersionBodies } from "./version-bodies.js";
 import { guardWrite } from "./write-guard.js";
 
 /** The parts of the environment the service needs. */
@@ -27,6 +28,8 @@ export interface ResourceServiceDeps {
   ownership?: OwnershipRule;
   /** The caller's organisation (set per request with `as`); without one, resources with an owner are read-only. */
   caller?: { org: string };
+  /** JSON of versions already decoded or written (version-bodies.ts); one per service, shared by `as` copies. */
+  bodies?: VersionBodies;
 }
 
 /** The outcome of a write: the stored version and whether it created the resource. */
@@ -65,7 +68,13 @@ export function prepareWrite(
 
 /** The service behind the FHIR REST routes and transaction bundles. */
 export class ResourceService {
-  constructor(readonly deps: ResourceServiceDeps) {}
+  readonly deps: ResourceServiceDeps;
+  private readonly bodies: VersionBodies;
+
+  constructor(deps: ResourceServiceDeps) {
+    this.bodies = deps.bodies ?? new VersionBodies();
+    this.deps = { ...deps, bodies: this.bodies };
+  }
 
   /** This service acting for `caller` (the request's actor): writes are checked against its organisation. */
   as(caller: { org: string }): ResourceService {
@@ -97,7 +106,7 @@ export class ResourceService {
     const v = await this.deps.store.read(type, id);
     if (!v) throw notFound(`${type}/${id} is not known`);
     if (v.deleted) throw gone(`${type}/${id} was deleted`);
-    return v;
+    return this.bodies.serve(v);
   }
 
   /** A specific version. */
@@ -108,7 +117,7 @@ export class ResourceService {
     const v = await this.deps.store.vread(type, id, Number(versionId));
     if (!v) throw notFound(`${type}/${id}/_history/${versionId} is not known`);
     if (v.deleted) throw gone(`${type}/${id} version ${versionId} is a deletion`);
-    return v;
+    return this.bodies.serve(v);
   }
 
   /** Creates a resource with a server-assigned id; 422 if it breaks R4 or a profile it claims. */
@@ -116,8 +125,10 @@ export class ResourceService {
     assertSupportedType(type);
     assertConforms(resource);
     const write = prepareWrite(type, this.deps.newId(), 1, this.now(), this.guard(undefined, resource));
-    write.json = JSON.stringify(write.resource); // stored and sent back as this same text
+    const json = JSON.stringify(write.resource); // stored and sent back as this same text
+    write.json = json;
     await this.commitOrConflict([write]);
+    this.bodies.set(type, write.id, 1, json);
     return this.written(write);
   }
 
@@ -130,16 +141,19 @@ export class ResourceService {
     assertValidId(id);
     assertConforms(resource);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.deps.store.read(type, id);
-      const currentVersion = current?.versionId ?? 0;
+      const stored = await this.deps.store.read(type, id);
+      const currentVersion = stored?.versionId ?? 0;
       if (ifMatch !== undefined && ifMatch !== currentVersion) {
         throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
       }
+      const current = stored && this.bodies.serve(stored);
       const guarded = this.guard(await this.ownerVersion(current), resource);
       const write = prepareWrite(type, id, currentVersion + 1, this.now(), guarded);
-      write.json = JSON.stringify(write.resource);
+      const json = JSON.stringify(write.resource);
+      write.json = json;
       try {
         await this.deps.store.commit({ resources: [write] });
+        this.bodies.set(type, id, write.versionId, json);
         return { version: this.written(write), created: !current || current.deleted };
       } catch (err) {
         if (!(err instanceof StoreConflictError)) throw err;

@@ -140,12 +140,14 @@ export function dateRange(text: string, zone: string = serverZone): InstantRange
   return { start: iso(start), end: iso(end) };
 }
 
+const MIN_TIME = Date.parse(MIN_INSTANT);
+const MAX_TIME = Date.parse(MAX_INSTANT);
+
 /** ISO 8601 UTC with milliseconds, clamped to the index's bounds. */
 function iso(t: number): string {
-  if (t < Date.parse(MIN_INSTANT)) return MIN_INSTANT;
-  if (t > Date.parse(MAX_INSTANT)) return MAX_INSTANT;
-  const s = new Date(t).toISOString();
-  return s;
+  if (t < MIN_TIME) return MIN_INSTANT;
+  if (t > MAX_TIME) return MAX_INSTANT;
+  return new Date(t).toISOString();
 }
 
 /** The range a Period (`start`/`end`, either open) covers; undefined when neither bound is a valid date. */

@@ -18,21 +18,38 @@ import { MAX_STRING_LENGTH, normaliseString } from "./search-strings.js";
  */
 export const SEARCH_INDEX_VERSION = 2;
 
+/** A path's steps, split once per distinct path. */
+const stepsOf = new Map<string, string[]>();
+
+function splitPath(path: string): string[] {
+  let steps = stepsOf.get(path);
+  if (!steps) {
+    steps = path.split(".");
+    stepsOf.set(path, steps);
+  }
+  return steps;
+}
+
+/** Appends the values at `steps[i..]` below `node` to `out`, flattening arrays at every step. */
+function collect(node: unknown, steps: readonly string[], i: number, out: unknown[]): void {
+  if (!node || typeof node !== "object" || Array.isArray(node)) return;
+  const v = (node as Record<string, unknown>)[steps[i] as string];
+  if (v === undefined || v === null) return;
+  const last = i === steps.length - 1;
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      if (last) out.push(item);
+      else collect(item, steps, i + 1, out);
+    }
+  } else if (last) out.push(v);
+  else collect(v, steps, i + 1, out);
+}
+
 /** Values at a dotted path, flattening arrays at every step. */
 export function valuesAt(root: unknown, path: string): unknown[] {
-  let current: unknown[] = [root];
-  for (const step of path.split(".")) {
-    const next: unknown[] = [];
-    for (const node of current) {
-      if (node && typeof node === "object" && !Array.isArray(node)) {
-        const v = (node as Record<string, unknown>)[step];
-        if (Array.isArray(v)) next.push(...v);
-        else if (v !== undefined && v !== null) next.push(v);
-      }
-    }
-    current = next;
-  }
-  return current;
+  const out: unknown[] = [];
+  collect(root, splitPath(path), 0, out);
+  return out;
 }
 
 /**
@@ -95,53 +112,82 @@ function rangeOf(v: unknown): { low: string; high: string } | undefined {
   return r ? { low: r.start, high: r.end } : undefined;
 }
 
+/** A parameter with its paths split into steps, for one resource type. */
+interface Extraction {
+  def: SearchParamDef;
+  paths: string[][];
+}
+
+/** Per resource type: the parameters that have rows of their own, paths split (built on first use). */
+const extractions = new Map<string, Extraction[]>();
+
+function extractionsOf(type: string): Extraction[] {
+  let list = extractions.get(type);
+  if (!list) {
+    list = (SEARCH_PARAMS[type] ?? [])
+      .filter((def) => !def.indexedAs)
+      .map((def) => ({ def, paths: def.paths.map((p) => p.split(".")) }));
+    extractions.set(type, list);
+  }
+  return list;
+}
+
+/** Pushes `entry` unless an entry with the same `key` was pushed before (first occurrence kept, in order). */
+function add<T>(list: T[], seen: Set<string>, key: string, entry: T): void {
+  if (seen.has(key)) return;
+  seen.add(key);
+  list.push(entry);
+}
+
 /** The index entries of one resource for every parameter of its type. */
 export function indexResource(resource: Record<string, unknown>): ResourceIndex {
   const tokens: TokenIndexEntry[] = [];
   const references: ReferenceIndexEntry[] = [];
   const strings: StringIndexEntry[] = [];
   const dates: DateIndexEntry[] = [];
-  for (const def of SEARCH_PARAMS[String(resource.resourceType)] ?? []) {
-    if (def.indexedAs) continue;
-    for (const path of def.paths) {
-      for (const v of valuesAt(resource, path)) {
+  const seen = {
+    tokens: new Set<string>(),
+    references: new Set<string>(),
+    strings: new Set<string>(),
+    dates: new Set<string>(),
+  };
+  const values: unknown[] = [];
+  for (const { def, paths } of extractionsOf(String(resource.resourceType))) {
+    const param = def.name;
+    for (const steps of paths) {
+      // Most parameters of a type name elements the resource does not have: skip them before collecting.
+      if (resource[steps[0] as string] === undefined) continue;
+      values.length = 0;
+      collect(resource, steps, 0, values);
+      for (const v of values) {
         switch (def.type) {
           case "token":
           case "uri":
-            for (const t of tokensOf(v, def)) tokens.push({ param: def.name, ...t });
+            for (const t of tokensOf(v, def))
+              add(tokens, seen.tokens, `${param}\u0000${t.system}\u0000${t.value}`, { param, ...t });
             break;
           case "reference":
-            for (const target of referencesOf(v, def)) references.push({ param: def.name, target });
+            for (const target of referencesOf(v, def))
+              add(references, seen.references, `${param}\u0000${target}`, { param, target });
             break;
           case "string": {
             const found: string[] = [];
             stringsOf(v, found);
-            for (const exact of found)
-              strings.push({
-                param: def.name,
-                value: normaliseString(exact),
-                exact: exact.slice(0, MAX_STRING_LENGTH),
-              });
+            for (const exact of found) {
+              const value = normaliseString(exact);
+              const cut = exact.slice(0, MAX_STRING_LENGTH);
+              add(strings, seen.strings, `${param}\u0000${value}\u0000${cut}`, { param, value, exact: cut });
+            }
             break;
           }
           case "date": {
             const r = rangeOf(v);
-            if (r) dates.push({ param: def.name, ...r });
+            if (r) add(dates, seen.dates, `${param}\u0000${r.low}\u0000${r.high}`, { param, ...r });
             break;
           }
         }
       }
     }
   }
-  return { tokens: dedupe(tokens), references: dedupe(references), strings: dedupe(strings), dates: dedupe(dates) };
-}
-
-function dedupe<T extends object>(items: T[]): T[] {
-  const seen = new Set<string>();
-  return items.filter((i) => {
-    const k = Object.values(i).join("\u0000");
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  return { tokens, references, strings, dates };
 }

@@ -7,6 +7,7 @@ import { badRequest, GatewayError, methodNotAllowed, unsupportedMediaType } from
 import { historyAcrossBundle, parseHistory } from "../fhir/history.js";
 import { assertSupportedType } from "../fhir/resource-body.js";
 import { parseIfMatch, type ResourceService } from "../fhir/resource-service.js";
+import { isSupportedType } from "../fhir/resource-types.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson } from "./fhir-response.js";
 
@@ -36,8 +37,11 @@ export const operationNotSupported = (name: string) =>
  */
 export const servedTypeGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   const type = c.req.param("type") ?? "";
-  const systemLevel = NOT_A_TYPE.has(type) || /^(\$|%24)/.test(type);
-  if (!systemLevel && !/\/(\$|%24)validate\/?$/.test(c.req.path)) assertSupportedType(type);
+  // A served type (every request that reaches a handler) passes at once; the rest are looked at further.
+  if (!isSupportedType(type)) {
+    const systemLevel = NOT_A_TYPE.has(type) || /^(\$|%24)/.test(type);
+    if (!systemLevel && !/\/(\$|%24)validate\/?$/.test(c.req.path)) assertSupportedType(type);
+  }
   await next();
 };
 

@@ -25,10 +25,13 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching exactly these characters is the point.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 
-/** The FHIRPath-style location of the walk's current path (built only when an issue is reported). */
+/**
+ * The FHIRPath-style location of the walk's current path: the root, then JSON keys (as element names) and array
+ * indexes. Built only when an issue is reported, so the walk itself pushes raw keys.
+ */
 const located = (path: (string | number)[]): string =>
   path
-    .map((p) => (typeof p === "number" ? `[${p}]` : p))
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${elementName(p)}`))
     .join("")
     .replace(/^\./, "");
 
@@ -86,7 +89,7 @@ function walk(value: unknown, path: (string | number)[], inExtension: boolean, o
     }
   }
   for (const k of keys) {
-    path.push(`.${elementName(k)}`);
+    path.push(k);
     walk(node[k], path, k === "extension" || k === "modifierExtension", out);
     path.pop();
   }
