@@ -22,6 +22,7 @@ export type IssueCode =
   | "too-long"
   | "conflict"
   | "exception"
+  | "incomplete"
   | "code-invalid"
   | "informational";
 

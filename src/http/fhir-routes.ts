@@ -21,6 +21,7 @@ import {
   servedTypeGuard,
   unsupportedOperation,
 } from "./interaction-routes.js";
+import { requestParams } from "./request-params.js";
 import { VALIDATE_PATH, validateHandler } from "./validate-route.js";
 
 /** What the FHIR routes need. */
@@ -50,7 +51,7 @@ function pagingOf(params: [string, string][], defaultCount: number, maxCount: nu
   const num = (k: string, d: number) => {
     const v = get(k);
     if (v === undefined) return d;
-    if (!/^\d+$/.test(v)) throw badRequest(`${k} must be a non-negative integer`, [k]);
+    if (!/^\d{1,9}$/.test(v)) throw badRequest(`${k} must be a non-negative integer below 1,000,000,000`, [k]);
     return Number(v);
   };
   return { count: Math.min(num("_count", defaultCount), maxCount), offset: num("_offset", 0) };
@@ -100,14 +101,13 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     );
   };
 
-  app.get("/:type", (c) => search(c, [...new URL(c.req.url).searchParams.entries()]));
+  app.get("/:type", (c) => search(c, requestParams(c.req.url)));
   app.post("/:type/_search", async (c) => {
     const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim();
     if (type !== "application/x-www-form-urlencoded") {
       throw badRequest("POST _search takes an application/x-www-form-urlencoded body");
     }
-    const form = new URLSearchParams(await c.req.text());
-    return search(c, [...new URL(c.req.url).searchParams.entries(), ...form.entries()]);
+    return search(c, requestParams(c.req.url, await c.req.text()));
   });
 
   app.post("/:type", async (c) => {
@@ -147,7 +147,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.get("/:type/:id/_history", async (c) => {
     const type = c.req.param("type");
     const id = c.req.param("id");
-    const { count, offset } = pagingOf([...new URL(c.req.url).searchParams.entries()], defaultCount, maxCount);
+    const { count, offset } = pagingOf(requestParams(c.req.url), defaultCount, maxCount);
     const page = await service.history(type, id, count, offset);
     return fhirJson(historyBundle(baseOf(c, deps.baseUrl), type, id, page, count, offset));
   });
