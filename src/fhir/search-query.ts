@@ -10,7 +10,7 @@ import type { DatePrefix, DateValue, SearchCriterion, SearchRequest, SearchSort 
 import { badRequest, type FhirIssue } from "./errors.js";
 import { isSupportedType, RESOURCE_TYPES, SEARCH_PARAMS, type SearchParamDef, searchParam } from "./resource-types.js";
 import { decodeCursor } from "./search-cursor.js";
-import { approximately, dateRange } from "./search-dates.js";
+import { approximately, dateRange, searchRange } from "./search-dates.js";
 import { normaliseReference } from "./search-index.js";
 import { normaliseString } from "./search-strings.js";
 
@@ -121,7 +121,7 @@ function dateValues(key: string, raw: string, now: Date): DateValue[] {
     const text = part.slice(prefix === head ? 2 : 0);
     const range = dateRange(text);
     if (!range) throw badRequest(`${key} must be a FHIR date, dateTime or instant with an optional prefix`, [key]);
-    return { prefix, ...(prefix === "ap" ? approximately(range, now) : range) };
+    return { prefix, ...searchRange(prefix === "ap" ? approximately(range, now) : range) };
   });
 }
 
