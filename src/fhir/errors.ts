@@ -23,6 +23,7 @@ export type IssueCode =
   | "conflict"
   | "exception"
   | "incomplete"
+  | "transient"
   | "code-invalid"
   | "informational";
 

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { GatewayError, notFound } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
+import { StoreBusyError } from "../store/port.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson } from "./fhir-response.js";
 
@@ -24,6 +25,20 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   }
   if (err instanceof GatewayError) {
     return fhirJson(operationOutcome(err.issues), err.status, err.headers);
+  }
+  if (err instanceof StoreBusyError) {
+    c.get("logger")?.warn({ requestId: c.get("requestId") }, "database busy with another writer: 503");
+    return fhirJson(
+      operationOutcome([
+        {
+          severity: "error",
+          code: "transient",
+          diagnostics: "The database is busy; nothing was written. Retry shortly",
+        },
+      ]),
+      503,
+      { "Retry-After": "5" },
+    );
   }
   if (err instanceof HTTPException && err.status < 500) {
     return fhirJson(

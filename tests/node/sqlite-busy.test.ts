@@ -54,4 +54,23 @@ describe("a write while another connection holds SQLite's write lock", () => {
     ]);
     await t.store.close();
   });
+
+  it("a write that waits longer than the limit is a 503 with Retry-After and an OperationOutcome, and writes nothing", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tfg-busy-")), "tfg.sqlite");
+    const t = await createTestApp(await openSqliteStore(file, loadMigrations(), undefined, 300));
+    const other = new Database(file);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const res = await t.fhir("/fhir/Patient", { method: "POST", json: { resourceType: "Patient" } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("Retry-After")).toBe("5");
+      expect(((await res.json()) as { issue: { code: string }[] }).issue[0]?.code).toBe("transient");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    const count = await t.fhir("/fhir/Patient?_summary=count");
+    expect(((await count.json()) as { total: number }).total).toBe(0);
+    await t.store.close();
+  });
 });

@@ -5,15 +5,17 @@
  * reads instead of blocking in SQLite's busy handler.
  */
 import Database from "better-sqlite3";
-import { StoreConflictError } from "../port.js";
+import { StoreBusyError, StoreConflictError } from "../port.js";
 import type { SqlStatement } from "../sql/executor.js";
 import { applyMigrations, type LockingExecutor, type Migration, type MigrationTx } from "../sql/migrate.js";
 import { SqlStore } from "../sql/sql-store.js";
 
 /** How long one attempt may block the event loop in SQLite's busy handler, in milliseconds. */
 export const BUSY_TIMEOUT_MS = 50;
-/** How long a write (or a migration) waits in all for another connection's write lock before it fails. */
-export const WRITE_WAIT_MS = 30_000;
+/** How long a request's write waits in all for another connection's write lock before it is a 503. */
+export const WRITE_WAIT_MS = 10_000;
+/** How long a start-up migration waits for another instance's (a first migration of a big database can be long). */
+const MIGRATION_WAIT_MS = 300_000;
 
 function isConflict(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? "";
@@ -22,21 +24,25 @@ function isConflict(err: unknown): boolean {
 
 const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: string }).code ?? "");
 
-/** Runs `attempt` until it does not fail with SQLITE_BUSY, waiting asynchronously between tries (up to `WRITE_WAIT_MS`). */
-async function whenNotBusy<T>(attempt: () => T | Promise<T>): Promise<T> {
-  const deadline = Date.now() + WRITE_WAIT_MS;
+/**
+ * Runs `attempt` until it does not fail with SQLITE_BUSY, waiting asynchronously between tries; after `waitMs`
+ * it gives up with {@link StoreBusyError} (a 503, not a 500).
+ */
+async function whenNotBusy<T>(attempt: () => T | Promise<T>, waitMs = WRITE_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + waitMs;
   for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
     try {
       return await attempt();
     } catch (err) {
-      if (!isBusy(err) || Date.now() + pause > deadline) throw err;
+      if (!isBusy(err)) throw err;
+      if (Date.now() + pause > deadline) throw new StoreBusyError();
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
 
-/** Wraps a better-sqlite3 connection as a {@link LockingExecutor}. */
-export function sqliteExecutor(db: Database.Database): LockingExecutor {
+/** Wraps a better-sqlite3 connection as a {@link LockingExecutor}; `writeWaitMs` bounds a write's wait for the lock. */
+export function sqliteExecutor(db: Database.Database, writeWaitMs = WRITE_WAIT_MS): LockingExecutor {
   const params = (s: SqlStatement) => s.parameters as unknown[];
   // Prepared statements are reused: the store issues a small, fixed set of SQL shapes.
   const cache = new Map<string, Database.Statement>();
@@ -68,20 +74,20 @@ export function sqliteExecutor(db: Database.Database): LockingExecutor {
     dialect: "sqlite",
     maxParameters: 32766,
     // Outside a transaction a statement that writes (an outbox lease) needs the write lock too.
-    all: (s) => whenNotBusy(() => tx.all(s)),
-    run: (s) => whenNotBusy(() => tx.run(s)),
+    all: (s) => whenNotBusy(() => tx.all(s), writeWaitMs),
+    run: (s) => whenNotBusy(() => tx.run(s), writeWaitMs),
     exec: tx.exec,
     async batch(statements) {
       try {
         // IMMEDIATE: the write lock is taken at BEGIN, where waiting for it is safe, never mid-transaction.
-        await whenNotBusy(() => runBatch.immediate(statements));
+        await whenNotBusy(() => runBatch.immediate(statements), writeWaitMs);
       } catch (err) {
         if (isConflict(err)) throw new StoreConflictError();
         throw err;
       }
     },
     async exclusive(work) {
-      await whenNotBusy(() => db.exec("BEGIN IMMEDIATE"));
+      await whenNotBusy(() => db.exec("BEGIN IMMEDIATE"), MIGRATION_WAIT_MS);
       try {
         const result = await work(tx);
         db.exec("COMMIT");
@@ -104,7 +110,7 @@ export function sqliteExecutor(db: Database.Database): LockingExecutor {
 export async function openSqliteDatabase(filename: string): Promise<Database.Database> {
   const db = new Database(filename);
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  await whenNotBusy(() => db.pragma("journal_mode = WAL"));
+  await whenNotBusy(() => db.pragma("journal_mode = WAL"), MIGRATION_WAIT_MS);
   db.pragma("synchronous = NORMAL");
   return db;
 }
@@ -114,8 +120,9 @@ export async function openSqliteStore(
   filename: string,
   migrations: Migration[],
   clock?: () => Date,
+  writeWaitMs = WRITE_WAIT_MS,
 ): Promise<SqlStore> {
-  const exec = sqliteExecutor(await openSqliteDatabase(filename));
+  const exec = sqliteExecutor(await openSqliteDatabase(filename), writeWaitMs);
   await applyMigrations(exec, migrations);
   return new SqlStore(exec, clock);
 }
