@@ -112,7 +112,7 @@ export async function sideBySide(): Promise<string> {
   const now = new Date().toISOString();
   await store.commit({ resources: patients.map((p) => prepareWrite("Patient", p.id, 1, now, p)) });
   const issuer = await createTestIssuer();
-  const config = parseConfig({});
+  const config = parseConfig({ TFG_ALLOWED_HOSTS: "peer.test" });
   config.issuers.push({ issuer: issuer.issuer, audience: issuer.audience, jwks: { keys: [issuer.publicJwk] } });
   const verifyToken = createTokenVerifier(config);
   const gateway = buildApp({ store, logger: silentLogger, config, verifyToken });

@@ -69,6 +69,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
         software: SOFTWARE,
         releaseDate: RELEASE_DATE,
         ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+        allowedHosts: config.allowedHosts,
       },
       auth,
     ),

@@ -25,6 +25,11 @@ const positiveInt = (name: string, fallback: number) =>
       return Number(v);
     });
 
+/** Hosts whose requests may build links when TFG_BASE_URL is not set: this machine only. */
+const DEFAULT_ALLOWED_HOSTS = "localhost,127.0.0.1,[::1]";
+const HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
 const orgCode = z.string().regex(/^[A-Za-z0-9]{1,16}$/);
 const submittersSchema = z.record(orgCode, z.array(orgCode).min(1));
 
@@ -35,6 +40,22 @@ const envSchema = z.object({
   TFG_PAGE_SIZE: positiveInt("TFG_PAGE_SIZE", 20),
   TFG_MAX_PAGE_SIZE: positiveInt("TFG_MAX_PAGE_SIZE", 500),
   TFG_CLOCK_SKEW_SECONDS: positiveInt("TFG_CLOCK_SKEW_SECONDS", 60),
+  TFG_MAX_TOKEN_LIFETIME_SECONDS: positiveInt("TFG_MAX_TOKEN_LIFETIME_SECONDS", 3600),
+  TFG_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const hosts = (v || DEFAULT_ALLOWED_HOSTS).split(",").map((h) => h.trim().toLowerCase());
+      if (hosts.some((h) => !HOST.test(h))) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "TFG_ALLOWED_HOSTS must be a comma-separated list of host names or host:port, e.g. gw.example.nhs.uk",
+        });
+        return z.NEVER;
+      }
+      return hosts;
+    }),
   TFG_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   TFG_TIMEZONE: z
     .string()
@@ -78,11 +99,18 @@ const envSchema = z.object({
 export interface GatewayConfig {
   /** Public FHIR base URL for links, e.g. `https://gw.example.nhs.uk/fhir`. */
   baseUrl?: string;
+  /**
+   * Without `baseUrl`, the hosts (`name` for any port, or `name:port`) whose requests may build links from
+   * their own `Host`; a request naming another host is refused, so a forged `Host` never reaches a link.
+   */
+  allowedHosts: string[];
   bodyLimitBytes: number;
   /** Largest ingest file accepted over HTTP (ingest streams, so this bounds time, not memory). */
   ingestLimitBytes: number;
   paging: { defaultCount: number; maxCount: number };
   clockToleranceSeconds: number;
+  /** Longest token lifetime accepted (`exp − iat`, and the token's age), in seconds. */
+  maxTokenLifetimeSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error";
   issuers: IssuerConfig[];
   /** IANA zone that search dates without an offset (and stored dates without a time) are read in. */
@@ -110,7 +138,9 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     bodyLimitBytes: e.TFG_BODY_LIMIT_BYTES,
     ingestLimitBytes: e.TFG_INGEST_LIMIT_BYTES,
     paging: { defaultCount: Math.min(e.TFG_PAGE_SIZE, e.TFG_MAX_PAGE_SIZE), maxCount: e.TFG_MAX_PAGE_SIZE },
+    allowedHosts: e.TFG_ALLOWED_HOSTS,
     clockToleranceSeconds: e.TFG_CLOCK_SKEW_SECONDS,
+    maxTokenLifetimeSeconds: e.TFG_MAX_TOKEN_LIFETIME_SECONDS,
     logLevel: e.TFG_LOG_LEVEL,
     issuers: e.TFG_AUTH_ISSUERS,
     timeZone: e.TFG_TIMEZONE,

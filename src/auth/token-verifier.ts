@@ -1,7 +1,9 @@
 /**
  * Bearer token verification with jose (RFC 7519, RFC 8725): configured issuers only, each with a
- * JWKS (a URL, fetched and cached, or an inline key set), an algorithm allow-list, and checks of
- * iss, aud, exp and nbf with a small clock skew. Every failure is a 401 with a non-identifying reason.
+ * JWKS (a URL, fetched and cached, or an inline key set), an algorithm allow-list, a strict compact
+ * JWS shape (three unpadded base64url parts), checks of iss, aud, exp and nbf with a small clock skew,
+ * a required `iat` and a maximum lifetime (`exp − iat`, and the token's age through jose's `maxTokenAge`).
+ * Every failure is a 401 with a non-identifying reason.
  */
 import {
   createLocalJWKSet,
@@ -34,9 +36,17 @@ export interface IssuerConfig {
 /** Authentication settings. */
 export interface AuthConfig {
   issuers: IssuerConfig[];
-  /** Allowed clock skew for exp/nbf, in seconds. */
+  /** Allowed clock skew for exp/nbf/iat, in seconds. */
   clockToleranceSeconds: number;
+  /** Longest token lifetime accepted (`exp − iat`, and `now − iat`), in seconds; default 3600. */
+  maxTokenLifetimeSeconds?: number;
 }
+
+/** A compact JWS (RFC 7515 §7.1): three base64url parts without padding, the signature not empty. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Default for {@link AuthConfig.maxTokenLifetimeSeconds}. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600;
 
 /** Verifies a bearer token and returns the actor; `purposeHeader` is the request's X-Purpose-Of-Use. */
 export type TokenVerifier = (token: string, purposeHeader?: string) => Promise<Actor>;
@@ -64,7 +74,12 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     verified.set(key, { actor, expiresAt: exp * 1000 });
   };
 
+  const maxLifetime = config.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+
   return async (token, purposeHeader) => {
+    // Base64url padding, stray characters or an empty signature: jose's decoder is lenient about some of
+    // these, so the shape is checked first (a token with "==" appended is not the token that was signed).
+    if (!COMPACT_JWS.test(token)) throw unauthorized("The bearer token is malformed: not a signed compact JWT");
     const cacheKey = `${purposeHeader ?? ""} ${token}`;
     const hit = verified.get(cacheKey);
     if (hit) {
@@ -90,10 +105,16 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
         audience: entry.cfg.audience,
         algorithms: entry.algorithms,
         clockTolerance: config.clockToleranceSeconds,
-        requiredClaims: ["exp", "sub"],
+        requiredClaims: ["exp", "iat", "sub"],
+        maxTokenAge: maxLifetime,
       }));
     } catch (err) {
       throw unauthorized(describeJoseError(err));
+    }
+    // jose bounds the token's age (now − iat); the lifetime it was issued with must be bounded too, or an
+    // `exp` of 1e300 issued a second ago would be good for ever.
+    if ((payload.exp as number) - (payload.iat as number) > maxLifetime) {
+      throw unauthorized(`The token's lifetime (exp - iat) exceeds the maximum of ${maxLifetime} seconds`);
     }
 
     const parsed = actorClaims.safeParse(payload);
@@ -131,7 +152,9 @@ function choosePurpose(claims: { purpose_of_use?: Purpose; purposes?: Purpose[] 
 }
 
 function describeJoseError(err: unknown): string {
-  if (err instanceof errors.JWTExpired) return "The token has expired";
+  if (err instanceof errors.JWTExpired) {
+    return err.claim === "iat" ? "The token is older than the maximum token lifetime" : "The token has expired";
+  }
   if (err instanceof errors.JWTClaimValidationFailed) return `The token's ${err.claim} claim is not acceptable`;
   if (err instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not allowed";
   if (err instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is invalid";

@@ -22,6 +22,8 @@ export type IssueCode =
   | "too-long"
   | "conflict"
   | "exception"
+  | "incomplete"
+  | "transient"
   | "code-invalid"
   | "informational";
 

@@ -3,6 +3,7 @@
 // (wrangler, vitest) its ESM build, whose default export carries the same functions.
 import jsonpatch, { type Operation } from "fast-json-patch";
 import { badRequest, GatewayError } from "./errors.js";
+import { parseClientJson } from "./json-text.js";
 
 /** The operations RFC 6902 defines (fast-json-patch also knows an internal `_get`, which a client may not send). */
 const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
@@ -144,13 +145,14 @@ export function jsonPatchFromBinary(binary: unknown, resourceType: string, where
     );
   }
   if (typeof binary.data !== "string") throw bad("The Binary must carry the patch in data (base64)", `${where}.data`);
-  let ops: unknown;
+  let text: string;
   try {
     const bytes = Uint8Array.from(atob(binary.data.replace(/\s+/g, "")), (ch) => ch.charCodeAt(0));
-    ops = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw bad("The Binary's data is not base64 of a UTF-8 JSON document", `${where}.data`);
   }
+  const ops = parseClientJson(text, "The Binary's data", [`${where}.data`]);
   try {
     return parseJsonPatch(ops, resourceType);
   } catch (err) {

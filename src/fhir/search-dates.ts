@@ -150,6 +150,22 @@ function iso(t: number): string {
   return new Date(t).toISOString();
 }
 
+/**
+ * A search value's range as the index compares it. The index's last instant, {@link MAX_INSTANT}, stands for "no
+ * end" (an open Period is stored as ending there), so a search range that reaches it (a value in the last hours
+ * of 9999, or `9999` itself, which really ends in the year 10000) ends one millisecond before it instead: then
+ * `gt9999` finds the open-ended, `eq9999` does not claim them, and `le9999` still finds everything finite. (So a
+ * stored value in the last hours of 9999 reads as open-ended: the index cannot tell the two apart.)
+ */
+export function searchRange(range: InstantRange): InstantRange {
+  if (range.end !== MAX_INSTANT) return range;
+  const last = Date.parse(MAX_INSTANT);
+  const end = new Date(last - 1).toISOString();
+  // A value that starts there too (9999-12-31T12:00-12:00 is already the year 10000) keeps a range of its own.
+  const start = range.start < end ? range.start : new Date(last - 2).toISOString();
+  return { start, end };
+}
+
 /** The range a Period (`start`/`end`, either open) covers; undefined when neither bound is a valid date. */
 export function periodRange(period: { start?: unknown; end?: unknown }): InstantRange | undefined {
   const start = typeof period.start === "string" ? dateRange(period.start) : undefined;

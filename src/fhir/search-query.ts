@@ -10,7 +10,7 @@ import type { DatePrefix, DateValue, SearchCriterion, SearchRequest, SearchSort 
 import { badRequest, type FhirIssue } from "./errors.js";
 import { isSupportedType, RESOURCE_TYPES, SEARCH_PARAMS, type SearchParamDef, searchParam } from "./resource-types.js";
 import { decodeCursor } from "./search-cursor.js";
-import { approximately, dateRange } from "./search-dates.js";
+import { approximately, dateRange, searchRange } from "./search-dates.js";
 import { normaliseReference } from "./search-index.js";
 import { normaliseString } from "./search-strings.js";
 
@@ -75,6 +75,23 @@ export function splitEscaped(raw: string, sep: string): string[] {
   return out;
 }
 
+/**
+ * Most parameters one search (or history request) may carry, in the query and a POSTed form together: a
+ * real search has a handful, and each criterion becomes part of one SQL statement (SQLite refuses an
+ * expression deeper than 1,000). More is a 400, checked before the parameters are even split out.
+ */
+export const MAX_PARAMETERS = 100;
+
+/** Most values (comma-separated alternatives and reference targets) all of a search's criteria may hold together. */
+export const MAX_TOTAL_VALUES = 300;
+
+/** 400 when a search carries more than {@link MAX_PARAMETERS} parameters. */
+export function assertParameterCount(count: number): void {
+  if (count > MAX_PARAMETERS) {
+    throw badRequest(`A search takes at most ${MAX_PARAMETERS} parameters; this one has more`);
+  }
+}
+
 /** Most comma-separated values one parameter may OR (each is a bound parameter; D1 allows 100 a statement). */
 export const MAX_VALUES = 30;
 
@@ -104,7 +121,7 @@ function dateValues(key: string, raw: string, now: Date): DateValue[] {
     const text = part.slice(prefix === head ? 2 : 0);
     const range = dateRange(text);
     if (!range) throw badRequest(`${key} must be a FHIR date, dateTime or instant with an optional prefix`, [key]);
-    return { prefix, ...(prefix === "ap" ? approximately(range, now) : range) };
+    return { prefix, ...searchRange(prefix === "ap" ? approximately(range, now) : range) };
   });
 }
 
@@ -254,6 +271,7 @@ export function parseSearch(
     ignored.push(warning(key, diagnostics));
   };
 
+  assertParameterCount(params.length);
   for (const [key, value] of params) {
     const colon = key.indexOf(":");
     const name = colon < 0 ? key : key.slice(0, colon);
@@ -335,6 +353,13 @@ export function parseSearch(
     }
     criteria.push(paramCriterion(key, def, modifier, value, now));
     used.push([key, value]);
+  }
+  const values = criteria.reduce(
+    (n, c) => n + ("values" in c ? c.values.length : "targets" in c ? c.targets.length : 1),
+    0,
+  );
+  if (values > MAX_TOTAL_VALUES) {
+    throw badRequest(`A search may match at most ${MAX_TOTAL_VALUES} values across all its parameters`);
   }
   const request: SearchRequest = { resourceType, criteria, count: summary === "count" ? 0 : count, sort };
   if (cursor !== undefined) request.after = decodeCursor(cursor, sort);

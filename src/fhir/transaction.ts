@@ -6,7 +6,7 @@
  * (`contentType` application/json-patch+json), applied to the current version.
  */
 import type { Operation } from "fast-json-patch";
-import type { Bundle, BundleEntry, OperationOutcome } from "fhir/r4";
+import type { BundleEntry, OperationOutcome } from "fhir/r4";
 import type { ResourceWrite, StoredVersion } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
 import { badRequest, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
@@ -67,6 +67,28 @@ export interface EntryOutcome {
 }
 
 const where = (i: number, p: string) => [`Bundle.entry[${i}]${p}`];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The Bundle's entries, each checked to be an object with a `request` object (a 400 naming the entry otherwise). */
+function entriesOf(bundle: Record<string, unknown>): BundleEntry[] {
+  const entries = bundle.entry;
+  if (entries === undefined) return [];
+  if (!Array.isArray(entries)) throw badRequest("Bundle.entry must be an array of entries", ["Bundle.entry"]);
+  entries.forEach((entry: unknown, i) => {
+    if (!isObject(entry)) throw badRequest("Each entry must be an object", where(i, ""));
+    if (!isObject(entry.request)) throw badRequest("Each entry needs a request object", where(i, ".request"));
+    if (entry.fullUrl !== undefined && typeof entry.fullUrl !== "string") {
+      throw badRequest("fullUrl must be a string", where(i, ".fullUrl"));
+    }
+    for (const k of ["method", "url", "ifMatch", "ifNoneMatch", "ifNoneExist", "ifModifiedSince"]) {
+      const v = entry.request[k];
+      if (v !== undefined && typeof v !== "string")
+        throw badRequest(`request.${k} must be a string`, where(i, `.request.${k}`));
+    }
+  });
+  return entries as BundleEntry[];
+}
 
 function parseEntry(entry: BundleEntry, i: number): PlannedEntry {
   const method = entry.request?.method;
@@ -149,11 +171,10 @@ function rewriteReferences(node: unknown, map: Map<string, string>, at: string, 
  * Throws a GatewayError (nothing written) if any entry is invalid or any precondition fails.
  */
 export async function runTransaction(svc: ResourceService, body: unknown): Promise<EntryOutcome[]> {
-  const bundle = body as Bundle;
-  if (bundle.type !== "transaction") {
+  if (!isObject(body) || body.type !== "transaction") {
     throw badRequest("Only Bundle.type 'transaction' is processed here", ["Bundle.type"]);
   }
-  const entries = bundle.entry ?? [];
+  const entries = entriesOf(body);
   const planned = entries.map(parseEntry);
 
   // Assign ids and build the fullUrl map before any reference is rewritten.

@@ -8,5 +8,7 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     actor: Actor;
+    /** The FHIR base URL links are built from (src/http/public-base.ts). */
+    base: string;
   };
 }

@@ -1,6 +1,7 @@
 /** Helpers to read FHIR JSON request bodies and write FHIR JSON responses. */
 import type { Context } from "hono";
 import { badRequest, unsupportedMediaType } from "../fhir/errors.js";
+import { parseClientJson } from "../fhir/json-text.js";
 import type { StoredVersion } from "../store/port.js";
 
 /** The media type of every FHIR response. */
@@ -22,7 +23,7 @@ export function fhirResource(v: StoredVersion, status = 200, headers: Record<str
   });
 }
 
-/** Reads and parses a FHIR JSON body: 415 for another media type, 400 for malformed JSON. */
+/** Reads and parses a FHIR JSON body: 415 for another media type, 400 for malformed or too deeply nested JSON. */
 export async function readFhirJson(c: Context): Promise<unknown> {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (!ACCEPTED.has(type)) {
@@ -30,13 +31,7 @@ export async function readFhirJson(c: Context): Promise<unknown> {
   }
   const text = await c.req.text();
   if (text.trim() === "") throw badRequest("The request body is empty");
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    // The parser's message can quote the body; report only where it failed.
-    const pos = /position (\d+)/.exec(String((err as Error).message))?.[1];
-    throw badRequest(`The body is not valid JSON${pos ? ` (at character ${pos})` : ""}`);
-  }
+  return parseClientJson(text);
 }
 
 /** The client's `Prefer: return=` choice. */

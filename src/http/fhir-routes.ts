@@ -21,6 +21,8 @@ import {
   servedTypeGuard,
   unsupportedOperation,
 } from "./interaction-routes.js";
+import { publicBase } from "./public-base.js";
+import { requestParams } from "./request-params.js";
 import { VALIDATE_PATH, validateHandler } from "./validate-route.js";
 
 /** What the FHIR routes need. */
@@ -28,13 +30,15 @@ export interface FhirRoutesDeps {
   service: ResourceService;
   software: SoftwareInfo;
   releaseDate: string;
-  /** Fixed public base (e.g. `https://gw.example.nhs.uk/fhir`); derived from the request when absent. */
+  /** Fixed public base (e.g. `https://gw.example.nhs.uk/fhir`); derived from an allowed request host when absent. */
   baseUrl?: string;
+  /** Hosts whose requests may build links when `baseUrl` is absent (src/http/public-base.ts). */
+  allowedHosts: readonly string[];
 }
 
-/** The FHIR base URL for links: configured, or the request's origin + `/fhir`. */
-function baseOf(c: Context, configured?: string): string {
-  return configured ?? `${new URL(c.req.url).origin}/fhir`;
+/** The FHIR base URL for links, set by the public-base middleware. */
+function baseOf(c: Context<AppEnv>): string {
+  return c.get("base");
 }
 
 function versionHeaders(base: string, v: StoredVersion): Record<string, string> {
@@ -50,7 +54,7 @@ function pagingOf(params: [string, string][], defaultCount: number, maxCount: nu
   const num = (k: string, d: number) => {
     const v = get(k);
     if (v === undefined) return d;
-    if (!/^\d+$/.test(v)) throw badRequest(`${k} must be a non-negative integer`, [k]);
+    if (!/^\d{1,9}$/.test(v)) throw badRequest(`${k} must be a non-negative integer below 1,000,000,000`, [k]);
     return Number(v);
   };
   return { count: Math.min(num("_count", defaultCount), maxCount), offset: num("_offset", 0) };
@@ -62,11 +66,12 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   const { defaultCount, maxCount } = service.deps.paging;
   const app = new Hono<AppEnv>({ strict: false });
 
+  app.use("*", publicBase(deps.baseUrl, deps.allowedHosts));
   app.use("*", requireJson);
-  app.get("/metadata", (c) => fhirJson(capabilityStatement(baseOf(c, deps.baseUrl), deps.software, deps.releaseDate)));
+  app.get("/metadata", (c) => fhirJson(capabilityStatement(baseOf(c), deps.software, deps.releaseDate)));
   app.use("*", auth);
   app.use("/:type/*", servedTypeGuard);
-  const history = historyHandler(service, (c) => baseOf(c, deps.baseUrl));
+  const history = historyHandler(service, (c) => baseOf(c));
   app.get("/_history", history);
   app.get("/:type/_history", history);
   app.on(["POST", "PUT", "DELETE", "PATCH"], ["/_history", "/:type/_history", "/metadata"], () => {
@@ -80,7 +85,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
       throw badRequest("POST to the base takes a Bundle", ["resourceType"]);
     }
     const bundle = body as Bundle;
-    const base = baseOf(c, deps.baseUrl);
+    const base = baseOf(c);
     return fhirJson(transactionResponse(base, await runTransaction(service.as(c.get("actor")), bundle)));
   };
   app.post("/", transaction);
@@ -91,7 +96,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const result = await service.search(type, params, strict);
     const cursor = params.find(([k]) => k === "_cursor")?.[1];
     return fhirJson(
-      searchsetBundle(baseOf(c, deps.baseUrl), {
+      searchsetBundle(baseOf(c), {
         type,
         ...result,
         count: result.request.count,
@@ -100,14 +105,13 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     );
   };
 
-  app.get("/:type", (c) => search(c, [...new URL(c.req.url).searchParams.entries()]));
+  app.get("/:type", (c) => search(c, requestParams(c.req.url)));
   app.post("/:type/_search", async (c) => {
     const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim();
     if (type !== "application/x-www-form-urlencoded") {
       throw badRequest("POST _search takes an application/x-www-form-urlencoded body");
     }
-    const form = new URLSearchParams(await c.req.text());
-    return search(c, [...new URL(c.req.url).searchParams.entries(), ...form.entries()]);
+    return search(c, requestParams(c.req.url, await c.req.text()));
   });
 
   app.post("/:type", async (c) => {
@@ -123,7 +127,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
 
   app.get("/:type/:id", async (c) => {
     const v = await service.read(c.req.param("type"), c.req.param("id"));
-    return fhirResource(v, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+    return fhirResource(v, 200, versionHeaders(baseOf(c), v));
   });
 
   app.put("/:type/:id", async (c) => {
@@ -147,14 +151,14 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.get("/:type/:id/_history", async (c) => {
     const type = c.req.param("type");
     const id = c.req.param("id");
-    const { count, offset } = pagingOf([...new URL(c.req.url).searchParams.entries()], defaultCount, maxCount);
+    const { count, offset } = pagingOf(requestParams(c.req.url), defaultCount, maxCount);
     const page = await service.history(type, id, count, offset);
-    return fhirJson(historyBundle(baseOf(c, deps.baseUrl), type, id, page, count, offset));
+    return fhirJson(historyBundle(baseOf(c), type, id, page, count, offset));
   });
 
   app.get("/:type/:id/_history/:vid", async (c) => {
     const v = await service.vread(c.req.param("type"), c.req.param("id"), c.req.param("vid"));
-    return fhirResource(v, 200, versionHeaders(baseOf(c, deps.baseUrl), v));
+    return fhirResource(v, 200, versionHeaders(baseOf(c), v));
   });
 
   const patch = patchHandler(service);
@@ -169,7 +173,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.on(["POST", "PUT", "DELETE", "PATCH"], ["/:type/:id/_history", "/:type/:id/_history/:vid"], notAllowed);
 
   function respondWrite(c: Context<AppEnv>, v: StoredVersion, status: 200 | 201): Response {
-    const headers = versionHeaders(baseOf(c, deps.baseUrl), v);
+    const headers = versionHeaders(baseOf(c), v);
     const prefer = preferReturn(c);
     if (prefer === "minimal") return new Response(null, { status, headers });
     if (prefer === "OperationOutcome") {

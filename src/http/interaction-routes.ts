@@ -3,13 +3,15 @@
  * what is not served (404 for an unserved type, `not-supported` for an unknown operation).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { badRequest, GatewayError, methodNotAllowed, unsupportedMediaType } from "../fhir/errors.js";
+import { GatewayError, methodNotAllowed, unsupportedMediaType } from "../fhir/errors.js";
 import { historyAcrossBundle, parseHistory } from "../fhir/history.js";
+import { parseClientJson } from "../fhir/json-text.js";
 import { assertSupportedType } from "../fhir/resource-body.js";
 import { parseIfMatch, type ResourceService } from "../fhir/resource-service.js";
 import { isSupportedType } from "../fhir/resource-types.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson } from "./fhir-response.js";
+import { requestParams } from "./request-params.js";
 
 /** Route pattern of an operation segment (`$name`; `$` may arrive percent-encoded). */
 export const OPERATION = "{(?:\\$|%24)[A-Za-z][A-Za-z0-9_-]*}";
@@ -56,7 +58,7 @@ export const unsupportedOperation = (c: Context<AppEnv>): never => {
 export function historyHandler(service: ResourceService, baseOf: (c: Context<AppEnv>) => string) {
   return async (c: Context<AppEnv>) => {
     const type = c.req.param("type");
-    const params = [...new URL(c.req.url).searchParams.entries()];
+    const params = requestParams(c.req.url);
     const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
     const parsed = parseHistory(type, params, service.deps.paging, service.deps.clock().toISOString(), strict);
     const found = await service.historyAcross(parsed.query);
@@ -78,13 +80,7 @@ export function patchHandler(service: ResourceService) {
         `PATCH takes a JSON Patch body (${JSON_PATCH}); FHIRPath Patch (Parameters) is not supported`,
       );
     }
-    const text = await c.req.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw badRequest("The body is not valid JSON");
-    }
+    const body = parseClientJson(await c.req.text());
     const type = c.req.param("type") as string;
     const id = c.req.param("id") as string;
     return service.as(c.get("actor")).patch(type, id, body, parseIfMatch(c.req.header("If-Match")));

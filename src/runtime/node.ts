@@ -1,5 +1,6 @@
 /** Node entry point: serves the gateway with @hono/node-server on SQLite (default) or PostgreSQL. */
 import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
@@ -11,6 +12,7 @@ import type { Logger } from "../log/logger.js";
 import type { Store } from "../store/port.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
+import { answerClientErrors } from "./client-errors.js";
 import { devIssuerConfig, ensureDevKey } from "./dev-issuer.js";
 import { loadMigrations } from "./migration-files.js";
 import { createNodeLogger } from "./node-logger.js";
@@ -88,6 +90,7 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
       });
     });
     server.on("error", rejectStart);
+    answerClientErrors(server as Server, logger);
   });
 }
 

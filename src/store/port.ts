@@ -261,3 +261,15 @@ export class StoreConflictError extends Error {
     this.name = "StoreConflictError";
   }
 }
+
+/**
+ * Raised when the database stayed locked by another writer (a long ingest commit in another process) for longer
+ * than a write may wait: the request is answered 503 with Retry-After, never 500; nothing was written.
+ */
+export class StoreBusyError extends Error {
+  readonly code = "STORE_BUSY";
+  constructor(message = "The database is busy with another writer") {
+    super(message);
+    this.name = "StoreBusyError";
+  }
+}

@@ -24,7 +24,8 @@ export async function createTestApp(
   options: { logger?: Logger; issuers?: IssuerConfig[]; clock?: () => Date } = {},
 ): Promise<TestApp> {
   const issuer = await createTestIssuer();
-  const config = parseConfig(env);
+  // Requests go to http://gw.test (app.request); links may be built from that host, as from this machine's.
+  const config = parseConfig({ TFG_ALLOWED_HOSTS: "gw.test,localhost,127.0.0.1", ...env });
   config.issuers.push(
     { issuer: issuer.issuer, audience: issuer.audience, jwks: { keys: [issuer.publicJwk] } },
     ...(options.issuers ?? []),

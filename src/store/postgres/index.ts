@@ -1,17 +1,53 @@
-/** PostgreSQL drivers: node-postgres for deployments with several instances, PGlite (embedded) for tests. */
+/**
+ * PostgreSQL drivers: node-postgres for deployments with several instances, PGlite (embedded) for tests.
+ * Migrations run one per transaction under a transaction-scoped advisory lock, so instances starting at once
+ * against one database take turns and a killed start rolls back.
+ */
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { StoreConflictError } from "../port.js";
-import type { SqlExecutor, SqlStatement } from "../sql/executor.js";
-import { applyMigrations, type Migration } from "../sql/migrate.js";
+import type { SqlStatement } from "../sql/executor.js";
+import {
+  applyMigrations,
+  type LockingExecutor,
+  MIGRATION_LOCK_KEY,
+  type Migration,
+  type MigrationTx,
+} from "../sql/migrate.js";
 import { SqlStore } from "../sql/sql-store.js";
 
 const UNIQUE_VIOLATION = "23505";
 const isConflict = (err: unknown) => (err as { code?: string }).code === UNIQUE_VIOLATION;
 
-/** Wraps a node-postgres pool as a {@link SqlExecutor}; batches run in one transaction on one client. */
-export function pgExecutor(pool: pg.Pool): SqlExecutor {
+/** The lock statement every exclusive transaction starts with (released at COMMIT or ROLLBACK, or when the session dies). */
+const LOCK = `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+
+/** Wraps a node-postgres pool as a {@link LockingExecutor}; batches run in one transaction on one client. */
+export function pgExecutor(pool: pg.Pool): LockingExecutor {
   return {
+    async exclusive(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query(LOCK);
+        const tx: MigrationTx = {
+          dialect: "postgres",
+          all: async <R>(s: SqlStatement) => (await client.query(s.sql, s.parameters as unknown[])).rows as R[],
+          run: async (s) => (await client.query(s.sql, s.parameters as unknown[])).rowCount ?? 0,
+          exec: async (script) => {
+            await client.query(script);
+          },
+        };
+        const result = await work(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
     dialect: "postgres",
     maxParameters: 65535,
     async all<R>(s: SqlStatement) {
@@ -43,9 +79,22 @@ export function pgExecutor(pool: pg.Pool): SqlExecutor {
   };
 }
 
-/** Wraps an embedded PGlite database as a {@link SqlExecutor}. */
-export function pgliteExecutor(db: PGlite): SqlExecutor {
+/** Wraps an embedded PGlite database as a {@link LockingExecutor}. */
+export function pgliteExecutor(db: PGlite): LockingExecutor {
   return {
+    async exclusive(work) {
+      return db.transaction(async (t) => {
+        await t.query(LOCK);
+        return work({
+          dialect: "postgres",
+          all: async <R>(s: SqlStatement) => (await t.query(s.sql, s.parameters as unknown[])).rows as R[],
+          run: async (s) => (await t.query(s.sql, s.parameters as unknown[])).affectedRows ?? 0,
+          exec: async (script) => {
+            await t.exec(script);
+          },
+        });
+      });
+    },
     dialect: "postgres",
     maxParameters: 65535,
     async all<R>(s: SqlStatement) {
