@@ -209,7 +209,7 @@ async function send(
   mode: string,
 ): Promise<{ status: number; report: IngestReport }> {
   const headers: Record<string, string> = { Authorization: `Bearer ${tokens[source.orgType]}` };
-  let payload: BodyInit;
+  let payload: FormData | Uint8Array;
   if (source.multipart) {
     const form = new FormData();
     form.append("table", new File([body], source.multipart, { type: "text/csv" }));

@@ -21,17 +21,18 @@ export class SourceReadError extends Error {
 
 /**
  * The source as UTF-8 text chunks (multi-byte characters split across chunks are joined correctly; a
- * leading byte order mark is dropped). Invalid UTF-8 becomes U+FFFD, which every reader then refuses
- * at its row and column, so nothing is silently replaced. A failure of the source itself is a
- * {@link SourceReadError}.
+ * leading byte order mark is dropped), in pieces of at most `pieceChars`. Invalid UTF-8 becomes U+FFFD,
+ * which every reader then refuses at its row and column, so nothing is silently replaced. A failure of
+ * the source itself is a {@link SourceReadError}.
  */
-export async function* decoded(source: ByteSource): AsyncGenerator<string> {
+export async function* decoded(source: ByteSource, pieceChars = Number.POSITIVE_INFINITY): AsyncGenerator<string> {
   const decoder = new TextDecoder("utf-8");
   const iterable: AsyncIterable<Uint8Array | string> =
     Symbol.asyncIterator in source
       ? (source as AsyncIterable<Uint8Array | string>)
       : streamIterable(source as ReadableStream<Uint8Array>);
   const iterator = iterable[Symbol.asyncIterator]();
+  const turn: Turn = { since: performance.now() };
   try {
     for (;;) {
       let next: IteratorResult<Uint8Array | string>;
@@ -42,7 +43,7 @@ export async function* decoded(source: ByteSource): AsyncGenerator<string> {
       }
       if (next.done) break;
       const c = next.value;
-      yield typeof c === "string" ? c : decoder.decode(c, { stream: true });
+      yield* pieces(typeof c === "string" ? c : decoder.decode(c, { stream: true }), pieceChars, turn);
     }
   } finally {
     // Stops the source when a reader gives up early (a fatal problem), so an upload is not read on.
@@ -50,6 +51,41 @@ export async function* decoded(source: ByteSource): AsyncGenerator<string> {
   }
   const tail = decoder.decode();
   if (tail) yield tail;
+}
+
+/**
+ * Text for parsers whose every character costs (XML, streamed JSON) comes in pieces of this many
+ * characters at most, so no single parse step runs long (4 K characters of deeply nested tags take saxes
+ * a few milliseconds).
+ */
+export const PARSER_PIECE_CHARS = 4 * 1024;
+/** Work, in ms, after which a reader gives the event loop a turn (other requests, /healthz) before going on. */
+const BUSY_MS = 10;
+
+/** Tracks when the reading last let the event loop run. */
+interface Turn {
+  since: number;
+}
+
+/**
+ * `text` in pieces of at most `size` characters (never splitting a surrogate pair). After each piece
+ * has been consumed, if the reading has kept the thread for more than {@link BUSY_MS} ms, it waits one
+ * timer tick: an upload whose bytes are all buffered would otherwise be parsed in one run of
+ * microtasks, and every other request would wait for it.
+ */
+async function* pieces(text: string, size: number, turn: Turn): AsyncGenerator<string> {
+  let i = 0;
+  while (i < text.length) {
+    let end = Math.min(text.length, i + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield i === 0 && end === text.length ? text : text.slice(i, end);
+    i = end;
+    if (performance.now() - turn.since > BUSY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      turn.since = performance.now();
+    }
+  }
 }
 
 async function* streamIterable(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {

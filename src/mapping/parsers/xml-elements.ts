@@ -10,7 +10,7 @@
 import { SaxesParser } from "saxes";
 import type { FhirIssue } from "../../fhir/errors.js";
 import { READER_LIMITS, REPLACEMENT_CHAR, type ReaderLimits } from "./limits.js";
-import { type ByteSource, decoded } from "./text.js";
+import { type ByteSource, decoded, PARSER_PIECE_CHARS } from "./text.js";
 
 /** Why a record was not built: what was wrong, and where inside it (`CINdetails[1]/Assessments[2]`, "" for the record itself). */
 export interface XmlProblem {
@@ -187,7 +187,7 @@ export async function* readXmlElements(
     else setOwn(parent.value, frame.name, shape.arrays.has(frame.name) ? [value] : value);
   });
 
-  for await (const chunk of decoded(source)) {
+  for await (const chunk of decoded(source, PARSER_PIECE_CHARS)) {
     try {
       parser.write(chunk);
     } catch {

@@ -7,7 +7,7 @@ import { JSONParser } from "@streamparser/json";
 import type { FhirIssue } from "../../fhir/errors.js";
 import { type ByteSource, readCsv } from "../parsers/csv.js";
 import { jsonDepth, READER_LIMITS, type ReaderLimits, replacementAt } from "../parsers/limits.js";
-import { decoded, describeJsonError, readLines } from "../parsers/text.js";
+import { decoded, describeJsonError, PARSER_PIECE_CHARS, readLines } from "../parsers/text.js";
 import type { SourceEvent } from "./events.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -99,7 +99,7 @@ export async function* cpaJsonRecords(
   parser.onError = (err) => {
     fail(fatal(`The file is ${describeStreamError(err)}`, where()));
   };
-  for await (const chunk of decoded(source)) {
+  for await (const chunk of decoded(source, PARSER_PIECE_CHARS)) {
     if (parser.isEnded) {
       if (chunk.trim() !== "") fail(fatal("The file goes on after the end of its JSON document", where()));
     } else {
