@@ -76,6 +76,12 @@ describe("readCsv", () => {
     expect(events[2]).toMatchObject({ issue: { expression: ["row 3, column B"] } });
   });
 
+  it("reads every line after an unclosed quote as its own row again, however many lines the quote swallowed", async () => {
+    const events = await collect([`A\n"open\n${"a\n".repeat(50_000)}`]);
+    expect(events.filter((e) => e.kind === "bad-row").map((e) => (e.kind === "bad-row" ? e.line : 0))).toEqual([2]);
+    expect(events.filter((e) => e.kind === "row").length).toBe(50_000);
+  });
+
   it("ends a row at a bare LF in a CRLF file (and at a lone CR) instead of merging it with the next", async () => {
     const events = await collect(["A,B\r\n1,2\n3,4\r\n5,6\r7,8\r\n"]);
     expect(events.filter((e) => e.kind === "row").map((e) => (e.kind === "row" ? [e.line, e.record.B] : []))).toEqual([

@@ -125,27 +125,46 @@ const fatal = (diagnostics: string, line: number): CsvEvent => ({
 export async function* readCsv(source: ByteSource, maxChars = READER_LIMITS.recordChars): AsyncGenerator<CsvEvent> {
   let header: string[] | undefined;
   const scanner = new RowScanner(maxChars);
-  /** Lines handed back after a bad row that spanned several: the row after it starts at the second. */
-  const replay: TextLine[] = [];
   const lines = readLines(source, maxChars)[Symbol.asyncIterator]();
+  // Lines read but not yet part of a finished row. A bad row that spanned several lines is read again
+  // from its second line: `pos` moves back to there (`rowStart + 1`), so no line is copied to re-read it.
+  let buffer: TextLine[] = [];
+  let pos = 0;
+  let rowStart = 0;
   let first = true;
 
   const nextLine = async (): Promise<TextLine | undefined> => {
-    if (replay.length > 0) return replay.shift();
+    if (pos < buffer.length) return buffer[pos++];
     const r = await lines.next();
     if (r.done) return undefined;
     if (first) {
       first = false;
       if (r.value.text.charCodeAt(0) === 0xfeff) r.value.text = r.value.text.slice(1);
     }
+    buffer.push(r.value);
+    pos++;
     return r.value;
+  };
+  /** Drops the lines before `pos` once a row is finished (amortised: only when they are most of the buffer). */
+  const settle = () => {
+    if (pos === buffer.length) {
+      buffer.length = 0;
+      pos = 0;
+    } else if (pos > 1024 && pos * 2 > buffer.length) {
+      buffer = buffer.slice(pos);
+      pos = 0;
+    }
+    rowStart = pos;
   };
 
   try {
     for (;;) {
       const l = await nextLine();
       if (!l && scanner.lines.length === 0) break;
-      if (l && scanner.lines.length === 0 && l.text === "" && !l.overlong) continue;
+      if (l && scanner.lines.length === 0 && l.text === "" && !l.overlong) {
+        settle();
+        continue;
+      }
       const state: ReturnType<RowScanner["feed"]> = l
         ? scanner.feed(l)
         : { why: "A quoted field never closes", column: scanner.fields.length + 1 };
@@ -157,14 +176,16 @@ export async function* readCsv(source: ByteSource, maxChars = READER_LIMITS.reco
           return;
         }
         // The row is bad from its first line; what followed that line is read again as new rows.
-        replay.unshift(...scanner.lines.slice(1));
+        pos = rowStart + 1;
         scanner.reset();
+        settle();
         const column = state.column === undefined ? undefined : (header[state.column - 1] ?? String(state.column));
         yield { kind: "bad-row", line: start, issue: issueAt(start, state.why, column) };
         continue;
       }
       const record = scanner.fields;
       scanner.reset();
+      settle();
       if (!header) {
         header = record.map((h) => h.trim());
         if (header.every((h) => h === "")) {

@@ -129,7 +129,11 @@ export async function* readXmlElements(
     }
     let path: string;
     if (capture && parent) {
-      const seen = (parent.seen ??= new Map());
+      let seen = parent.seen;
+      if (!seen) {
+        seen = new Map<string, number>();
+        parent.seen = seen;
+      }
       const n = (seen.get(tag.name) ?? 0) + 1;
       seen.set(tag.name, n);
       const step = `${tag.name}[${n}]`;
