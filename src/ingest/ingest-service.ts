@@ -147,83 +147,63 @@ export async function ingest(
     waiting = [];
   };
 
-  try {
-    for await (const event of events) {
-      if (event.kind === "fatal") {
-        report.fatal = operationOutcome([event.issue]);
-        break;
-      }
-      if (event.kind === "owner") {
-        if (typeof event.owner === "string" && event.owner.trim() !== "" && !mayWrite(sender.org, event.owner)) {
-          throw forbidden(
-            "The file's header names another organisation as the owner of its records, and the sending organisation is not its authorised submitter; nothing was stored",
-            [event.where],
-          );
-        }
-        continue;
-      }
-      if (event.kind === "broken") {
-        finish({ index: event.index, label: event.label, outcome: "rejected", issues: operationOutcome(event.issues) });
-        continue;
-      }
-      const ownerValue = event.record.data[ownerField];
-      const owner = typeof ownerValue === "string" && ownerValue.trim() !== "" ? ownerValue.trim() : undefined;
-      if (owner !== undefined && !mayWrite(sender.org, owner)) {
-        foreign++;
-        finish({
-          index: event.record.index,
-          label: event.record.label,
-          outcome: "rejected",
-          issues: operationOutcome([
-            {
-              severity: "error",
-              code: "forbidden",
-              diagnostics: `The sending organisation is neither this record's owner (${ownerField}) nor its authorised submitter; nothing was stored for it`,
-              expression: [event.record.locate(ownerField)],
-            },
-          ]),
-        });
-        continue;
-      }
-      if (owner !== undefined) owned++;
-      const mapped = await mapping.map(event.record);
-      if (owner !== undefined) markOwned(mapped, owner, sender);
-      addCoverage(coverage, mapped, needs);
-      if (validate) validateMapped(mapped, validate);
-      if (mapped.issues.some((i) => i.severity === "error" || i.severity === "fatal")) {
-        finish({
-          index: mapped.index,
-          label: mapped.label,
-          key: mapped.key,
-          outcome: "rejected",
-          issues: operationOutcome(mapped.issues),
-        });
-        continue;
-      }
-      waiting.push(mapped);
-      if (waiting.length >= batchSize) {
-        await planWaiting();
-        if (mode === "per-record") await flush();
-      }
+  for await (const event of readable(events)) {
+    if (event.kind === "fatal") {
+      report.fatal = operationOutcome([event.issue]);
+      break;
     }
-  } catch (err) {
-    // The bytes stopped coming (a sender gone, a file unreadable) or passed the upload limit: the file's
-    // fatal problem, after every record read before it (stored, per record).
-    if (!(err instanceof SourceReadError)) throw err;
-    report.fatal = operationOutcome([
-      err.reason === "too-large"
-        ? {
-            severity: "fatal",
-            code: "too-long",
-            diagnostics: `The file is larger than the limit of ${err.limit} bytes; reading stopped there`,
-          }
-        : {
-            severity: "fatal",
-            code: "processing",
-            diagnostics:
-              "The file could not be read to the end (the upload was interrupted, or the file is unreadable)",
+    if (event.kind === "owner") {
+      if (typeof event.owner === "string" && event.owner.trim() !== "" && !mayWrite(sender.org, event.owner)) {
+        throw forbidden(
+          "The file's header names another organisation as the owner of its records, and the sending organisation is not its authorised submitter; nothing was stored",
+          [event.where],
+        );
+      }
+      continue;
+    }
+    if (event.kind === "broken") {
+      finish({ index: event.index, label: event.label, outcome: "rejected", issues: operationOutcome(event.issues) });
+      continue;
+    }
+    const ownerValue = event.record.data[ownerField];
+    const owner = typeof ownerValue === "string" && ownerValue.trim() !== "" ? ownerValue.trim() : undefined;
+    if (owner !== undefined && !mayWrite(sender.org, owner)) {
+      foreign++;
+      finish({
+        index: event.record.index,
+        label: event.record.label,
+        outcome: "rejected",
+        issues: operationOutcome([
+          {
+            severity: "error",
+            code: "forbidden",
+            diagnostics: `The sending organisation is neither this record's owner (${ownerField}) nor its authorised submitter; nothing was stored for it`,
+            expression: [event.record.locate(ownerField)],
           },
-    ]);
+        ]),
+      });
+      continue;
+    }
+    if (owner !== undefined) owned++;
+    const mapped = await mapping.map(event.record);
+    if (owner !== undefined) markOwned(mapped, owner, sender);
+    addCoverage(coverage, mapped, needs);
+    if (validate) validateMapped(mapped, validate);
+    if (mapped.issues.some((i) => i.severity === "error" || i.severity === "fatal")) {
+      finish({
+        index: mapped.index,
+        label: mapped.label,
+        key: mapped.key,
+        outcome: "rejected",
+        issues: operationOutcome(mapped.issues),
+      });
+      continue;
+    }
+    waiting.push(mapped);
+    if (waiting.length >= batchSize) {
+      await planWaiting();
+      if (mode === "per-record") await flush();
+    }
   }
   await planWaiting();
   report.coverage = coverageReport(coverage);
@@ -328,6 +308,35 @@ function markOwned(mapped: MappedRecord, owner: string, sender: IngestSender): v
       resource = { ...resource, agent: [...agents, ...senderAgents(sender)] };
     }
     produced.resource = resource;
+  }
+}
+
+/**
+ * The events, with a source that stops delivering bytes (a sender gone, a file unreadable, the upload
+ * limit passed: a {@link SourceReadError}) turned into the file's fatal problem, after every record read
+ * before it (stored, per record).
+ */
+async function* readable(events: AsyncIterable<SourceEvent>): AsyncGenerator<SourceEvent> {
+  try {
+    yield* events;
+  } catch (err) {
+    if (!(err instanceof SourceReadError)) throw err;
+    yield {
+      kind: "fatal",
+      issue:
+        err.reason === "too-large"
+          ? {
+              severity: "fatal",
+              code: "too-long",
+              diagnostics: `The file is larger than the limit of ${err.limit} bytes; reading stopped there`,
+            }
+          : {
+              severity: "fatal",
+              code: "processing",
+              diagnostics:
+                "The file could not be read to the end (the upload was interrupted, or the file is unreadable)",
+            },
+    };
   }
 }
 
