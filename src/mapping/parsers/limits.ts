@@ -23,30 +23,25 @@ export const READER_LIMITS: Readonly<ReaderLimits> = Object.freeze({ recordChars
 export const REPLACEMENT_CHAR = "\uFFFD";
 
 /**
- * The nesting depth of a JSON value, counted iteratively (no recursion, so any depth is safe), stopping
- * as soon as it passes `max`. Returns the depth, or `max + 1` when deeper.
+ * True when a JSON value nests deeper than `max` levels (objects and arrays; a scalar is depth 0). It
+ * stops as soon as it passes `max`, so it never recurses more than `max + 1` deep, whatever the value.
  */
-export function jsonDepth(value: unknown, max: number): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== "object") continue;
-    const here = d + 1;
-    if (here > deepest) {
-      deepest = here;
-      if (deepest > max) return max + 1;
-    }
-    const items = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
-    for (const item of items) if (item !== null && typeof item === "object") stack.push([item, here]);
+export function deeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (max <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (item !== null && typeof item === "object" && deeperThan(item, max - 1)) return true;
+    return false;
   }
-  return deepest;
+  for (const item of Object.values(value as Record<string, unknown>))
+    if (item !== null && typeof item === "object" && deeperThan(item, max - 1)) return true;
+  return false;
 }
 
 /**
  * The path (`a.b[2].c`, as the mapping's locators read it) of the first string value holding a
  * replacement character (invalid UTF-8), or of the object whose field name holds one ("" for the
- * record itself); undefined when there is none. Iterative, like {@link jsonDepth}.
+ * record itself); undefined when there is none. Iterative (no recursion), so any depth is safe.
  */
 export function replacementAt(value: unknown): string | undefined {
   const stack: [unknown, string][] = [[value, ""]];

@@ -6,7 +6,7 @@
 import { JSONParser } from "@streamparser/json";
 import type { FhirIssue } from "../../fhir/errors.js";
 import { type ByteSource, readCsv } from "../parsers/csv.js";
-import { jsonDepth, READER_LIMITS, type ReaderLimits, replacementAt } from "../parsers/limits.js";
+import { deeperThan, READER_LIMITS, REPLACEMENT_CHAR, type ReaderLimits, replacementAt } from "../parsers/limits.js";
 import { decoded, describeJsonError, PARSER_PIECE_CHARS, readLines } from "../parsers/text.js";
 import type { SourceEvent } from "./events.js";
 
@@ -46,6 +46,10 @@ export async function* cpaJsonRecords(
   const ready: SourceEvent[] = [];
   let failure: SourceEvent | undefined;
   let sinceValue = 0;
+  // Whether text read since the last patient (invalidSince), or in the piece being parsed (invalidNow),
+  // holds U+FFFD: only then is a patient searched for invalid UTF-8.
+  let invalidSince = false;
+  let invalidNow = false;
   const fail = (e: SourceEvent) => {
     failure ??= e;
   };
@@ -81,7 +85,8 @@ export async function* cpaJsonRecords(
     if (stack.length !== 2 || typeof key !== "number") return;
     state.patients = key + 1;
     const label = `Patients[${key}]`;
-    const problem = recordProblem(value, limits, (p) => `${label}.${p}`, label);
+    const problem = recordProblem(value, limits, (p) => `${label}.${p}`, label, invalidSince);
+    invalidSince = invalidNow;
     if (problem) {
       ready.push(broken(key + 1, label, problem.diagnostics, problem.where));
       return;
@@ -104,6 +109,8 @@ export async function* cpaJsonRecords(
       if (chunk.trim() !== "") fail(fatal("The file goes on after the end of its JSON document", where()));
     } else {
       sinceValue += chunk.length;
+      invalidNow = chunk.includes(REPLACEMENT_CHAR);
+      if (invalidNow) invalidSince = true;
       parser.write(chunk);
       if (!failure && sinceValue > limits.recordChars)
         fail(fatal(`A patient record (or another value) is longer than ${limits.recordChars} characters`, where()));
@@ -129,10 +136,12 @@ function recordProblem(
   limits: ReaderLimits,
   locate: (path: string) => string,
   label: string,
+  mayHoldInvalid: boolean,
 ): { where: string; diagnostics: string } | undefined {
   if (!isObject(value)) return { where: label, diagnostics: "A patient record must be an object" };
-  if (jsonDepth(value, limits.depth) > limits.depth)
+  if (deeperThan(value, limits.depth))
     return { where: label, diagnostics: `The record is nested deeper than ${limits.depth} levels` };
+  if (!mayHoldInvalid) return undefined;
   const bad = replacementAt(value);
   if (bad !== undefined) return { where: bad ? locate(bad) : label, diagnostics: "The value is not valid UTF-8" };
   return undefined;
@@ -166,7 +175,7 @@ export async function* cpaNdjsonRecords(
       continue;
     }
     const locate = (p: string) => `${label}: ${p}`;
-    const problem = recordProblem(patient, limits, locate, label);
+    const problem = recordProblem(patient, limits, locate, label, text.includes(REPLACEMENT_CHAR));
     if (problem) {
       yield broken(line, label, problem.diagnostics, problem.where);
       continue;
