@@ -123,6 +123,14 @@ describe("hostile ingest input", () => {
     expect(json.records[0]).toMatchObject({ label: "Patients[0]", outcome: "rejected" });
     expect(json.records[0]?.issues?.issue[0]?.diagnostics).toBe("The record is nested deeper than 32 levels");
 
+    // Outside a patient, nesting past the limit stops the file at once (a value there cannot be skipped).
+    const junk = `{"Junk":${"[".repeat(400_000)}${"]".repeat(400_000)},"Patients":[]}`;
+    const stopped = await post(t, "cpa", "application/json", junk, tokens.cpa as string);
+    expect(stopped.status).toBe(422);
+    expect(((await stopped.json()) as IngestReport).fatal?.issue[0]?.diagnostics).toBe(
+      "The document is nested deeper than 32 levels",
+    );
+
     const line = `{"OrgIDProv":"RX4","MHS001MPI":{"LocalPatientId":"DEEP3"},"X":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
     const good = JSON.stringify({ OrgIDProv: "RX4", ...patient("DEEP4") });
     const res = await post(t, "cpa", "application/x-ndjson", `${line}\n${good}\n`, tokens.cpa as string);

@@ -3,7 +3,7 @@
  * per line), or the same tables as CSV files, joined on LocalPatientId.
  */
 
-import { JSONParser } from "@streamparser/json";
+import { JSONParser, TokenType } from "@streamparser/json";
 import type { FhirIssue } from "../../fhir/errors.js";
 import { type ByteSource, readCsv } from "../parsers/csv.js";
 import { deeperThan, READER_LIMITS, REPLACEMENT_CHAR, type ReaderLimits, replacementAt } from "../parsers/limits.js";
@@ -21,6 +21,12 @@ const fatal = (diagnostics: string, where: string): SourceEvent => ({
   kind: "fatal",
   issue: { severity: "fatal", code: "structure", diagnostics, expression: [where] },
 });
+
+/**
+ * Deepest nesting inside one patient that is still parsed (and then rejected past the record limit, 32):
+ * deeper than this, the file stops, so a hostile record cannot make the parser hold a huge stack.
+ */
+const MAX_PATIENT_DEPTH = 10_000;
 
 /** Where a CPA JSON document stands while it streams in. */
 interface JsonProgress {
@@ -54,32 +60,72 @@ export async function* cpaJsonRecords(
     failure ??= e;
   };
   const where = () => (state.patients > 0 ? `Patients[${state.patients - 1}]` : "$");
-  const parser = new JSONParser({
-    paths: ["$", "$.MHS000Header", "$.Patients", "$.Patients.*"],
-    keepStack: false,
-  });
+  // Only the header and the patients are selected: selecting the document or the Patients array too
+  // would make the parser keep every patient for it (measured: a 100 MB file then needs 300 MB).
+  const parser = new JSONParser({ paths: ["$.MHS000Header", "$.Patients.*"], keepStack: false });
+  // The envelope is checked token by token: what the root and Patients are, where the header stands, and
+  // how deep anything nests (so nothing deeper than the limit is built outside a patient, and nothing
+  // deeper than MAX_PATIENT_DEPTH inside one).
+  let depth = 0;
+  let expectKey = false;
+  let afterColon = false;
+  let topKey: string | undefined;
+  parser.onToken = ({ token, value }) => {
+    if (failure) return;
+    if (!state.sawRoot) {
+      state.sawRoot = true;
+      if (token !== TokenType.LEFT_BRACE) {
+        fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
+        return;
+      }
+    }
+    if (depth === 1 && afterColon) {
+      afterColon = false;
+      if (topKey === "Patients") {
+        if (token === TokenType.LEFT_BRACKET) state.sawPatients = true;
+        else fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
+      }
+    }
+    switch (token) {
+      case TokenType.LEFT_BRACE:
+      case TokenType.LEFT_BRACKET:
+        depth++;
+        if (depth === 1) expectKey = true;
+        if (topKey === "Patients" ? depth > 2 + MAX_PATIENT_DEPTH : depth > limits.depth)
+          fail(
+            fatal(
+              `The document is nested deeper than ${topKey === "Patients" ? MAX_PATIENT_DEPTH : limits.depth} levels`,
+              where(),
+            ),
+          );
+        break;
+      case TokenType.RIGHT_BRACE:
+      case TokenType.RIGHT_BRACKET:
+        depth--;
+        break;
+      case TokenType.COMMA:
+        if (depth === 1) expectKey = true;
+        break;
+      case TokenType.COLON:
+        if (depth === 1) afterColon = true;
+        break;
+      case TokenType.STRING:
+        if (depth === 1 && expectKey) {
+          expectKey = false;
+          topKey = String(value);
+          if (topKey === "MHS000Header" && state.sawPatients)
+            fail(fatal("MHS000Header must come before Patients", "MHS000Header"));
+        }
+        break;
+    }
+  };
   parser.onValue = ({ value, key, stack }) => {
     if (failure) return;
     sinceValue = 0;
-    if (stack.length === 0) {
-      state.sawRoot = true;
-      if (!isObject(value) || !state.sawPatients)
-        fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
-      return;
-    }
     if (stack.length === 1 && key === "MHS000Header") {
-      if (state.patients > 0 || state.sawPatients) {
-        fail(fatal("MHS000Header must come before Patients", "MHS000Header"));
-        return;
-      }
       state.header = isObject(value) ? value : {};
       if (state.header.OrgIDProvider !== undefined)
         ready.push({ kind: "owner", owner: state.header.OrgIDProvider, where: "MHS000Header.OrgIDProvider" });
-      return;
-    }
-    if (stack.length === 1 && key === "Patients") {
-      state.sawPatients = true;
-      if (!Array.isArray(value)) fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
       return;
     }
     if (stack.length !== 2 || typeof key !== "number") return;
@@ -123,6 +169,7 @@ export async function* cpaJsonRecords(
   }
   if (!parser.isEnded && !failure) parser.end();
   if (!failure && !state.sawRoot) fail(fatal("The file is empty", "$"));
+  if (!failure && !state.sawPatients) fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
   yield* ready.splice(0);
   if (failure) yield failure;
 }
