@@ -55,10 +55,10 @@ export async function* decoded(source: ByteSource, pieceChars = Number.POSITIVE_
 
 /**
  * Text for parsers whose every character costs (XML, streamed JSON) comes in pieces of this many
- * characters at most, so no single parse step runs long (4 K characters of deeply nested tags take saxes
+ * characters at most, so no single parse step runs long (2 K characters of deeply nested tags take saxes
  * a few milliseconds).
  */
-export const PARSER_PIECE_CHARS = 4 * 1024;
+export const PARSER_PIECE_CHARS = 2 * 1024;
 /** Work, in ms, after which a reader gives the event loop a turn (other requests, /healthz) before going on. */
 const BUSY_MS = 10;
 
