@@ -65,8 +65,12 @@ describe("ingest in workerd on D1", () => {
     let at = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (at >= bytes.length) controller.close();
-        else controller.enqueue(bytes.slice(at, (at += 17)));
+        if (at >= bytes.length) {
+          controller.close();
+          return;
+        }
+        controller.enqueue(bytes.slice(at, at + 17));
+        at += 17;
       },
     });
     const token = await t.issuer.sign({
