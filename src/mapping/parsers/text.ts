@@ -62,6 +62,15 @@ export const PARSER_PIECE_CHARS = 2 * 1024;
 /** Work, in ms, after which a reader gives the event loop a turn (other requests, /healthz) before going on. */
 const BUSY_MS = 10;
 
+/**
+ * Waits for the event loop to run pending I/O: `setImmediate` where the host has it (Node: no 1 ms timer
+ * clamp, so a busy CLI ingest is not slowed by its own yields), else a zero timeout (Workers).
+ */
+const nextTurn = (): Promise<void> => {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+};
+
 /** Tracks when the reading last let the event loop run. */
 interface Turn {
   since: number;
@@ -82,7 +91,7 @@ async function* pieces(text: string, size: number, turn: Turn): AsyncGenerator<s
     yield i === 0 && end === text.length ? text : text.slice(i, end);
     i = end;
     if (performance.now() - turn.since > BUSY_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTurn();
       turn.since = performance.now();
     }
   }
