@@ -1,8 +1,9 @@
 // Hostile uploads over a real socket to the running Node server: a CIN file nested 100,000 deep and an
 // NDJSON line of 100 MB are refused within 2 s while /healthz keeps answering within 100 ms (wall clock,
-// a functional bound on refusal, kept generous); a client that disconnects mid-upload is not a 500.
+// a functional bound on refusal, kept generous); an unauthenticated 500 MB upload is answered 401 unread,
+// the server's RSS flat; a client that disconnects mid-upload is not a 500.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -191,6 +192,40 @@ describe("hostile uploads to the running server", () => {
     });
     expect(r.ms).toBeLessThan(2000);
     expect(r.health.worstMs).toBeLessThan(100);
+  });
+
+  it("answers an unauthenticated 500 MB chunked upload with 401 before reading it: the server's RSS stays flat", async () => {
+    const rss = () =>
+      Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${serverProcess.pid}/status`, "utf8"))?.[1]) / 1024;
+    const before = rss();
+    const at = new URL(url);
+    const mb = Buffer.alloc(1024 * 1024, "N0852,X,E1,1980-01-01,2026-01-10,Y\n");
+    const { status, sentMb } = await new Promise<{ status: number; sentMb: number }>((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const socket = connect(Number(at.port), at.hostname, async () => {
+        socket.write(
+          `POST /ingest/ndtms HTTP/1.1\r\nHost: ${at.host}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        );
+        while (!answered && !socket.destroyed && sent < 500) {
+          const ok = socket.write(
+            Buffer.concat([Buffer.from(`${mb.length.toString(16)}\r\n`), mb, Buffer.from("\r\n")]),
+          );
+          sent++;
+          if (!ok) await new Promise((r) => socket.once("drain", r).once("close", r));
+        }
+      });
+      socket.on("data", (d: Buffer) => {
+        if (answered) return;
+        answered = true;
+        resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(d.toString("latin1"))?.[1]), sentMb: sent });
+        socket.destroy();
+      });
+      socket.on("error", (err) => (answered ? undefined : reject(err)));
+    });
+    expect(status).toBe(401);
+    expect(sentMb).toBeLessThan(64); // what the socket buffers hold; the server read none of it
+    expect(rss() - before).toBeLessThan(50);
   });
 
   it("logs a client that disconnects mid-upload as a 400, never a 500 or an unhandled error", async () => {
