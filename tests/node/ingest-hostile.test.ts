@@ -140,6 +140,28 @@ describe("hostile ingest input", () => {
     expect(nd.records[0]).toMatchObject({ label: "line 1", outcome: "rejected" });
   });
 
+  it("stops a CIN file at a text node longer than a record may be, after the children before it (never held whole)", async () => {
+    const head = `<Message><Header><Source><LEA>201</LEA></Source><CollectionDetails><Year>2026</Year><ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails></Header><Children><Child><ChildIdentifiers><LAchildID>TXT1</LAchildID><PersonBirthDate>2016-05-05</PersonBirthDate><Sex>M</Sex></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics><CINdetails><CINreferralDate>2025-09-01</CINreferralDate><ReferralSource>3A</ReferralSource><ReferralNFA>0</ReferralNFA></CINdetails></Child><Child><ChildIdentifiers><LAchildID>`;
+    const bytes = new TextEncoder().encode("y".repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(head));
+      },
+      pull(controller) {
+        if (sent >= 50 * 1024 * 1024) return controller.close();
+        sent += bytes.length;
+        controller.enqueue(bytes);
+      },
+    });
+    const res = await post(t, "cin", "application/xml", body, tokens.cin as string);
+    expect(res.status).toBe(422);
+    const report = (await res.json()) as IngestReport;
+    expect(report.counts).toMatchObject({ records: 1, created: 1 });
+    expect(report.fatal?.issue[0]?.diagnostics).toBe("A text, comment or tag is longer than 1048576 characters");
+    expect(sent).toBeLessThan(2 * 1024 * 1024);
+  });
+
   it("bounds a stored resource by the /fhir body limit: a record producing a larger one is rejected, /fhir refuses it too", async () => {
     const lines = Array.from({ length: 100 }, (_, i) => `${i} ${"Long Road ".repeat(30)}`);
     const doc = cpaDoc([patient("SIZE1", { AddressLines: lines }), patient("SIZE2")]);

@@ -105,9 +105,18 @@ export async function* readXmlElements(
       problem(`The element is longer than ${limits.recordChars} characters`, path);
   };
 
+  // Characters given to saxes since it last reported anything. saxes holds a text node, comment, tag or
+  // attribute whole until it ends, so one longer than a record may be stops the file instead of growing.
+  let sinceEvent = 0;
+  const heard = () => {
+    sinceEvent = 0;
+  };
+  parser.on("comment", heard);
+  parser.on("processinginstruction", heard);
   parser.on("doctype", () => fail("A DOCTYPE is not accepted: DTDs and entity definitions are refused"));
   parser.on("error", (err) => fail(`The file is not well-formed XML (${describeSaxError(err)})`));
   parser.on("opentag", (tag) => {
+    heard();
     if (failure) return;
     if (skipped > 0) {
       skipped++;
@@ -149,6 +158,7 @@ export async function* readXmlElements(
     stack.push({ name: tag.name, path, value: {}, text: "", hasChildren: false });
   });
   const onText = (t: string) => {
+    heard();
     if (skipped > 0 || !capture || capture.problem) return;
     const top = stack[stack.length - 1];
     if (!top) return;
@@ -159,6 +169,7 @@ export async function* readXmlElements(
   parser.on("text", onText);
   parser.on("cdata", onText);
   parser.on("closetag", () => {
+    heard();
     if (failure) return;
     if (skipped > 0) {
       skipped--;
@@ -192,11 +203,13 @@ export async function* readXmlElements(
   });
 
   for await (const chunk of decoded(source, PARSER_PIECE_CHARS)) {
+    sinceEvent += chunk.length;
     try {
       parser.write(chunk);
     } catch {
       fail("The file is not well-formed XML");
     }
+    if (sinceEvent > limits.recordChars) fail(`A text, comment or tag is longer than ${limits.recordChars} characters`);
     yield* ready.splice(0);
     if (failure) {
       yield { kind: "fatal", issue: failure };
