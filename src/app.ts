@@ -57,7 +57,8 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       },
     });
   app.use("/fhir/*", limit(config.bodyLimitBytes));
-  app.use("/ingest/*", limit(config.ingestLimitBytes));
+  // /ingest is not limited here: Hono's bodyLimit buffers a chunked body before any handler runs, so the
+  // ingest route authenticates first, then reads the body as it parses it, stopping at ingestLimitBytes.
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   const auth = authenticate(deps.verifyToken);
@@ -82,9 +83,12 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
         store: deps.store,
         clock: deps.clock ?? (() => new Date()),
         ownership,
+        // A resource stored by ingest is bounded as one sent to /fhir is.
+        maxResourceBytes: config.bodyLimitBytes,
         ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
       },
       auth,
+      { limitBytes: config.ingestLimitBytes },
     ),
   );
 

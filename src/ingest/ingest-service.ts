@@ -12,6 +12,7 @@ import { type FhirIssue, forbidden } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
 import { validateResource } from "../fhir/validation/index.js";
 import type { MappedRecord, Mapping } from "../mapping/engine.js";
+import { SourceReadError } from "../mapping/parsers/text.js";
 import type { SourceEvent } from "../mapping/sources/events.js";
 import type { ResourceWrite, Store } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
@@ -33,7 +34,15 @@ export interface IngestDeps {
   validate?: ResourceValidator | false;
   /** Who may send whose records (authorised submitters); default: only the owner itself. */
   ownership?: OwnershipRule;
+  /**
+   * Largest resource a record may produce, in bytes of its stored JSON: the `/fhir` body limit
+   * (`TFG_BODY_LIMIT_BYTES`), so ingest never stores what REST would refuse. Default 5 MiB.
+   */
+  maxResourceBytes?: number;
 }
+
+/** The default {@link IngestDeps.maxResourceBytes}: the default `/fhir` body limit. */
+export const DEFAULT_MAX_RESOURCE_BYTES = 5 * 1024 * 1024;
 
 /** Options for one run. */
 export interface IngestOptions {
@@ -80,6 +89,9 @@ export async function ingest(
     coverage: { unmappedFields: {}, missingNeededFields: {} },
     records: [],
   };
+  // Counted in Maps: a source field may be named `constructor`, `toString` or `__proto__`.
+  const coverage: Coverage = { unmapped: new Map(), missing: new Map() };
+  const maxBytes = deps.maxResourceBytes ?? DEFAULT_MAX_RESOURCE_BYTES;
   const needs = new Map((mapping.spec.needs ?? []).map((n) => [n.path, n.for]));
   const pending = new PendingWrites();
   let batch: Planned[] = [];
@@ -127,12 +139,15 @@ export async function ingest(
       waiting.map((m) => m.resources),
     );
     const now = deps.clock().toISOString();
-    for (const mapped of waiting)
-      batch.push({ mapped, plan: await planRecord(deps.store, mapped.resources, now, pending, known) });
+    for (const mapped of waiting) {
+      const plan = await planRecord(deps.store, mapped.resources, now, pending, known, maxBytes);
+      if (plan.tooLarge) finish(tooLargeResult(mapped, plan.tooLarge, maxBytes));
+      else batch.push({ mapped, plan });
+    }
     waiting = [];
   };
 
-  for await (const event of events) {
+  for await (const event of readable(events)) {
     if (event.kind === "fatal") {
       report.fatal = operationOutcome([event.issue]);
       break;
@@ -172,17 +187,8 @@ export async function ingest(
     if (owner !== undefined) owned++;
     const mapped = await mapping.map(event.record);
     if (owner !== undefined) markOwned(mapped, owner, sender);
-    addCoverage(report.coverage, mapped, needs);
-    if (validate) {
-      for (const { resource } of mapped.resources) {
-        for (const i of validate(resource)) {
-          mapped.issues.push({
-            ...i,
-            diagnostics: `${resource.resourceType} produced from this record: ${i.diagnostics}`,
-          });
-        }
-      }
-    }
+    addCoverage(coverage, mapped, needs);
+    if (validate) validateMapped(mapped, validate);
     if (mapped.issues.some((i) => i.severity === "error" || i.severity === "fatal")) {
       finish({
         index: mapped.index,
@@ -200,6 +206,7 @@ export async function ingest(
     }
   }
   await planWaiting();
+  report.coverage = coverageReport(coverage);
   if (foreign > 0 && owned === 0) {
     throw forbidden(
       `None of the ${foreign} records in this file belongs to the sending organisation or to one it is an authorised submitter for (${ownerField}); nothing was stored`,
@@ -262,7 +269,16 @@ async function storeAlone(
   resultOf: (p: Planned, outcome?: RecordResult["outcome"]) => RecordResult,
 ): Promise<RecordResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const plan = await planRecord(deps.store, mapped.resources, deps.clock().toISOString(), new PendingWrites());
+    const plan = await planRecord(
+      deps.store,
+      mapped.resources,
+      deps.clock().toISOString(),
+      new PendingWrites(),
+      undefined,
+      deps.maxResourceBytes ?? DEFAULT_MAX_RESOURCE_BYTES,
+    );
+    if (plan.tooLarge)
+      return tooLargeResult(mapped, plan.tooLarge, deps.maxResourceBytes ?? DEFAULT_MAX_RESOURCE_BYTES);
     try {
       if (plan.writes.length) await deps.store.commit({ resources: plan.writes });
       report.counts.resourcesWritten += plan.writes.length;
@@ -295,11 +311,95 @@ function markOwned(mapped: MappedRecord, owner: string, sender: IngestSender): v
   }
 }
 
-function addCoverage(coverage: CoverageReport, mapped: MappedRecord, needs: Map<string, string>): void {
-  for (const p of mapped.unmapped) coverage.unmappedFields[p] = (coverage.unmappedFields[p] ?? 0) + 1;
-  for (const p of mapped.missing) {
-    const entry = coverage.missingNeededFields[p] ?? { records: 0, for: needs.get(p) ?? "" };
-    entry.records++;
-    coverage.missingNeededFields[p] = entry;
+/**
+ * The events, with a source that stops delivering bytes (a sender gone, a file unreadable, the upload
+ * limit passed: a {@link SourceReadError}) turned into the file's fatal problem, after every record read
+ * before it (stored, per record).
+ */
+async function* readable(events: AsyncIterable<SourceEvent>): AsyncGenerator<SourceEvent> {
+  try {
+    yield* events;
+  } catch (err) {
+    if (!(err instanceof SourceReadError)) throw err;
+    yield {
+      kind: "fatal",
+      issue:
+        err.reason === "too-large"
+          ? {
+              severity: "fatal",
+              code: "too-long",
+              diagnostics: `The file is larger than the limit of ${err.limit} bytes; reading stopped there`,
+            }
+          : {
+              severity: "fatal",
+              code: "processing",
+              diagnostics:
+                "The file could not be read to the end (the upload was interrupted, or the file is unreadable)",
+            },
+    };
   }
+}
+
+/** Coverage counts by field path while a file is read. */
+interface Coverage {
+  unmapped: Map<string, number>;
+  missing: Map<string, { records: number; for: string }>;
+}
+
+function addCoverage(coverage: Coverage, mapped: MappedRecord, needs: Map<string, string>): void {
+  for (const p of mapped.unmapped) coverage.unmapped.set(p, (coverage.unmapped.get(p) ?? 0) + 1);
+  for (const p of mapped.missing) {
+    const entry = coverage.missing.get(p) ?? { records: 0, for: needs.get(p) ?? "" };
+    entry.records++;
+    coverage.missing.set(p, entry);
+  }
+}
+
+/** The report's coverage: Object.fromEntries defines every key as an own member, `__proto__` included. */
+const coverageReport = (c: Coverage): CoverageReport => ({
+  unmappedFields: Object.fromEntries(c.unmapped),
+  missingNeededFields: Object.fromEntries(c.missing),
+});
+
+/**
+ * Validates every resource a record produced, adding the issues to the record's. A resource the
+ * validators cannot walk at all (they throw) rejects this record alone.
+ */
+function validateMapped(mapped: MappedRecord, validate: ResourceValidator): void {
+  for (const { resource } of mapped.resources) {
+    let issues: FhirIssue[];
+    try {
+      issues = validate(resource);
+    } catch {
+      issues = [
+        {
+          severity: "error",
+          code: "structure",
+          diagnostics: "The resource could not be validated: its structure is not one FHIR allows",
+          expression: [resource.resourceType],
+        },
+      ];
+    }
+    for (const i of issues) {
+      mapped.issues.push({ ...i, diagnostics: `${resource.resourceType} produced from this record: ${i.diagnostics}` });
+    }
+  }
+}
+
+/** The rejection of a record one of whose resources is larger than a stored resource may be. */
+function tooLargeResult(mapped: MappedRecord, key: string, maxBytes: number): RecordResult {
+  return {
+    index: mapped.index,
+    label: mapped.label,
+    key: mapped.key,
+    outcome: "rejected",
+    issues: operationOutcome([
+      {
+        severity: "error",
+        code: "too-long",
+        diagnostics: `${key.split("/")[0]} produced from this record is larger than ${maxBytes} bytes, the largest resource the gateway stores; nothing was stored for it`,
+        expression: [mapped.label],
+      },
+    ]),
+  };
 }

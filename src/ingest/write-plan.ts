@@ -52,6 +52,15 @@ export interface RecordPlan {
   created: number;
   keys: string[];
   withdrawn: string[];
+  /** Set (to `Type/id`) when a resource would be stored larger than the limit: nothing is planned, nothing pending changes. */
+  tooLarge?: string;
+}
+
+/** UTF-8 length of `json` when it might pass `max` (counted only near the limit; most resources are far below it). */
+function exceeds(json: string, max: number): boolean {
+  if (json.length * 3 <= max) return false;
+  if (json.length > max) return true;
+  return new TextEncoder().encode(json).length > max;
 }
 
 const targetsOf = (provenance: Record<string, unknown> | undefined): string[] =>
@@ -98,6 +107,7 @@ export async function planRecord(
   now: string,
   pending: PendingWrites,
   prefetched?: Prefetched,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<RecordPlan> {
   const unique = new Map<string, Resource>();
   const shared = new Map<string, readonly string[]>();
@@ -106,7 +116,6 @@ export async function planRecord(
     unique.set(key, resource);
     if (s) shared.set(key, s.owns);
   }
-  pending.produce(unique.keys());
   const writes: ResourceWrite[] = [];
   let created = 0;
   let provenance: Resource | undefined;
@@ -134,9 +143,15 @@ export async function planRecord(
     if (current.resource && sameContent(current.resource, r)) continue;
     if (!current.resource) created++;
     const w = prepareWrite(r.resourceType, r.id, current.versionId + 1, now, r);
+    // Serialised once here, so the store writes this text instead of serialising again.
+    w.json = JSON.stringify(w.resource);
+    if (exceeds(w.json, maxBytes))
+      return { writes: [], created: 0, keys: [], withdrawn: [], tooLarge: `${r.resourceType}/${r.id}` };
     writes.push(w);
-    pending.add(w);
   }
+  // Nothing of the record is pending until all of it fits: a refused record leaves the batch as it was.
+  pending.produce(unique.keys());
+  for (const w of writes) pending.add(w);
   const withdrawn: string[] = [];
   if (provenance) {
     const before = await currentOf(provenance);
@@ -153,6 +168,7 @@ export async function planRecord(
     }
     if (writes.length > 0) {
       const w = prepareWrite("Provenance", provenance.id, before.versionId + 1, now, { ...provenance, recorded: now });
+      w.json = JSON.stringify(w.resource);
       writes.push(w);
       pending.add(w);
     }

@@ -97,6 +97,10 @@ function templateElements(t: unknown): string[] {
   return Object.keys(o).filter((k) => !k.startsWith("$"));
 }
 
+/** A record key part: text for a string, number or boolean, `?` for anything else (absent, or an object or list). */
+const keyPart = (v: unknown): string =>
+  typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : "?";
+
 /** A loaded mapping: the spec, its ConceptMaps and the derivations it may call. */
 export class Mapping {
   readonly conceptMaps: ConceptMaps;
@@ -126,8 +130,35 @@ export class Mapping {
     return this.mapSync(record);
   }
 
-  /** {@link map}, synchronously: nothing in mapping waits on anything. */
+  /**
+   * {@link map}, synchronously: nothing in mapping waits on anything. A value of a shape no check
+   * foresaw that still makes a rule fail (an object where a rule reads text) rejects this record
+   * alone, at the record, never the file.
+   */
   mapSync(record: SourceRecord): MappedRecord {
+    try {
+      return this.mapChecked(record);
+    } catch {
+      return {
+        index: record.index,
+        label: record.label,
+        key: "?",
+        issues: [
+          {
+            severity: "error",
+            code: "structure",
+            diagnostics: "The record could not be mapped: a value in it has a shape its format does not allow",
+            expression: [record.label],
+          },
+        ],
+        resources: [],
+        unmapped: [],
+        missing: [],
+      };
+    }
+  }
+
+  private mapChecked(record: SourceRecord): MappedRecord {
     const spec = this.spec;
     const compiled = this.compiled;
     const data = cloneRecord(record.data);
@@ -135,7 +166,7 @@ export class Mapping {
     const issues = [...checkFields(data, spec.fields, nulls, record.locate)];
     issues.push(...checkRecord(data, spec.checks ?? [], record.locate));
     const root: Scope = { root: data, item: data, path: "" };
-    const key = compiled.recordKey.map((p) => String(p.reader.first(root) ?? "?")).join("/");
+    const key = compiled.recordKey.map((p) => keyPart(p.reader.first(root))).join("/");
     const base = { index: record.index, label: record.label, key };
     const present = [...leafPaths(data)].map(plainPath);
     const missing = missingNeeds(data, spec.needs ?? []);

@@ -92,12 +92,16 @@ describe("POST /ingest/ndtms", () => {
     expect(report.counts).toMatchObject({ created: 2, rejected: 0 });
   });
 
-  it("answers 422 with the partial report when the file breaks off", async () => {
+  it("rejects a last row whose quote never closes at its row, and stores the rows before it", async () => {
     const broken = `${golden.split("\n").slice(0, 3).join("\n")}\n"unterminated,`;
     const res = await post(broken.replaceAll("N0852", "N0555"), "", await agencyToken("N0555"));
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(200);
     const report = (await res.json()) as IngestReport;
-    expect(report.fatal?.issue[0]?.diagnostics).toMatch(/never closes/);
+    expect(report.fatal).toBeUndefined();
+    const rejected = report.records.filter((r) => r.outcome === "rejected");
+    expect(rejected.map((r) => [r.label, r.issues?.issue[0]?.diagnostics])).toEqual([
+      ["row 4", "A quoted field never closes"],
+    ]);
     expect(report.counts.created).toBe(2);
   });
 

@@ -1,4 +1,4 @@
-// Ingest inside workerd on D1: the same readers (csv-parse, saxes), mappings and batching as on Node.
+// Ingest inside workerd on D1: the same readers (the CSV reader, saxes, @streamparser/json), mappings and batching as on Node.
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IngestReport } from "../../src/ingest/report.js";
@@ -50,6 +50,51 @@ describe("ingest in workerd on D1", () => {
     ]);
     const again = await post("ndtms", "drug-alcohol-service", "text/csv", NDTMS);
     expect(again.counts).toMatchObject({ unchanged: 2, rejected: 1, resourcesWritten: 0 });
+  });
+
+  it("streams a chunked CPA JSON upload through @streamparser/json in workerd: a bad record rejected alone", async () => {
+    const text = JSON.stringify({
+      MHS000Header: { OrgIDProvider: "RX4" },
+      Patients: [
+        { MHS001MPI: { LocalPatientId: "WS1", PersonBirthDate: "1985-01-01" } },
+        { MHS001MPI: { LocalPatientId: { toString: 1 }, PersonBirthDate: "1985-01-01" } },
+        { MHS001MPI: { LocalPatientId: "WS3", PersonBirthDate: "1986-01-01" } },
+      ],
+    });
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= bytes.length) {
+          controller.close();
+          return;
+        }
+        controller.enqueue(bytes.slice(at, at + 17));
+        at += 17;
+      },
+    });
+    const token = await t.issuer.sign({
+      sub: "feed",
+      org: "RX4",
+      org_type: "mh-trust",
+      role: "system",
+      purpose_of_use: "direct-care",
+    });
+    const res = await t.app.request(
+      new Request("http://gw.test/ingest/cpa", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body,
+        // @ts-expect-error: duplex is needed for a stream body and missing from the Workers RequestInit type
+        duplex: "half",
+      }),
+    );
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as IngestReport;
+    expect(report.counts).toMatchObject({ records: 3, created: 2, rejected: 1 });
+    expect(report.records.find((r) => r.outcome === "rejected")?.issues?.issue[0]?.expression).toEqual([
+      "Patients[1].MHS001MPI.LocalPatientId",
+    ]);
   });
 
   it("ingests CIN census XML", async () => {

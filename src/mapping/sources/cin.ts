@@ -46,6 +46,16 @@ export async function* cinRecords(source: ByteSource): AsyncGenerator<SourceEven
       if (source?.LEA !== undefined) yield { kind: "owner", owner: source.LEA, where: "/Message/Header/Source/LEA" };
       continue;
     }
+    if (e.problem) {
+      const where = `/Message/Children/Child[${e.index}]${e.problem.path ? `/${e.problem.path}` : ""}`;
+      yield {
+        kind: "broken",
+        index: e.index,
+        label: `Child[${e.index}]`,
+        issues: [{ severity: "error", code: "structure", diagnostics: e.problem.diagnostics, expression: [where] }],
+      };
+      continue;
+    }
     const details = (header.CollectionDetails ?? {}) as Record<string, unknown>;
     const src = (Array.isArray(header.Source) ? header.Source[0] : (header.Source ?? {})) as Record<string, unknown>;
     const data: Record<string, unknown> = { ...e.value };

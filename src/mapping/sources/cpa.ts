@@ -2,57 +2,218 @@
  * Reads CPA records (docs/sources/cpa.md): a JSON document with `Patients`, NDJSON (one patient
  * per line), or the same tables as CSV files, joined on LocalPatientId.
  */
+
+import { JSONParser, TokenType } from "@streamparser/json";
 import type { FhirIssue } from "../../fhir/errors.js";
 import { type ByteSource, readCsv } from "../parsers/csv.js";
-import { describeJsonError, readLines, readText } from "../parsers/text.js";
+import { deeperThan, READER_LIMITS, REPLACEMENT_CHAR, type ReaderLimits, replacementAt } from "../parsers/limits.js";
+import { decoded, describeJsonError, PARSER_PIECE_CHARS, readLines } from "../parsers/text.js";
 import type { SourceEvent } from "./events.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-const broken = (index: number, label: string, diagnostics: string): SourceEvent => ({
+const broken = (index: number, label: string, diagnostics: string, where = label): SourceEvent => ({
   kind: "broken",
   index,
   label,
-  issues: [{ severity: "error", code: "structure", diagnostics, expression: [label] }],
+  issues: [{ severity: "error", code: "structure", diagnostics, expression: [where] }],
 });
 const fatal = (diagnostics: string, where: string): SourceEvent => ({
   kind: "fatal",
   issue: { severity: "fatal", code: "structure", diagnostics, expression: [where] },
 });
 
-/** Reads a CPA JSON document: `{ MHS000Header, Patients: [...] }`. */
-export async function* cpaJsonRecords(source: ByteSource): AsyncGenerator<SourceEvent> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readText(source));
-  } catch (err) {
-    yield fatal(`The file is ${describeJsonError(err)}`, "$");
-    return;
-  }
-  if (!isObject(doc) || !Array.isArray(doc.Patients)) {
-    yield fatal("A CPA JSON document is an object with a Patients array", "Patients");
-    return;
-  }
-  const header = isObject(doc.MHS000Header) ? doc.MHS000Header : {};
-  if (header.OrgIDProvider !== undefined)
-    yield { kind: "owner", owner: header.OrgIDProvider, where: "MHS000Header.OrgIDProvider" };
-  for (const [i, patient] of doc.Patients.entries()) {
-    const label = `Patients[${i}]`;
-    if (!isObject(patient)) {
-      yield broken(i + 1, label, "A patient record must be an object");
-      continue;
-    }
-    yield {
-      kind: "record",
-      record: { index: i + 1, label, data: withHeader(patient, header), locate: (p) => `${label}.${p}` },
-    };
-  }
+/**
+ * Deepest nesting inside one patient that is still parsed (and then rejected past the record limit, 32):
+ * deeper than this, the file stops, so a hostile record cannot make the parser hold a huge stack.
+ */
+const MAX_PATIENT_DEPTH = 10_000;
+
+/** Where a CPA JSON document stands while it streams in. */
+interface JsonProgress {
+  header: Record<string, unknown> | undefined;
+  patients: number;
+  sawPatients: boolean;
+  sawRoot: boolean;
 }
 
-/** Reads CPA NDJSON: one patient record per line. */
-export async function* cpaNdjsonRecords(source: ByteSource): AsyncGenerator<SourceEvent> {
-  for await (const { line, text } of readLines(source)) {
-    if (text.trim() === "") continue;
+/**
+ * Reads a CPA JSON document, `{ MHS000Header, Patients: [...] }`, as it streams in (@streamparser/json,
+ * Web APIs only): each patient is read, checked and handed on before the next one is parsed, and one
+ * that has been handed on is dropped, so memory holds one record, not the file. MHS000Header must come
+ * before Patients, as the schema orders them (its provider code is the default owner of every record).
+ * Anything that arrives for longer than a record may be without completing a patient (one huge patient,
+ * a huge value beside Patients) stops the file at that point.
+ */
+export async function* cpaJsonRecords(
+  source: ByteSource,
+  limits: ReaderLimits = READER_LIMITS,
+): AsyncGenerator<SourceEvent> {
+  const state: JsonProgress = { header: undefined, patients: 0, sawPatients: false, sawRoot: false };
+  const ready: SourceEvent[] = [];
+  let failure: SourceEvent | undefined;
+  let sinceValue = 0;
+  // Whether text read since the last patient (invalidSince), or in the piece being parsed (invalidNow),
+  // holds U+FFFD: only then is a patient searched for invalid UTF-8.
+  let invalidSince = false;
+  let invalidNow = false;
+  const fail = (e: SourceEvent) => {
+    failure ??= e;
+  };
+  const where = () => (state.patients > 0 ? `Patients[${state.patients - 1}]` : "$");
+  // Only the header and the patients are selected: selecting the document or the Patients array too
+  // would make the parser keep every patient for it (measured: a 100 MB file then needs 300 MB).
+  const parser = new JSONParser({ paths: ["$.MHS000Header", "$.Patients.*"], keepStack: false });
+  // The envelope is checked token by token: what the root and Patients are, where the header stands, and
+  // how deep anything nests (so nothing deeper than the limit is built outside a patient, and nothing
+  // deeper than MAX_PATIENT_DEPTH inside one).
+  let depth = 0;
+  let expectKey = false;
+  let afterColon = false;
+  let topKey: string | undefined;
+  parser.onToken = ({ token, value }) => {
+    if (failure) return;
+    if (!state.sawRoot) {
+      state.sawRoot = true;
+      if (token !== TokenType.LEFT_BRACE) {
+        fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
+        return;
+      }
+    }
+    if (depth === 1 && afterColon) {
+      afterColon = false;
+      if (topKey === "Patients") {
+        if (token === TokenType.LEFT_BRACKET) state.sawPatients = true;
+        else fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
+      }
+    }
+    switch (token) {
+      case TokenType.LEFT_BRACE:
+      case TokenType.LEFT_BRACKET:
+        depth++;
+        if (depth === 1) expectKey = true;
+        if (topKey === "Patients" ? depth > 2 + MAX_PATIENT_DEPTH : depth > limits.depth)
+          fail(
+            fatal(
+              `The document is nested deeper than ${topKey === "Patients" ? MAX_PATIENT_DEPTH : limits.depth} levels`,
+              where(),
+            ),
+          );
+        break;
+      case TokenType.RIGHT_BRACE:
+      case TokenType.RIGHT_BRACKET:
+        depth--;
+        break;
+      case TokenType.COMMA:
+        if (depth === 1) expectKey = true;
+        break;
+      case TokenType.COLON:
+        if (depth === 1) afterColon = true;
+        break;
+      case TokenType.STRING:
+        if (depth === 1 && expectKey) {
+          expectKey = false;
+          topKey = String(value);
+          if (topKey === "MHS000Header" && state.sawPatients)
+            fail(fatal("MHS000Header must come before Patients", "MHS000Header"));
+        }
+        break;
+    }
+  };
+  parser.onValue = ({ value, key, stack }) => {
+    if (failure) return;
+    sinceValue = 0;
+    if (stack.length === 1 && key === "MHS000Header") {
+      state.header = isObject(value) ? value : {};
+      if (state.header.OrgIDProvider !== undefined)
+        ready.push({ kind: "owner", owner: state.header.OrgIDProvider, where: "MHS000Header.OrgIDProvider" });
+      return;
+    }
+    if (stack.length !== 2 || typeof key !== "number") return;
+    state.patients = key + 1;
+    const label = `Patients[${key}]`;
+    const problem = recordProblem(value, limits, (p) => `${label}.${p}`, label, invalidSince);
+    invalidSince = invalidNow;
+    if (problem) {
+      ready.push(broken(key + 1, label, problem.diagnostics, problem.where));
+      return;
+    }
+    ready.push({
+      kind: "record",
+      record: {
+        index: key + 1,
+        label,
+        data: withHeader(value as Record<string, unknown>, state.header ?? {}),
+        locate: (p) => `${label}.${p}`,
+      },
+    });
+  };
+  parser.onError = (err) => {
+    fail(fatal(`The file is ${describeStreamError(err)}`, where()));
+  };
+  for await (const chunk of decoded(source, PARSER_PIECE_CHARS)) {
+    if (parser.isEnded) {
+      if (chunk.trim() !== "") fail(fatal("The file goes on after the end of its JSON document", where()));
+    } else {
+      sinceValue += chunk.length;
+      invalidNow = chunk.includes(REPLACEMENT_CHAR);
+      if (invalidNow) invalidSince = true;
+      parser.write(chunk);
+      if (!failure && sinceValue > limits.recordChars)
+        fail(fatal(`A patient record (or another value) is longer than ${limits.recordChars} characters`, where()));
+    }
+    yield* ready.splice(0);
+    if (failure) {
+      yield failure;
+      return;
+    }
+  }
+  if (!parser.isEnded && !failure) parser.end();
+  if (!failure && !state.sawRoot) fail(fatal("The file is empty", "$"));
+  if (!failure && !state.sawPatients) fail(fatal("A CPA JSON document is an object with a Patients array", "Patients"));
+  yield* ready.splice(0);
+  if (failure) yield failure;
+}
+
+/**
+ * Why a parsed record cannot be mapped, before mapping starts: not an object, nested deeper than the
+ * limit (mapping walks records recursively), or holding invalid UTF-8 (decoded as U+FFFD).
+ */
+function recordProblem(
+  value: unknown,
+  limits: ReaderLimits,
+  locate: (path: string) => string,
+  label: string,
+  mayHoldInvalid: boolean,
+): { where: string; diagnostics: string } | undefined {
+  if (!isObject(value)) return { where: label, diagnostics: "A patient record must be an object" };
+  if (deeperThan(value, limits.depth))
+    return { where: label, diagnostics: `The record is nested deeper than ${limits.depth} levels` };
+  if (!mayHoldInvalid) return undefined;
+  const bad = replacementAt(value);
+  if (bad !== undefined) return { where: bad ? locate(bad) : label, diagnostics: "The value is not valid UTF-8" };
+  return undefined;
+}
+
+/** A @streamparser/json error described by its kind and byte position only (its messages quote the input). */
+function describeStreamError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const pos = /absolute position "(\d+)"/.exec(message)?.[1];
+  if (/ended in mid-parsing/i.test(message)) return "cut short: its JSON document never ends";
+  return `not valid JSON${pos ? ` (at byte ${pos})` : ""}`;
+}
+
+/** Reads CPA NDJSON: one patient record per line. A line over the record limit is rejected unread. */
+export async function* cpaNdjsonRecords(
+  source: ByteSource,
+  limits: ReaderLimits = READER_LIMITS,
+): AsyncGenerator<SourceEvent> {
+  for await (const { line, text, overlong } of readLines(source, limits.recordChars)) {
     const label = `line ${line}`;
+    if (overlong) {
+      yield broken(line, label, `The line is longer than ${limits.recordChars} characters`);
+      continue;
+    }
+    if (text.trim() === "") continue;
     let patient: unknown;
     try {
       patient = JSON.parse(text);
@@ -60,11 +221,16 @@ export async function* cpaNdjsonRecords(source: ByteSource): AsyncGenerator<Sour
       yield broken(line, label, `The line is ${describeJsonError(err)}`);
       continue;
     }
-    if (!isObject(patient)) {
-      yield broken(line, label, "A patient record must be an object");
+    const locate = (p: string) => `${label}: ${p}`;
+    const problem = recordProblem(patient, limits, locate, label, text.includes(REPLACEMENT_CHAR));
+    if (problem) {
+      yield broken(line, label, problem.diagnostics, problem.where);
       continue;
     }
-    yield { kind: "record", record: { index: line, label, data: patient, locate: (p) => `${label}: ${p}` } };
+    yield {
+      kind: "record",
+      record: { index: line, label, data: patient as Record<string, unknown>, locate },
+    };
   }
 }
 
@@ -113,16 +279,26 @@ interface Row {
 }
 
 /**
+ * The table a CSV file name stands for: any folder path (`/` or `\\`, as browsers and some clients send
+ * it) and a `.csv` extension are dropped, so `C:\\exports\\MHS001MPI.csv` is `MHS001MPI`.
+ */
+export function cpaTableName(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? "";
+  return base.replace(/\.csv$/i, "");
+}
+
+/**
  * Reads the CPA CSV tables (name → CSV text or bytes; names with or without `.csv`).
  * MHS001MPI is required; every row must carry LocalPatientId.
  */
 export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncGenerator<SourceEvent> {
   const byTable = new Map<TableName, ByteSource>();
   for (const [name, src] of Object.entries(tables)) {
-    const base = name
-      .replace(/\.csv$/i, "")
-      .split("/")
-      .pop() as string;
+    const base = cpaTableName(name);
+    if (byTable.has(base as TableName)) {
+      yield fatal(`Table ${base} is sent twice`, `${base}.csv`);
+      return;
+    }
     if (!Object.hasOwn(CPA_TABLES, base)) {
       yield fatal(
         `Unknown CPA table '${base.slice(0, 40)}': expected ${Object.keys(CPA_TABLES).join(", ")}`,

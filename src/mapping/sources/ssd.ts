@@ -6,7 +6,7 @@
  */
 import type { FhirIssue } from "../../fhir/errors.js";
 import { type ByteSource, readCsv } from "../parsers/csv.js";
-import { describeJsonError, readText } from "../parsers/text.js";
+import { decoded, describeJsonError } from "../parsers/text.js";
 import type { SourceEvent } from "./events.js";
 
 /**
@@ -109,9 +109,21 @@ export async function* ssdCsvRecords(tables: Record<string, ByteSource>): AsyncG
 
 /** Reads the JSON form: one document `{ "tfg_extract": [{ "la_code": … }], "ssd_person": [ … ], … }`. */
 export async function* ssdJsonRecords(source: ByteSource): AsyncGenerator<SourceEvent> {
+  // The rows of every table are joined per person, so the document is read whole (bounded by the upload limit).
+  let text = "";
+  for await (const piece of decoded(source)) text += piece;
+  const bad = text.indexOf("\uFFFD");
+  if (bad >= 0) {
+    const before = text.slice(0, bad).split(/\r\n|\r|\n/);
+    yield fatal(
+      `The file is not valid UTF-8 (or holds U+FFFD) at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`,
+      "$",
+    );
+    return;
+  }
   let doc: unknown;
   try {
-    doc = JSON.parse(await readText(source));
+    doc = JSON.parse(text);
   } catch (err) {
     yield fatal(`The file is ${describeJsonError(err)}`, "$");
     return;

@@ -148,7 +148,8 @@ async function main(): Promise<void> {
     issuer: CLI_ISSUER,
     tokenId: { kind: "cli-run", value: crypto.randomUUID() },
   };
-  const ownership = ownershipRule(parseConfig(process.env).submitters);
+  const config = parseConfig(process.env);
+  const ownership = ownershipRule(config.submitters);
 
   const store = await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
   const reports: { path: string; report: IngestReport }[] = [];
@@ -157,7 +158,13 @@ async function main(): Promise<void> {
     for (const path of paths) {
       let report: IngestReport;
       try {
-        report = await ingestOne({ store, ownership }, def, path, sender, values);
+        report = await ingestOne(
+          { store, ownership, maxResourceBytes: config.bodyLimitBytes },
+          def,
+          path,
+          sender,
+          values,
+        );
       } catch (err) {
         if (!(err instanceof GatewayError) || err.status !== 403) throw err;
         console.log(`${def.name} ${basename(path)}: refused, nothing stored — ${err.message}`);
@@ -197,7 +204,7 @@ async function reindexCommand(): Promise<void> {
 
 /** Ingests one file (or CPA tables folder) with a progress bar; prints its summary line and first rejections. */
 async function ingestOne(
-  { store, ownership }: { store: Store; ownership: OwnershipRule },
+  { store, ownership, maxResourceBytes }: { store: Store; ownership: OwnershipRule; maxResourceBytes: number },
   def: SourceDefinition,
   path: string,
   sender: IngestSender,
@@ -217,7 +224,7 @@ async function ingestOne(
   if (showBar) bar.start(sizeOf(path), 0, { records: 0, rejected: 0 });
   const started = performance.now();
   const report = await ingest(
-    { store, clock: () => new Date(), ownership },
+    { store, clock: () => new Date(), ownership, maxResourceBytes },
     def.mapping(),
     def.read(
       inputFor(path, def.mediaTypes, (n) => {
