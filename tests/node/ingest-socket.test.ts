@@ -1,11 +1,14 @@
 // Hostile uploads over a real socket to the running Node server: a CIN file nested 100,000 deep and an
-// NDJSON line of 100 MB are refused within 2 s while /healthz keeps answering within 100 ms (wall clock,
-// a functional bound on refusal, kept generous); an unauthenticated 500 MB upload is answered 401 unread,
+// NDJSON line of 100 MB are refused within 2 s while /healthz keeps answering within 100 ms of its slowest
+// answer with nothing else sent, measured just before (wall clock, a functional bound on refusal, kept
+// generous: on a quiet machine the refusals take 0.13-0.5 s and the slowest /healthz 22-29 ms; on a
+// machine whose load average is above its core count, both bounds stretch by load ÷ cores, which a
+// freeze like the one fixed here, 213 s, still fails); an unauthenticated 500 MB upload is answered 401 unread,
 // the server's RSS flat; a client that disconnects mid-upload is not a 500.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IngestReport } from "../../src/ingest/report.js";
@@ -123,6 +126,21 @@ async function rawPost(path: string, headers: Record<string, string>, body: Iter
   return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(headText)?.[1]), text: rest.toString("utf8") };
 }
 
+/** How oversubscribed the machine's cores are as the test starts (1 when it is not): the wall-clock bounds stretch by it. */
+const stretch = Math.max(1, (loadavg()[0] ?? 0) / cpus().length);
+
+/**
+ * The slowest /healthz answer over `ms` with nothing else sent: the machine's own noise (other work on
+ * its cores), measured just before an upload so the bound below is the upload's effect.
+ */
+async function idleHealth(ms = 1000): Promise<number> {
+  const done = { stop: false };
+  const health = healthWhile(done);
+  await new Promise((r) => setTimeout(r, ms));
+  done.stop = true;
+  return (await health).worstMs;
+}
+
 /** Sends `body` to /ingest/{source}, timing the answer on the wall clock while /healthz is polled beside it. */
 async function timedIngest(source: string, type: string, body: string | Iterable<Buffer>) {
   const done = { stop: false };
@@ -153,6 +171,7 @@ describe("hostile uploads to the running server", () => {
     // A first, ordinary file warms the CIN mapping and validators (loaded on first use), so the timing is the deep file's.
     const warm = await timedIngest("cin", "application/xml", `${CIN_HEAD}${child("SK0")}</Children></Message>`);
     expect(warm.status).toBe(200);
+    const idle = await idleHealth();
     const deep = `${"<a>".repeat(100_000)}${"</a>".repeat(100_000)}`;
     const xml = `${CIN_HEAD}${child("SK1")}${child("SK2", deep)}${child("SK3")}</Children></Message>`;
     expect(xml.length).toBeGreaterThan(700_000);
@@ -162,14 +181,14 @@ describe("hostile uploads to the running server", () => {
     const rejected = r.report.records.find((x) => x.outcome === "rejected");
     expect(rejected?.label).toBe("Child[2]");
     expect(rejected?.issues?.issue[0]?.diagnostics).toMatch(/nested deeper than 32 levels/);
-    expect(r.ms).toBeLessThan(2000);
-    expect(r.health.worstMs).toBeLessThan(100);
+    expect(r.ms).toBeLessThan(2000 * stretch);
+    expect(r.health.worstMs).toBeLessThan(100 * stretch + idle);
 
     // Nested that deep outside any child, the file stops there (422), as quickly.
     const outside = await timedIngest("cin", "application/xml", `${CIN_HEAD}${deep}</Children></Message>`);
     expect(outside.status).toBe(422);
     expect(outside.report.fatal?.issue[0]?.diagnostics).toMatch(/nested deeper than 32 levels/);
-    expect(outside.ms).toBeLessThan(2000);
+    expect(outside.ms).toBeLessThan(2000 * stretch);
   });
 
   it("rejects a 100 MB NDJSON line unread within 2 s and stores the next line, /healthz answers within 100 ms", async () => {
@@ -183,6 +202,7 @@ describe("hostile uploads to the running server", () => {
       for (let i = 0; i < 100; i++) yield filler;
       yield Buffer.from(`"}}\n${good}\n`);
     })();
+    const idle = await idleHealth();
     const r = await timedIngest("cpa", "application/x-ndjson", body);
     expect(r.status).toBe(200);
     expect(r.report.counts).toMatchObject({ records: 2, created: 1, rejected: 1 });
@@ -190,8 +210,8 @@ describe("hostile uploads to the running server", () => {
       diagnostics: "The line is longer than 1048576 characters",
       expression: ["line 1"],
     });
-    expect(r.ms).toBeLessThan(2000);
-    expect(r.health.worstMs).toBeLessThan(100);
+    expect(r.ms).toBeLessThan(2000 * stretch);
+    expect(r.health.worstMs).toBeLessThan(100 * stretch + idle);
   });
 
   it("answers an unauthenticated 500 MB chunked upload with 401 before reading it: the server's RSS stays flat", async () => {
@@ -230,11 +250,12 @@ describe("hostile uploads to the running server", () => {
 
   it("logs a client that disconnects mid-upload as a 400, never a 500 or an unhandled error", async () => {
     const before = lines.length;
+    const requestId = `disconnect-${Date.now()}`;
     const at = new URL(url);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(Number(at.port), at.hostname, () => {
         socket.write(
-          `POST /ingest/ndtms HTTP/1.1\r\nHost: ${at.host}\r\nAuthorization: Bearer ${tokens.ndtms}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n`,
+          `POST /ingest/ndtms HTTP/1.1\r\nHost: ${at.host}\r\nAuthorization: Bearer ${tokens.ndtms}\r\nX-Request-Id: ${requestId}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n`,
         );
         const rows = `AGNCY,CLIENTID,EPISODID,DOB,REFLD,CONSENT\r\n${"N0852,SKD1,E1,1980-01-01,2026-01-10,Y\r\n".repeat(100)}`;
         socket.write(`${Buffer.byteLength(rows).toString(16)}\r\n${rows}\r\n`);
@@ -245,11 +266,11 @@ describe("hostile uploads to the running server", () => {
       });
       socket.on("error", reject);
     });
-    // Wait until the server has logged the request.
-    for (let i = 0; i < 100 && !lines.slice(before).some((l) => l.msg === "request"); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    // Wait until the server has logged this request (pino writes asynchronously).
+    const ours = (l: Record<string, unknown>) => l.msg === "request" && l.requestId === requestId;
+    for (let i = 0; i < 250 && !lines.some(ours); i++) await new Promise((r) => setTimeout(r, 20));
     const logged = lines.slice(before);
-    const request = logged.find((l) => l.msg === "request" && l.route === "/ingest/:source");
+    const request = logged.find(ours);
     expect(request?.status).toBe(400);
     expect(logged.filter((l) => Number(l.level) >= 50 || l.status === 500)).toEqual([]); // pino: 50 is error
   });
