@@ -1,4 +1,4 @@
-/** How search-index values are stored (migrations/0006): reference target ids as bytes, date bounds as epoch milliseconds. */
+/** How values are stored (migrations/0006): reference target ids as bytes; instants (date bounds, lastUpdated) as epoch milliseconds. */
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,7 +35,12 @@ export function splitTarget(target: string): { type: string; id: Uint8Array } | 
   return { type: target.slice(0, slash), id: targetIdBytes(target.slice(slash + 1)) };
 }
 
-/** An index instant (ISO 8601 UTC, as search-dates.ts writes them, years 0–9999) as milliseconds since the epoch. */
+/** A stored instant (epoch milliseconds; PostgreSQL returns BIGINT as text) as ISO 8601 UTC with milliseconds. */
+export function isoInstant(ms: number | string): string {
+  return new Date(Number(ms)).toISOString();
+}
+
+/** An ISO 8601 instant (as search-dates.ts and the service write them, years 0–9999) as milliseconds since the epoch. */
 export function instantMs(iso: string): number {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new RangeError("Not an ISO 8601 instant");

@@ -6,7 +6,8 @@ export interface CurrentRow {
   resource_type: string;
   id: string;
   version_id: number;
-  last_updated: string;
+  /** Milliseconds since the epoch (migration 0006; ISO text before). */
+  last_updated: number;
   deleted: number;
 }
 
@@ -24,7 +25,7 @@ export interface VersionRow {
   rkey: number;
   version_id: number;
   resource_type: string;
-  last_updated: string;
+  last_updated: number;
   deleted: number;
   content: unknown;
 }

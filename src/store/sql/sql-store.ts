@@ -28,7 +28,7 @@ import type {
 import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
-import { instantMs, splitTarget } from "./index-values.js";
+import { instantMs, isoInstant, splitTarget } from "./index-values.js";
 import type { CurrentRow, Database, ResourceRow, VersionRow } from "./schema.js";
 import { type CodeKey, SearchCodes } from "./search-codes.js";
 import { StatementCache } from "./statement-cache.js";
@@ -46,7 +46,7 @@ function toVersion(row: ResourceRow): StoredVersion {
     resourceType: row.resource_type,
     id: row.id,
     versionId: Number(row.version_id),
-    lastUpdated: row.last_updated,
+    lastUpdated: isoInstant(row.last_updated),
     deleted: Number(row.deleted) === 1,
   };
   const content = row.content;
@@ -195,7 +195,7 @@ function rangeMatch(t: any, value: DateValue): Expression<SqlBool> {
 /** One date value against the lastUpdated instant (a range one millisecond wide). */
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over resources.
 function instantMatch(eb: any, v: DateValue): Expression<SqlBool> {
-  const at = (op: string, value: string) => eb("last_updated", op, value);
+  const at = (op: string, value: string) => eb("last_updated", op, instantMs(value));
   switch (v.prefix) {
     case "eq":
       return eb.and([at(">=", v.start), at("<", v.end)]);
@@ -289,13 +289,13 @@ export class SqlStore implements Store {
   async historyAcross(query: HistoryQuery): Promise<SearchPage> {
     let base = this.db.selectFrom("resource_versions as v");
     if (query.resourceType !== undefined) base = base.where("v.resource_type", "=", query.resourceType);
-    if (query.since !== undefined) base = base.where("v.last_updated", ">=", query.since);
-    if (query.until !== undefined) base = base.where("v.last_updated", "<=", query.until);
+    if (query.since !== undefined) base = base.where("v.last_updated", ">=", instantMs(query.since));
+    if (query.until !== undefined) base = base.where("v.last_updated", "<=", instantMs(query.until));
     const at = query.at;
     if (at) {
       // Current at some time in [start, end): written before the end, and no later version written by the start.
       base = base
-        .where("v.last_updated", "<", at.end)
+        .where("v.last_updated", "<", instantMs(at.end))
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
@@ -303,7 +303,7 @@ export class SqlStore implements Store {
                 .select("n.version_id")
                 .whereRef("n.rkey", "=", "v.rkey")
                 .whereRef("n.version_id", ">", "v.version_id")
-                .where("n.last_updated", "<=", at.start),
+                .where("n.last_updated", "<=", instantMs(at.start)),
             ),
           ),
         );
@@ -312,12 +312,12 @@ export class SqlStore implements Store {
     const after = query.after;
     if (after) {
       pageQuery = pageQuery
-        .where("v.last_updated", "<=", after.lastUpdated)
+        .where("v.last_updated", "<=", instantMs(after.lastUpdated))
         .where((eb) =>
           eb(
             eb.refTuple("v.last_updated", "v.resource_type", "r.id", "v.version_id"),
             "<",
-            eb.tuple(after.lastUpdated, after.resourceType, after.id, after.versionId),
+            eb.tuple(instantMs(after.lastUpdated), after.resourceType, after.id, after.versionId),
           ),
         );
     }
@@ -367,12 +367,17 @@ export class SqlStore implements Store {
         ? page.where("id", op, after.id)
         : page.where((eb) =>
             eb.or([
-              eb("last_updated", op, after.key),
-              eb.and([eb("last_updated", "=", after.key), eb("id", op, after.id)]),
+              eb("last_updated", op, instantMs(after.key)),
+              eb.and([eb("last_updated", "=", instantMs(after.key)), eb("id", op, after.id)]),
             ]),
           );
     }
-    const sortKey = selective ? sql<string>`${sql.ref(column)} || ''` : sql.ref(column);
+    // An expression (not the bare column) so the planner does not pick the sort order's index over the criteria.
+    const sortKey = !selective
+      ? sql.ref(column)
+      : byId
+        ? sql<string>`${sql.ref(column)} || ''`
+        : sql<number>`${sql.ref(column)} + 0`;
     let rows = page.orderBy(sortKey, dir);
     if (!byId) rows = rows.orderBy("id", dir);
     rows = rows.limit(request.count + 1);
@@ -470,7 +475,7 @@ export class SqlStore implements Store {
       }
       case "lastUpdated": {
         const op = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[c.comparator];
-        return eb("last_updated", op, c.value);
+        return eb("last_updated", op, instantMs(c.value));
       }
     }
   }
@@ -487,7 +492,7 @@ export class SqlStore implements Store {
       resource_type: w.resourceType,
       id: w.id,
       version_id: w.versionId,
-      last_updated: w.lastUpdated,
+      last_updated: instantMs(w.lastUpdated),
       deleted: w.resource ? 0 : 1,
       content: w.resource ? encodeBody(w.json ?? JSON.stringify(w.resource)) : null,
     }));
@@ -520,7 +525,8 @@ export class SqlStore implements Store {
       statements.push(upsert(part.flatMap(currentArgs)));
     }
     // Every version goes to history (after the current row, whose rkey it takes); the history primary key is the optimistic lock (a version is written once).
-    for (const part of chunk(rows, rowsPerInsert(6))) {
+    // Seven bound parameters per row: the type is bound twice (for the rkey subquery and as a column).
+    for (const part of chunk(rows, rowsPerInsert(7))) {
       const insert = this.statements.get(`versions:${part.length}`, (slot) =>
         this.db.insertInto("resource_versions").values(part.map((_, r) => versionSlots(slot, r))),
       );
