@@ -89,9 +89,11 @@ INSERT INTO search_tokens_v6 (code, value, rkey)
   WHERE true ON CONFLICT DO NOTHING;
 INSERT INTO search_references_v6 (code, target, rkey)
   SELECT c.code,
-    CASE WHEN t.tid GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]' THEN unhex(t.tid)
-      WHEN t.tid GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]' THEN unhex(replace(t.tid, '-', '')) || x'01'
-      WHEN length(CAST(t.tid AS BLOB)) = 16 THEN CAST(t.tid AS BLOB) || x'00'
+    CASE WHEN length(t.tid) = 32 AND ltrim(t.tid, '0123456789abcdef') = '' THEN unhex(t.tid)
+      WHEN length(t.tid) = 36 AND length(replace(t.tid, '-', '')) = 32 AND ltrim(replace(t.tid, '-', ''), '0123456789abcdef') = ''
+        AND substr(t.tid, 9, 1) = '-' AND substr(t.tid, 14, 1) = '-' AND substr(t.tid, 19, 1) = '-' AND substr(t.tid, 24, 1) = '-'
+        THEN unhex(replace(t.tid, '-', '') || '01')
+      WHEN length(CAST(t.tid AS BLOB)) = 16 THEN unhex(hex(t.tid) || '00')
       ELSE CAST(t.tid AS BLOB) END,
     r.rkey
   FROM (SELECT resource_type, id, param, substr(target, 1, instr(target, '/') - 1) AS ttype,

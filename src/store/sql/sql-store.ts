@@ -349,9 +349,21 @@ export class SqlStore implements Store {
     const selective = request.criteria.some(
       (c) => c.kind !== "lastUpdated" && !(c.kind === "date" && c.param === "_lastUpdated"),
     );
+    // A criterion answered by index rows yields rkeys: look those up by rkey (the rowid on SQLite) rather than
+    // filter every resource of the type through them, unless an `_id` criterion makes the primary key better.
+    const byRkey =
+      !request.criteria.some((c) => c.kind === "id") &&
+      request.criteria.some(
+        (c) =>
+          c.kind === "reference" ||
+          c.kind === "string" ||
+          (c.kind === "token" && !c.not) ||
+          (c.kind === "date" && c.param !== "_lastUpdated") ||
+          (c.kind === "missing" && !c.missing),
+      );
     let base = this.db
       .selectFrom("resources")
-      .where("resource_type", "=", resourceType)
+      .where(byRkey ? sql<string>`${sql.ref("resource_type")} || ''` : sql.ref("resource_type"), "=", resourceType)
       .where(selective ? sql<number>`+${sql.ref("deleted")}` : sql.ref("deleted"), "=", 0);
     for (const c of request.criteria) {
       base = base.where((eb) => this.criterion(eb, resourceType, c));
