@@ -1,14 +1,16 @@
--- Schema v6: a compact search index and history. Every index row, and every version in resource_versions,
--- names its resource by an integer key (resources.rkey) instead of its type and id. Every index row
--- and its (resource type, parameter, code system or target type) by a small integer (search_codes.code),
--- instead of repeating the parameter name and the system URL; reference
--- targets keep only the id (the target type is in the code), the gateway's hex ids as their 16 bytes; date ranges
--- are milliseconds since the epoch. What each column holds: src/store/sql/index-values.ts.
+-- Schema v6: a compact search index and history (issue 7: bytes per version at most its canonical JSON).
+-- `resources` gets an integer key, rkey, that the database assigns (the rowid on SQLite and D1, an identity
+-- column on PostgreSQL); resource_versions and every index row name their resource by it instead of by
+-- type and id. Index rows name their (resource type, parameter, code system or reference target type) by
+-- search_codes.code instead of repeating the parameter name and the system URL; a reference keeps only
+-- the target's id, the gateway's 32-hex-digit ids as 16 bytes (src/store/sql/index-values.ts); lastUpdated
+-- and date bounds are epoch milliseconds (INTEGER / BIGINT) instead of ISO text.
 --
--- SQLite and D1: resource_versions and the index tables are WITHOUT ROWID, stored as their primary key (in search order: code,
--- value, resource) plus one owner index (rkey) for replacing a resource's rows; resources.rkey is the rowid.
--- PostgreSQL: rkey and code are identity columns; resources gets a unique index on rkey.
--- Existing rows are carried over (0004 is unused; the numbering skips it).
+-- SQLite and D1: resource_versions and the index tables are WITHOUT ROWID, stored as their primary key, in
+-- search order for the index (code, value, rkey), plus one owner index (rkey) per index table for replacing
+-- a resource's rows. PostgreSQL (no clustered tables): index tables are heaps with a non-unique btree on
+-- (code, value), which deduplicates repeated values, and the owner index; resources gets a unique index on rkey.
+-- Existing rows are carried over, so search and history answer as before. (0004 is unused.)
 
 CREATE TABLE search_codes (
   code INTEGER PRIMARY KEY,

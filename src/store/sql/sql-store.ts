@@ -29,7 +29,7 @@ import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
 import { instantMs, isoInstant, splitTarget } from "./index-values.js";
-import type { CurrentRow, Database, ResourceRow, VersionRow } from "./schema.js";
+import type { CurrentRow, Database, ResourceRow } from "./schema.js";
 import { type CodeKey, SearchCodes } from "./search-codes.js";
 import { StatementCache } from "./statement-cache.js";
 
@@ -83,19 +83,6 @@ function currentSlots(slot: (i: number) => string, r: number): CurrentRow {
   const at = (k: number) => slot(r * 5 + k) as never;
   return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4) };
 }
-/** A version row: its resource's rkey looked up by type and id (the current row is written first). */
-function versionSlots(slot: (i: number) => string, r: number): VersionRow {
-  const at = (k: number) => slot(r * 6 + k) as never;
-  return {
-    rkey: sql<number>`(select rkey from resources where resource_type = ${at(0)} and id = ${at(1)})` as never,
-    version_id: at(2),
-    resource_type: at(0),
-    last_updated: at(3),
-    deleted: at(4),
-    content: at(5),
-  };
-}
-
 /** The columns of a version row with its resource's id, from `resource_versions as v` joined to `resources as r`. */
 const VERSION_COLUMNS = [
   "v.resource_type",
@@ -145,6 +132,15 @@ const INDEX_TABLES = {
   date: "search_dates",
 } as const satisfies Record<IndexKind, keyof Database>;
 type IndexTable = (typeof INDEX_TABLES)[IndexKind];
+
+/** PostgreSQL types of the index tables' value columns (for the VALUES list an insert joins to `resources`). */
+const PG_INDEX_TYPES: Record<string, string> = {
+  value: "text",
+  exact: "text",
+  target: "bytea",
+  low: "bigint",
+  high: "bigint",
+};
 
 /** The index of a deleted resource: nothing. */
 const NO_INDEX = { tokens: [], references: [], strings: [], dates: [] };
@@ -536,12 +532,22 @@ export class SqlStore implements Store {
       );
       statements.push(upsert(part.flatMap(currentArgs)));
     }
-    // Every version goes to history (after the current row, whose rkey it takes); the history primary key is the optimistic lock (a version is written once).
-    // Seven bound parameters per row: the type is bound twice (for the rkey subquery and as a column).
-    for (const part of chunk(rows, rowsPerInsert(7))) {
-      const insert = this.statements.get(`versions:${part.length}`, (slot) =>
-        this.db.insertInto("resource_versions").values(part.map((_, r) => versionSlots(slot, r))),
-      );
+    // Every version goes to history, after the current row, whose rkey it takes (a VALUES list joined to
+    // `resources`, as for index rows); the history primary key is the optimistic lock (a version is written once).
+    for (const part of chunk(rows, rowsPerInsert(6))) {
+      const insert = this.statements.get(`versions:${part.length}`, (slot) => {
+        const pg = this.exec.dialect === "postgres";
+        const types = ["text", "text", "integer", "bigint", "integer", "bytea"];
+        const values = part.map(
+          (_, r) =>
+            sql`(${sql.join(
+              types.map((type, k) => (pg ? sql`${slot(r * 6 + k)}::${sql.raw(type)}` : sql`${slot(r * 6 + k)}`)),
+              sql`, `,
+            )})`,
+        );
+        const query = sql`insert into resource_versions (rkey, version_id, resource_type, last_updated, deleted, content) select r.rkey, v.column3, v.column1, v.column4, v.column5, v.column6 from (values ${sql.join(values)}) as v join resources r on r.resource_type = v.column1 and r.id = v.column2`;
+        return { compile: () => query.compile(this.db) };
+      });
       statements.push(insert(part.flatMap(versionArgs)));
     }
     statements.push(
@@ -735,8 +741,10 @@ export class SqlStore implements Store {
   }
 
   /**
-   * A multi-row INSERT of index rows into `table` (code, `columns`, and rkey looked up from the row's type and
-   * id), compiled once per table and size. A row the table already holds is skipped.
+   * A multi-row INSERT of index rows into `table`: (code, `columns`) from a VALUES list joined to `resources`
+   * for the rkey of each row's type and id, compiled once per table and size. One join rather than a
+   * subquery per row: PostgreSQL plans each statement, and 200 subqueries cost more to plan than to run.
+   * A row the table already holds is skipped.
    */
   private insertIndexRows(
     table: IndexTable,
@@ -744,18 +752,22 @@ export class SqlStore implements Store {
     rows: readonly { type: string; id: string; key: CodeKey; values: readonly unknown[] }[],
   ): SqlStatement {
     const n = 3 + columns.length;
-    const template = this.statements.get(`insert:${table}:${rows.length}`, (slot) =>
-      this.db
-        .insertInto(table as "search_tokens")
-        .values(
-          rows.map((_, r) => ({
-            code: slot(r * n + 2) as never,
-            ...Object.fromEntries(columns.map((c, k) => [c, slot(r * n + 3 + k)])),
-            rkey: sql<number>`(select rkey from resources where resource_type = ${slot(r * n)} and id = ${slot(r * n + 1)})`,
-          })) as never,
-        )
-        .onConflict((oc) => oc.doNothing()),
-    );
+    // PostgreSQL types VALUES columns from their first row, and an untyped parameter as text.
+    const pg = this.exec.dialect === "postgres";
+    const typed = (slot: string, type: string) => (pg ? sql`${slot}::${sql.raw(type)}` : sql`${slot}`);
+    const types = ["text", "text", "integer", ...columns.map((c) => PG_INDEX_TYPES[c] ?? "text")];
+    const template = this.statements.get(`insert:${table}:${rows.length}`, (slot) => {
+      const values = rows.map(
+        (_, r) =>
+          sql`(${sql.join(
+            types.map((type, k) => typed(slot(r * n + k), type)),
+            sql`, `,
+          )})`,
+      );
+      const picked = columns.map((_, k) => sql.ref(`v.column${k + 4}`));
+      const query = sql`insert into ${sql.table(table)} (code, ${sql.join(columns.map((c) => sql.ref(c)))}, rkey) select v.column3, ${sql.join(picked)}, r.rkey from (values ${sql.join(values)}) as v join resources r on r.resource_type = v.column1 and r.id = v.column2 where true on conflict do nothing`;
+      return { compile: () => query.compile(this.db) };
+    });
     return template(rows.flatMap((row) => [row.type, row.id, this.codes.code(row.key), ...row.values]));
   }
 
