@@ -536,16 +536,8 @@ export class SqlStore implements Store {
     // `resources`, as for index rows); the history primary key is the optimistic lock (a version is written once).
     for (const part of chunk(rows, rowsPerInsert(6))) {
       const insert = this.statements.get(`versions:${part.length}`, (slot) => {
-        const pg = this.exec.dialect === "postgres";
-        const types = ["text", "text", "integer", "bigint", "integer", "bytea"];
-        const values = part.map(
-          (_, r) =>
-            sql`(${sql.join(
-              types.map((type, k) => (pg ? sql`${slot(r * 6 + k)}::${sql.raw(type)}` : sql`${slot(r * 6 + k)}`)),
-              sql`, `,
-            )})`,
-        );
-        const query = sql`insert into resource_versions (rkey, version_id, resource_type, last_updated, deleted, content) select r.rkey, v.column3, v.column1, v.column4, v.column5, v.column6 from (values ${sql.join(values)}) as v join resources r on r.resource_type = v.column1 and r.id = v.column2`;
+        const values = this.valuesList(slot, part.length, ["text", "text", "integer", "bigint", "integer", "bytea"]);
+        const query = sql`insert into resource_versions (rkey, version_id, resource_type, last_updated, deleted, content) select r.rkey, v.column3, v.column1, v.column4, v.column5, v.column6 from ${values} join resources r on r.resource_type = v.column1 and r.id = v.column2`;
         return { compile: () => query.compile(this.db) };
       });
       statements.push(insert(part.flatMap(versionArgs)));
@@ -751,24 +743,33 @@ export class SqlStore implements Store {
     columns: readonly string[],
     rows: readonly { type: string; id: string; key: CodeKey; values: readonly unknown[] }[],
   ): SqlStatement {
-    const n = 3 + columns.length;
-    // PostgreSQL types VALUES columns from their first row, and an untyped parameter as text.
-    const pg = this.exec.dialect === "postgres";
-    const typed = (slot: string, type: string) => (pg ? sql`${slot}::${sql.raw(type)}` : sql`${slot}`);
     const types = ["text", "text", "integer", ...columns.map((c) => PG_INDEX_TYPES[c] ?? "text")];
     const template = this.statements.get(`insert:${table}:${rows.length}`, (slot) => {
-      const values = rows.map(
-        (_, r) =>
-          sql`(${sql.join(
-            types.map((type, k) => typed(slot(r * n + k), type)),
-            sql`, `,
-          )})`,
-      );
+      const values = this.valuesList(slot, rows.length, types);
       const picked = columns.map((_, k) => sql.ref(`v.column${k + 4}`));
-      const query = sql`insert into ${sql.table(table)} (code, ${sql.join(columns.map((c) => sql.ref(c)))}, rkey) select v.column3, ${sql.join(picked)}, r.rkey from (values ${sql.join(values)}) as v join resources r on r.resource_type = v.column1 and r.id = v.column2 where true on conflict do nothing`;
+      const query = sql`insert into ${sql.table(table)} (code, ${sql.join(columns.map((c) => sql.ref(c)))}, rkey) select v.column3, ${sql.join(picked)}, r.rkey from ${values} join resources r on r.resource_type = v.column1 and r.id = v.column2 where true on conflict do nothing`;
       return { compile: () => query.compile(this.db) };
     });
     return template(rows.flatMap((row) => [row.type, row.id, this.codes.code(row.key), ...row.values]));
+  }
+
+  /**
+   * `(values (…), …) as v` with `count` rows of `types.length` slots each (row r's are slots r*n … r*n+n-1),
+   * its columns named column1, column2, … (as SQLite and PostgreSQL both name them). PostgreSQL types the
+   * columns from the first row and an untyped parameter as text, so there each slot carries its type.
+   */
+  private valuesList(slot: (i: number) => string, count: number, types: readonly string[]) {
+    const pg = this.exec.dialect === "postgres";
+    const n = types.length;
+    const rows = Array.from(
+      { length: count },
+      (_, r) =>
+        sql`(${sql.join(
+          types.map((type, k) => (pg ? sql`${slot(r * n + k)}::${sql.raw(type)}` : sql`${slot(r * n + k)}`)),
+          sql`, `,
+        )})`,
+    );
+    return sql`(values ${sql.join(rows)}) as v`;
   }
 
   /** DELETE the index rows of `table` that belong to resources `ids` of `resourceType`, compiled once per size. */
