@@ -227,6 +227,46 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect((await store.history("Patient", id, { count: 10, offset: 0 })).total).toBe(2);
     });
 
+    it("finds references by target whatever the target id's form, and never one id's rows for another's", async () => {
+      // The store keeps 32-hex-digit ids and lowercase UUIDs as bytes (index-values.ts); ids that look
+      // alike in bytes (the same hex digits with dashes, in capitals, 16 characters long) must stay apart.
+      const hex = "0123456789abcdef0123456789abcdef";
+      const targets = [
+        `Patient/${hex}`,
+        "Patient/01234567-89ab-cdef-0123-456789abcdef",
+        "Patient/0123456789ABCDEF0123456789ABCDEF",
+        "Patient/0123456789abcdef",
+        "Patient/0123456789abcdef0",
+        `Group/${hex}`,
+      ];
+      const type = `T${uid("r").replace(/-/g, "")}`;
+      const owners = targets.map(() => uid("o"));
+      await store.commit({
+        resources: owners.map((id, i) =>
+          write(type, id, 1, {}, { references: [{ param: "subject", target: targets[i] as string }] }),
+        ),
+      });
+      for (const [i, target] of targets.entries()) {
+        const found = await store.search({
+          resourceType: type,
+          criteria: [{ kind: "reference", param: "subject", targets: [target] }],
+          count: 10,
+          sort: "id",
+        });
+        expect(
+          found.versions.map((v) => v.id),
+          target,
+        ).toEqual([owners[i]]);
+      }
+      const patients = await store.search({
+        resourceType: type,
+        criteria: [{ kind: "missing", param: "subject", index: "reference", missing: false, targetTypes: ["Patient"] }],
+        count: 10,
+        sort: "id",
+      });
+      expect(patients.versions.map((v) => v.id)).toEqual(owners.slice(0, 5).sort());
+    });
+
     it("searches by token with and without system, by reference, by id and by lastUpdated", async () => {
       const value = uid("nhs");
       const patient = uid("p");

@@ -3,6 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
+import type { SearchCriterion } from "../../src/store/port.js";
 import { pgliteExecutor } from "../../src/store/postgres/index.js";
 import type { SqlExecutor } from "../../src/store/sql/executor.js";
 import { applyMigrations } from "../../src/store/sql/migrate.js";
@@ -124,5 +125,126 @@ describe("migrations carry schema 0001 data forward", () => {
   });
   it("PostgreSQL (PGlite)", async () => {
     await carriesForward(pgliteExecutor(new PGlite()), (i) => `$${i}`);
+  });
+});
+
+const HEX = "0123456789abcdef0123456789abcdef";
+const UUID = "01234567-89ab-cdef-0123-456789abcdef";
+const before0006 = all.filter((m) => m.name < "0006_");
+
+/** What the 0005 store wrote: versions and current rows by (type, id) with ISO text times, and index rows of every kind. */
+function rows0005(content: (json: string) => unknown) {
+  const p = (v: number) =>
+    JSON.stringify({ resourceType: "Patient", id: HEX, meta: { versionId: String(v) }, name: [{ family: "Smith" }] });
+  const at = (d: number) => `2026-03-0${d}T10:00:00.000Z`;
+  return [
+    ["resource_versions", ["Patient", HEX, 1, at(1), 0, content(p(1))]],
+    ["resource_versions", ["Patient", HEX, 2, at(2), 0, content(p(2))]],
+    ["resources", ["Patient", HEX, 2, at(2), 0]],
+    ["search_tokens", ["Patient", HEX, "identifier", "https://fhir.nhs.uk/Id/nhs-number", "9990000018"]],
+    ["search_strings", ["Patient", HEX, "family", "smith", "Smith"]],
+    ["search_dates", ["Patient", HEX, "birthdate", "1980-01-01T00:00:00.000Z", "1980-01-02T00:00:00.000Z"]],
+    ...[HEX, UUID, "old-2", "sixteen-chars-id"].flatMap((target, i) => [
+      [
+        "resource_versions",
+        ["Observation", `o-${i}`, 1, at(3), 0, content(`{"resourceType":"Observation","id":"o-${i}"}`)],
+      ],
+      ["resources", ["Observation", `o-${i}`, 1, at(3), 0]],
+      ["search_references", ["Observation", `o-${i}`, "subject", `Patient/${target}`]],
+    ]),
+  ] as [string, unknown[]][];
+}
+
+/** Writes rows0005 at schema 0005, applies 0006, and checks every kind of search and history answers as before. */
+async function carries0006(exec: SqlExecutor, placeholder: (i: number) => string, content: (json: string) => unknown) {
+  await applyMigrations(exec, before0006);
+  await exec.batch(
+    rows0005(content).map(([table, values]) => ({
+      sql: `INSERT INTO ${table} VALUES (${values.map((_, i) => placeholder(i + 1)).join(", ")})`,
+      parameters: values,
+    })),
+  );
+  expect(await applyMigrations(exec, all)).toEqual(all.filter((m) => m.name >= "0006_").map((m) => m.name));
+
+  const store = new SqlStore(exec);
+  const find = async (resourceType: string, criteria: SearchCriterion[]) =>
+    (await store.search({ resourceType, criteria, count: 10, sort: "id" })).versions.map((v) => v.id);
+  expect(
+    await find("Patient", [
+      {
+        kind: "token",
+        param: "identifier",
+        values: [{ system: "https://fhir.nhs.uk/Id/nhs-number", value: "9990000018" }],
+      },
+    ]),
+  ).toEqual([HEX]);
+  expect(
+    await find("Patient", [{ kind: "token", param: "identifier", values: [{ system: "other", value: "9990000018" }] }]),
+  ).toEqual([]);
+  expect(await find("Patient", [{ kind: "string", param: "family", values: ["smi"], match: "prefix" }])).toEqual([HEX]);
+  expect(await find("Patient", [{ kind: "string", param: "family", values: ["Smith"], match: "exact" }])).toEqual([
+    HEX,
+  ]);
+  const day = { start: "1980-01-01T00:00:00.000Z", end: "1980-01-02T00:00:00.000Z" };
+  expect(await find("Patient", [{ kind: "date", param: "birthdate", values: [{ prefix: "eq", ...day }] }])).toEqual([
+    HEX,
+  ]);
+  expect(await find("Patient", [{ kind: "date", param: "birthdate", values: [{ prefix: "gt", ...day }] }])).toEqual([]);
+  for (const [i, target] of [HEX, UUID, "old-2", "sixteen-chars-id"].entries()) {
+    expect(
+      await find("Observation", [{ kind: "reference", param: "subject", targets: [`Patient/${target}`] }]),
+    ).toEqual([`o-${i}`]);
+  }
+  expect(
+    await find("Patient", [
+      {
+        kind: "date",
+        param: "_lastUpdated",
+        values: [{ prefix: "ge", start: "2026-03-02T10:00:00.000Z", end: "2026-03-02T10:00:00.001Z" }],
+      },
+    ]),
+  ).toEqual([HEX]);
+  const history = await store.historyAcross({ resourceType: "Patient", count: 10 });
+  expect(history.versions.map((v) => [v.id, v.versionId, v.lastUpdated])).toEqual([
+    [HEX, 2, "2026-03-02T10:00:00.000Z"],
+    [HEX, 1, "2026-03-01T10:00:00.000Z"],
+  ]);
+  expect((await store.vread("Patient", HEX, 1))?.resource).toMatchObject({ meta: { versionId: "1" } });
+
+  // A new version replaces the carried-over index rows.
+  await store.commit({
+    resources: [
+      {
+        resourceType: "Patient",
+        id: HEX,
+        versionId: 3,
+        lastUpdated: "2026-04-01T00:00:00.000Z",
+        resource: { resourceType: "Patient", id: HEX, name: [{ family: "Jones" }] },
+        tokens: [],
+        references: [],
+        strings: [{ param: "family", value: "jones", exact: "Jones" }],
+      },
+    ],
+  });
+  expect(await find("Patient", [{ kind: "string", param: "family", values: ["smi"], match: "prefix" }])).toEqual([]);
+  expect(await find("Patient", [{ kind: "string", param: "family", values: ["jon"], match: "prefix" }])).toEqual([HEX]);
+  expect(await find("Patient", [{ kind: "date", param: "birthdate", values: [{ prefix: "eq", ...day }] }])).toEqual([]);
+  await store.close();
+}
+
+describe("migration 0006 carries the search index and history forward", () => {
+  it("SQLite", async () => {
+    await carries0006(
+      sqliteExecutor(new Database(":memory:")),
+      () => "?",
+      (json) => json,
+    );
+  });
+  it("PostgreSQL (PGlite)", async () => {
+    await carries0006(
+      pgliteExecutor(new PGlite()),
+      (i) => `$${i}`,
+      (json) => new TextEncoder().encode(json),
+    );
   });
 });

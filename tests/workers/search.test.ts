@@ -61,14 +61,18 @@ describe("search on D1", () => {
     // A Patient as the 0001-era code stored it, after migration 0003 carried it forward: its JSON text in
     // resource_versions, the current row pointing at it, no string index rows; the index marked as version 1.
     const content = JSON.stringify({ resourceType: "Patient", id: "w-old", name: [{ family: "Preexisting" }] });
+    // (Migration 0006 keys versions by the current row's rkey and stores lastUpdated as epoch milliseconds.)
+    const at = Date.parse("2025-01-01T00:00:00.000Z");
     await env.DB.prepare(
-      "INSERT INTO resource_versions (resource_type, id, version_id, last_updated, deleted, content) VALUES ('Patient', 'w-old', 1, '2025-01-01T00:00:00.000Z', 0, ?)",
+      "INSERT INTO resources (resource_type, id, version_id, last_updated, deleted) VALUES ('Patient', 'w-old', 1, ?, 0)",
     )
-      .bind(content)
+      .bind(at)
       .run();
     await env.DB.prepare(
-      "INSERT INTO resources (resource_type, id, version_id, last_updated, deleted) VALUES ('Patient', 'w-old', 1, '2025-01-01T00:00:00.000Z', 0)",
-    ).run();
+      "INSERT INTO resource_versions (rkey, version_id, resource_type, last_updated, deleted, content) SELECT rkey, 1, 'Patient', ?, 0, ? FROM resources WHERE resource_type = 'Patient' AND id = 'w-old'",
+    )
+      .bind(at, content)
+      .run();
     await env.DB.prepare("UPDATE search_index_state SET version = 1 WHERE name = 'search'").run();
     expect((await get("/fhir/Patient?family=preexist")).total).toBe(0);
 

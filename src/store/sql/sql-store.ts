@@ -28,7 +28,9 @@ import type {
 import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
+import { instantMs, isoInstant, splitTarget } from "./index-values.js";
 import type { CurrentRow, Database, ResourceRow } from "./schema.js";
+import { type CodeKey, SearchCodes } from "./search-codes.js";
 import { StatementCache } from "./statement-cache.js";
 
 type Compilable = { compile(): SqlStatement };
@@ -44,7 +46,7 @@ function toVersion(row: ResourceRow): StoredVersion {
     resourceType: row.resource_type,
     id: row.id,
     versionId: Number(row.version_id),
-    lastUpdated: row.last_updated,
+    lastUpdated: isoInstant(row.last_updated),
     deleted: Number(row.deleted) === 1,
   };
   const content = row.content;
@@ -81,17 +83,22 @@ function currentSlots(slot: (i: number) => string, r: number): CurrentRow {
   const at = (k: number) => slot(r * 5 + k) as never;
   return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4) };
 }
-function versionSlots(slot: (i: number) => string, r: number): ResourceRow {
-  const at = (k: number) => slot(r * 6 + k) as never;
-  return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4), content: at(5) };
-}
+/** The columns of a version row with its resource's id, from `resource_versions as v` joined to `resources as r`. */
+const VERSION_COLUMNS = [
+  "v.resource_type",
+  "r.id",
+  "v.version_id",
+  "v.last_updated",
+  "v.deleted",
+  "v.content",
+] as const;
 
 /**
  * The current row's version content. Written as SQL text once: building it with the query builder on
  * every search cost more than SQLite's lookup (Kysely compiles the whole tree per call).
  */
 const CONTENT =
-  sql<unknown>`(select v.content from resource_versions v where v.resource_type = resources.resource_type and v.id = resources.id and v.version_id = resources.version_id)`.as(
+  sql<unknown>`(select v.content from resource_versions v where v.rkey = resources.rkey and v.version_id = resources.version_id)`.as(
     "content",
   );
 
@@ -126,6 +133,15 @@ const INDEX_TABLES = {
 } as const satisfies Record<IndexKind, keyof Database>;
 type IndexTable = (typeof INDEX_TABLES)[IndexKind];
 
+/** PostgreSQL types of the index tables' value columns (for the VALUES list an insert joins to `resources`). */
+const PG_INDEX_TYPES: Record<string, string> = {
+  value: "text",
+  exact: "text",
+  target: "bytea",
+  low: "bigint",
+  high: "bigint",
+};
+
 /** The index of a deleted resource: nothing. */
 const NO_INDEX = { tokens: [], references: [], strings: [], dates: [] };
 
@@ -147,7 +163,8 @@ function stringMatch(t: any, match: "prefix" | "exact" | "contains", v: string):
  * ge/le — either; sa/eb — the target starts after / ends before it; ap — the (widened) ranges overlap.
  */
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over search_dates.
-function rangeMatch(t: any, v: DateValue): Expression<SqlBool> {
+function rangeMatch(t: any, value: DateValue): Expression<SqlBool> {
+  const v = { prefix: value.prefix, start: instantMs(value.start), end: instantMs(value.end) };
   const within = () => t.and([t("low", ">=", v.start), t("high", "<=", v.end)]);
   switch (v.prefix) {
     case "eq":
@@ -174,7 +191,7 @@ function rangeMatch(t: any, v: DateValue): Expression<SqlBool> {
 /** One date value against the lastUpdated instant (a range one millisecond wide). */
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over resources.
 function instantMatch(eb: any, v: DateValue): Expression<SqlBool> {
-  const at = (op: string, value: string) => eb("last_updated", op, value);
+  const at = (op: string, value: string) => eb("last_updated", op, instantMs(value));
   switch (v.prefix) {
     case "eq":
       return eb.and([at(">=", v.start), at("<", v.end)]);
@@ -199,16 +216,23 @@ function instantMatch(eb: any, v: DateValue): Expression<SqlBool> {
 export class SqlStore implements Store {
   private readonly db: Kysely<Database>;
   private readonly statements = new StatementCache();
+  private readonly codes: SearchCodes;
 
   constructor(
     private readonly exec: SqlExecutor,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.db = createCompiler(exec.dialect);
+    this.codes = new SearchCodes(exec, this.db);
   }
 
   private all<R>(q: Compilable): Promise<R[]> {
     return this.exec.all<R>(q.compile());
+  }
+
+  /** Versions with their resource's current row (for its id): `resource_versions as v` joined to `resources as r`. */
+  private versions() {
+    return this.db.selectFrom("resource_versions as v").innerJoin("resources as r", "r.rkey", "v.rkey");
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
@@ -237,22 +261,23 @@ export class SqlStore implements Store {
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const vread = this.statements.get("vread", (slot) =>
-      this.db
-        .selectFrom("resource_versions")
-        .selectAll()
-        .where("resource_type", "=", slot(0))
-        .where("id", "=", slot(1))
-        .where("version_id", "=", slot(2) as unknown as number),
+      this.versions()
+        .select(VERSION_COLUMNS)
+        .where("r.resource_type", "=", slot(0))
+        .where("r.id", "=", slot(1))
+        .where("v.version_id", "=", slot(2) as unknown as number),
     );
     const rows = await this.exec.all<ResourceRow>(vread([resourceType, id, versionId]));
     return rows[0] ? toVersion(rows[0]) : undefined;
   }
 
   async history(resourceType: string, id: string, page: Page): Promise<SearchPage> {
-    const base = this.db.selectFrom("resource_versions").where("resource_type", "=", resourceType).where("id", "=", id);
+    const base = this.versions().where("r.resource_type", "=", resourceType).where("r.id", "=", id);
     const [countRows, rows] = await Promise.all([
       this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
-      this.all<ResourceRow>(base.selectAll().orderBy("version_id", "desc").limit(page.count).offset(page.offset)),
+      this.all<ResourceRow>(
+        base.select(VERSION_COLUMNS).orderBy("v.version_id", "desc").limit(page.count).offset(page.offset),
+      ),
     ]);
     return { total: Number(countRows[0]?.n ?? 0), versions: rows.map(toVersion) };
   }
@@ -260,36 +285,35 @@ export class SqlStore implements Store {
   async historyAcross(query: HistoryQuery): Promise<SearchPage> {
     let base = this.db.selectFrom("resource_versions as v");
     if (query.resourceType !== undefined) base = base.where("v.resource_type", "=", query.resourceType);
-    if (query.since !== undefined) base = base.where("v.last_updated", ">=", query.since);
-    if (query.until !== undefined) base = base.where("v.last_updated", "<=", query.until);
+    if (query.since !== undefined) base = base.where("v.last_updated", ">=", instantMs(query.since));
+    if (query.until !== undefined) base = base.where("v.last_updated", "<=", instantMs(query.until));
     const at = query.at;
     if (at) {
       // Current at some time in [start, end): written before the end, and no later version written by the start.
       base = base
-        .where("v.last_updated", "<", at.end)
+        .where("v.last_updated", "<", instantMs(at.end))
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
               selectFrom("resource_versions as n")
                 .select("n.version_id")
-                .whereRef("n.resource_type", "=", "v.resource_type")
-                .whereRef("n.id", "=", "v.id")
+                .whereRef("n.rkey", "=", "v.rkey")
                 .whereRef("n.version_id", ">", "v.version_id")
-                .where("n.last_updated", "<=", at.start),
+                .where("n.last_updated", "<=", instantMs(at.start)),
             ),
           ),
         );
     }
-    let pageQuery = base;
+    let pageQuery = base.innerJoin("resources as r", "r.rkey", "v.rkey");
     const after = query.after;
     if (after) {
       pageQuery = pageQuery
-        .where("v.last_updated", "<=", after.lastUpdated)
+        .where("v.last_updated", "<=", instantMs(after.lastUpdated))
         .where((eb) =>
           eb(
-            eb.refTuple("v.last_updated", "v.resource_type", "v.id", "v.version_id"),
+            eb.refTuple("v.last_updated", "v.resource_type", "r.id", "v.version_id"),
             "<",
-            eb.tuple(after.lastUpdated, after.resourceType, after.id, after.versionId),
+            eb.tuple(instantMs(after.lastUpdated), after.resourceType, after.id, after.versionId),
           ),
         );
     }
@@ -301,10 +325,10 @@ export class SqlStore implements Store {
         ? Promise.resolve([] as ResourceRow[])
         : this.all<ResourceRow>(
             pageQuery
-              .selectAll("v")
+              .select(VERSION_COLUMNS)
               .orderBy("v.last_updated", "desc")
               .orderBy("v.resource_type", "desc")
-              .orderBy("v.id", "desc")
+              .orderBy("r.id", "desc")
               .orderBy("v.version_id", "desc")
               .limit(query.count),
           ),
@@ -321,9 +345,21 @@ export class SqlStore implements Store {
     const selective = request.criteria.some(
       (c) => c.kind !== "lastUpdated" && !(c.kind === "date" && c.param === "_lastUpdated"),
     );
+    // A criterion answered by index rows yields rkeys: look those up by rkey (the rowid on SQLite) rather than
+    // filter every resource of the type through them, unless an `_id` criterion makes the primary key better.
+    const byRkey =
+      !request.criteria.some((c) => c.kind === "id") &&
+      request.criteria.some(
+        (c) =>
+          c.kind === "reference" ||
+          c.kind === "string" ||
+          (c.kind === "token" && !c.not) ||
+          (c.kind === "date" && c.param !== "_lastUpdated") ||
+          (c.kind === "missing" && !c.missing),
+      );
     let base = this.db
       .selectFrom("resources")
-      .where("resource_type", "=", resourceType)
+      .where(byRkey ? sql<string>`${sql.ref("resource_type")} || ''` : sql.ref("resource_type"), "=", resourceType)
       .where(selective ? sql<number>`+${sql.ref("deleted")}` : sql.ref("deleted"), "=", 0);
     for (const c of request.criteria) {
       base = base.where((eb) => this.criterion(eb, resourceType, c));
@@ -339,12 +375,17 @@ export class SqlStore implements Store {
         ? page.where("id", op, after.id)
         : page.where((eb) =>
             eb.or([
-              eb("last_updated", op, after.key),
-              eb.and([eb("last_updated", "=", after.key), eb("id", op, after.id)]),
+              eb("last_updated", op, instantMs(after.key)),
+              eb.and([eb("last_updated", "=", instantMs(after.key)), eb("id", op, after.id)]),
             ]),
           );
     }
-    const sortKey = selective ? sql<string>`${sql.ref(column)} || ''` : sql.ref(column);
+    // An expression (not the bare column) so the planner does not pick the sort order's index over the criteria.
+    const sortKey = !selective
+      ? sql.ref(column)
+      : byId
+        ? sql<string>`${sql.ref(column)} || ''`
+        : sql<number>`${sql.ref(column)} + 0`;
     let rows = page.orderBy(sortKey, dir);
     if (!byId) rows = rows.orderBy("id", dir);
     rows = rows.limit(request.count + 1);
@@ -368,20 +409,29 @@ export class SqlStore implements Store {
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder type is generic over the query shape.
   private criterion(eb: any, resourceType: string, c: SearchCriterion): Expression<SqlBool> {
-    // Every index table has resource_type, id and param; the casts let one helper start each subquery.
+    // Index rows name their parameter by code (search_codes) and their resource by rkey.
+    const codes = (param: string, systems?: readonly string[]) => {
+      let q = this.db
+        .selectFrom("search_codes")
+        .select("code")
+        .where("resource_type", "=", resourceType)
+        .where("param", "=", param);
+      if (systems) q = q.where("system", "in", systems);
+      return q;
+    };
+    // Every index table has code and rkey; the casts let one helper start each subquery.
     // biome-ignore lint/suspicious/noExplicitAny: the subquery's type differs per table.
     const owners = (table: IndexTable, param: string): any =>
       this.db
-        .selectFrom(table as "search_references")
-        .select("id")
-        .where("resource_type", "=", resourceType)
-        .where("param", "=", param);
+        .selectFrom(table as "search_tokens")
+        .select("rkey")
+        .where("code", "in", codes(param));
     switch (c.kind) {
       case "id":
         return c.values.length === 0 ? sql<SqlBool>`1 = 0` : eb("id", "in", c.values);
       case "token":
         return eb(
-          "id",
+          "rkey",
           c.not ? "not in" : "in",
           owners("search_tokens", c.param)
             // biome-ignore lint/suspicious/noExplicitAny: see above.
@@ -390,18 +440,27 @@ export class SqlStore implements Store {
                 c.values.map((v) =>
                   t.and([
                     ...(v.value === undefined ? [] : [t("value", "=", v.value)]),
-                    ...(v.system === undefined ? [] : [t("system", "=", v.system)]),
+                    ...(v.system === undefined ? [] : [t("code", "in", codes(c.param, [v.system]))]),
                   ]),
                 ),
               ),
             ),
         );
-      case "reference":
-        if (c.targets.length === 0) return sql<SqlBool>`1 = 0`;
-        return eb("id", "in", owners("search_references", c.param).where("target", "in", c.targets));
+      case "reference": {
+        const targets = c.targets.flatMap((t) => splitTarget(t) ?? []);
+        if (targets.length === 0) return sql<SqlBool>`1 = 0`;
+        return eb(
+          "rkey",
+          "in",
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          owners("search_references", c.param).where((t: any) =>
+            t.or(targets.map((x) => t.and([t("target", "=", x.id), t("code", "in", codes(c.param, [x.type]))]))),
+          ),
+        );
+      }
       case "string":
         return eb(
-          "id",
+          "rkey",
           "in",
           // biome-ignore lint/suspicious/noExplicitAny: see above.
           owners("search_strings", c.param).where((t: any) => t.or(c.values.map((v) => stringMatch(t, c.match, v)))),
@@ -409,23 +468,22 @@ export class SqlStore implements Store {
       case "date":
         if (c.param === "_lastUpdated") return eb.or(c.values.map((v) => instantMatch(eb, v)));
         return eb(
-          "id",
+          "rkey",
           "in",
           // biome-ignore lint/suspicious/noExplicitAny: see above.
           owners("search_dates", c.param).where((t: any) => t.or(c.values.map((v) => rangeMatch(t, v)))),
         );
       case "missing": {
-        let rows = owners(INDEX_TABLES[c.index], c.param);
         const types = c.targetTypes;
-        if (c.index === "reference" && types && types.length > 0) {
-          // biome-ignore lint/suspicious/noExplicitAny: see above.
-          rows = rows.where((t: any) => t.or(types.map((type) => t("target", "like", `${type}/%`))));
-        }
-        return eb("id", c.missing ? "not in" : "in", rows);
+        const rows =
+          c.index === "reference" && types && types.length > 0
+            ? this.db.selectFrom("search_references").select("rkey").where("code", "in", codes(c.param, types))
+            : owners(INDEX_TABLES[c.index], c.param);
+        return eb("rkey", c.missing ? "not in" : "in", rows);
       }
       case "lastUpdated": {
         const op = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[c.comparator];
-        return eb("last_updated", op, c.value);
+        return eb("last_updated", op, instantMs(c.value));
       }
     }
   }
@@ -442,17 +500,10 @@ export class SqlStore implements Store {
       resource_type: w.resourceType,
       id: w.id,
       version_id: w.versionId,
-      last_updated: w.lastUpdated,
+      last_updated: instantMs(w.lastUpdated),
       deleted: w.resource ? 0 : 1,
       content: w.resource ? encodeBody(w.json ?? JSON.stringify(w.resource)) : null,
     }));
-    // Every version goes to history; the history primary key is the optimistic lock (a version is written once).
-    for (const part of chunk(rows, rowsPerInsert(6))) {
-      const insert = this.statements.get(`versions:${part.length}`, (slot) =>
-        this.db.insertInto("resource_versions").values(part.map((_, r) => versionSlots(slot, r))),
-      );
-      statements.push(insert(part.flatMap(versionArgs)));
-    }
     // The current row and the index follow the newest version of each resource in the change set (one
     // resource may be written twice in a batch; PostgreSQL refuses to upsert one row twice in a statement).
     const newest = new Map<string, number>();
@@ -481,12 +532,22 @@ export class SqlStore implements Store {
       );
       statements.push(upsert(part.flatMap(currentArgs)));
     }
+    // Every version goes to history, after the current row, whose rkey it takes (a VALUES list joined to
+    // `resources`, as for index rows); the history primary key is the optimistic lock (a version is written once).
+    for (const part of chunk(rows, rowsPerInsert(6))) {
+      const insert = this.statements.get(`versions:${part.length}`, (slot) => {
+        const values = this.valuesList(slot, part.length, ["text", "text", "integer", "bigint", "integer", "bytea"]);
+        const query = sql`insert into resource_versions (rkey, version_id, resource_type, last_updated, deleted, content) select r.rkey, v.column3, v.column1, v.column4, v.column5, v.column6 from ${values} join resources r on r.resource_type = v.column1 and r.id = v.column2`;
+        return { compile: () => query.compile(this.db) };
+      });
+      statements.push(insert(part.flatMap(versionArgs)));
+    }
     statements.push(
-      ...this.indexStatements(
+      ...(await this.indexStatements(
         latest.map((i) => writes[i] as ResourceWrite).map((w) => (w.resource ? w : { ...w, ...NO_INDEX })),
         // A first version has no index rows to replace (its history row would conflict otherwise).
         (w) => (w.versionId ?? 2) > 1,
-      ),
+      )),
     );
 
     const heads = new Map<string, { seq: number; hash: string }>();
@@ -540,12 +601,14 @@ export class SqlStore implements Store {
 
   /**
    * Statements that replace the index rows of each resource in `entries` (deletes, then multi-row inserts),
-   * deleting only for the entries `hasRows` says may already have rows.
+   * deleting only for the entries `hasRows` says may already have rows. Interns the rows' codes first (reads
+   * and, for a key never seen, an insert, outside the batch the statements go into). Each row finds its
+   * resource's rkey by a subquery on `resources`, so the batch needs no reads between its statements (D1).
    */
-  private indexStatements(
+  private async indexStatements(
     entries: (IndexWrite & { versionId?: number })[],
     hasRows: (e: IndexWrite & { versionId?: number }) => boolean = () => true,
-  ): SqlStatement[] {
+  ): Promise<SqlStatement[]> {
     const statements: SqlStatement[] = [];
     const rowsPerInsert = (columns: number) =>
       Math.max(1, Math.min(200, Math.floor(this.exec.maxParameters / columns)));
@@ -566,18 +629,74 @@ export class SqlStore implements Store {
       }
       return r;
     };
-    const rowsOf = <T extends object>(pick: (e: IndexWrite) => T[] | undefined) =>
-      entries.flatMap((e) => (pick(e) ?? []).map((r) => ({ resource_type: e.resourceType, id: e.id, ...clean(r) })));
-    // Each kind's rows, with its column count (resource_type and id included) for the rows-per-statement limit.
+    // Each kind's rows as [resource type, id, code key, values…] (values in the table's column order after code).
+    type Row = { type: string; id: string; key: CodeKey; values: unknown[] };
+    const rowsOf = <T extends object>(
+      pick: (e: IndexWrite) => T[] | undefined,
+      shape: (r: T) => [string, unknown[]] | undefined,
+    ) =>
+      entries.flatMap((e) =>
+        (pick(e) ?? []).flatMap((raw): Row[] => {
+          const s = shape(clean(raw));
+          return s
+            ? [
+                {
+                  type: e.resourceType,
+                  id: e.id,
+                  key: {
+                    resourceType: e.resourceType,
+                    param: (raw as { param: string }).param.replaceAll("\u0000", ""),
+                    system: s[0],
+                  },
+                  values: s[1],
+                },
+              ]
+            : [];
+        }),
+      );
     const kinds = [
-      ["search_tokens", 5, rowsOf((e) => e.tokens)],
-      ["search_references", 4, rowsOf((e) => e.references)],
-      ["search_strings", 5, rowsOf((e) => e.strings)],
-      ["search_dates", 5, rowsOf((e) => e.dates)],
+      [
+        "search_tokens",
+        ["value"],
+        rowsOf(
+          (e) => e.tokens,
+          (r) => [r.system, [r.value]],
+        ),
+      ],
+      [
+        "search_references",
+        ["target"],
+        rowsOf(
+          (e) => e.references,
+          (r) => {
+            const t = splitTarget(r.target);
+            return t ? [t.type, [t.id]] : undefined;
+          },
+        ),
+      ],
+      [
+        "search_strings",
+        ["value", "exact"],
+        rowsOf(
+          (e) => e.strings,
+          (r) => ["", [r.value, r.exact]],
+        ),
+      ],
+      [
+        "search_dates",
+        ["low", "high"],
+        rowsOf(
+          (e) => e.dates,
+          (r) => ["", [instantMs(r.low), instantMs(r.high)]],
+        ),
+      ],
     ] as const;
+    await this.codes.resolve(kinds.flatMap(([, , rows]) => rows.map((r) => r.key)));
     for (const [table, columns, rows] of kinds) {
-      for (const part of chunk<object>([...rows], rowsPerInsert(columns)))
-        statements.push(this.insertRows(table, part));
+      // Bound parameters per row: type and id (for the rkey subquery), code, then the values.
+      for (const part of chunk(rows, rowsPerInsert(3 + columns.length))) {
+        statements.push(this.insertIndexRows(table, columns, part));
+      }
     }
     return statements;
   }
@@ -603,7 +722,7 @@ export class SqlStore implements Store {
   }
 
   async replaceIndex(entries: IndexWrite[], version?: number): Promise<void> {
-    const statements = this.indexStatements(entries);
+    const statements = await this.indexStatements(entries);
     if (version !== undefined) {
       statements.push(
         this.db.deleteFrom("search_index_state").where("name", "=", "search").compile(),
@@ -613,30 +732,62 @@ export class SqlStore implements Store {
     if (statements.length > 0) await this.exec.batch(statements);
   }
 
-  /** A multi-row INSERT of `rows` (all with the same keys, in the same order), compiled once per shape. */
-  private insertRows<T extends keyof Database & string>(table: T, rows: readonly object[]): SqlStatement {
-    const columns = Object.keys(rows[0] ?? {});
-    const template = this.statements.get(`insert:${table}:${columns.join(",")}:${rows.length}`, (slot) =>
-      this.db
-        .insertInto(table)
-        .values(
-          rows.map((_, r) => Object.fromEntries(columns.map((c, k) => [c, slot(r * columns.length + k)]))) as never,
-        ),
-    );
-    return template(rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c])));
+  /**
+   * A multi-row INSERT of index rows into `table`: (code, `columns`) from a VALUES list joined to `resources`
+   * for the rkey of each row's type and id, compiled once per table and size. One join rather than a
+   * subquery per row: PostgreSQL plans each statement, and 200 subqueries cost more to plan than to run.
+   * A row the table already holds is skipped.
+   */
+  private insertIndexRows(
+    table: IndexTable,
+    columns: readonly string[],
+    rows: readonly { type: string; id: string; key: CodeKey; values: readonly unknown[] }[],
+  ): SqlStatement {
+    const types = ["text", "text", "integer", ...columns.map((c) => PG_INDEX_TYPES[c] ?? "text")];
+    const template = this.statements.get(`insert:${table}:${rows.length}`, (slot) => {
+      const values = this.valuesList(slot, rows.length, types);
+      const picked = columns.map((_, k) => sql.ref(`v.column${k + 4}`));
+      const query = sql`insert into ${sql.table(table)} (code, ${sql.join(columns.map((c) => sql.ref(c)))}, rkey) select v.column3, ${sql.join(picked)}, r.rkey from ${values} join resources r on r.resource_type = v.column1 and r.id = v.column2 where true on conflict do nothing`;
+      return { compile: () => query.compile(this.db) };
+    });
+    return template(rows.flatMap((row) => [row.type, row.id, this.codes.code(row.key), ...row.values]));
   }
 
-  /** DELETE the rows of `table` that belong to resources `ids` of `resourceType`, compiled once per size. */
+  /**
+   * `(values (…), …) as v` with `count` rows of `types.length` slots each (row r's are slots r*n … r*n+n-1),
+   * its columns named column1, column2, … (as SQLite and PostgreSQL both name them). PostgreSQL types the
+   * columns from the first row and an untyped parameter as text, so there each slot carries its type.
+   */
+  private valuesList(slot: (i: number) => string, count: number, types: readonly string[]) {
+    const pg = this.exec.dialect === "postgres";
+    const n = types.length;
+    const rows = Array.from(
+      { length: count },
+      (_, r) =>
+        sql`(${sql.join(
+          types.map((type, k) => (pg ? sql`${slot(r * n + k)}::${sql.raw(type)}` : sql`${slot(r * n + k)}`)),
+          sql`, `,
+        )})`,
+    );
+    return sql`(values ${sql.join(rows)}) as v`;
+  }
+
+  /** DELETE the index rows of `table` that belong to resources `ids` of `resourceType`, compiled once per size. */
   private deleteOwned(table: IndexTable, resourceType: string, ids: readonly string[]) {
     const template = this.statements.get(`delete:${table}:${ids.length}`, (slot) =>
-      this.db
-        .deleteFrom(table)
-        .where("resource_type", "=", slot(0))
-        .where(
-          "id",
-          "in",
-          ids.map((_, i) => slot(i + 1)),
-        ),
+      this.db.deleteFrom(table as "search_tokens").where(
+        "rkey",
+        "in",
+        this.db
+          .selectFrom("resources")
+          .select("rkey")
+          .where("resource_type", "=", slot(0))
+          .where(
+            "id",
+            "in",
+            ids.map((_, i) => slot(i + 1)),
+          ),
+      ),
     );
     return template([resourceType, ...ids]);
   }
