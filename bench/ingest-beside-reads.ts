@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { silentLogger } from "../src/log/logger.js";
 import { mintDevToken } from "../src/runtime/dev-issuer.js";
 import { startNodeServer } from "../src/runtime/node.js";
+import { ndtmsIngestArgs } from "./cli-ingest.js";
 import { ndtmsCsv } from "./fixtures.js";
 
 const rows = Number(process.argv[2] ?? 20_000);
@@ -87,21 +88,10 @@ const idleUntil = Date.now() + 5000;
 const idle = await loop(() => Date.now() > idleUntil);
 let done = false;
 const startedIngest = performance.now();
-const ingest = spawn(
-  join("node_modules", ".bin", "tsx"),
-  [
-    "src/runtime/cli/tfg.ts",
-    "ingest",
-    "ndtms",
-    file,
-    "--org",
-    "N0852",
-    "--user",
-    "bench",
-    ...(allOrNothing ? ["--all-or-nothing"] : []),
-  ],
-  { env: { ...process.env, TFG_DATA_DIR: dataDir }, stdio: ["ignore", "ignore", "inherit"] },
-);
+const ingest = spawn(process.execPath, ndtmsIngestArgs(file, allOrNothing ? ["--all-or-nothing"] : []), {
+  env: { ...process.env, TFG_DATA_DIR: dataDir },
+  stdio: ["ignore", "ignore", "inherit"],
+});
 const exited = new Promise<number | null>((r) => ingest.on("exit", (code) => r(code)));
 exited.then(() => {
   done = true;

@@ -22,6 +22,7 @@ import { loadMigrations } from "../src/runtime/migration-files.js";
 import type { Store } from "../src/store/port.js";
 import { openPostgresStore } from "../src/store/postgres/index.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { ndtmsIngestArgs } from "./cli-ingest.js";
 import { cinXml, cpaNdjson, ndtmsCsv } from "./fixtures.js";
 
 const text = (s: string) =>
@@ -247,20 +248,7 @@ function peakRss(file: string, dataDir: string): { line: string; mb: number } {
   const out = execFileSync(
     process.execPath,
     // The V8 heap is capped at 64 MB: the run completing shows the file is streamed, not held.
-    [
-      "--max-old-space-size=64",
-      "--import",
-      "tsx",
-      "src/runtime/cli/tfg.ts",
-      "ingest",
-      "ndtms",
-      file,
-      "--org",
-      "N0852",
-      "--user",
-      "bench",
-      "--quiet",
-    ],
+    ["--max-old-space-size=64", ...ndtmsIngestArgs(file, ["--quiet"])],
     {
       env: { ...process.env, TFG_DATA_DIR: dataDir },
       encoding: "utf8",

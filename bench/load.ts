@@ -15,6 +15,7 @@ import { prepareWrite } from "../src/fhir/resource-service.js";
 import { ensureDevKey, mintDevToken } from "../src/runtime/dev-issuer.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { ndtmsIngestArgs } from "./cli-ingest.js";
 import { ndtmsCsv } from "./fixtures.js";
 import { benchPatient } from "./side-by-side.js";
 
@@ -170,23 +171,10 @@ async function seed(file: string): Promise<void> {
 /** Runs the CLI ingest of an NDTMS file of INGEST_ROWS rows into `dataDir`; resolves with its elapsed seconds and exit code. */
 function ingestBeside(dataDir: string, file: string): { done: Promise<{ seconds: number; code: number | null }> } {
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/runtime/cli/tfg.ts",
-      "ingest",
-      "ndtms",
-      file,
-      "--org",
-      "N0852",
-      "--user",
-      "bench",
-      "--quiet",
-    ],
-    { env: { ...process.env, TFG_DATA_DIR: dataDir }, stdio: ["ignore", "ignore", "inherit"] },
-  );
+  const child = spawn(process.execPath, ndtmsIngestArgs(file, ["--quiet"]), {
+    env: { ...process.env, TFG_DATA_DIR: dataDir },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   return {
     done: new Promise((resolve) =>
       child.once("exit", (code) => resolve({ seconds: (performance.now() - started) / 1000, code })),
