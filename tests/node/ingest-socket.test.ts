@@ -251,7 +251,9 @@ describe("hostile uploads to the running server", () => {
   it("logs a client that disconnects mid-upload as a 400, never a 500 or an unhandled error", async () => {
     const before = lines.length;
     // Letters only: a request id with eight digits in a row is replaced by the server (it could be an NHS number).
-    const requestId = `disconnect-${Date.now().toString(36).replace(/\d/g, (d) => "abcdefghij"[Number(d)] as string)}`;
+    const requestId = `disconnect-${Date.now()
+      .toString(36)
+      .replace(/\d/g, (d) => "abcdefghij"[Number(d)] as string)}`;
     const at = new URL(url);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(Number(at.port), at.hostname, () => {
