@@ -249,7 +249,8 @@ async function main(): Promise<void> {
       );
       const { seconds, code } = await ingest.done;
       const last = rows.at(-1);
-      if (last?.note?.includes("still running")) last.note += `; it finished after ${seconds.toFixed(0)} s (exit ${code})`;
+      if (last?.note?.includes("still running"))
+        last.note += `; it finished after ${seconds.toFixed(0)} s (exit ${code})`;
     } finally {
       await stop(gateway);
     }
