@@ -10,7 +10,8 @@ import { type IngestDeps, ingest } from "../ingest/ingest-service.js";
 import { type IngestInput, SOURCES } from "../ingest/sources.js";
 import type { ByteSource } from "../mapping/parsers/csv.js";
 import { SourceReadError } from "../mapping/parsers/text.js";
-import { CPA_TABLES, cpaTableName } from "../mapping/sources/cpa.js";
+import { CPA_TABLES } from "../mapping/sources/cpa.js";
+import { csvTableName } from "../mapping/sources/csv-tables.js";
 import type { AppEnv } from "./context.js";
 
 /**
@@ -188,7 +189,7 @@ async function formTables(
   const seen = new Set<string>();
   for (const [field, value] of form.entries()) {
     const name = typeof value === "string" ? field : value.name || field;
-    const table = cpaTableName(name);
+    const table = csvTableName(name);
     if (seen.has(table)) {
       const which = Object.hasOwn(CPA_TABLES, table) ? `table ${table}` : "one table";
       throw badRequest(`The upload has two parts for ${which}; send each table once`);

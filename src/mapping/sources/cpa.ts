@@ -5,9 +5,10 @@
 
 import { JSONParser, TokenType } from "@streamparser/json";
 import type { FhirIssue } from "../../fhir/errors.js";
-import { type ByteSource, readCsv } from "../parsers/csv.js";
+import type { ByteSource } from "../parsers/csv.js";
 import { deeperThan, READER_LIMITS, REPLACEMENT_CHAR, type ReaderLimits, replacementAt } from "../parsers/limits.js";
 import { decoded, describeJsonError, PARSER_PIECE_CHARS, readLines } from "../parsers/text.js";
+import { csvTableName, tableRows } from "./csv-tables.js";
 import type { SourceEvent } from "./events.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -279,22 +280,13 @@ interface Row {
 }
 
 /**
- * The table a CSV file name stands for: any folder path (`/` or `\\`, as browsers and some clients send
- * it) and a `.csv` extension are dropped, so `C:\\exports\\MHS001MPI.csv` is `MHS001MPI`.
- */
-export function cpaTableName(fileName: string): string {
-  const base = fileName.split(/[\\/]/).pop() ?? "";
-  return base.replace(/\.csv$/i, "");
-}
-
-/**
  * Reads the CPA CSV tables (name → CSV text or bytes; names with or without `.csv`).
  * MHS001MPI is required; every row must carry LocalPatientId.
  */
 export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncGenerator<SourceEvent> {
   const byTable = new Map<TableName, ByteSource>();
   for (const [name, src] of Object.entries(tables)) {
-    const base = cpaTableName(name);
+    const base = csvTableName(name);
     if (byTable.has(base as TableName)) {
       yield fatal(`Table ${base} is sent twice`, `${base}.csv`);
       return;
@@ -315,24 +307,13 @@ export async function* cpaCsvRecords(tables: Record<string, ByteSource>): AsyncG
   const rowsByPatient = new Map<string, Row[]>();
   const brokenRows: SourceEvent[] = [];
   for (const [table, src] of byTable) {
-    for await (const e of readCsv(src)) {
+    for await (const e of tableRows(table, src, "LocalPatientId")) {
       if (e.kind === "fatal") {
-        yield {
-          kind: "fatal",
-          issue: { ...e.issue, expression: [`${table}.csv ${e.issue.expression?.[0] ?? ""}`.trim()] },
-        };
+        yield e;
         return;
       }
-      if (e.kind === "header") {
-        if (!e.columns.includes("LocalPatientId")) {
-          yield fatal(`${table}.csv has no LocalPatientId column`, `${table}.csv row 1`);
-          return;
-        }
-        continue;
-      }
-      const where = `${table}.csv row ${e.line}`;
-      if (e.kind === "bad-row") {
-        brokenRows.push({ kind: "broken", index: e.line, label: where, issues: [{ ...e.issue, expression: [where] }] });
+      if (e.kind === "broken") {
+        brokenRows.push(e);
         continue;
       }
       const id = e.record.LocalPatientId?.trim() ?? "";

@@ -5,8 +5,9 @@
  * Rows are joined on the child's person id into one record per `ssd_person` row.
  */
 import type { FhirIssue } from "../../fhir/errors.js";
-import { type ByteSource, readCsv } from "../parsers/csv.js";
+import type { ByteSource } from "../parsers/csv.js";
 import { decoded, describeJsonError } from "../parsers/text.js";
+import { csvTableName, tableRows } from "./csv-tables.js";
 import type { SourceEvent } from "./events.js";
 
 /**
@@ -63,10 +64,7 @@ const tableNames = () => Object.keys(SSD_TABLES).join(", ");
 export async function* ssdCsvRecords(tables: Record<string, ByteSource>): AsyncGenerator<SourceEvent> {
   const byTable = new Map<SsdTable, ByteSource>();
   for (const [name, src] of Object.entries(tables)) {
-    const base = name
-      .replace(/\.csv$/i, "")
-      .split("/")
-      .pop() as string;
+    const base = csvTableName(name);
     if (!Object.hasOwn(SSD_TABLES, base)) {
       yield fatal(`Unknown SSD table '${base.slice(0, 40)}': expected ${tableNames()}`, base.slice(0, 40));
       return;
@@ -78,27 +76,16 @@ export async function* ssdCsvRecords(tables: Record<string, ByteSource>): AsyncG
   // tfg_extract first: it names the owner before any record.
   const order = [...byTable.keys()].sort((a, b) => Number(b === "tfg_extract") - Number(a === "tfg_extract"));
   for (const table of order) {
-    for await (const e of readCsv(byTable.get(table) as ByteSource)) {
+    for await (const e of tableRows(table, byTable.get(table) as ByteSource, SSD_TABLES[table].person)) {
       if (e.kind === "fatal") {
-        yield {
-          kind: "fatal",
-          issue: { ...e.issue, expression: [`${table}.csv ${e.issue.expression?.[0] ?? ""}`.trim()] },
-        };
+        yield e;
         return;
       }
-      if (e.kind === "header") {
-        const person = SSD_TABLES[table].person;
-        if (person && !e.columns.includes(person)) {
-          yield fatal(`${table}.csv has no ${person} column`, `${table}.csv row 1`);
-          return;
-        }
+      if (e.kind === "broken") {
+        broken.push(e);
         continue;
       }
-      const where = `${table}.csv row ${e.line}`;
-      if (e.kind === "bad-row") {
-        broken.push({ kind: "broken", index: e.line, label: where, issues: [{ ...e.issue, expression: [where] }] });
-        continue;
-      }
+      const where = e.where;
       const values: Record<string, string> = {};
       for (const [k, v] of Object.entries(e.record)) if (v !== "") values[k] = v;
       rows.push({ table, where, column: (c) => `${where}, column ${c}`, line: e.line, values });
