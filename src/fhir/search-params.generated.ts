@@ -2172,6 +2172,213 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
       "documentation": "The value in any kind of telecom details of the patient"
     }
   ],
+  "Person": [
+    {
+      "name": "_security",
+      "type": "token",
+      "paths": [
+        "meta.security"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Resource-security",
+      "documentation": "Security Labels applied to this resource"
+    },
+    {
+      "name": "_tag",
+      "type": "token",
+      "paths": [
+        "meta.tag"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Resource-tag",
+      "documentation": "Tags applied to this resource"
+    },
+    {
+      "name": "address",
+      "type": "string",
+      "paths": [
+        "address"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-address",
+      "documentation": "A server defined search that may match any of the string fields in the Address, including line, city, district, state, country, postalCode, and/or text"
+    },
+    {
+      "name": "address-city",
+      "type": "string",
+      "paths": [
+        "address.city"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-address-city",
+      "documentation": "A city specified in an address"
+    },
+    {
+      "name": "address-country",
+      "type": "string",
+      "paths": [
+        "address.country"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-address-country",
+      "documentation": "A country specified in an address"
+    },
+    {
+      "name": "address-postalcode",
+      "type": "string",
+      "paths": [
+        "address.postalCode"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-address-postalcode",
+      "documentation": "A postal code specified in an address"
+    },
+    {
+      "name": "address-state",
+      "type": "string",
+      "paths": [
+        "address.state"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-address-state",
+      "documentation": "A state specified in an address"
+    },
+    {
+      "name": "address-use",
+      "type": "token",
+      "paths": [
+        "address.use"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-address-use",
+      "documentation": "A use code specified in an address",
+      "codeSystem": "http://hl7.org/fhir/address-use"
+    },
+    {
+      "name": "birthdate",
+      "type": "date",
+      "paths": [
+        "birthDate"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-birthdate",
+      "documentation": "The person's date of birth"
+    },
+    {
+      "name": "email",
+      "type": "token",
+      "paths": [
+        "telecom"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-email",
+      "documentation": "A value in an email contact",
+      "system": "email"
+    },
+    {
+      "name": "gender",
+      "type": "token",
+      "paths": [
+        "gender"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-gender",
+      "documentation": "The gender of the person",
+      "codeSystem": "http://hl7.org/fhir/administrative-gender"
+    },
+    {
+      "name": "identifier",
+      "type": "token",
+      "paths": [
+        "identifier"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-identifier",
+      "documentation": "A person Identifier"
+    },
+    {
+      "name": "link",
+      "type": "reference",
+      "paths": [
+        "link.target"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-link",
+      "documentation": "Any link has this Patient, Person, RelatedPerson or Practitioner reference",
+      "targets": [
+        "Patient",
+        "Person",
+        "Practitioner",
+        "RelatedPerson"
+      ]
+    },
+    {
+      "name": "name",
+      "type": "string",
+      "paths": [
+        "name"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-name",
+      "documentation": "A server defined search that may match any of the string fields in the HumanName, including family, give, prefix, suffix, suffix, and/or text"
+    },
+    {
+      "name": "organization",
+      "type": "reference",
+      "paths": [
+        "managingOrganization"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-organization",
+      "documentation": "The organization at which this person record is being managed",
+      "targets": [
+        "Organization"
+      ]
+    },
+    {
+      "name": "patient",
+      "type": "reference",
+      "paths": [
+        "link.target"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-patient",
+      "documentation": "The Person links to this Patient",
+      "targets": [
+        "Patient"
+      ],
+      "indexedAs": "link"
+    },
+    {
+      "name": "phone",
+      "type": "token",
+      "paths": [
+        "telecom"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-phone",
+      "documentation": "A value in a phone contact",
+      "system": "phone"
+    },
+    {
+      "name": "practitioner",
+      "type": "reference",
+      "paths": [
+        "link.target"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-practitioner",
+      "documentation": "The Person links to this Practitioner",
+      "targets": [
+        "Practitioner"
+      ],
+      "indexedAs": "link"
+    },
+    {
+      "name": "relatedperson",
+      "type": "reference",
+      "paths": [
+        "link.target"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-relatedperson",
+      "documentation": "The Person links to this RelatedPerson",
+      "targets": [
+        "RelatedPerson"
+      ],
+      "indexedAs": "link"
+    },
+    {
+      "name": "telecom",
+      "type": "token",
+      "paths": [
+        "telecom"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Person-telecom",
+      "documentation": "The value in any kind of contact"
+    }
+  ],
   "Practitioner": [
     {
       "name": "_security",
@@ -3036,6 +3243,304 @@ export const GENERATED_SEARCH_PARAMS: Record<string, SearchParamDef[]> = {
         "Location",
         "Patient"
       ]
+    }
+  ],
+  "Subscription": [
+    {
+      "name": "_security",
+      "type": "token",
+      "paths": [
+        "meta.security"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Resource-security",
+      "documentation": "Security Labels applied to this resource"
+    },
+    {
+      "name": "_tag",
+      "type": "token",
+      "paths": [
+        "meta.tag"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Resource-tag",
+      "documentation": "Tags applied to this resource"
+    },
+    {
+      "name": "contact",
+      "type": "token",
+      "paths": [
+        "contact"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Subscription-contact",
+      "documentation": "Contact details for the subscription"
+    },
+    {
+      "name": "criteria",
+      "type": "string",
+      "paths": [
+        "criteria"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Subscription-criteria",
+      "documentation": "The search rules used to determine when to send a notification"
+    },
+    {
+      "name": "payload",
+      "type": "token",
+      "paths": [
+        "channel.payload"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Subscription-payload",
+      "documentation": "The mime-type of the notification payload",
+      "codeSystem": "urn:ietf:bcp:13"
+    },
+    {
+      "name": "status",
+      "type": "token",
+      "paths": [
+        "status"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Subscription-status",
+      "documentation": "The current state of the subscription",
+      "codeSystem": "http://hl7.org/fhir/subscription-status"
+    },
+    {
+      "name": "type",
+      "type": "token",
+      "paths": [
+        "channel.type"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Subscription-type",
+      "documentation": "The type of channel for the sent notifications",
+      "codeSystem": "http://hl7.org/fhir/subscription-channel-type"
+    },
+    {
+      "name": "url",
+      "type": "uri",
+      "paths": [
+        "channel.endpoint"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Subscription-url",
+      "documentation": "The uri that will receive the notifications"
+    }
+  ],
+  "Task": [
+    {
+      "name": "_security",
+      "type": "token",
+      "paths": [
+        "meta.security"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Resource-security",
+      "documentation": "Security Labels applied to this resource"
+    },
+    {
+      "name": "_tag",
+      "type": "token",
+      "paths": [
+        "meta.tag"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Resource-tag",
+      "documentation": "Tags applied to this resource"
+    },
+    {
+      "name": "authored-on",
+      "type": "date",
+      "paths": [
+        "authoredOn"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-authored-on",
+      "documentation": "Search by creation date"
+    },
+    {
+      "name": "based-on",
+      "type": "reference",
+      "paths": [
+        "basedOn"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-based-on",
+      "documentation": "Search by requests this task is based on"
+    },
+    {
+      "name": "business-status",
+      "type": "token",
+      "paths": [
+        "businessStatus"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-business-status",
+      "documentation": "Search by business status"
+    },
+    {
+      "name": "code",
+      "type": "token",
+      "paths": [
+        "code"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-code",
+      "documentation": "Search by task code"
+    },
+    {
+      "name": "encounter",
+      "type": "reference",
+      "paths": [
+        "encounter"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-encounter",
+      "documentation": "Search by encounter",
+      "targets": [
+        "Encounter"
+      ]
+    },
+    {
+      "name": "focus",
+      "type": "reference",
+      "paths": [
+        "focus"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-focus",
+      "documentation": "Search by task focus"
+    },
+    {
+      "name": "group-identifier",
+      "type": "token",
+      "paths": [
+        "groupIdentifier"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-group-identifier",
+      "documentation": "Search by group identifier"
+    },
+    {
+      "name": "identifier",
+      "type": "token",
+      "paths": [
+        "identifier"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-identifier",
+      "documentation": "Search for a task instance by its business identifier"
+    },
+    {
+      "name": "intent",
+      "type": "token",
+      "paths": [
+        "intent"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-intent",
+      "documentation": "Search by task intent"
+    },
+    {
+      "name": "modified",
+      "type": "date",
+      "paths": [
+        "lastModified"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-modified",
+      "documentation": "Search by last modification date"
+    },
+    {
+      "name": "owner",
+      "type": "reference",
+      "paths": [
+        "owner"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-owner",
+      "documentation": "Search by task owner",
+      "targets": [
+        "CareTeam",
+        "Device",
+        "HealthcareService",
+        "Organization",
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "RelatedPerson"
+      ]
+    },
+    {
+      "name": "part-of",
+      "type": "reference",
+      "paths": [
+        "partOf"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-part-of",
+      "documentation": "Search by task this task is part of",
+      "targets": [
+        "Task"
+      ]
+    },
+    {
+      "name": "patient",
+      "type": "reference",
+      "paths": [
+        "for"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-patient",
+      "documentation": "Search by patient",
+      "targets": [
+        "Patient"
+      ],
+      "indexedAs": "subject"
+    },
+    {
+      "name": "performer",
+      "type": "token",
+      "paths": [
+        "performerType"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-performer",
+      "documentation": "Search by recommended type of performer (e.g., Requester, Performer, Scheduler)."
+    },
+    {
+      "name": "period",
+      "type": "date",
+      "paths": [
+        "executionPeriod"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-period",
+      "documentation": "Search by period Task is/was underway"
+    },
+    {
+      "name": "priority",
+      "type": "token",
+      "paths": [
+        "priority"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-priority",
+      "documentation": "Search by task priority",
+      "codeSystem": "http://hl7.org/fhir/request-priority"
+    },
+    {
+      "name": "requester",
+      "type": "reference",
+      "paths": [
+        "requester"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-requester",
+      "documentation": "Search by task requester",
+      "targets": [
+        "Device",
+        "Organization",
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "RelatedPerson"
+      ]
+    },
+    {
+      "name": "status",
+      "type": "token",
+      "paths": [
+        "status"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-status",
+      "documentation": "Search by task status",
+      "codeSystem": "http://hl7.org/fhir/task-status"
+    },
+    {
+      "name": "subject",
+      "type": "reference",
+      "paths": [
+        "for"
+      ],
+      "url": "http://hl7.org/fhir/SearchParameter/Task-subject",
+      "documentation": "Search by subject"
     }
   ]
 };

@@ -14,9 +14,12 @@ export const SERVED_TYPES: readonly string[] = [
   "Observation",
   "Organization",
   "Patient",
+  "Person",
   "Practitioner",
   "PractitionerRole",
   "Provenance",
   "RelatedPerson",
   "ServiceRequest",
+  "Subscription",
+  "Task",
 ];

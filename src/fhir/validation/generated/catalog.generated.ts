@@ -97,4 +97,4 @@ export const CORE_PROFILE_CATALOG: readonly CatalogEntry[] = [
 ];
 
 /** Resource types with a base-layer validator. */
-export const BASE_RESOURCE_TYPES: readonly string[] = ["AuditEvent","CarePlan","CareTeam","Consent","Encounter","EpisodeOfCare","Flag","Group","Location","Observation","Organization","Patient","Practitioner","PractitionerRole","Provenance","RelatedPerson","ServiceRequest"];
+export const BASE_RESOURCE_TYPES: readonly string[] = ["AuditEvent","CarePlan","CareTeam","Consent","Encounter","EpisodeOfCare","Flag","Group","Location","Observation","Organization","Patient","Person","Practitioner","PractitionerRole","Provenance","RelatedPerson","ServiceRequest","Subscription","Task"];
