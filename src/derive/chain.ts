@@ -1,0 +1,5 @@
+/** The derivers every commit runs, in order: person index, households, flags, notifications. */
+import type { Deriver } from "./port.js";
+
+/** The derivation chain; each step sees what the earlier ones derived in the same commit. */
+export const DERIVERS: readonly Deriver[] = [];
