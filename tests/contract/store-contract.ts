@@ -693,6 +693,23 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect((await store.getOutbox(flaky))?.status).toBe("dead");
     });
 
+    it("keeps an outbox id once: queuing it again leaves the first message and its state, and commits the rest", async () => {
+      const id = uid("m");
+      await store.commit({ outbox: [{ id, topic: "t", payload: { n: 1 }, availableAt: "2020-01-01T00:00:00.000Z" }] });
+      await store.claimOutbox("2032-01-01T00:00:00.000Z", "2032-01-01T00:01:00.000Z", 1000);
+      await store.markDelivered(id);
+      const fresh = uid("p");
+      await store.commit({
+        resources: [write("Patient", fresh, 1, {})],
+        outbox: [
+          { id, topic: "t", payload: { n: 2 } },
+          { id, topic: "t", payload: { n: 3 } },
+        ],
+      });
+      expect(await store.getOutbox(id)).toMatchObject({ status: "delivered", attempts: 1, payload: { n: 1 } });
+      expect((await store.read("Patient", fresh))?.versionId).toBe(1);
+    });
+
     it("hands an expired lease to the next claimant", async () => {
       const id = uid("m");
       await store.commit({ outbox: [{ id, topic: "t", payload: {}, availableAt: "2020-01-01T00:00:00.000Z" }] });

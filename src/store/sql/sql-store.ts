@@ -593,6 +593,8 @@ export class SqlStore implements Store {
             lease_until: null,
             last_error: null,
           })
+          // An id is an idempotency key: a message queued again (the same event content) is kept once, as it was.
+          .onConflict((oc) => oc.column("id").doNothing())
           .compile(),
       );
     }
