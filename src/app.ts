@@ -14,8 +14,10 @@ import { onError, onNotFound } from "./http/error-handler.js";
 import { fhirRoutes } from "./http/fhir-routes.js";
 import { ingestRoutes } from "./http/ingest-routes.js";
 import { requestLog } from "./http/request-log.js";
+import { wellKnownRoutes } from "./http/well-known-routes.js";
 import type { ResourceValidator } from "./ingest/ingest-service.js";
 import type { Logger } from "./log/logger.js";
+import { subscriptionRule } from "./notify/subscription-rule.js";
 import type { Store } from "./store/port.js";
 
 /** Software identity reported in the CapabilityStatement. */
@@ -45,6 +47,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     clock: deps.clock ?? (() => new Date()),
     newId: deps.newId ?? (() => crypto.randomUUID()),
     paging: config.paging,
+    writeRules: { Subscription: subscriptionRule },
   });
 
   const app = new Hono<AppEnv>({ strict: false });
@@ -60,6 +63,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   // /ingest is not limited here: Hono's bodyLimit buffers a chunked body before any handler runs, so the
   // ingest route authenticates first, then reads the body as it parses it, stopping at ingestLimitBytes.
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.route("/.well-known", wellKnownRoutes(config.notify.signingKeys));
 
   const auth = authenticate(deps.verifyToken);
   app.route(

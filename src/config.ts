@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
 import { isTimeZone } from "./fhir/search-dates.js";
+import { type NotifySettings, parseNotifySettings } from "./notify/settings.js";
 
 const issuerSchema = z.object({
   issuer: z.string().min(1),
@@ -117,6 +118,8 @@ export interface GatewayConfig {
   timeZone: string;
   /** Authorised submitters: organisation code → the owner organisations whose records it may send and write. */
   submitters: Submitters;
+  /** Notification signing key and delivery schedule (src/notify/settings.ts). */
+  notify: NotifySettings;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -131,7 +134,13 @@ export class ConfigError extends Error {
 export function parseConfig(env: Record<string, unknown>): GatewayConfig {
   const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string"));
   const r = envSchema.safeParse(strings);
-  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  const notify = parseNotifySettings(strings as Record<string, string>);
+  if (!r.success || notify.problems.length > 0) {
+    throw new ConfigError([
+      ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
+      ...notify.problems,
+    ]);
+  }
   const e = r.data;
   return {
     ...(e.TFG_BASE_URL ? { baseUrl: e.TFG_BASE_URL.replace(/\/+$/, "") } : {}),
@@ -145,5 +154,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     issuers: e.TFG_AUTH_ISSUERS,
     timeZone: e.TFG_TIMEZONE,
     submitters: e.TFG_INGEST_SUBMITTERS,
+    notify: notify.settings,
   };
 }

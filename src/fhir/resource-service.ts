@@ -27,10 +27,24 @@ export interface ResourceServiceDeps {
   /** Who may write resources ingest owns (write-guard.ts); default: only the owner itself. */
   ownership?: OwnershipRule;
   /** The caller's organisation (set per request with `as`); without one, resources with an owner are read-only. */
-  caller?: { org: string };
+  caller?: WriteCaller;
+  /** Per resource type, a rule every write of that type passes after the owner check (e.g. Subscription, src/notify). */
+  writeRules?: Readonly<Record<string, WriteRule>>;
   /** JSON of versions already decoded or written (version-bodies.ts); one per service, shared by `as` copies. */
   bodies?: VersionBodies;
 }
+
+/** Who writes, as a write rule sees it: the token's organisation and organisation type. */
+export interface WriteCaller {
+  org: string;
+  orgType?: string;
+}
+
+/**
+ * A rule for the writes of one resource type: returns the resource to store (completed, e.g. owner-stamped)
+ * or throws a GatewayError. `where` prefixes expressions (the type, or `Bundle.entry[n].resource`).
+ */
+export type WriteRule = (next: ResourceJson, caller: WriteCaller | undefined, where: string) => ResourceJson;
 
 /** The outcome of a write: the stored version and whether it created the resource. */
 export interface WriteResult {
@@ -77,13 +91,18 @@ export class ResourceService {
   }
 
   /** This service acting for `caller` (the request's actor): writes are checked against its organisation. */
-  as(caller: { org: string }): ResourceService {
-    return new ResourceService({ ...this.deps, caller: { org: caller.org } });
+  as(caller: WriteCaller): ResourceService {
+    return new ResourceService({
+      ...this.deps,
+      caller: { org: caller.org, ...(caller.orgType ? { orgType: caller.orgType } : {}) },
+    });
   }
 
   /** The ownership check every write goes through (write-guard.ts); returns `next` with the owner tag carried forward. */
   guard(current: StoredVersion | undefined, next: ResourceJson | undefined, where?: string): ResourceJson | undefined {
-    return guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
+    const guarded = guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
+    const rule = guarded && this.deps.writeRules?.[guarded.resourceType];
+    return rule && guarded ? rule(guarded, this.deps.caller, where ?? guarded.resourceType) : guarded;
   }
 
   /**
