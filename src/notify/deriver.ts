@@ -2,12 +2,13 @@
  * The notifications deriver (last in the chain): for every touched adult-service event whose adult shares a
  * current household with a child on an open CP plan or CIN episode of local authority X, one outbox message
  * per active Subscription of X on the gateway's topic. Message ids are the idempotency keys: the
- * Subscription, the event resource and a hash of its content, so the same event content is never queued twice.
+ * Subscription, the event resource and a hash of the event as notified (kind, date, adult), so the same event
+ * is never queued twice.
  */
 import { ownersOf, RECORD_OWNER_SYSTEM } from "../auth/ownership.js";
 import type { DeriveInput, DeriveOutput, Deriver, DeriveView } from "../derive/port.js";
-import { comparable } from "../ingest/same-content.js";
 import { deterministicId } from "../mapping/ids.js";
+import { canonicalJson } from "../store/hash-chain.js";
 import type { OutboxMessage } from "../store/port.js";
 import { type AdultEvent, adultEventOf } from "./events.js";
 import { casesByAuthority } from "./household-reach.js";
@@ -75,7 +76,9 @@ async function messagesFor(view: DeriveView, key: string): Promise<OutboxMessage
   if (!resource || !event) return [];
   const byLa = await casesByAuthority(view, event.adult, event.date);
   if (byLa.size === 0) return [];
-  const contentKey = comparable(resource);
+  // The event's content as notified: a change to anything else on the record (an admission gaining its
+  // discharge date, a new care coordinator) is not a new event and queues nothing new.
+  const contentKey = canonicalJson({ kind: event.kind, date: event.date ?? null, adult: event.adult });
   const service = await serviceContact(view, event, ownersOf(resource)[0]);
   const out: OutboxMessage[] = [];
   for (const [la, cases] of [...byLa].sort(([a], [b]) => a.localeCompare(b))) {
