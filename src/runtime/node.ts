@@ -4,11 +4,13 @@ import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
+import { exportJWK, generateKeyPair } from "jose";
 import { buildApp } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
 import { reindexIfStale } from "../fhir/search-reindex.js";
 import type { Logger } from "../log/logger.js";
+import { deliveryDeps, startDeliveryLoop } from "../notify/loop.js";
 import type { Store } from "../store/port.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
@@ -22,6 +24,8 @@ export interface NodeServerOptions {
   env?: Record<string, string | undefined>;
   devIssuer?: boolean;
   logger?: Logger;
+  /** Runs the notification delivery loop (default: TFG_NOTIFY_DELIVERY = on; `npm start` and `npm run serve` turn it on). */
+  deliver?: boolean;
 }
 
 /** A running gateway. */
@@ -63,6 +67,16 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
     config.issuers.push(devIssuerConfig(await ensureDevKey(dataDir)));
     logger.warn({ issuer: "development" }, "development token issuer is ON: never use this in production");
   }
+  if (devIssuer && config.notify.signingKeys.length === 0) {
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    config.notify.signingKeys = [
+      { ...(await exportJWK(privateKey)), alg: "ES256", kid: `dev-notify-${Date.now().toString(36)}` },
+    ];
+    logger.warn(
+      {},
+      "development: generated a notification signing key for this run only; set TFG_SIGNING_JWK to keep one",
+    );
+  }
   if (config.issuers.length === 0)
     logger.warn({}, "no token issuers configured: every authenticated route will answer 401");
 
@@ -70,6 +84,11 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
   const reindexed = await reindexIfStale(store);
   if (reindexed) logger.info({ ...reindexed }, "search index rebuilt");
   const app = buildApp({ store, logger, config, verifyToken: createTokenVerifier(config) });
+  const notify =
+    (options.deliver ?? env.TFG_NOTIFY_DELIVERY === "on")
+      ? await deliveryDeps(store, config.notify, logger, config.baseUrl)
+      : undefined;
+  const loop = notify ? startDeliveryLoop(notify, config.notify.intervalSeconds) : undefined;
   const hostname = env.TFG_HOST ?? "127.0.0.1";
   const port = Number(env.TFG_PORT ?? 8787);
 
@@ -83,7 +102,8 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
         close: () =>
           new Promise<void>((done) => {
             server.close(() => {
-              store.close().then(done, done);
+              const stopped = loop ? loop.stop() : Promise.resolve();
+              stopped.then(() => store.close()).then(done, done);
             });
             (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
           }),
@@ -95,7 +115,10 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
 }
 
 async function main(): Promise<void> {
-  const running = await startNodeServer({ devIssuer: process.argv.includes("--dev-issuer") || undefined });
+  const running = await startNodeServer({
+    devIssuer: process.argv.includes("--dev-issuer") || undefined,
+    deliver: process.env.TFG_NOTIFY_DELIVERY !== "off",
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -5,6 +5,8 @@ import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
 import type { AppEnv } from "../http/context.js";
 import { consoleLogger } from "../log/console-logger.js";
+import { deliverDue } from "../notify/deliver.js";
+import { deliveryDeps } from "../notify/loop.js";
 import { d1Store } from "../store/d1/index.js";
 
 /** Bindings declared in wrangler.toml (vars and secrets are strings). */
@@ -28,8 +30,21 @@ function appFor(env: WorkerEnv): Hono<AppEnv> {
   return cached.app;
 }
 
+/** One notification delivery pass (the Cron Trigger in wrangler.toml runs it): the same code as Node's loop. */
+export async function deliverScheduled(env: WorkerEnv): Promise<void> {
+  const config = parseConfig(env);
+  const logger = consoleLogger(config.logLevel);
+  const deps = await deliveryDeps(d1Store(env.DB), config.notify, logger, config.baseUrl);
+  if (!deps) return;
+  const pass = await deliverDue(deps);
+  if (pass.claimed > 0) logger.info({ ...pass }, "notification delivery pass");
+}
+
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
     return appFor(env).fetch(request, env, ctx);
+  },
+  scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
+    ctx.waitUntil(deliverScheduled(env));
   },
 } satisfies ExportedHandler<WorkerEnv>;
