@@ -268,6 +268,14 @@ describe("notifications deriver", () => {
     expect(first?.[0]).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it("an admission record gaining its discharge date is not a new admission: the same id", async () => {
+    const open = { ...encounter("e-adm", "admission"), period: { start: "2026-09-01" } };
+    await put(store, [open]);
+    const before = (await derive(["Encounter/e-adm"])).outbox?.map((m) => m.id);
+    await put(store, [{ ...open, period: { start: "2026-09-01", end: "2026-11-20" } }]);
+    expect((await derive(["Encounter/e-adm"])).outbox?.map((m) => m.id)).toEqual(before);
+  });
+
   it("ignores what it does not notify about: untouched events, other types, deleted records", async () => {
     await put(store, [encounter("e-dis", "discharge")]);
     expect(await payloads([])).toEqual([]);
