@@ -18,6 +18,15 @@ const INVALID_IN_SPEC: Record<string, string> = {
   "Observation-clinical-gender.json": "Observation.performer[0].reference",
 };
 
+/** A local authority's token: only an LA may write a Subscription. */
+const LA = {
+  sub: "la-system",
+  org: "201",
+  org_type: "la-childrens-services",
+  role: "system",
+  purpose_of_use: "direct-care",
+};
+
 const examples = readdirSync(DIR)
   .filter((f) => f.endsWith(".json") && !f.startsWith("package"))
   .sort()
@@ -40,10 +49,21 @@ describe("HL7 R4 examples of the served types, through create", () => {
   });
 
   it.each(examples.map((e) => [e.file, e.resource] as const))("POST %s", async (file, resource) => {
-    const res = await t.fhir(`/fhir/${String(resource.resourceType)}`, { method: "POST", json: resource });
+    // Subscriptions are the gateway's own topic-based kind (docs/NOTIFICATIONS.md): an LA's token, and the R4
+    // examples, valid R4, pass validation and then meet the Subscription rule, which wants the gateway's topic.
+    const subscription = resource.resourceType === "Subscription";
+    const headers = subscription ? { Authorization: `Bearer ${await t.issuer.sign(LA)}` } : undefined;
+    const res = await t.fhir(`/fhir/${String(resource.resourceType)}`, {
+      method: "POST",
+      json: resource,
+      ...(headers ? { headers } : {}),
+    });
     const body = (await res.json()) as { issue?: { expression?: string[] }[] };
     const known = INVALID_IN_SPEC[file];
-    if (known) {
+    if (subscription) {
+      expect(res.status).toBe(422);
+      expect(body.issue?.[0]?.expression).toEqual(["Subscription.criteria"]);
+    } else if (known) {
       expect(res.status).toBe(422);
       expect(body.issue?.map((i) => i.expression?.[0])).toEqual([known]);
     } else expect(res.status, JSON.stringify(body).slice(0, 2000)).toBe(201);
