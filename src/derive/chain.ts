@@ -1,5 +1,9 @@
 /** The derivers every commit runs, in order: person index, households, flags, notifications. */
+import { flagsDeriver } from "../flags/deriver.js";
 import type { Deriver } from "./port.js";
 
 /** The derivation chain; each step sees what the earlier ones derived in the same commit. */
-export const DERIVERS: readonly Deriver[] = [];
+export const DERIVERS: readonly Deriver[] = [
+  // person index, households: registered by their branches, before the flags
+  flagsDeriver,
+];
