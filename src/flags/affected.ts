@@ -61,6 +61,34 @@ export async function affectedSubjects(
   const direct = new Set<string>();
   for (const key of [...new Set(touched)].sort()) for (const p of await seeds(view, key)) direct.add(p);
   const out = new Set<string>();
+  await view.prefetch(
+    "Person",
+    "link",
+    [...direct].map((p) => `Patient/${p}`),
+  );
+  const personsOf = await Promise.all([...direct].sort().map((seed) => facts.personRecords(seed)));
+  const records = personsOf.flatMap((p) => p.records);
+  await view.prefetch(
+    "Group",
+    "member",
+    records.map((r) => `Patient/${r}`),
+  );
+  const members = (
+    await view.byReference(
+      "Group",
+      "member",
+      records.map((r) => `Patient/${r}`),
+    )
+  ).flatMap((g) =>
+    list(g.member)
+      .map((m) => refId(m.entity, "Patient"))
+      .filter((x): x is string => x !== undefined),
+  );
+  await view.prefetch(
+    "Person",
+    "link",
+    members.map((m) => `Patient/${m}`),
+  );
   for (const seed of [...direct].sort()) {
     const { records } = await facts.personRecords(seed);
     for (const r of records) out.add(r);

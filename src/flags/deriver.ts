@@ -45,6 +45,7 @@ export const flagsDeriver: Deriver = {
     const cached = new CachedView(view);
     const facts = new FactReader(cached);
     const subjects = await affectedSubjects(cached, facts, touched);
+    await facts.prefetch(subjects);
     const resources: DerivedResource[] = [];
     for (const subject of subjects) resources.push(...(await flagsOf(cached, facts, subject)));
     resources.sort((a, b) =>

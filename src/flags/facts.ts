@@ -111,6 +111,23 @@ export class FactReader {
 
   constructor(private readonly view: CachedView) {}
 
+  /**
+   * Fetches ahead, a few queries in all, what {@link subject} reads by reference for these Patient records:
+   * their Persons, households, episodes, plans, observations, Flags and ingest Provenance.
+   */
+  async prefetch(records: readonly string[]): Promise<void> {
+    const refs = records.map((r) => `Patient/${r}`);
+    await Promise.all([
+      this.view.prefetch("Person", "link", refs),
+      this.view.prefetch("Group", "member", refs),
+      this.view.prefetch("EpisodeOfCare", "patient", refs),
+      this.view.prefetch("CarePlan", "subject", refs),
+      this.view.prefetch("Observation", "subject", refs),
+      this.view.prefetch("Flag", "subject", refs),
+      this.view.prefetch("Provenance", "target", refs),
+    ]);
+  }
+
   /** The Patient records of the person `record` belongs to (itself when no Person links it), and the Persons. */
   async personRecords(record: string): Promise<{ records: string[]; personKeys: string[] }> {
     const persons = await this.view.byReference("Person", "link", [`Patient/${record}`]);
@@ -136,19 +153,15 @@ export class FactReader {
   private async loadPerson(record: string): Promise<PersonFacts> {
     const { records, personKeys } = await this.personRecords(record);
     const refs = records.map((r) => `Patient/${r}`);
-    const [patients, episodes, plans, observations] = await Promise.all([
+    const [patients, episodes, plans, observed] = await Promise.all([
       Promise.all(records.map((r) => this.view.read("Patient", r))),
       this.view.byReference("EpisodeOfCare", "patient", refs),
       this.view.byReference("CarePlan", "subject", refs),
-      this.view.find("Observation", [
-        { kind: "reference", param: "subject", targets: refs },
-        {
-          kind: "token",
-          param: "code",
-          values: OBSERVATION_CODES.map((value) => ({ system: SYSTEMS.observationCode, value })),
-        },
-      ]),
+      this.view.byReference("Observation", "subject", refs),
     ]);
+    const observations = observed.filter((o) =>
+      OBSERVATION_CODES.some((code) => hasCode(o.code, SYSTEMS.observationCode, code)),
+    );
     const facts: PersonFacts = { records, personKeys, episodes, plans, observations };
     const present = patients.filter((p): p is DerivedResource => p !== undefined);
     const births = present
