@@ -210,6 +210,46 @@ for (const driver of BULK_DRIVERS) {
   });
 }
 
+describe("POST /ingest/ndtms?mode=all-or-nothing on a SQLite file (the bulk path over HTTP)", SLOW, () => {
+  it("stores a good file whole and nothing of a file whose last row is bad", async () => {
+    const sqlite = BULK_DRIVERS.find((d) => d.name.startsWith("sqlite"));
+    if (!sqlite) throw new Error("no SQLite driver");
+    const { store } = await sqlite.open();
+    const t = await createTestApp(store);
+    try {
+      const token = await t.issuer.sign({
+        sub: "feed",
+        org: "N0852",
+        org_type: "drug-alcohol-service",
+        role: "system",
+        purpose_of_use: "direct-care",
+      });
+      const post = (body: string) =>
+        t.app.request("http://gw.test/ingest/ndtms?mode=all-or-nothing&records=rejected", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/csv" },
+          body,
+        });
+      const bad = await post(
+        csv(250, (i, f) => {
+          if (i === 249) f[DOB] = "1990-13-45";
+        }),
+      );
+      expect(bad.status).toBe(200);
+      const refused = (await bad.json()) as IngestReport;
+      expect(refused.counts).toMatchObject({ records: 250, rejected: 250, resourcesWritten: 0 });
+      expect(refused.records).toHaveLength(250);
+      expect(await empty(store)).toBe(true);
+      const good = (await (await post(csv(250))).json()) as IngestReport;
+      expect(good.counts).toMatchObject({ records: 250, created: 250, rejected: 0 });
+      expect(good.records).toEqual([]);
+      expect(await total(store, "Patient")).toBe(250);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("all-or-nothing on a store without Store.bulk (D1, SQLite in memory)", () => {
   const open = () => openSqliteStore(":memory:", loadMigrations());
   const held = (store: Store, text: string, limit: number) =>
