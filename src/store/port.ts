@@ -249,8 +249,38 @@ export interface Store {
   markFailed(id: string, error: string, retryAt?: string): Promise<void>;
   /** Reads one outbox message (for operators and tests). */
   getOutbox(id: string): Promise<OutboxRecord | undefined>;
+  /**
+   * Opens a {@link BulkSession}: one database transaction on a connection of its own, for a write too big for one
+   * {@link commit} (all-or-nothing ingest of a large file). Optional: a store without it (D1, SQLite `:memory:`)
+   * has no interactive transaction on a second connection, and callers fall back to one bounded commit.
+   * May throw {@link StoreBusyError} when another writer holds the database for longer than a write may wait.
+   */
+  bulk?(): Promise<BulkSession>;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/**
+ * One open transaction for a large atomic write, on its own connection: change sets are written into it chunk by
+ * chunk (so they need not be held in memory), and nothing of them is visible to other connections, or survives a
+ * crash, until {@link commit}. The SQLite driver holds the write lock for the session's whole length (other
+ * writers wait, then get {@link StoreBusyError}; readers go on); PostgreSQL holds row locks only.
+ */
+export interface BulkSession {
+  /**
+   * The store as this transaction sees it: reads include what was written into it so far; `commit` here is
+   * {@link write}. Only for reads and writes of this session; never close it.
+   */
+  readonly store: Store;
+  /**
+   * Writes a change set into the transaction (throws {@link StoreConflictError} as {@link Store.commit} does).
+   * A write that throws spoils the session: only {@link rollback} is left.
+   */
+  write(changes: ChangeSet): Promise<void>;
+  /** Commits everything written and releases the connection. */
+  commit(): Promise<void>;
+  /** Discards everything written and releases the connection; safe to call twice or after a failed commit. */
+  rollback(): Promise<void>;
 }
 
 /** Raised when a write loses a race: the version or log sequence it wanted is taken. */

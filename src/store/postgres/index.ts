@@ -6,6 +6,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { StoreConflictError } from "../port.js";
+import { withBulk } from "../sql/bulk-session.js";
 import type { SqlStatement } from "../sql/executor.js";
 import {
   applyMigrations,
@@ -15,6 +16,7 @@ import {
   type MigrationTx,
 } from "../sql/migrate.js";
 import { SqlStore } from "../sql/sql-store.js";
+import { openPgBulk, openPgliteBulk } from "./bulk.js";
 
 const UNIQUE_VIOLATION = "23505";
 const isConflict = (err: unknown) => (err as { code?: string }).code === UNIQUE_VIOLATION;
@@ -122,12 +124,12 @@ export function pgliteExecutor(db: PGlite): LockingExecutor {
   };
 }
 
-/** Connects to PostgreSQL at `url`, applies migrations and returns the store. */
+/** Connects to PostgreSQL at `url`, applies migrations and returns the store (with `Store.bulk`: `./bulk.ts`). */
 export async function openPostgresStore(url: string, migrations: Migration[], clock?: () => Date): Promise<SqlStore> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const exec = pgExecutor(pool);
   await applyMigrations(exec, migrations);
-  return new SqlStore(exec, clock);
+  return withBulk(new SqlStore(exec, clock), () => openPgBulk(pool, clock));
 }
 
 /** Starts an in-memory embedded PostgreSQL (PGlite), applies migrations and returns the store. */
@@ -136,5 +138,5 @@ export async function openPgliteStore(migrations: Migration[], clock?: () => Dat
   const db = new PGlite();
   const exec = pgliteExecutor(db);
   await applyMigrations(exec, migrations);
-  return new SqlStore(exec, clock);
+  return withBulk(new SqlStore(exec, clock), () => openPgliteBulk(db, clock));
 }

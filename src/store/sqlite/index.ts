@@ -6,9 +6,11 @@
  */
 import Database from "better-sqlite3";
 import { StoreBusyError, StoreConflictError } from "../port.js";
+import { withBulk } from "../sql/bulk-session.js";
 import type { SqlStatement } from "../sql/executor.js";
 import { applyMigrations, type LockingExecutor, type Migration, type MigrationTx } from "../sql/migrate.js";
 import { SqlStore } from "../sql/sql-store.js";
+import { openSqliteBulk } from "./bulk.js";
 
 /** How long one attempt may block the event loop in SQLite's busy handler, in milliseconds. */
 export const BUSY_TIMEOUT_MS = 50;
@@ -28,7 +30,7 @@ const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: s
  * Runs `attempt` until it does not fail with SQLITE_BUSY, waiting asynchronously between tries; after `waitMs`
  * it gives up with {@link StoreBusyError} (a 503, not a 500).
  */
-async function whenNotBusy<T>(attempt: () => T | Promise<T>, waitMs = WRITE_WAIT_MS): Promise<T> {
+export async function whenNotBusy<T>(attempt: () => T | Promise<T>, waitMs = WRITE_WAIT_MS): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
     try {
@@ -115,7 +117,10 @@ export async function openSqliteDatabase(filename: string): Promise<Database.Dat
   return db;
 }
 
-/** Opens (creating if needed) a SQLite store at `filename` (`:memory:` for tests) and applies migrations. */
+/**
+ * Opens (creating if needed) a SQLite store at `filename` (`:memory:` for tests) and applies migrations. A store on
+ * a file has `Store.bulk` (a second connection: `./bulk.ts`); an in-memory one has not.
+ */
 export async function openSqliteStore(
   filename: string,
   migrations: Migration[],
@@ -124,5 +129,7 @@ export async function openSqliteStore(
 ): Promise<SqlStore> {
   const exec = sqliteExecutor(await openSqliteDatabase(filename), writeWaitMs);
   await applyMigrations(exec, migrations);
-  return new SqlStore(exec, clock);
+  const store = new SqlStore(exec, clock);
+  if (filename === ":memory:" || filename === "") return store;
+  return withBulk(store, () => openSqliteBulk(filename, clock, writeWaitMs));
 }
