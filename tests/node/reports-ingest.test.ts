@@ -132,9 +132,6 @@ describe("the completeness report over ingested CPA and NDTMS records", () => {
       expect(rows.map((r) => `${r.localId}/${r.episodeId}`).sort(), agency).toEqual(expectedNdtms(agency));
       expect(rows.every((r) => r.episodeType === "drug-alcohol-treatment")).toBe(true);
     }
-    console.log(
-      `NDTMS: ${listed} open episodes not recorded; CPA RX4/RXE/RXG: ${["RX4", "RXE", "RXG"].map((o) => expectedCpa(o).length).join("/")}`,
-    );
     expect(listed).toBeGreaterThan(0);
   });
 
