@@ -14,7 +14,8 @@ export interface Column<T> {
   cell: (row: T) => Cell;
 }
 
-const options = { escape_formulas: true, record_delimiter: "\r\n" as const, eof: true };
+// A lone CR or LF in a cell is quoted too, so no reader takes it for the end of a row.
+const options = { escape_formulas: true, record_delimiter: "\r\n" as const, eof: true, quoted_match: /[\r\n]/ };
 
 /** The header line of `columns` (CRLF-terminated). */
 export function csvHeader<T>(columns: readonly Column<T>[]): string {
