@@ -13,7 +13,7 @@ import {
   PREGNANCY_STATUS_SYSTEM,
 } from "./codes.js";
 import { chunk, codeIn, type Json, referenceOf, resourceOf, splitReference } from "./fhir-read.js";
-import { searchAll } from "./search-all.js";
+import { REFERENCES_PER_QUERY, searchAll } from "./search-all.js";
 
 /** The answers found for one episode. */
 export interface EpisodeAnswers {
@@ -27,8 +27,6 @@ export interface EpisodeAnswers {
   youngCarerAsked: boolean;
 }
 
-/** References per OR-ed criterion: well under D1's 100 bound parameters a query. */
-const PER_QUERY = 25;
 const INGEST_SOURCE = "urn:tfg:source:";
 
 const observationCode = (obs: Json) => codeIn(obs.code, OBSERVATION_CODE_SYSTEM);
@@ -79,7 +77,7 @@ export async function answersForEpisodes(
   const refs = episodes.map((e) => `EpisodeOfCare/${e.id as string}`);
   // 1. The ingest Provenance of each episode's source record lists every resource that record produced.
   const observationIds = new Map<string, Set<string>>();
-  for (const part of chunk(refs, PER_QUERY)) {
+  for (const part of chunk(refs, REFERENCES_PER_QUERY)) {
     for (const prov of await searchAll(store, "Provenance", [{ kind: "reference", param: "target", targets: part }])) {
       const source = (prov.meta as { source?: unknown } | undefined)?.source;
       if (typeof source !== "string" || !source.startsWith(INGEST_SOURCE)) continue;
@@ -108,7 +106,7 @@ export async function answersForEpisodes(
     ...new Set(orphans.map((e) => referenceOf(e.patient)).filter((p): p is string => !!p && !!splitReference(p))),
   ];
   const bySubject = new Map<string, Json[]>();
-  for (const part of chunk(patients, PER_QUERY)) {
+  for (const part of chunk(patients, REFERENCES_PER_QUERY)) {
     const observations = await searchAll(store, "Observation", [
       { kind: "reference", param: "subject", targets: part },
       {

@@ -4,6 +4,12 @@ import { type Json, resourceOf } from "./fhir-read.js";
 
 const PAGE = 200;
 
+/**
+ * References one OR-ed criterion names at most: each costs the SQL store two or three bound parameters, and
+ * D1 allows 100 a query (the search's count query and page query each carry them all).
+ */
+export const REFERENCES_PER_QUERY = 15;
+
 /** All current resources of `resourceType` matching `criteria`. Only for criteria that name few resources. */
 export async function searchAll(store: Store, resourceType: string, criteria: SearchCriterion[]): Promise<Json[]> {
   const out: Json[] = [];

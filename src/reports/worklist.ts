@@ -8,7 +8,7 @@ import { CHILDREN_FLAG_CODES, FLAG_CODE_SYSTEM } from "./codes.js";
 import { contextsOf, type EpisodeContext } from "./episode-context.js";
 import { chunk, codeIn, dayOf, type Json, referenceOf } from "./fhir-read.js";
 import { openEpisodeBatches } from "./open-episodes.js";
-import { searchAll } from "./search-all.js";
+import { REFERENCES_PER_QUERY, searchAll } from "./search-all.js";
 
 /** A flag as a worklist row shows it. */
 export interface WorklistFlag {
@@ -26,12 +26,11 @@ export interface WorklistRow extends EpisodeContext {
   flags: WorklistFlag[];
 }
 
-const PER_QUERY = 25;
 
 /** Every Patient record of the same person as each of `patients` (itself included), via Person.link. */
 async function samePerson(store: Store, patients: readonly string[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>(patients.map((p) => [p, new Set([p])]));
-  for (const part of chunk(patients, PER_QUERY)) {
+  for (const part of chunk(patients, REFERENCES_PER_QUERY)) {
     for (const person of await searchAll(store, "Person", [{ kind: "reference", param: "link", targets: part }])) {
       const linked = (Array.isArray(person.link) ? (person.link as { target?: unknown }[]) : [])
         .map((l) => referenceOf(l.target))
@@ -56,7 +55,7 @@ async function flagsOf(store: Store, patients: readonly string[], today: string)
   const records = await samePerson(store, patients);
   const all = [...new Set([...records.values()].flatMap((s) => [...s]))];
   const bySubject = new Map<string, WorklistFlag[]>();
-  for (const part of chunk(all, PER_QUERY)) {
+  for (const part of chunk(all, REFERENCES_PER_QUERY)) {
     for (const flag of await searchAll(store, "Flag", [{ kind: "reference", param: "subject", targets: part }])) {
       const code = currentChildrenFlag(flag, today);
       const subject = referenceOf(flag.subject);
