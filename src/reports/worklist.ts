@@ -26,7 +26,6 @@ export interface WorklistRow extends EpisodeContext {
   flags: WorklistFlag[];
 }
 
-
 /** Every Patient record of the same person as each of `patients` (itself included), via Person.link. */
 async function samePerson(store: Store, patients: readonly string[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>(patients.map((p) => [p, new Set([p])]));

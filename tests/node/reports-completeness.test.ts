@@ -206,3 +206,54 @@ describe("completeness decision table", () => {
     expect((await listed("RX4")).map((r) => r.episode)).toContain("EpisodeOfCare/e-c3");
   });
 });
+
+describe("cost: indexed searches a batch at a time, never a scan", () => {
+  it("reads 120 open episodes in three batches of a few selective queries each", async () => {
+    const base = await openSqliteStore(":memory:", loadMigrations());
+    for (let i = 0; i < 120; i++) {
+      const produced = [
+        patient(`cp${i}`, "RX4"),
+        episode(`ce${i}`, "RX4", `cp${i}`),
+        parentalStatus(`cs${i}`, "RX4", `cp${i}`, i % 3 === 0 ? "not-recorded" : "no-children"),
+      ];
+      await put(
+        base,
+        ...produced,
+        provenance(
+          `cv${i}`,
+          "cpa",
+          produced.map((r) => `${r.resourceType}/${r.id}`),
+        ),
+      );
+    }
+    const calls: { method: string; criteria?: { kind: string; param?: string }[]; keys?: number }[] = [];
+    const counted = new Proxy(base, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const [first] = args as [{ criteria?: { kind: string; param?: string }[] } | unknown[]];
+          calls.push({
+            method: String(prop),
+            ...(prop === "search"
+              ? { criteria: (first as { criteria: { kind: string; param?: string }[] }).criteria }
+              : {}),
+            ...(prop === "readMany" ? { keys: (first as unknown[]).length } : {}),
+          });
+          return value.apply(target, args);
+        };
+      },
+    });
+    const summary = await completenessSummary(counted, "RX4", TODAY);
+    expect(summary.total).toMatchObject({ episodes: 120, notRecorded: 40 });
+    const methods = new Set(calls.map((c) => c.method));
+    expect([...methods].sort()).toEqual(["readMany", "search"]);
+    const searches = calls.filter((c) => c.method === "search");
+    // per batch of 50: one episode page, ceil(50/15) = 4 Provenance lookups; three batches
+    expect(searches.length).toBeLessThanOrEqual(3 * 5);
+    expect(calls.filter((c) => c.method === "readMany").length).toBeLessThanOrEqual(3 * 2);
+    for (const s of searches) {
+      expect(s.criteria?.some((c) => c.param === "_tag" || c.kind === "reference")).toBe(true);
+    }
+  });
+});
