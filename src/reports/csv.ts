@@ -1,6 +1,6 @@
 /**
  * Report rows as CSV (RFC 4180, csv-stringify) that no spreadsheet runs as a formula: a cell starting
- * with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` (OWASP CSV injection advice;
+ * with `=`, `+`, `-`, `@` (or a full-width form of one), a tab or a carriage return is prefixed with `'` (OWASP CSV injection advice;
  * csv-stringify's `escape_formulas`). Numbers are written as numbers.
  */
 import { stringify } from "csv-stringify/sync";

@@ -1,9 +1,10 @@
 // Completeness report, decision table: which episodes are open, which parental statuses count as recorded
 // (absent or blank is not-recorded, DOMAIN.md §2), what counts as pregnancy and young-carer asked; real SQLite.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completenessSummary, notRecordedEpisodes } from "../../src/reports/completeness.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
+import { openPgliteStore } from "../../src/store/postgres/index.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { careTeam, episode, parentalStatus, patient, provenance, put, youngCarer } from "./reports-fixtures.js";
 
@@ -72,138 +73,147 @@ const CASES: Case[] = [
   { name: "x1", org: "RXE", parental: "not-recorded", open: true, recorded: false, listedAs: "not-recorded" },
 ];
 
-let store: Store;
+const DRIVERS: [string, () => Promise<Store>][] = [
+  ["sqlite", () => openSqliteStore(":memory:", loadMigrations())],
+  ["postgres (embedded PGlite)", () => openPgliteStore(loadMigrations())],
+];
 
-beforeAll(async () => {
-  store = await openSqliteStore(":memory:", loadMigrations());
-  await put(store, careTeam("team1", "RX4", "North CMHT"));
-  for (const c of CASES) {
-    const org = c.org ?? "RX4";
-    const pid = `p-${c.name}`;
-    const produced = [
-      patient(pid, org),
-      episode(`e-${c.name}`, org, pid, {
-        ...(c.type ? { type: c.type } : {}),
-        ...(c.status ? { status: c.status } : {}),
-        ...(c.end ? { end: c.end } : {}),
-        ...(c.team ? { team: "team1" } : {}),
-      }),
-    ];
-    if (c.parental !== "absent") {
-      produced.push(
-        parentalStatus(`ps-${c.name}`, org, pid, c.parental, c.pregnancy ? { pregnancy: c.pregnancy } : {}),
-      );
+describe.each(DRIVERS)("completeness decision table on %s", (_driver, open) => {
+  let store: Store;
+
+  beforeAll(async () => {
+    store = await open();
+    await put(store, careTeam("team1", "RX4", "North CMHT"));
+    for (const c of CASES) {
+      const org = c.org ?? "RX4";
+      const pid = `p-${c.name}`;
+      const produced = [
+        patient(pid, org),
+        episode(`e-${c.name}`, org, pid, {
+          ...(c.type ? { type: c.type } : {}),
+          ...(c.status ? { status: c.status } : {}),
+          ...(c.end ? { end: c.end } : {}),
+          ...(c.team ? { team: "team1" } : {}),
+        }),
+      ];
+      if (c.parental !== "absent") {
+        produced.push(
+          parentalStatus(`ps-${c.name}`, org, pid, c.parental, c.pregnancy ? { pregnancy: c.pregnancy } : {}),
+        );
+      }
+      if (c.youngCarer === "patient") produced.push(youngCarer(`yc-${c.name}`, org, pid));
+      if (c.youngCarer === "child")
+        produced.push(patient(`k-${c.name}`, org), youngCarer(`yc-${c.name}`, org, `k-${c.name}`));
+      if (c.youngCarer === "no-answer-false") produced.push(youngCarer(`yc-${c.name}`, org, pid, false));
+      if (c.provenance !== false) {
+        produced.push(
+          provenance(
+            `prov-${c.name}`,
+            c.type ? "ndtms" : "cpa",
+            produced.map((r) => `${r.resourceType}/${r.id}`),
+          ),
+        );
+      }
+      await put(store, ...produced);
     }
-    if (c.youngCarer === "patient") produced.push(youngCarer(`yc-${c.name}`, org, pid));
-    if (c.youngCarer === "child")
-      produced.push(patient(`k-${c.name}`, org), youngCarer(`yc-${c.name}`, org, `k-${c.name}`));
-    if (c.youngCarer === "no-answer-false") produced.push(youngCarer(`yc-${c.name}`, org, pid, false));
-    if (c.provenance !== false) {
-      produced.push(
-        provenance(
-          `prov-${c.name}`,
-          c.type ? "ndtms" : "cpa",
-          produced.map((r) => `${r.resourceType}/${r.id}`),
-        ),
-      );
-    }
-    await put(store, ...produced);
-  }
-  // One NDTMS client, two episodes: each episode row's own parental status, not the client's other one.
-  await put(
-    store,
-    patient("p-n", "RX4"),
-    episode("e-n1", "RX4", "p-n", { type: "drug-alcohol-treatment" }),
-    parentalStatus("ps-n1", "RX4", "p-n", "not-recorded", { effective: "2026-03-01" }),
-    provenance("prov-n1", "ndtms", ["Patient/p-n", "EpisodeOfCare/e-n1", "Observation/ps-n1"]),
-    episode("e-n2", "RX4", "p-n", { type: "drug-alcohol-treatment" }),
-    parentalStatus("ps-n2", "RX4", "p-n", "children-in-household", { effective: "2026-01-01" }),
-    provenance("prov-n2", "ndtms", ["Patient/p-n", "EpisodeOfCare/e-n2", "Observation/ps-n2"]),
-  );
-});
-
-async function listed(org: string) {
-  const out = [];
-  for await (const step of notRecordedEpisodes(store, org, TODAY)) if (step.row) out.push(step.row);
-  return out;
-}
-
-describe("completeness decision table", () => {
-  it("lists exactly the open episodes whose parental status is not-recorded, absent or blank, newest first", async () => {
-    const rows = await listed("RX4");
-    const expected = CASES.filter((c) => (c.org ?? "RX4") === "RX4" && c.open && !c.recorded);
-    expect(rows.map((r) => r.episode).sort()).toEqual(
-      [...expected.map((c) => `EpisodeOfCare/e-${c.name}`), "EpisodeOfCare/e-n1"].sort(),
+    // One NDTMS client, two episodes: each episode row's own parental status, not the client's other one.
+    await put(
+      store,
+      patient("p-n", "RX4"),
+      episode("e-n1", "RX4", "p-n", { type: "drug-alcohol-treatment" }),
+      parentalStatus("ps-n1", "RX4", "p-n", "not-recorded", { effective: "2026-03-01" }),
+      provenance("prov-n1", "ndtms", ["Patient/p-n", "EpisodeOfCare/e-n1", "Observation/ps-n1"]),
+      episode("e-n2", "RX4", "p-n", { type: "drug-alcohol-treatment" }),
+      parentalStatus("ps-n2", "RX4", "p-n", "children-in-household", { effective: "2026-01-01" }),
+      provenance("prov-n2", "ndtms", ["Patient/p-n", "EpisodeOfCare/e-n2", "Observation/ps-n2"]),
     );
-    for (const c of expected) {
-      expect(rows.find((r) => r.episode === `EpisodeOfCare/e-${c.name}`)?.parentalStatus, c.name).toBe(c.listedAs);
-    }
-    // newest first: the NDTMS pair was written last
-    expect(rows[0]?.episode).toBe("EpisodeOfCare/e-n1");
-    const a5 = rows.find((r) => r.episode === "EpisodeOfCare/e-a5");
-    expect(a5).toMatchObject({
-      patient: "Patient/p-a5",
-      localId: "L-p-a5",
-      provider: "RX4",
-      team: "T-team1",
-      teamName: "North CMHT",
-      episodeId: "E-e-a5",
-      start: "2026-01-01",
-      episodeType: "cpa",
-    });
   });
 
-  it("counts numerators and denominators per provider, team and episode type", async () => {
-    const summary = await completenessSummary(store, "RX4", TODAY);
-    const mine = CASES.filter((c) => (c.org ?? "RX4") === "RX4" && c.open);
-    const group = (team: boolean, type: "cpa" | "drug-alcohol-treatment") =>
-      mine.filter((c) => Boolean(c.team) === team && (c.type ?? "cpa") === type);
-    const teamed = group(true, "cpa");
-    const g1 = summary.groups.find((g) => g.team === "T-team1");
-    expect(g1).toMatchObject({
-      provider: "RX4",
-      teamName: "North CMHT",
-      episodeType: "cpa",
-      episodes: teamed.length,
-      parentalStatusRecorded: { numerator: teamed.filter((c) => c.recorded).length, denominator: teamed.length },
-      pregnancyAsked: { numerator: teamed.filter((c) => c.pregnancy).length, denominator: teamed.length },
-      youngCarerAsked: { numerator: teamed.filter((c) => c.youngCarer).length, denominator: teamed.length },
-    });
-    expect(g1?.parentalStatusRecorded.share).toBeCloseTo(4 / 7, 4);
-    const noTeam = group(false, "cpa");
-    expect(summary.groups.find((g) => g.team === null && g.episodeType === "cpa")).toMatchObject({
-      episodes: noTeam.length,
-      parentalStatusRecorded: { numerator: noTeam.filter((c) => c.recorded).length, denominator: noTeam.length },
-    });
-    const treatment = summary.groups.find((g) => g.episodeType === "drug-alcohol-treatment");
-    // t1, t2 and the NDTMS pair (one recorded, one not)
-    expect(treatment).toMatchObject({
-      team: null,
-      episodes: 4,
-      parentalStatusRecorded: { numerator: 2, denominator: 4 },
-      pregnancyAsked: { numerator: 1, denominator: 4 },
-      youngCarerAsked: null,
-    });
-    expect(summary.groups).toHaveLength(3);
-    expect(summary.total).toMatchObject({
-      episodes: mine.length + 2,
-      notRecorded: mine.filter((c) => !c.recorded).length + 1,
-    });
-  });
+  afterAll(() => store.close());
 
-  it("another organisation's report holds only its own episodes", async () => {
-    expect((await listed("RXE")).map((r) => r.episode)).toEqual(["EpisodeOfCare/e-x1"]);
-    const summary = await completenessSummary(store, "RXE", TODAY);
-    expect(summary.total).toMatchObject({ episodes: 1, notRecorded: 1 });
-    expect(await listed("N0852")).toEqual([]);
-  });
+  async function listed(org: string) {
+    const out = [];
+    for await (const step of notRecordedEpisodes(store, org, TODAY)) if (step.row) out.push(step.row);
+    return out;
+  }
 
-  it("is decided on the day it is read: the episode ending today is closed tomorrow", async () => {
-    const tomorrow = [];
-    for await (const step of notRecordedEpisodes(store, "RX4", "2026-04-16"))
-      if (step.row) tomorrow.push(step.row.episode);
-    expect(tomorrow).not.toContain("EpisodeOfCare/e-c3");
-    expect((await listed("RX4")).map((r) => r.episode)).toContain("EpisodeOfCare/e-c3");
+  describe("the table", () => {
+    it("lists exactly the open episodes whose parental status is not-recorded, absent or blank, newest first", async () => {
+      const rows = await listed("RX4");
+      const expected = CASES.filter((c) => (c.org ?? "RX4") === "RX4" && c.open && !c.recorded);
+      expect(rows.map((r) => r.episode).sort()).toEqual(
+        [...expected.map((c) => `EpisodeOfCare/e-${c.name}`), "EpisodeOfCare/e-n1"].sort(),
+      );
+      for (const c of expected) {
+        expect(rows.find((r) => r.episode === `EpisodeOfCare/e-${c.name}`)?.parentalStatus, c.name).toBe(c.listedAs);
+      }
+      // newest first: the NDTMS pair was written last
+      expect(rows[0]?.episode).toBe("EpisodeOfCare/e-n1");
+      const a5 = rows.find((r) => r.episode === "EpisodeOfCare/e-a5");
+      expect(a5).toMatchObject({
+        patient: "Patient/p-a5",
+        localId: "L-p-a5",
+        provider: "RX4",
+        team: "T-team1",
+        teamName: "North CMHT",
+        episodeId: "E-e-a5",
+        start: "2026-01-01",
+        episodeType: "cpa",
+      });
+    });
+
+    it("counts numerators and denominators per provider, team and episode type", async () => {
+      const summary = await completenessSummary(store, "RX4", TODAY);
+      const mine = CASES.filter((c) => (c.org ?? "RX4") === "RX4" && c.open);
+      const group = (team: boolean, type: "cpa" | "drug-alcohol-treatment") =>
+        mine.filter((c) => Boolean(c.team) === team && (c.type ?? "cpa") === type);
+      const teamed = group(true, "cpa");
+      const g1 = summary.groups.find((g) => g.team === "T-team1");
+      expect(g1).toMatchObject({
+        provider: "RX4",
+        teamName: "North CMHT",
+        episodeType: "cpa",
+        episodes: teamed.length,
+        parentalStatusRecorded: { numerator: teamed.filter((c) => c.recorded).length, denominator: teamed.length },
+        pregnancyAsked: { numerator: teamed.filter((c) => c.pregnancy).length, denominator: teamed.length },
+        youngCarerAsked: { numerator: teamed.filter((c) => c.youngCarer).length, denominator: teamed.length },
+      });
+      expect(g1?.parentalStatusRecorded.share).toBeCloseTo(4 / 7, 4);
+      const noTeam = group(false, "cpa");
+      expect(summary.groups.find((g) => g.team === null && g.episodeType === "cpa")).toMatchObject({
+        episodes: noTeam.length,
+        parentalStatusRecorded: { numerator: noTeam.filter((c) => c.recorded).length, denominator: noTeam.length },
+      });
+      const treatment = summary.groups.find((g) => g.episodeType === "drug-alcohol-treatment");
+      // t1, t2 and the NDTMS pair (one recorded, one not)
+      expect(treatment).toMatchObject({
+        team: null,
+        episodes: 4,
+        parentalStatusRecorded: { numerator: 2, denominator: 4 },
+        pregnancyAsked: { numerator: 1, denominator: 4 },
+        youngCarerAsked: null,
+      });
+      expect(summary.groups).toHaveLength(3);
+      expect(summary.total).toMatchObject({
+        episodes: mine.length + 2,
+        notRecorded: mine.filter((c) => !c.recorded).length + 1,
+      });
+    });
+
+    it("another organisation's report holds only its own episodes", async () => {
+      expect((await listed("RXE")).map((r) => r.episode)).toEqual(["EpisodeOfCare/e-x1"]);
+      const summary = await completenessSummary(store, "RXE", TODAY);
+      expect(summary.total).toMatchObject({ episodes: 1, notRecorded: 1 });
+      expect(await listed("N0852")).toEqual([]);
+    });
+
+    it("is decided on the day it is read: the episode ending today is closed tomorrow", async () => {
+      const tomorrow = [];
+      for await (const step of notRecordedEpisodes(store, "RX4", "2026-04-16"))
+        if (step.row) tomorrow.push(step.row.episode);
+      expect(tomorrow).not.toContain("EpisodeOfCare/e-c3");
+      expect((await listed("RX4")).map((r) => r.episode)).toContain("EpisodeOfCare/e-c3");
+    });
   });
 });
 
