@@ -13,6 +13,7 @@ import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
 import { fhirRoutes } from "./http/fhir-routes.js";
 import { ingestRoutes } from "./http/ingest-routes.js";
+import { reportRoutes } from "./http/report-routes.js";
 import { requestLog } from "./http/request-log.js";
 import { wellKnownRoutes } from "./http/well-known-routes.js";
 import type { ResourceValidator } from "./ingest/ingest-service.js";
@@ -97,6 +98,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.route("/admin", adminRoutes(deps.store, auth));
+  app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
 
   app.notFound(onNotFound);
   app.onError(onError);
