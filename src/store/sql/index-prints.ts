@@ -1,29 +1,56 @@
 /** What this store last wrote to the search index for each resource, so an update can leave unchanged rows alone. */
-import type { IndexKind, ResourceIndex } from "../port.js";
+import type {
+  DateIndexEntry,
+  IndexKind,
+  ReferenceIndexEntry,
+  ResourceIndex,
+  StringIndexEntry,
+  TokenIndexEntry,
+} from "../port.js";
 
-/** Each kind's index entries of one resource version as text, in the order {@link INDEX_KINDS} lists the kinds. */
-export type IndexPrints = readonly [string, string, string, string];
+/** Each kind's index entries of one resource version, in the order {@link INDEX_KINDS} lists the kinds. */
+export type IndexPrints = readonly [
+  readonly TokenIndexEntry[],
+  readonly ReferenceIndexEntry[],
+  readonly StringIndexEntry[],
+  readonly DateIndexEntry[],
+];
 
 /** The kinds of index row, in the order of {@link IndexPrints}. */
 export const INDEX_KINDS = ["token", "reference", "string", "date"] as const satisfies readonly IndexKind[];
 
-/** The print of a kind with no rows. */
-export const NO_ROWS = "[]";
-
 /** Every kind empty: the index of a resource's first version before it is written, or of a deletion. */
-export const EMPTY_PRINTS: IndexPrints = [NO_ROWS, NO_ROWS, NO_ROWS, NO_ROWS];
+export const EMPTY_PRINTS: IndexPrints = [[], [], [], []];
+
+/** The entries of `index` per kind (the arrays themselves: the write's entries are not changed after its commit). */
+export function printIndex(index: ResourceIndex): IndexPrints {
+  return [index.tokens, index.references, index.strings ?? [], index.dates ?? []];
+}
+
+/** The fields of each kind's entries, in the order they are compared. */
+const FIELDS: readonly (readonly string[])[] = [
+  ["param", "system", "value"],
+  ["param", "target"],
+  ["param", "value", "exact"],
+  ["param", "low", "high"],
+];
 
 /**
- * The entries of `index` per kind as text: equal prints mean equal rows (the rows are a pure function of the
- * entries), so a kind whose print did not change needs neither its rows deleted nor inserted again.
+ * True when kind `k` of `a` and `b` holds the same entries in the same order: equal entries make equal rows (the
+ * rows are a pure function of the entries), so that kind needs neither its rows deleted nor inserted again.
  */
-export function printIndex(index: ResourceIndex): IndexPrints {
-  return [
-    JSON.stringify(index.tokens),
-    JSON.stringify(index.references),
-    JSON.stringify(index.strings ?? []),
-    JSON.stringify(index.dates ?? []),
-  ];
+export function samePrint(a: IndexPrints, b: IndexPrints, k: number): boolean {
+  const x = a[k] as unknown as readonly Record<string, unknown>[];
+  const y = b[k] as unknown as readonly Record<string, unknown>[];
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  const fields = FIELDS[k] as readonly string[];
+  for (let i = 0; i < x.length; i++) {
+    const e = x[i] as Record<string, unknown>;
+    const f = y[i] as Record<string, unknown>;
+    for (const name of fields) if (e[name] !== f[name]) return false;
+  }
+  return true;
 }
 
 /**

@@ -28,7 +28,7 @@ import type {
 import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
-import { EMPTY_PRINTS, INDEX_KINDS, IndexPrintCache, type IndexPrints, NO_ROWS, printIndex } from "./index-prints.js";
+import { EMPTY_PRINTS, INDEX_KINDS, IndexPrintCache, type IndexPrints, printIndex, samePrint } from "./index-prints.js";
 import { instantMs, isoInstant, splitTarget } from "./index-values.js";
 import type { CurrentRow, Database, ResourceRow } from "./schema.js";
 import { type CodeKey, SearchCodes } from "./search-codes.js";
@@ -646,8 +646,8 @@ export class SqlStore implements Store {
         if (was === undefined || now === undefined) {
           (deleting[k] as IndexWrite[]).push(e);
           (inserting[k] as IndexWrite[]).push(e);
-        } else if (was[k] !== now[k]) {
-          if (was[k] !== NO_ROWS) (deleting[k] as IndexWrite[]).push(e);
+        } else if (!samePrint(was, now, k)) {
+          if ((was[k] as readonly unknown[]).length > 0) (deleting[k] as IndexWrite[]).push(e);
           (inserting[k] as IndexWrite[]).push(e);
         }
       }
