@@ -31,7 +31,7 @@ import type { SqlExecutor, SqlStatement } from "./executor.js";
 import { EMPTY_PRINTS, INDEX_KINDS, IndexPrintCache, type IndexPrints, printIndex, samePrint } from "./index-prints.js";
 import { instantMs, isoInstant, splitTarget } from "./index-values.js";
 import type { CurrentRow, Database, ResourceRow } from "./schema.js";
-import { type CodeKey, SearchCodes } from "./search-codes.js";
+import { type CodeKey, codeKeyName, SearchCodes } from "./search-codes.js";
 import { StatementCache } from "./statement-cache.js";
 
 type Compilable = { compile(): SqlStatement };
@@ -80,7 +80,14 @@ function toVersion(row: ResourceRow): StoredVersion {
 
 // Column order of the cached version and current-row inserts: row r's values are arguments r*n … r*n+n-1.
 const currentArgs = (row: CurrentRow) => [row.resource_type, row.id, row.version_id, row.last_updated, row.deleted];
-const versionArgs = (row: ResourceRow) => [...currentArgs(row), row.content];
+const versionArgs = (row: ResourceRow) => [
+  row.resource_type,
+  row.id,
+  row.version_id,
+  row.last_updated,
+  row.deleted,
+  row.content,
+];
 function currentSlots(slot: (i: number) => string, r: number): CurrentRow {
   const at = (k: number) => slot(r * 5 + k) as never;
   return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4) };
@@ -493,7 +500,7 @@ export class SqlStore implements Store {
   }
 
   async commit(changes: ChangeSet): Promise<void> {
-    const now = this.clock().toISOString();
+    const now = changes.log?.length || changes.outbox?.length ? this.clock().toISOString() : "";
     const statements: SqlStatement[] = [];
     // Rows per multi-row statement: within the driver's bound-parameter limit (D1: 100), and at most 200.
     const rowsPerInsert = (columns: number) =>
@@ -517,10 +524,7 @@ export class SqlStore implements Store {
       if (seen === undefined || (writes[seen] as ResourceWrite).versionId < w.versionId) newest.set(key, i);
     });
     const latest = [...newest.values()].sort((a, b) => a - b);
-    const current = latest.map((i): CurrentRow => {
-      const { content: _, ...pointer } = rows[i] as ResourceRow;
-      return pointer;
-    });
+    const current = latest.map((i) => rows[i] as CurrentRow); // currentArgs reads the pointer columns only
     for (const part of chunk(current, rowsPerInsert(5))) {
       const upsert = this.statements.get(`current:${part.length}`, (slot) =>
         this.db
@@ -662,7 +666,8 @@ export class SqlStore implements Store {
     // PostgreSQL text cannot hold U+0000, which the store may be given (it stores bodies as bytes): index
     // without it. Validation refuses it on every service write, so rows are copied only in that rare case.
     const clean = <T extends object>(r: T): T => {
-      for (const v of Object.values(r)) {
+      for (const k in r) {
+        const v = r[k];
         if (typeof v === "string" && v.includes("\u0000")) {
           return Object.fromEntries(
             Object.entries(r).map(([k, x]) => [k, typeof x === "string" ? x.replaceAll("\u0000", "") : x]),
@@ -672,7 +677,7 @@ export class SqlStore implements Store {
       return r;
     };
     // Each kind's rows as [resource type, id, code key, values…] (values in the table's column order after code).
-    type Row = { type: string; id: string; key: CodeKey; values: unknown[] };
+    type Row = { type: string; id: string; key: CodeKey; name: string; values: unknown[] };
     const rowsOf = <T extends object>(
       from: IndexWrite[],
       pick: (e: IndexWrite) => T[] | undefined,
@@ -683,17 +688,13 @@ export class SqlStore implements Store {
         for (const raw of pick(e) ?? []) {
           const s = shape(clean(raw));
           if (!s) continue;
-          const param = (raw as { param: string }).param;
-          rows.push({
-            type: e.resourceType,
-            id: e.id,
-            key: {
-              resourceType: e.resourceType,
-              param: param.includes("\u0000") ? param.replaceAll("\u0000", "") : param,
-              system: s[0],
-            },
-            values: s[1],
-          });
+          const rawParam = (raw as { param: string }).param;
+          const key = {
+            resourceType: e.resourceType,
+            param: rawParam.includes("\u0000") ? rawParam.replaceAll("\u0000", "") : rawParam,
+            system: s[0],
+          };
+          rows.push({ type: e.resourceType, id: e.id, key, name: codeKeyName(key), values: s[1] });
         }
       }
       return rows;
@@ -739,7 +740,9 @@ export class SqlStore implements Store {
         ),
       ],
     ] as const;
-    await this.codes.resolve(kinds.flatMap(([, , rows]) => rows.map((r) => r.key)));
+    if (!kinds.every(([, , rows]) => rows.every((r) => this.codes.has(r.name)))) {
+      await this.codes.resolve(kinds.flatMap(([, , rows]) => rows.map((r) => r.key)));
+    }
     for (const [table, columns, rows] of kinds) {
       // Bound parameters per row: type and id (for the rkey join), code, then the values.
       for (const part of chunk(rows, rowsPerInsert(3 + columns.length))) {
@@ -791,7 +794,7 @@ export class SqlStore implements Store {
   private insertIndexRows(
     table: IndexTable,
     columns: readonly string[],
-    rows: readonly { type: string; id: string; key: CodeKey; values: readonly unknown[] }[],
+    rows: readonly { type: string; id: string; name: string; values: readonly unknown[] }[],
   ): SqlStatement {
     const types = ["text", "text", "integer", ...columns.map((c) => PG_INDEX_TYPES[c] ?? "text")];
     const template = this.statements.get(`insert:${table}:${rows.length}`, (slot) => {
@@ -800,7 +803,9 @@ export class SqlStore implements Store {
       const query = sql`insert into ${sql.table(table)} (code, ${sql.join(columns.map((c) => sql.ref(c)))}, rkey) select v.column3, ${sql.join(picked)}, r.rkey from ${values} join resources r on r.resource_type = v.column1 and r.id = v.column2 where true on conflict do nothing`;
       return { compile: () => query.compile(this.db) };
     });
-    return template(rows.flatMap((row) => [row.type, row.id, this.codes.code(row.key), ...row.values]));
+    const args: unknown[] = [];
+    for (const row of rows) args.push(row.type, row.id, this.codes.codeNamed(row.name), ...row.values);
+    return template(args);
   }
 
   /**
