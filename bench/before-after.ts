@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Resource } from "@medplum/fhirtypes";
 import { build } from "esbuild";
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { authenticate } from "../src/http/authenticate.js";
 import type { AppEnv } from "../src/http/context.js";
