@@ -48,7 +48,7 @@ for (const p of patients) {
   held.set(p.id, { ...v, json: v.json as string });
 }
 const issuer = await createTestIssuer();
-const config = parseConfig({});
+const config = parseConfig({ TFG_ALLOWED_HOSTS: "peer.test" });
 config.issuers.push({ issuer: issuer.issuer, audience: issuer.audience, jwks: { keys: [issuer.publicJwk] } });
 const verifyToken = createTokenVerifier(config);
 const front = (app: Hono<AppEnv>) => {

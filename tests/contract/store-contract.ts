@@ -358,6 +358,55 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect((await by(b)).total).toBe(1);
     });
 
+    it("updates leave unchanged kinds of index rows in place and replace changed ones, after a failed write too", async () => {
+      const id = uid("p");
+      const [a, b, c] = [uid("a"), uid("b"), uid("c")];
+      const token = (value: string) => ({ tokens: [{ param: "identifier", system: "", value }] });
+      const strings = (value: string) => [{ param: "family", value, exact: value }];
+      const dates = (day: string) => [
+        { param: "birthdate", low: `${day}T00:00:00.000Z`, high: `${day}T23:59:59.999Z` },
+      ];
+      const find = async (criterion: SearchCriterion) =>
+        (await store.search({ resourceType: "Patient", criteria: [criterion], count: 5, offset: 0, sort: "id" })).total;
+      const byToken = (value: string) => find({ kind: "token", param: "identifier", values: [{ value }] });
+      const byString = (value: string) => find({ kind: "string", param: "family", match: "exact", values: [value] });
+      const byDate = (day: string) =>
+        find({
+          kind: "date",
+          param: "birthdate",
+          values: [{ prefix: "eq", start: `${day}T00:00:00.000Z`, end: `${day}T23:59:59.999Z` }],
+        });
+      await store.commit({
+        resources: [write("Patient", id, 1, {}, { ...token(a), strings: strings(a), dates: dates("1980-01-01") })],
+      });
+      // v2: only the date changes.
+      await store.commit({
+        resources: [write("Patient", id, 2, {}, { ...token(a), strings: strings(a), dates: dates("1981-02-02") })],
+      });
+      expect([await byToken(a), await byString(a), await byDate("1980-01-01"), await byDate("1981-02-02")]).toEqual([
+        1, 1, 0, 1,
+      ]);
+      // v3: the token changes, the strings go, the date stays.
+      await store.commit({ resources: [write("Patient", id, 3, {}, { ...token(b), dates: dates("1981-02-02") })] });
+      expect([await byToken(a), await byToken(b), await byString(a), await byDate("1981-02-02")]).toEqual([0, 1, 0, 1]);
+      // A write that loses (version 3 again) changes nothing; the next one still leaves the index right.
+      await expect(
+        store.commit({ resources: [write("Patient", id, 3, {}, { ...token(c), strings: strings(c) })] }),
+      ).rejects.toBeInstanceOf(StoreConflictError);
+      expect([await byToken(b), await byToken(c), await byString(c)]).toEqual([1, 0, 0]);
+      await store.commit({
+        resources: [write("Patient", id, 4, {}, { ...token(b), strings: strings(c), dates: dates("1981-02-02") })],
+      });
+      expect([await byToken(b), await byString(c), await byDate("1981-02-02")]).toEqual([1, 1, 1]);
+      // A deletion drops every row; a later version brings back what it holds.
+      await store.commit({ resources: [write("Patient", id, 5, undefined)] });
+      expect([await byToken(b), await byString(c), await byDate("1981-02-02")]).toEqual([0, 0, 0]);
+      await store.commit({
+        resources: [write("Patient", id, 6, {}, { ...token(b), strings: strings(c), dates: dates("1981-02-02") })],
+      });
+      expect([await byToken(b), await byString(c), await byDate("1981-02-02")]).toEqual([1, 1, 1]);
+    });
+
     it("takes two versions of one resource in one change set: history keeps both, current and index follow the newer", async () => {
       const id = uid("p");
       const [a, b] = [uid("a"), uid("b")];

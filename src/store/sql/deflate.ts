@@ -1,13 +1,17 @@
 /** A small raw DEFLATE (RFC 1951) encoder with a preset dictionary whose match index is built once. */
 
 const WINDOW = 32768;
-const MIN_MATCH = 3;
+/** Shortest match looked for: four bytes, hashed whole (3-byte matches save little under fixed Huffman codes). */
+const MIN_MATCH = 4;
 const MAX_MATCH = 258;
 const HASH_BITS = 15;
 const HASH_SIZE = 1 << HASH_BITS;
-/** Candidates tried per position, and a match length good enough to stop looking. */
-const MAX_CHAIN = 48;
-const NICE_MATCH = 128;
+/**
+ * Candidates tried per position, and a match length good enough to stop looking. 16/64 rather than 48/128: on
+ * NDTMS resources 3 % larger bodies for about a quarter less encoding time (docs/BENCHMARKS.md, session 3).
+ */
+const MAX_CHAIN = 16;
+const NICE_MATCH = 64;
 
 export const LENGTH_BASE = [
   3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
@@ -51,7 +55,11 @@ for (let i = 0; i < DIST_BASE.length; i++) {
 }
 
 const hashAt = (b: Uint8Array, p: number) =>
-  (((b[p] as number) << 10) ^ ((b[p + 1] as number) << 5) ^ (b[p + 2] as number)) & (HASH_SIZE - 1);
+  Math.imul(
+    ((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number),
+    0x9e3779b1,
+  ) >>>
+  (32 - HASH_BITS);
 
 /**
  * Compresses to a single fixed-Huffman raw DEFLATE block, matching against a preset dictionary
@@ -73,7 +81,11 @@ export class DictionaryDeflater {
   private out = new Uint8Array(0);
   private syms = new Uint32Array(0);
 
-  constructor(private readonly dictionary: Uint8Array) {
+  constructor(
+    private readonly dictionary: Uint8Array,
+    private readonly maxChain = MAX_CHAIN,
+    private readonly niceMatch = NICE_MATCH,
+  ) {
     if (dictionary.length > WINDOW) throw new Error("A DEFLATE dictionary holds at most 32 KiB");
     this.dictLength = dictionary.length;
     this.dictPrev = new Int32Array(dictionary.length);
@@ -104,7 +116,7 @@ export class DictionaryDeflater {
     if (this.prev.length < n) this.prev = new Int32Array(Math.max(n, this.prev.length * 2));
     const worst = Math.ceil((n * 9) / 8) + 16;
     if (this.out.length < worst) this.out = new Uint8Array(Math.max(worst, this.out.length * 2));
-    const { buf, prev, head, stamp, dictHead, dictPrev, out } = this;
+    const { buf, prev, head, stamp, dictHead, dictPrev, out, niceMatch } = this;
     buf.set(input, D);
     this.call = (this.call + 1) >>> 0 || 1;
     const call = this.call;
@@ -124,7 +136,7 @@ export class DictionaryDeflater {
         let candidate = stamp[h] === call ? (head[h] as number) : -1;
         let inDict = candidate < 0;
         if (inDict) candidate = dictHead[h] as number;
-        for (let chain = MAX_CHAIN; candidate >= 0 && chain > 0; chain--) {
+        for (let chain = this.maxChain; candidate >= 0 && chain > 0; chain--) {
           const distance = p - candidate;
           if (distance > WINDOW) break;
           if (buf[candidate + bestLength] === buf[p + bestLength]) {
@@ -133,7 +145,7 @@ export class DictionaryDeflater {
             if (l > bestLength) {
               bestLength = l;
               bestDistance = distance;
-              if (l >= NICE_MATCH || l === limit) break;
+              if (l >= niceMatch || l === limit) break;
             }
           }
           if (!inDict) {

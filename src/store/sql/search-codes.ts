@@ -10,7 +10,9 @@ export interface CodeKey {
   system: string;
 }
 
-const keyOf = (k: CodeKey) => `${k.resourceType}\u0000${k.param}\u0000${k.system}`;
+/** A key as one string (the cache's key): {@link SearchCodes.has} and {@link SearchCodes.codeNamed} take it. */
+export const codeKeyName = (k: CodeKey) => `${k.resourceType}\u0000${k.param}\u0000${k.system}`;
+const keyOf = codeKeyName;
 
 /**
  * A cache of search_codes. Codes are never changed or deleted, so a code once read stays true; a new key is
@@ -25,9 +27,14 @@ export class SearchCodes {
     private readonly db: Kysely<Database>,
   ) {}
 
-  /** The code of `key`; {@link resolve} must have seen it. */
-  code(key: CodeKey): number {
-    const code = this.known.get(keyOf(key));
+  /** True when the key named `name` ({@link codeKeyName}) is known. */
+  has(name: string): boolean {
+    return this.known.has(name);
+  }
+
+  /** The code of the key named `name` ({@link codeKeyName}); {@link resolve} must have seen it. */
+  codeNamed(name: string): number {
+    const code = this.known.get(name);
     if (code === undefined) throw new Error("search code not resolved");
     return code;
   }

@@ -28,9 +28,10 @@ import type {
 import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
+import { EMPTY_PRINTS, INDEX_KINDS, IndexPrintCache, type IndexPrints, printIndex, samePrint } from "./index-prints.js";
 import { instantMs, isoInstant, splitTarget } from "./index-values.js";
 import type { CurrentRow, Database, ResourceRow } from "./schema.js";
-import { type CodeKey, SearchCodes } from "./search-codes.js";
+import { type CodeKey, codeKeyName, SearchCodes } from "./search-codes.js";
 import { StatementCache } from "./statement-cache.js";
 
 type Compilable = { compile(): SqlStatement };
@@ -39,18 +40,17 @@ const utf8 = new TextDecoder();
 
 /**
  * The one row → version conversion every query goes through: `json` (the stored body decoded, served
- * as is) and `resource` (that JSON parsed) are computed on first access.
+ * as is) and `resource` (that JSON parsed) are computed on first access. Accessors of an object literal,
+ * not `Object.defineProperties`, which turns each version into a slow dictionary-mode object.
  */
 function toVersion(row: ResourceRow): StoredVersion {
-  const v: StoredVersion = {
-    resourceType: row.resource_type,
-    id: row.id,
-    versionId: Number(row.version_id),
-    lastUpdated: isoInstant(row.last_updated),
-    deleted: Number(row.deleted) === 1,
-  };
+  const resourceType = row.resource_type;
+  const id = row.id;
+  const versionId = Number(row.version_id);
+  const lastUpdated = isoInstant(row.last_updated);
+  const deleted = Number(row.deleted) === 1;
   const content = row.content;
-  if (content === null || content === undefined) return v;
+  if (content === null || content === undefined) return { resourceType, id, versionId, lastUpdated, deleted };
   // Decoded and parsed only when read: an update that needs just the version number pays neither.
   // Text, not bytes: a Response sends a string for less than it takes to decode it.
   let json: string | undefined;
@@ -59,26 +59,35 @@ function toVersion(row: ResourceRow): StoredVersion {
     json ??= typeof content === "string" ? content : utf8.decode(decodeBodyBytes(asBytes(content)));
     return json;
   };
-  Object.defineProperties(v, {
-    json: { enumerable: true, configurable: true, get: text },
-    resource: {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        parsed ??= JSON.parse(text()) as Record<string, unknown>;
-        return parsed;
-      },
-      set: (value: Record<string, unknown>) => {
-        parsed = value;
-      },
+  return {
+    resourceType,
+    id,
+    versionId,
+    lastUpdated,
+    deleted,
+    get json(): string {
+      return text();
     },
-  });
-  return v;
+    get resource(): Record<string, unknown> {
+      parsed ??= JSON.parse(text()) as Record<string, unknown>;
+      return parsed;
+    },
+    set resource(value: Record<string, unknown>) {
+      parsed = value;
+    },
+  };
 }
 
 // Column order of the cached version and current-row inserts: row r's values are arguments r*n … r*n+n-1.
 const currentArgs = (row: CurrentRow) => [row.resource_type, row.id, row.version_id, row.last_updated, row.deleted];
-const versionArgs = (row: ResourceRow) => [...currentArgs(row), row.content];
+const versionArgs = (row: ResourceRow) => [
+  row.resource_type,
+  row.id,
+  row.version_id,
+  row.last_updated,
+  row.deleted,
+  row.content,
+];
 function currentSlots(slot: (i: number) => string, r: number): CurrentRow {
   const at = (k: number) => slot(r * 5 + k) as never;
   return { resource_type: at(0), id: at(1), version_id: at(2), last_updated: at(3), deleted: at(4) };
@@ -217,6 +226,8 @@ export class SqlStore implements Store {
   private readonly db: Kysely<Database>;
   private readonly statements = new StatementCache();
   private readonly codes: SearchCodes;
+  /** Each kind's index entries of the version of each resource this store last wrote (index-prints.ts). */
+  private readonly prints = new IndexPrintCache();
 
   constructor(
     private readonly exec: SqlExecutor,
@@ -489,7 +500,7 @@ export class SqlStore implements Store {
   }
 
   async commit(changes: ChangeSet): Promise<void> {
-    const now = this.clock().toISOString();
+    const now = changes.log?.length || changes.outbox?.length ? this.clock().toISOString() : "";
     const statements: SqlStatement[] = [];
     // Rows per multi-row statement: within the driver's bound-parameter limit (D1: 100), and at most 200.
     const rowsPerInsert = (columns: number) =>
@@ -513,10 +524,7 @@ export class SqlStore implements Store {
       if (seen === undefined || (writes[seen] as ResourceWrite).versionId < w.versionId) newest.set(key, i);
     });
     const latest = [...newest.values()].sort((a, b) => a - b);
-    const current = latest.map((i): CurrentRow => {
-      const { content: _, ...pointer } = rows[i] as ResourceRow;
-      return pointer;
-    });
+    const current = latest.map((i) => rows[i] as CurrentRow); // currentArgs reads the pointer columns only
     for (const part of chunk(current, rowsPerInsert(5))) {
       const upsert = this.statements.get(`current:${part.length}`, (slot) =>
         this.db
@@ -542,11 +550,20 @@ export class SqlStore implements Store {
       });
       statements.push(insert(part.flatMap(versionArgs)));
     }
+    const indexed = latest.map((i) => {
+      const w = writes[i] as ResourceWrite;
+      return w.resource ? w : { ...w, ...NO_INDEX };
+    });
+    const prints = indexed.map(printIndex);
     statements.push(
-      ...(await this.indexStatements(
-        latest.map((i) => writes[i] as ResourceWrite).map((w) => (w.resource ? w : { ...w, ...NO_INDEX })),
-        // A first version has no index rows to replace (its history row would conflict otherwise).
-        (w) => (w.versionId ?? 2) > 1,
+      ...(await this.indexStatements(indexed, prints, (w) =>
+        // A first version has no index rows (its history row would conflict otherwise); a version after one this
+        // store wrote has the rows it wrote then; otherwise what the index holds is not known here.
+        w.versionId === 1
+          ? EMPTY_PRINTS
+          : w.versionId === undefined
+            ? undefined
+            : this.prints.get(w.resourceType, w.id, w.versionId - 1),
       )),
     );
 
@@ -598,31 +615,61 @@ export class SqlStore implements Store {
           .compile(),
       );
     }
-    if (statements.length > 0) await this.exec.batch(statements);
+    try {
+      if (statements.length > 0) await this.exec.batch(statements);
+    } catch (err) {
+      for (const w of indexed) this.prints.delete(w.resourceType, w.id);
+      throw err;
+    }
+    indexed.forEach((w, k) => {
+      this.prints.set(w.resourceType, w.id, w.versionId, prints[k] as IndexPrints);
+    });
   }
 
   /**
-   * Statements that replace the index rows of each resource in `entries` (deletes, then multi-row inserts),
-   * deleting only for the entries `hasRows` says may already have rows. Interns the rows' codes first (reads
-   * and, for a key never seen, an insert, outside the batch the statements go into). Each row finds its
-   * resource's rkey by a subquery on `resources`, so the batch needs no reads between its statements (D1).
+   * Statements that replace the index rows of each resource in `entries` (deletes, then multi-row inserts). For an
+   * entry whose previous rows `before` knows (each kind's print, `prints[k]` being the entry's own), a kind
+   * whose rows did not change is left alone, and a kind that had no rows needs no delete; otherwise every kind is
+   * deleted and inserted. Interns the rows' codes first (reads and, for a key never seen, an insert, outside the
+   * batch the statements go into). Each row finds its resource's rkey by a join on `resources`, so the batch
+   * needs no reads between its statements (D1).
    */
   private async indexStatements(
     entries: (IndexWrite & { versionId?: number })[],
-    hasRows: (e: IndexWrite & { versionId?: number }) => boolean = () => true,
+    prints?: readonly IndexPrints[],
+    before: (e: IndexWrite & { versionId?: number }) => IndexPrints | undefined = () => undefined,
   ): Promise<SqlStatement[]> {
     const statements: SqlStatement[] = [];
     const rowsPerInsert = (columns: number) =>
       Math.max(1, Math.min(200, Math.floor(this.exec.maxParameters / columns)));
-    for (const [type, ids] of idsByType(entries.filter(hasRows))) {
-      for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
-        for (const t of Object.values(INDEX_TABLES)) statements.push(this.deleteOwned(t, type, part));
+    // Per kind (INDEX_KINDS order): the entries whose rows to delete, and those whose rows to insert.
+    const deleting: (IndexWrite & { versionId?: number })[][] = [[], [], [], []];
+    const inserting: (IndexWrite & { versionId?: number })[][] = [[], [], [], []];
+    entries.forEach((e, i) => {
+      const was = before(e);
+      const now = prints?.[i];
+      for (let k = 0; k < INDEX_KINDS.length; k++) {
+        if (was === undefined || now === undefined) {
+          (deleting[k] as IndexWrite[]).push(e);
+          (inserting[k] as IndexWrite[]).push(e);
+        } else if (!samePrint(was, now, k)) {
+          if ((was[k] as readonly unknown[]).length > 0) (deleting[k] as IndexWrite[]).push(e);
+          (inserting[k] as IndexWrite[]).push(e);
+        }
       }
-    }
+    });
+    INDEX_KINDS.forEach((kind, k) => {
+      for (const [type, ids] of idsByType(deleting[k] as IndexWrite[])) {
+        for (const part of chunk(ids, rowsPerInsert(1) - 1)) {
+          statements.push(this.deleteOwned(INDEX_TABLES[kind], type, part));
+        }
+      }
+    });
     // PostgreSQL text cannot hold U+0000, which the store may be given (it stores bodies as bytes): index
     // without it. Validation refuses it on every service write, so rows are copied only in that rare case.
     const clean = <T extends object>(r: T): T => {
-      for (const v of Object.values(r)) {
+      for (const k in r) {
+        const v = r[k];
         if (typeof v === "string" && v.includes("\u0000")) {
           return Object.fromEntries(
             Object.entries(r).map(([k, x]) => [k, typeof x === "string" ? x.replaceAll("\u0000", "") : x]),
@@ -632,35 +679,34 @@ export class SqlStore implements Store {
       return r;
     };
     // Each kind's rows as [resource type, id, code key, values…] (values in the table's column order after code).
-    type Row = { type: string; id: string; key: CodeKey; values: unknown[] };
+    type Row = { type: string; id: string; key: CodeKey; name: string; values: unknown[] };
     const rowsOf = <T extends object>(
+      from: IndexWrite[],
       pick: (e: IndexWrite) => T[] | undefined,
       shape: (r: T) => [string, unknown[]] | undefined,
-    ) =>
-      entries.flatMap((e) =>
-        (pick(e) ?? []).flatMap((raw): Row[] => {
+    ) => {
+      const rows: Row[] = [];
+      for (const e of from) {
+        for (const raw of pick(e) ?? []) {
           const s = shape(clean(raw));
-          return s
-            ? [
-                {
-                  type: e.resourceType,
-                  id: e.id,
-                  key: {
-                    resourceType: e.resourceType,
-                    param: (raw as { param: string }).param.replaceAll("\u0000", ""),
-                    system: s[0],
-                  },
-                  values: s[1],
-                },
-              ]
-            : [];
-        }),
-      );
+          if (!s) continue;
+          const rawParam = (raw as { param: string }).param;
+          const key = {
+            resourceType: e.resourceType,
+            param: rawParam.includes("\u0000") ? rawParam.replaceAll("\u0000", "") : rawParam,
+            system: s[0],
+          };
+          rows.push({ type: e.resourceType, id: e.id, key, name: codeKeyName(key), values: s[1] });
+        }
+      }
+      return rows;
+    };
     const kinds = [
       [
         "search_tokens",
         ["value"],
         rowsOf(
+          inserting[0] as IndexWrite[],
           (e) => e.tokens,
           (r) => [r.system, [r.value]],
         ),
@@ -669,6 +715,7 @@ export class SqlStore implements Store {
         "search_references",
         ["target"],
         rowsOf(
+          inserting[1] as IndexWrite[],
           (e) => e.references,
           (r) => {
             const t = splitTarget(r.target);
@@ -680,6 +727,7 @@ export class SqlStore implements Store {
         "search_strings",
         ["value", "exact"],
         rowsOf(
+          inserting[2] as IndexWrite[],
           (e) => e.strings,
           (r) => ["", [r.value, r.exact]],
         ),
@@ -688,14 +736,17 @@ export class SqlStore implements Store {
         "search_dates",
         ["low", "high"],
         rowsOf(
+          inserting[3] as IndexWrite[],
           (e) => e.dates,
           (r) => ["", [instantMs(r.low), instantMs(r.high)]],
         ),
       ],
     ] as const;
-    await this.codes.resolve(kinds.flatMap(([, , rows]) => rows.map((r) => r.key)));
+    if (!kinds.every(([, , rows]) => rows.every((r) => this.codes.has(r.name)))) {
+      await this.codes.resolve(kinds.flatMap(([, , rows]) => rows.map((r) => r.key)));
+    }
     for (const [table, columns, rows] of kinds) {
-      // Bound parameters per row: type and id (for the rkey subquery), code, then the values.
+      // Bound parameters per row: type and id (for the rkey join), code, then the values.
       for (const part of chunk(rows, rowsPerInsert(3 + columns.length))) {
         statements.push(this.insertIndexRows(table, columns, part));
       }
@@ -724,6 +775,8 @@ export class SqlStore implements Store {
   }
 
   async replaceIndex(entries: IndexWrite[], version?: number): Promise<void> {
+    // Rows rebuilt (perhaps for a new parameter table): what this store wrote before no longer says what is held.
+    this.prints.clear();
     const statements = await this.indexStatements(entries);
     if (version !== undefined) {
       statements.push(
@@ -743,7 +796,7 @@ export class SqlStore implements Store {
   private insertIndexRows(
     table: IndexTable,
     columns: readonly string[],
-    rows: readonly { type: string; id: string; key: CodeKey; values: readonly unknown[] }[],
+    rows: readonly { type: string; id: string; name: string; values: readonly unknown[] }[],
   ): SqlStatement {
     const types = ["text", "text", "integer", ...columns.map((c) => PG_INDEX_TYPES[c] ?? "text")];
     const template = this.statements.get(`insert:${table}:${rows.length}`, (slot) => {
@@ -752,7 +805,9 @@ export class SqlStore implements Store {
       const query = sql`insert into ${sql.table(table)} (code, ${sql.join(columns.map((c) => sql.ref(c)))}, rkey) select v.column3, ${sql.join(picked)}, r.rkey from ${values} join resources r on r.resource_type = v.column1 and r.id = v.column2 where true on conflict do nothing`;
       return { compile: () => query.compile(this.db) };
     });
-    return template(rows.flatMap((row) => [row.type, row.id, this.codes.code(row.key), ...row.values]));
+    const args: unknown[] = [];
+    for (const row of rows) args.push(row.type, row.id, this.codes.codeNamed(row.name), ...row.values);
+    return template(args);
   }
 
   /**
