@@ -1,6 +1,6 @@
-/** The load benches' server processes: start one with tsx, wait for its "gateway listening" line, stop it, read its RSS and CPU. */
+/** The load benches' server processes: start one with tsx, wait for its "gateway listening" line, stop it, read its (and its workers') RSS and CPU. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** A server child process and where it listens. */
 export interface Server {
@@ -64,24 +64,51 @@ export function stop(server: Server): Promise<void> {
   });
 }
 
-/** The process's resident set size in MB (Linux), or NaN elsewhere. */
-export function rssMb(pid: number | undefined): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-  } catch {
-    return Number.NaN;
+/** `pid` and its descendants (the server processes of TFG_WORKERS > 1), from Linux /proc; just `pid` elsewhere. */
+export function processTree(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const children = readFileSync(`/proc/${out[i]}/task/${task}/children`, "utf8").trim();
+        if (children) out.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // not Linux, or the process has gone
+    }
   }
+  return out;
 }
 
-/** CPU time (user + system) the process has used so far, in µs (Linux `/proc/PID/stat`, clock ticks of 10 ms), or NaN. */
-export function cpuMicros(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return Number.NaN;
+/** The resident set size of `pid` and its descendants in MB (Linux), or NaN elsewhere. */
+export function rssMb(pid: number | undefined): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
   }
+  return kb > 0 ? kb / 1024 : Number.NaN;
+}
+
+/**
+ * CPU time (user + system) `pid` and its descendants have used so far, in µs (Linux `/proc/PID/stat`, clock ticks
+ * of 10 ms), or NaN.
+ */
+export function cpuMicros(pid: number | undefined): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks > 0 ? ticks * 10_000 : Number.NaN;
 }

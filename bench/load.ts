@@ -9,7 +9,9 @@
  *
  * `BENCH_LOAD_BEFORE=/path/to/other/checkout` also runs the other checkout's gateway (its own `src/runtime/node.ts`
  * and CLI, on its own copy of the same seeded file) in every scenario, alternating with this one's, so a before/after
- * pair shares the machine's load. `BENCH_LOAD_ONLY=healthz,read` runs some scenarios only.
+ * pair shares the machine's load. `BENCH_LOAD_WORKERS=2` adds this checkout's gateway run with `TFG_WORKERS=2` (two
+ * server processes on one port; CPU and RSS are summed over them). `BENCH_LOAD_ONLY=healthz,read` runs some
+ * scenarios only.
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,9 +21,9 @@ import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { ndtmsIngestArgs } from "./cli-ingest.js";
 import { ndtmsCsv } from "./fixtures.js";
-import type { ProbeReport } from "./load-probe.js";
+import { mergeReports, type ProbeReport } from "./load-probe.js";
 import { seedLoadData } from "./load-seed.js";
-import { cpuMicros, rssMb, type Server, startServer, stop } from "./load-server.js";
+import { cpuMicros, processTree, rssMb, type Server, startServer, stop } from "./load-server.js";
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 200);
@@ -29,6 +31,7 @@ const PATIENTS = Number(process.env.BENCH_LOAD_PATIENTS ?? 10_000);
 const INGEST_ROWS = Number(process.env.BENCH_LOAD_INGEST_ROWS ?? 20_000);
 const LARGE_BYTES = Number(process.env.BENCH_LOAD_LARGE_BYTES ?? 4_000_000);
 const BEFORE = process.env.BENCH_LOAD_BEFORE ? resolve(process.env.BENCH_LOAD_BEFORE) : undefined;
+const WORKERS = Number(process.env.BENCH_LOAD_WORKERS ?? 1);
 const ONLY = process.env.BENCH_LOAD_ONLY?.split(",").map((s) => s.trim());
 const PROBE = pathToFileURL(resolve("bench/load-probe.ts")).href;
 
@@ -36,6 +39,8 @@ const PROBE = pathToFileURL(resolve("bench/load-probe.ts")).href;
 interface Build {
   label: string;
   cwd: string | undefined;
+  /** Extra environment of its server (TFG_WORKERS). */
+  env: Record<string, string>;
   dataDir: string;
   probeFile: string;
   server?: Server;
@@ -60,13 +65,23 @@ interface Row {
   note?: string;
 }
 
-/** Asks the server's probe for its report since the last ask (SIGUSR2), waiting for the file it writes. */
+/** Asks every server process's probe for its report since the last ask (SIGUSR2), waiting for the files they write. */
 async function probe(server: Server, file: string | undefined): Promise<ProbeReport | undefined> {
   if (!file) return undefined;
-  rmSync(file, { force: true });
-  server.child.kill("SIGUSR2");
-  for (let i = 0; i < 250 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ProbeReport) : undefined;
+  const pids = processTree(server.child.pid);
+  const files = pids.map((p) => `${file}.${p}`);
+  for (const f of files) rmSync(f, { force: true });
+  for (const p of pids) {
+    try {
+      process.kill(p, "SIGUSR2");
+    } catch {
+      // gone
+    }
+  }
+  for (let i = 0; i < 250 && !files.every((f) => existsSync(f)); i++) await new Promise((r) => setTimeout(r, 20));
+  return mergeReports(
+    files.filter((f) => existsSync(f)).map((f) => JSON.parse(readFileSync(f, "utf8")) as ProbeReport),
+  );
 }
 
 /** Runs autocannon against `server` with `paths` taken in turn, sampling the server's RSS and CPU time. */
@@ -140,10 +155,24 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "tfg-load-"));
   const seeded = join(dir, "seed");
   const rows: Row[] = [];
+  const plain: Record<string, string> = {};
   const builds: Build[] = [
-    ...(BEFORE ? [{ label: "before", cwd: BEFORE }] : []),
-    { label: BEFORE ? "after" : "this", cwd: undefined },
-  ].map((b) => ({ ...b, dataDir: join(dir, `data-${b.label}`), probeFile: join(dir, `probe-${b.label}.json`) }));
+    ...(BEFORE ? [{ label: "before", cwd: BEFORE, env: plain }] : []),
+    { label: BEFORE ? "after" : "this", cwd: undefined, env: plain },
+    ...(WORKERS > 1
+      ? [
+          {
+            label: `${BEFORE ? "after" : "this"}, TFG_WORKERS=${WORKERS}`,
+            cwd: undefined,
+            env: { TFG_WORKERS: String(WORKERS) } as Record<string, string>,
+          },
+        ]
+      : []),
+  ].map((b) => ({
+    ...b,
+    dataDir: join(dir, `data-${b.label.replace(/\W+/g, "-")}`),
+    probeFile: join(dir, `probe-${b.label.replace(/\W+/g, "-")}.json`),
+  }));
   try {
     const token = await seedLoadData(seeded, PATIENTS, LARGE_BYTES);
     for (const b of builds) {
@@ -161,7 +190,7 @@ async function main(): Promise<void> {
       b.server = await startServer(
         "src/runtime/node.ts",
         ["--dev-issuer"],
-        { TFG_DATA_DIR: b.dataDir, BENCH_PROBE_FILE: b.probeFile },
+        { ...b.env, TFG_DATA_DIR: b.dataDir, BENCH_PROBE_FILE: b.probeFile },
         { preload: [PROBE], ...(b.cwd ? { cwd: b.cwd } : {}) },
       );
     }
