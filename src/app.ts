@@ -1,5 +1,5 @@
 /** buildApp(deps): the whole gateway as a Hono app. Imports no runtime or driver code (DESIGN.md rule 1). */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
@@ -53,13 +53,17 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>({ strict: false });
   app.use("*", requestLog(deps.logger));
-  const limit = (maxSize: number) =>
-    bodyLimit({
+  const limit = (maxSize: number): MiddlewareHandler<AppEnv> => {
+    const limiter = bodyLimit({
       maxSize,
       onError: () => {
         throw payloadTooLarge(maxSize);
       },
     });
+    // A GET or HEAD request has no body to limit (bodyLimit would find `body` null and pass it on), but asking for
+    // the body makes @hono/node-server build a full Request with an AbortSignal: skipped on every read.
+    return (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limiter(c, next));
+  };
   app.use("/fhir/*", limit(config.bodyLimitBytes));
   // /ingest is not limited here: Hono's bodyLimit buffers a chunked body before any handler runs, so the
   // ingest route authenticates first, then reads the body as it parses it, stopping at ingestLimitBytes.

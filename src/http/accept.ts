@@ -26,9 +26,19 @@ const notAcceptable = (diagnostics: string, expression: string) =>
     { severity: "error", code: "not-supported", diagnostics, expression: [expression] },
   ]);
 
+/**
+ * The URL's `_format` parameter, or null. A query that holds neither `format` nor a percent escape (through which a
+ * key could decode to `_format`) cannot carry one, so most requests are answered without parsing the URL.
+ */
+export function formatParam(url: string): string | null {
+  const q = url.indexOf("?");
+  if (q === -1 || !/format|%/.test(url.slice(q))) return null;
+  return new URL(url).searchParams.get("_format");
+}
+
 /** 406 (an OperationOutcome in JSON) when `Accept` or `_format` asks for anything but FHIR JSON. */
 export const requireJson: MiddlewareHandler = async (c, next) => {
-  const format = new URL(c.req.url).searchParams.get("_format");
+  const format = formatParam(c.req.url);
   if (format !== null && !JSON_FORMATS.has(format.trim().toLowerCase())) {
     throw notAcceptable("This server returns FHIR JSON only (_format=json)", "_format");
   }

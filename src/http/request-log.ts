@@ -1,6 +1,7 @@
 /** Request logging middleware: request id, method, route pattern, status and latency — never the URL or body. */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { boundLogger } from "../log/bound-logger.js";
 import type { Logger } from "../log/logger.js";
 import type { AppEnv } from "./context.js";
 
@@ -22,8 +23,23 @@ export function isSafeRequestId(id: string): boolean {
 }
 
 /**
- * Sets `requestId` (from a safe `X-Request-Id`, see {@link isSafeRequestId}, else a new UUID) and a child logger, and logs
- * one line per request. The route is the pattern (`/fhir/:type/:id`), so ids and query strings stay out.
+ * Sets `X-Request-Id` on a finished response. Setting it on the response's own headers keeps a Node response
+ * that @hono/node-server holds as plain status, body and headers in that cheap form; Hono's `c.header` after the
+ * handler would copy the response into a full WHATWG Response and stream its body (several µs and a second
+ * socket write per request). A response whose headers cannot be changed is copied as `c.header` would.
+ */
+function setRequestIdHeader(c: Context<AppEnv>, requestId: string): void {
+  try {
+    c.res.headers.set("X-Request-Id", requestId);
+  } catch {
+    c.header("X-Request-Id", requestId);
+  }
+}
+
+/**
+ * Sets `requestId` (from a safe `X-Request-Id`, see {@link isSafeRequestId}, else a new UUID) and a logger that adds it
+ * to every record, and logs one line per request. The route is the pattern (`/fhir/:type/:id`), so ids and query
+ * strings stay out.
  */
 export function requestLog(logger: Logger, now: () => number = () => performance.now()): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -31,9 +47,9 @@ export function requestLog(logger: Logger, now: () => number = () => performance
     const incoming = c.req.header("X-Request-Id");
     const requestId = incoming && isSafeRequestId(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", requestId);
-    c.set("logger", logger.child({ requestId }));
+    c.set("logger", boundLogger(logger, { requestId }));
     await next();
-    c.header("X-Request-Id", requestId);
+    setRequestIdHeader(c, requestId);
     const actor = c.var.actor;
     logger.info(
       {

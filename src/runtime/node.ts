@@ -1,4 +1,5 @@
-/** Node entry point: serves the gateway with @hono/node-server on SQLite (default) or PostgreSQL. */
+/** Node entry point: serves the gateway with @hono/node-server on SQLite (default) or PostgreSQL, in one process or several (TFG_WORKERS). */
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { resolve } from "node:path";
@@ -114,11 +115,17 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
   });
 }
 
-async function main(): Promise<void> {
-  const running = await startNodeServer({
-    devIssuer: process.argv.includes("--dev-issuer") || undefined,
-    deliver: process.env.TFG_NOTIFY_DELIVERY !== "off",
-  });
+/** Number of server processes from TFG_WORKERS (default 1); anything but a whole number from 1 to 64 is refused. */
+export function workerCount(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 1;
+  if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) {
+    throw new Error("TFG_WORKERS must be a whole number of server processes from 1 to 64");
+  }
+  return Number(raw);
+}
+
+/** Stops on SIGINT/SIGTERM by calling `close`, then exits; a second signal is ignored, 10 s later it exits anyway. */
+function onStopSignals(close: () => Promise<number>): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -126,10 +133,65 @@ async function main(): Promise<void> {
     console.error(`${signal}: finishing in-flight requests, then stopping`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    running.close().then(() => process.exit(0));
+    close().then((code) => process.exit(code));
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+/**
+ * The primary of TFG_WORKERS > 1 (node:cluster): checks the configuration, creates the development key, migrates and
+ * reindexes the store once, then forks `workers` servers that share one listening port (Node hands each connection to
+ * one of them). A signal stops them all; a worker that dies on its own stops the rest too (exit 1), so a supervisor
+ * sees the failure instead of a gateway running short.
+ */
+async function runPrimary(workers: number, devIssuer: boolean): Promise<void> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    TFG_AUTH_ISSUERS: inlineJwksFiles(process.env.TFG_AUTH_ISSUERS),
+  };
+  const config = parseConfig(env);
+  const logger = createNodeLogger(config.logLevel);
+  const dataDir = resolve(env.TFG_DATA_DIR ?? "data");
+  if (devIssuer) await ensureDevKey(dataDir);
+  const store = await openNodeStore(env, dataDir);
+  const reindexed = await reindexIfStale(store);
+  if (reindexed) logger.info({ ...reindexed }, "search index rebuilt");
+  await store.close();
+
+  let stopping = false;
+  let failed = false;
+  let done: (code: number) => void = () => {};
+  const allExited = new Promise<number>((r) => {
+    done = r;
+  });
+  cluster.on("exit", (worker, code, signal) => {
+    if (!stopping) {
+      failed = true;
+      logger.error({ pid: worker.process.pid, code, signal }, "a server process stopped: stopping the gateway");
+      stopAll();
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) done(failed ? 1 : 0);
+  });
+  const stopAll = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+  };
+  for (let i = 0; i < workers; i++) cluster.fork();
+  logger.info({ workers }, "gateway server processes started");
+  onStopSignals(() => {
+    stopAll();
+    return allExited;
+  });
+  allExited.then((code) => process.exit(code));
+}
+
+async function main(): Promise<void> {
+  const devIssuer = process.argv.includes("--dev-issuer") || undefined;
+  const workers = workerCount(process.env.TFG_WORKERS);
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, devIssuer ?? process.env.TFG_DEV_ISSUER === "on");
+  const running = await startNodeServer({ devIssuer, deliver: process.env.TFG_NOTIFY_DELIVERY !== "off" });
+  onStopSignals(() => running.close().then(() => 0));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
