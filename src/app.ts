@@ -15,6 +15,7 @@ import { fhirRoutes } from "./http/fhir-routes.js";
 import { ingestRoutes } from "./http/ingest-routes.js";
 import { requestLog } from "./http/request-log.js";
 import type { ResourceValidator } from "./ingest/ingest-service.js";
+import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
 import type { Store } from "./store/port.js";
 
@@ -93,6 +94,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.route("/admin", adminRoutes(deps.store, auth));
+  app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
 
   app.notFound(onNotFound);
   app.onError(onError);
