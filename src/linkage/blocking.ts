@@ -1,11 +1,11 @@
 /**
  * Blocking: the few indexed searches that find a record's candidates, so linking one record costs the
  * same in any population. Every rule is symmetric (if a finds b, b finds a), so the linker's clusters do
- * not depend on arrival order:
+ * not depend on arrival order, and each is selective on its own (a criterion such as "a name starting
+ * with s" would make the database read a twentieth of the population before intersecting):
  *   identifiers — an NHS number or a source's own id in common (token `identifier`);
- *   date — birth date equal, day/month swapped or a year off (`birthdate`), and a given-name initial in common;
- *   date+family — birth date equal and a family-name initial in common (nicknames);
- *   postcode — a postcode in common (`address-postalcode`) and a family-name initial in common (wrong birth dates).
+ *   date — birth date equal, day/month swapped or a year off (`birthdate`);
+ *   postcode — a postcode in common (`address-postalcode`: people whose birth date is written wrong).
  */
 import type { DerivedResource, DeriveView } from "../derive/port.js";
 import { NHS_NUMBER_SYSTEM } from "../fhir/canonical.js";
@@ -31,39 +31,27 @@ const dateValues = (dates: string[]): DateValue[] =>
     return r ? [{ prefix: "eq" as const, start: r.start, end: r.end }] : [];
   });
 
-const initials = (names: readonly string[]) => [...new Set(names.map((n) => n[0] as string))];
-
 /** A postcode as indexes may hold it: without and with the space before the inward code. */
 const postcodeForms = (p: string) => [p.toLowerCase(), `${p.slice(0, -3)} ${p.slice(-3)}`.toLowerCase()];
 
-/** The blocking searches for one record (each an AND of criteria). */
+/**
+ * The blocking searches for one record, each a single indexed value: the SQL stores answer one value
+ * from an index range, while several values ORed in one criterion are filtered from a scan.
+ */
 export function blockingRules(f: Features): SearchCriterion[][] {
   const rules: SearchCriterion[][] = [];
-  const ids = [
-    ...f.nhs.map((value) => ({ system: NHS_NUMBER_SYSTEM, value })),
-    ...f.ids.map((id) => {
-      const bar = id.indexOf("|");
-      return { system: id.slice(0, bar), value: id.slice(bar + 1) };
-    }),
-  ];
-  if (ids.length) rules.push([{ kind: "token", param: "identifier", values: ids }]);
-  const given = initials(f.given);
-  const family = initials(f.family);
-  if (f.birthDate && given.length)
+  for (const value of f.nhs)
+    rules.push([{ kind: "token", param: "identifier", values: [{ system: NHS_NUMBER_SYSTEM, value }] }]);
+  for (const id of f.ids) {
+    const bar = id.indexOf("|");
     rules.push([
-      { kind: "date", param: "birthdate", values: dateValues(birthDateVariants(f.birthDate)) },
-      { kind: "string", param: "given", values: given, match: "prefix" },
+      { kind: "token", param: "identifier", values: [{ system: id.slice(0, bar), value: id.slice(bar + 1) }] },
     ]);
-  if (f.birthDate && family.length)
-    rules.push([
-      { kind: "date", param: "birthdate", values: dateValues([f.birthDate]) },
-      { kind: "string", param: "family", values: family, match: "prefix" },
-    ]);
-  if (f.postcodes.length && family.length)
-    rules.push([
-      { kind: "string", param: "address-postalcode", values: f.postcodes.flatMap(postcodeForms), match: "prefix" },
-      { kind: "string", param: "family", values: family, match: "prefix" },
-    ]);
+  }
+  for (const date of f.birthDate ? birthDateVariants(f.birthDate) : [])
+    rules.push([{ kind: "date", param: "birthdate", values: dateValues([date]) }]);
+  for (const form of f.postcodes.flatMap(postcodeForms))
+    rules.push([{ kind: "string", param: "address-postalcode", values: [form], match: "prefix" }]);
   return rules;
 }
 

@@ -124,7 +124,12 @@ export async function derivePersonIndex(view: DeriveView, touched: readonly stri
   if (seeds.size === 0) return { resources: [] };
   const walk = new Walk(view);
   // The records of the seeds' current Persons are re-clustered too: a changed record may leave its cluster.
-  const before = await view.find("Person", [{ kind: "reference", param: "link", targets: [...seeds] }]);
+  // One search per seed: a single indexed value each (several ORed would be filtered from a scan).
+  const found = new Map<string, DerivedResource>();
+  for (const seed of seeds)
+    for (const p of await view.find("Person", [{ kind: "reference", param: "link", targets: [seed] }]))
+      found.set(p.id, p);
+  const before = [...found.values()];
   const affected = new Set(seeds);
   for (const p of before) for (const m of membersOf(p)) affected.add(m);
   const resources: DerivedResource[] = [];
