@@ -17,6 +17,7 @@ import { reportRoutes } from "./http/report-routes.js";
 import { requestLog } from "./http/request-log.js";
 import { wellKnownRoutes } from "./http/well-known-routes.js";
 import type { ResourceValidator } from "./ingest/ingest-service.js";
+import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
 import { subscriptionRule } from "./notify/subscription-rule.js";
 import type { Store } from "./store/port.js";
@@ -103,6 +104,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes(deps.store, auth));
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
+  app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
 
   app.notFound(onNotFound);
   app.onError(onError);

@@ -10,13 +10,16 @@
  * whose header names another owner, is refused whole (403) before anything is stored.
  */
 import { type OwnershipRule, ownershipRule, withOwner } from "../auth/ownership.js";
+import { DERIVERS } from "../derive/chain.js";
+import type { Deriver } from "../derive/port.js";
+import { runDerivers } from "../derive/run.js";
 import { type FhirIssue, forbidden, GatewayError } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
 import { validateResource } from "../fhir/validation/index.js";
 import type { MappedRecord, Mapping } from "../mapping/engine.js";
 import { SourceReadError } from "../mapping/parsers/text.js";
 import type { SourceEvent } from "../mapping/sources/events.js";
-import type { BulkSession, ResourceWrite, Store } from "../store/port.js";
+import type { BulkSession, ChangeSet, ResourceWrite, Store } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import type { CoverageReport, IngestReport, RecordResult } from "./report.js";
 import { type IngestSender, senderAgents } from "./sender.js";
@@ -47,6 +50,23 @@ export interface IngestDeps {
    * Default {@link DEFAULT_HELD_WRITES_LIMIT}.
    */
   heldWritesLimit?: number;
+  /**
+   * The derivation chain run over every commit's source writes, its output committed with them
+   * (src/derive/run.ts). Default: {@link DERIVERS}; `[]` turns derivation off (benchmarks only).
+   */
+  derivers?: readonly Deriver[];
+}
+
+/**
+ * One commit's change set: the source writes plus what the derivation chain derives from them (and
+ * the outbox messages it raises), so derived state commits with the records that change it.
+ */
+async function withDerived(deps: IngestDeps, writes: ResourceWrite[]): Promise<ChangeSet> {
+  const derived = await runDerivers(deps.store, deps.derivers ?? DERIVERS, writes, deps.clock().toISOString());
+  return {
+    resources: derived.writes.length ? [...writes, ...derived.writes] : writes,
+    ...(derived.outbox.length ? { outbox: derived.outbox } : {}),
+  };
 }
 
 /** The default {@link IngestDeps.maxResourceBytes}: the default `/fhir` body limit. */
@@ -152,7 +172,7 @@ export async function ingest(
     if (batch.length === 0) return;
     const writes: ResourceWrite[] = batch.flatMap((p) => p.plan.writes);
     try {
-      if (writes.length) await deps.store.commit({ resources: writes });
+      if (writes.length) await deps.store.commit(await withDerived(deps, writes));
       report.counts.resourcesWritten += writes.length;
       for (const p of batch) finish(resultOf(p));
     } catch (err) {
@@ -361,7 +381,7 @@ async function flushAll(
 ): Promise<void> {
   const writes = batch.flatMap((p) => p.plan.writes);
   try {
-    if (writes.length) await deps.store.commit({ resources: writes });
+    if (writes.length) await deps.store.commit(await withDerived(deps, writes));
   } catch (err) {
     if (!(err instanceof StoreConflictError)) throw err;
     for (const p of batch) finish({ ...resultOf(p, "rejected"), issues: CONFLICT });
@@ -390,7 +410,7 @@ async function storeAlone(
     if (plan.tooLarge)
       return tooLargeResult(mapped, plan.tooLarge, deps.maxResourceBytes ?? DEFAULT_MAX_RESOURCE_BYTES);
     try {
-      if (plan.writes.length) await deps.store.commit({ resources: plan.writes });
+      if (plan.writes.length) await deps.store.commit(await withDerived(deps, plan.writes));
       report.counts.resourcesWritten += plan.writes.length;
       return resultOf({ mapped, plan });
     } catch (err) {

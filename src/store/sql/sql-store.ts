@@ -174,7 +174,8 @@ function stringMatch(t: any, match: "prefix" | "exact" | "contains", v: string):
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's expression builder over search_dates.
 function rangeMatch(t: any, value: DateValue): Expression<SqlBool> {
   const v = { prefix: value.prefix, start: instantMs(value.start), end: instantMs(value.end) };
-  const within = () => t.and([t("low", ">=", v.start), t("high", "<=", v.end)]);
+  // `low <= end` follows from the other two (low < high); stated, it bounds the index range scan on low.
+  const within = () => t.and([t("low", ">=", v.start), t("low", "<=", v.end), t("high", "<=", v.end)]);
   switch (v.prefix) {
     case "eq":
       return within();

@@ -1,0 +1,123 @@
+/** The {@link DeriveView} a deriver sees during a commit: committed data overlaid with the commit's pending writes. */
+import { normaliseString } from "../fhir/search-strings.js";
+import type { DateValue, ResourceWrite, SearchCriterion, Store } from "../store/port.js";
+import type { DerivedResource, DeriveView } from "./port.js";
+import { storeView } from "./store-view.js";
+
+const keyOf = (w: { resourceType: string; id: string }) => `${w.resourceType}/${w.id}`;
+
+/** One date search value against an index range, as the SQL stores decide it (src/store/sql/sql-store.ts). */
+function dateMatches(low: string, high: string, v: DateValue): boolean {
+  const [lo, hi, start, end] = [Date.parse(low), Date.parse(high), Date.parse(v.start), Date.parse(v.end)];
+  const within = lo >= start && hi <= end;
+  switch (v.prefix) {
+    case "eq":
+      return within;
+    case "ne":
+      return lo < start || hi > end;
+    case "gt":
+      return hi > end;
+    case "lt":
+      return lo < start;
+    case "ge":
+      return hi > end || within;
+    case "le":
+      return lo < start || within;
+    case "sa":
+      return lo >= end;
+    case "eb":
+      return hi <= start;
+    case "ap":
+      return lo < end && hi > start;
+  }
+}
+
+/**
+ * True when a pending write matches one criterion, judged on the index entries the write carries (the
+ * same entries the store will hold once committed). Kinds `id`, `token`, `reference`, `string` and `date`.
+ */
+export function writeMatches(w: ResourceWrite, c: SearchCriterion): boolean {
+  switch (c.kind) {
+    case "id":
+      return c.values.includes(w.id);
+    case "token": {
+      const hit = w.tokens.some(
+        (t) =>
+          t.param === c.param &&
+          c.values.some(
+            (v) => (v.system === undefined || v.system === t.system) && (v.value === undefined || v.value === t.value),
+          ),
+      );
+      return c.not ? !hit : hit;
+    }
+    case "reference":
+      return w.references.some((r) => r.param === c.param && c.targets.includes(r.target));
+    case "string":
+      return (w.strings ?? []).some(
+        (s) =>
+          s.param === c.param &&
+          c.values.some((v) =>
+            c.match === "exact"
+              ? s.exact === v
+              : c.match === "prefix"
+                ? s.value.startsWith(normaliseString(v))
+                : s.value.includes(normaliseString(v)),
+          ),
+      );
+    case "date":
+      return (w.dates ?? []).some((d) => d.param === c.param && c.values.some((v) => dateMatches(d.low, d.high, v)));
+    default:
+      throw new Error(`A deriver's find supports id, token, reference, string and date criteria, not ${c.kind}`);
+  }
+}
+
+/** Pending writes of one commit, latest per resource, that a deriver's view overlays on the store. */
+export class Overlay {
+  private readonly byKey = new Map<string, ResourceWrite>();
+  private readonly byType = new Map<string, Set<string>>();
+  /** Keys in the order they were first written (the `touched` list derivers get). */
+  readonly touched: string[] = [];
+
+  constructor(writes: Iterable<ResourceWrite> = []) {
+    for (const w of writes) this.add(w);
+  }
+
+  /** Adds a planned write (a later version of the same resource replaces the earlier one). */
+  add(w: ResourceWrite): void {
+    const key = keyOf(w);
+    if (!this.byKey.has(key)) {
+      this.touched.push(key);
+      const keys = this.byType.get(w.resourceType) ?? new Set<string>();
+      keys.add(key);
+      this.byType.set(w.resourceType, keys);
+    }
+    this.byKey.set(key, w);
+  }
+
+  /** The latest pending write of a resource, if this commit writes it. */
+  get(key: string): ResourceWrite | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** A view of `store` with these writes overlaid: pending resources win, pending deletions hide. */
+  view(store: Store): DeriveView {
+    const base = storeView(store);
+    return {
+      read: async (resourceType, id) => {
+        const w = this.byKey.get(`${resourceType}/${id}`);
+        if (w) return w.resource as DerivedResource | undefined;
+        return base.read(resourceType, id);
+      },
+      find: async (resourceType, criteria) => {
+        const committed = await base.find(resourceType, criteria);
+        const found = committed.filter((r) => !this.byKey.has(keyOf(r)));
+        for (const key of this.byType.get(resourceType) ?? []) {
+          const w = this.byKey.get(key);
+          if (!w?.resource) continue;
+          if (criteria.every((c) => writeMatches(w, c))) found.push(w.resource as DerivedResource);
+        }
+        return found;
+      },
+    };
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Blocking: the few indexed searches that find a record's candidates, so linking one record costs the
+ * same in any population. Every rule is symmetric (if a finds b, b finds a), so the linker's clusters do
+ * not depend on arrival order, and each is selective on its own (a criterion such as "a name starting
+ * with s" would make the database read a twentieth of the population before intersecting):
+ *   identifiers — an NHS number or a source's own id in common (token `identifier`);
+ *   date — birth date equal, day/month swapped or a year off (`birthdate`);
+ *   postcode — a postcode in common (`address-postalcode`: people whose birth date is written wrong).
+ */
+import type { DerivedResource, DeriveView } from "../derive/port.js";
+import { NHS_NUMBER_SYSTEM } from "../fhir/canonical.js";
+import { dateRange } from "../fhir/search-dates.js";
+import type { DateValue, SearchCriterion } from "../store/port.js";
+import type { Features } from "./features.js";
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** The birth date as written, day/month swapped, and a year either side (only real calendar dates). */
+export function birthDateVariants(date: string): string[] {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const out = new Set([date]);
+  if (d <= 12 && d !== m) out.add(`${y}-${pad(d)}-${pad(m)}`);
+  out.add(`${y - 1}-${pad(m)}-${pad(d)}`);
+  out.add(`${y + 1}-${pad(m)}-${pad(d)}`);
+  return [...out].filter((v) => dateRange(v) !== undefined);
+}
+
+const dateValues = (dates: string[]): DateValue[] =>
+  dates.flatMap((d) => {
+    const r = dateRange(d);
+    return r ? [{ prefix: "eq" as const, start: r.start, end: r.end }] : [];
+  });
+
+/** A postcode as indexes may hold it: without and with the space before the inward code. */
+const postcodeForms = (p: string) => [p.toLowerCase(), `${p.slice(0, -3)} ${p.slice(-3)}`.toLowerCase()];
+
+/**
+ * The blocking searches for one record, each a single indexed value: the SQL stores answer one value
+ * from an index range, while several values ORed in one criterion are filtered from a scan.
+ */
+export function blockingRules(f: Features): SearchCriterion[][] {
+  const rules: SearchCriterion[][] = [];
+  for (const value of f.nhs)
+    rules.push([{ kind: "token", param: "identifier", values: [{ system: NHS_NUMBER_SYSTEM, value }] }]);
+  for (const id of f.ids) {
+    const bar = id.indexOf("|");
+    rules.push([
+      { kind: "token", param: "identifier", values: [{ system: id.slice(0, bar), value: id.slice(bar + 1) }] },
+    ]);
+  }
+  for (const date of f.birthDate ? birthDateVariants(f.birthDate) : [])
+    rules.push([{ kind: "date", param: "birthdate", values: dateValues([date]) }]);
+  for (const form of f.postcodes.flatMap(postcodeForms))
+    rules.push([{ kind: "string", param: "address-postalcode", values: [form], match: "prefix" }]);
+  return rules;
+}
+
+/** The candidate records for `f`: every Patient some blocking rule finds, `f` itself left out. */
+export async function candidatesOf(view: DeriveView, f: Features): Promise<DerivedResource[]> {
+  const found = new Map<string, DerivedResource>();
+  for (const rule of blockingRules(f)) {
+    for (const r of await view.find("Patient", rule)) if (`Patient/${r.id}` !== f.key) found.set(r.id, r);
+  }
+  return [...found.values()];
+}
