@@ -67,6 +67,9 @@ export function normaliseLine(line: string): string {
 
 /** A house number followed by a street word: the line that ends the premise part of an address. */
 const STREET_LINE = /\b\d+[a-z]?\s+[a-z]/;
+/** A sub-building at the start of a line ("flat 2", "unit 4b"), which is not a house number and street. */
+const SUB_BUILDING = /^(flat|unit|room|studio|maisonette)\s+[a-z0-9]+\s*/;
+const isStreetLine = (line: string) => STREET_LINE.test(line.replace(SUB_BUILDING, ""));
 
 /**
  * The premise part of the lines: every line up to and including the first with a house number and a
@@ -76,7 +79,7 @@ const STREET_LINE = /\b\d+[a-z]?\s+[a-z]/;
 export function premiseOf(lines: readonly string[]): string | undefined {
   const normal = lines.map(normaliseLine).filter((l) => l !== "");
   if (normal.length === 0) return undefined;
-  const street = normal.findIndex((l) => STREET_LINE.test(l));
+  const street = normal.findIndex(isStreetLine);
   const kept = street >= 0 ? normal.slice(0, street + 1) : normal.length > 1 ? normal.slice(0, -1) : normal;
   return kept.join(" ");
 }

@@ -17,10 +17,12 @@ import type { GroundTruth } from "../../linkage-score/truth.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
 import { loadMigrations } from "../migration-files.js";
 
-const USAGE = `Usage: npm run linkage:score -- DIR [--json | --misses]
+const USAGE = `Usage: npm run linkage:score -- DIR [--json | --misses] [--db FILE [--score-only]]
   DIR       a folder written by npm run synth (its files and ground-truth.json)
   --json    print the report as JSON instead of a table (household-has-children misses included)
-  --misses  print only the adults household-has-children scored wrongly (synthetic person ids), one JSON line each`;
+  --misses  print only the adults household-has-children scored wrongly (synthetic person ids), one JSON line each
+  --db FILE keep the store in this SQLite file instead of memory (created if absent)
+  --score-only  with --db: score the store as it is, without ingesting or deriving`;
 
 function filesUnder(dir: string, root = dir): PopulationFile[] {
   const out: PopulationFile[] = [];
@@ -38,7 +40,13 @@ function filesUnder(dir: string, root = dir): PopulationFile[] {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { json: { type: "boolean" }, misses: { type: "boolean" }, help: { type: "boolean" } },
+    options: {
+      json: { type: "boolean" },
+      misses: { type: "boolean" },
+      db: { type: "string" },
+      "score-only": { type: "boolean" },
+      help: { type: "boolean" },
+    },
   });
   const [dirArg] = positionals;
   if (values.help || !dirArg) {
@@ -48,18 +56,21 @@ async function main(): Promise<void> {
   }
   const dir = resolve(dirArg);
   const truth = JSON.parse(readFileSync(join(dir, "ground-truth.json"), "utf8")) as GroundTruth;
-  const store = await openSqliteStore(":memory:", loadMigrations());
+  const store = await openSqliteStore(values.db ? resolve(values.db) : ":memory:", loadMigrations());
   try {
     const started = performance.now();
     // Ingest runs on the reference date's next day: nothing derived depends on it.
     const now = new Date(`${truth.referenceDate}T12:00:00.000Z`);
-    const ingested = await ingestPopulation(store, filesUnder(dir), () => now);
+    const ingested = values["score-only"]
+      ? { reports: [], keys: [] }
+      : await ingestPopulation(store, filesUnder(dir), () => now);
     const rejected = ingested.reports.reduce((n, r) => n + r.report.counts.rejected, 0);
     const ingestSeconds = (performance.now() - started) / 1000;
     // Until the derivation runner (src/derive/run.ts) drives the chain from ingest, run the households deriver here.
     const groups = await store.search({ resourceType: "Group", criteria: [], count: 1, sort: "id" });
     let derivation = "derivation chain run by ingest (src/derive/chain.ts)";
-    if (DERIVERS.length === 0 || groups.versions.length === 0) {
+    if (values["score-only"]) derivation = "scored the store as it was (--score-only)";
+    else if (DERIVERS.length === 0 || groups.versions.length === 0) {
       const touched = ingested.keys.filter((k) => k.startsWith("Patient/") || k.startsWith("RelatedPerson/"));
       await runDeriversInterim(store, [householdsDeriver], touched, now.toISOString());
       derivation = "households deriver run after ingest (interim: no derivation runner in this build)";
@@ -73,7 +84,7 @@ async function main(): Promise<void> {
       rejected,
       patients: product.records.size,
       persons: product.persons.length,
-      households: product.households.length,
+      groups: product.households.length,
       derivation,
       ingestSeconds: Number(ingestSeconds.toFixed(1)),
       totalSeconds: Number(seconds.toFixed(1)),
@@ -82,7 +93,7 @@ async function main(): Promise<void> {
     else if (values.misses) for (const m of report.householdHasChildren.misses) console.log(JSON.stringify(m));
     else {
       console.log(
-        `linkage:score ${dir}: ${meta.records} records (${rejected} rejected), ${meta.patients} Patients, ${meta.persons} Persons, ${meta.households} households; ${derivation}; ${meta.totalSeconds} s\n`,
+        `linkage:score ${dir}: ${meta.records} records (${rejected} rejected), ${meta.patients} Patients, ${meta.persons} Persons, ${meta.groups} households; ${derivation}; ${meta.totalSeconds} s\n`,
       );
       console.log(formatScore(report));
     }
