@@ -1,0 +1,70 @@
+/** Indexed look-ups households make through a DeriveView (by id, reference or identifier, never a scan), memoised per run. */
+import type { DerivedResource, DeriveView } from "../derive/port.js";
+import { normaliseString } from "../fhir/search-strings.js";
+import type { SearchCriterion } from "../store/port.js";
+import { NHS_NUMBER_SYSTEM, refOf } from "./records.js";
+
+/** The look-ups of one derivation run; each distinct query is asked once. */
+export class Lookup {
+  private readonly reads = new Map<string, Promise<DerivedResource | undefined>>();
+  private readonly finds = new Map<string, Promise<DerivedResource[]>>();
+
+  constructor(readonly view: DeriveView) {}
+
+  /** A current resource by `Type/id`. */
+  read(key: string): Promise<DerivedResource | undefined> {
+    let r = this.reads.get(key);
+    if (!r) {
+      const [type, id] = key.split("/") as [string, string];
+      r = this.view.read(type, id);
+      this.reads.set(key, r);
+    }
+    return r;
+  }
+
+  private find(type: string, criteria: SearchCriterion[]): Promise<DerivedResource[]> {
+    const key = `${type}?${JSON.stringify(criteria)}`;
+    let r = this.finds.get(key);
+    if (!r) {
+      r = this.view.find(type, criteria);
+      this.finds.set(key, r);
+    }
+    return r;
+  }
+
+  /** Resources of `type` whose reference parameter `param` points at `target`. */
+  byReference(type: string, param: string, target: string): Promise<DerivedResource[]> {
+    return this.find(type, [{ kind: "reference", param, targets: [target] }]);
+  }
+
+  /** Resources of `type` carrying NHS number `nhs`. */
+  byNhsNumber(type: string, nhs: string): Promise<DerivedResource[]> {
+    return this.find(type, [
+      { kind: "token", param: "identifier", values: [{ system: NHS_NUMBER_SYSTEM, value: nhs }] },
+    ]);
+  }
+
+  /**
+   * Resources of `type` with an address at postcode `postcode` (normalised, e.g. "ZZ99 3AA"), written with or
+   * without the space: a prefix match on the whole postcode, which no longer valid postcode extends.
+   */
+  byPostcode(type: string, postcode: string): Promise<DerivedResource[]> {
+    const spaced = normaliseString(postcode);
+    return this.find(type, [
+      { kind: "string", param: "address-postalcode", values: [spaced, spaced.replace(/ /g, "")], match: "prefix" },
+    ]);
+  }
+
+  /** Patient records linked with `key` (a Patient or RelatedPerson) by the person index, without `key` itself. */
+  async personMates(key: string): Promise<{ person: string; patient: string }[]> {
+    const out: { person: string; patient: string }[] = [];
+    for (const person of await this.byReference("Person", "link", key)) {
+      const links = Array.isArray(person.link) ? (person.link as { target?: unknown }[]) : [];
+      for (const l of links) {
+        const t = refOf(l.target);
+        if (t?.startsWith("Patient/") && t !== key) out.push({ person: `Person/${person.id}`, patient: t });
+      }
+    }
+    return out;
+  }
+}
