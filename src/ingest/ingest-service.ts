@@ -10,7 +10,7 @@
  * whose header names another owner, is refused whole (403) before anything is stored.
  */
 import { type OwnershipRule, ownershipRule, withOwner } from "../auth/ownership.js";
-import { DERIVERS } from "../derive/chain.js";
+import { DEFAULT_DERIVERS } from "../derive/chain.js";
 import type { Deriver } from "../derive/port.js";
 import { runDerivers } from "../derive/run.js";
 import { type FhirIssue, forbidden, GatewayError } from "../fhir/errors.js";
@@ -52,7 +52,7 @@ export interface IngestDeps {
   heldWritesLimit?: number;
   /**
    * The derivation chain run over every commit's source writes, its output committed with them
-   * (src/derive/run.ts). Default: {@link DERIVERS}; `[]` turns derivation off (benchmarks only).
+   * (src/derive/run.ts). Default: {@link DEFAULT_DERIVERS} (none yet; src/derive/chain.ts); `[]` turns derivation off (benchmarks only).
    */
   derivers?: readonly Deriver[];
 }
@@ -62,7 +62,7 @@ export interface IngestDeps {
  * the outbox messages it raises), so derived state commits with the records that change it.
  */
 async function withDerived(deps: IngestDeps, writes: ResourceWrite[]): Promise<ChangeSet> {
-  const derived = await runDerivers(deps.store, deps.derivers ?? DERIVERS, writes, deps.clock().toISOString());
+  const derived = await runDerivers(deps.store, deps.derivers ?? DEFAULT_DERIVERS, writes, deps.clock().toISOString());
   return {
     resources: derived.writes.length ? [...writes, ...derived.writes] : writes,
     ...(derived.outbox.length ? { outbox: derived.outbox } : {}),

@@ -2,6 +2,7 @@
 
 import { nhsCheckDigit } from "../../src/fhir/nhs-number.js";
 import { ingest } from "../../src/ingest/ingest-service.js";
+import { personIndexDeriver } from "../../src/linkage/person-index.js";
 import { mappingFor } from "../../src/mapping/registry.js";
 import { cpaJsonRecords } from "../../src/mapping/sources/cpa.js";
 import { ndtmsRecords } from "../../src/mapping/sources/ndtms.js";
@@ -53,7 +54,12 @@ export async function sendCpa(store: Store, adults: Adult[], clock = () => new D
   for (const [org, list] of byOrg) {
     const text = JSON.stringify({ MHS000Header: { OrgIDProvider: org }, Patients: list.map(cpaPatient) });
     reports.push(
-      await ingest({ store, clock }, mappingFor("cpa"), cpaJsonRecords(textSource(text)), sentBy("cpa", org)),
+      await ingest(
+        { store, clock, derivers: [personIndexDeriver] },
+        mappingFor("cpa"),
+        cpaJsonRecords(textSource(text)),
+        sentBy("cpa", org),
+      ),
     );
   }
   return reports;
@@ -90,7 +96,7 @@ export function sendNdtms(store: Store, clients: Client[]) {
     ].join(","),
   );
   return ingest(
-    { store, clock: () => new Date(NOW) },
+    { store, clock: () => new Date(NOW), derivers: [personIndexDeriver] },
     mappingFor("ndtms"),
     ndtmsRecords(textSource([HEADER, ...rows].join("\n"))),
     sentBy("ndtms", "N0852"),

@@ -285,7 +285,7 @@ describe("logging", () => {
     lines.length = 0;
     await get("/reports/worklist", { org: "RX4" });
     const report = lines.find((l) => l.report === "worklist");
-    expect(report).toEqual({ report: "worklist", org: "RX4", format: "json" });
+    expect(report).toEqual({ report: "worklist", org: "RX4", format: "json", requestId: expect.any(String) });
     const all = JSON.stringify(lines);
     for (const local of ["W1", "W3", "W4", "Alex", "Example", "1985-01-01", pid("W4")])
       expect(all).not.toContain(local);
