@@ -3,7 +3,7 @@
  * with `=`, `+`, `-`, `@` (or a full-width form of one), a tab or a carriage return is prefixed with `'` (OWASP CSV injection advice;
  * csv-stringify's `escape_formulas`). Numbers are written as numbers.
  */
-import { stringify } from "csv-stringify/sync";
+import { stringify } from "csv-stringify/browser/esm/sync";
 
 /** A CSV cell value. */
 export type Cell = string | number | null | undefined;
