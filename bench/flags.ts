@@ -101,6 +101,10 @@ function counting(view: DeriveView): { view: DeriveView; calls: () => number } {
         n++;
         return view.find(t, c);
       },
+      findWithin: (t, c, limit) => {
+        n++;
+        return view.findWithin(t, c, limit);
+      },
     },
     calls: () => n,
   };

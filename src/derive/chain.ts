@@ -9,7 +9,7 @@ import type { Deriver } from "./port.js";
 export const DERIVERS: readonly Deriver[] = [personIndexDeriver, householdsDeriver, flagsDeriver, notificationsDeriver];
 
 /**
- * What ingest runs by default. Off until the four derivers pass the whole suite together (each passes its own tests;
- * combined, 16 tests still fail — see the 2026-12-02 closing note): ingest callers opt in with `derivers: DERIVERS`.
+ * What ingest runs by default: the whole chain, so every commit's links, households, flags and notifications are
+ * derived with the records that change them. `IngestDeps.derivers: []` stores source records only.
  */
-export const DEFAULT_DERIVERS: readonly Deriver[] = [];
+export const DEFAULT_DERIVERS: readonly Deriver[] = DERIVERS;

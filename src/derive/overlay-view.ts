@@ -71,8 +71,67 @@ export function writeMatches(w: ResourceWrite, c: SearchCriterion): boolean {
   }
 }
 
+/** The keys of every set given, in first-seen order. */
+function union(sets: (Set<string> | undefined)[]): Set<string> {
+  if (sets.length === 1) return sets[0] ?? new Set();
+  const out = new Set<string>();
+  for (const set of sets) for (const k of set ?? []) out.add(k);
+  return out;
+}
+
 /** Pending writes of one commit, latest per resource, that a deriver's view overlays on the store. */
 export class Overlay {
+  /**
+   * Keys of pending writes by reference target and token value (`Type|param|target`, `Type|param|system|value`),
+   * every version's entries kept: a candidate list that {@link writeMatches} then checks against the latest
+   * version, so a find costs what its matches cost, not what the whole commit holds.
+   */
+  private readonly byEntry = new Map<string, Set<string>>();
+
+  private indexEntry(entry: string, key: string): void {
+    const keys = this.byEntry.get(entry);
+    if (keys) keys.add(key);
+    else this.byEntry.set(entry, new Set([key]));
+  }
+
+  /** How many pending writes of `resourceType` replace a committed version (versions after the first). */
+  private rewrites(resourceType: string): number {
+    let n = 0;
+    for (const key of this.byType.get(resourceType) ?? []) if ((this.byKey.get(key)?.versionId ?? 1) > 1) n++;
+    return n;
+  }
+
+  /** The pending keys that may match `criteria`: from the entry index when a criterion allows, else every one of the type. */
+  private candidates(resourceType: string, criteria: SearchCriterion[]): Iterable<string> {
+    for (const c of criteria) {
+      if (c.kind === "reference")
+        return union(c.targets.map((t) => this.byEntry.get(`${resourceType}|${c.param}|${t}`)));
+      if (c.kind === "token" && !c.not && c.values.every((v) => v.value !== undefined)) {
+        return union(
+          c.values.map((v) =>
+            this.byEntry.get(
+              v.system === undefined
+                ? `${resourceType}|${c.param}|*|${v.value}`
+                : `${resourceType}|${c.param}|${v.system}|${v.value}`,
+            ),
+          ),
+        );
+      }
+    }
+    return this.byType.get(resourceType) ?? [];
+  }
+
+  /** `committed` matches with this commit's pending versions in place of theirs, and its pending matches added. */
+  private merge(resourceType: string, criteria: SearchCriterion[], committed: DerivedResource[]): DerivedResource[] {
+    const found = committed.filter((r) => !this.byKey.has(keyOf(r)));
+    for (const key of this.candidates(resourceType, criteria)) {
+      const w = this.byKey.get(key);
+      if (!w?.resource) continue;
+      if (criteria.every((c) => writeMatches(w, c))) found.push(w.resource as DerivedResource);
+    }
+    return found;
+  }
+
   private readonly byKey = new Map<string, ResourceWrite>();
   private readonly byType = new Map<string, Set<string>>();
   /** Keys in the order they were first written (the `touched` list derivers get). */
@@ -92,6 +151,11 @@ export class Overlay {
       this.byType.set(w.resourceType, keys);
     }
     this.byKey.set(key, w);
+    for (const r of w.references) this.indexEntry(`${w.resourceType}|${r.param}|${r.target}`, key);
+    for (const t of w.tokens) {
+      this.indexEntry(`${w.resourceType}|${t.param}|${t.system}|${t.value}`, key);
+      this.indexEntry(`${w.resourceType}|${t.param}|*|${t.value}`, key);
+    }
   }
 
   /** The latest pending write of a resource, if this commit writes it. */
@@ -108,15 +172,15 @@ export class Overlay {
         if (w) return w.resource as DerivedResource | undefined;
         return base.read(resourceType, id);
       },
-      find: async (resourceType, criteria) => {
-        const committed = await base.find(resourceType, criteria);
-        const found = committed.filter((r) => !this.byKey.has(keyOf(r)));
-        for (const key of this.byType.get(resourceType) ?? []) {
-          const w = this.byKey.get(key);
-          if (!w?.resource) continue;
-          if (criteria.every((c) => writeMatches(w, c))) found.push(w.resource as DerivedResource);
-        }
-        return found;
+      find: async (resourceType, criteria) =>
+        this.merge(resourceType, criteria, await base.find(resourceType, criteria)),
+      findWithin: async (resourceType, criteria, limit) => {
+        // A committed match this commit rewrites is replaced by its pending version: only a write of a version after
+        // the first can do that, so the committed side may hold that many more matches than `limit`.
+        const committed = await base.findWithin(resourceType, criteria, limit + this.rewrites(resourceType));
+        if (!committed) return undefined;
+        const found = this.merge(resourceType, criteria, committed);
+        return found.length > limit ? undefined : found;
       },
     };
   }

@@ -25,6 +25,11 @@ export interface DeriveView {
    * criteria (a reference to one subject, a blocking key), never a scan.
    */
   find(resourceType: string, criteria: SearchCriterion[]): Promise<DerivedResource[]>;
+  /**
+   * As {@link find}, but undefined when more than `limit` resources match (counted, not read): how a caller
+   * leaves out a block too big to compare pairwise without reading it.
+   */
+  findWithin(resourceType: string, criteria: SearchCriterion[], limit: number): Promise<DerivedResource[] | undefined>;
 }
 
 /** One deriver's input. */

@@ -17,6 +17,10 @@ export function storeView(store: Store): DeriveView {
     async read(resourceType, id) {
       return resourceOf(await store.read(resourceType, id));
     },
+    async findWithin(resourceType, criteria, limit) {
+      const counted = await store.search({ resourceType, criteria, count: 0, sort: "id" });
+      return counted.total > limit ? undefined : this.find(resourceType, criteria);
+    },
     async find(resourceType, criteria) {
       const found: DerivedResource[] = [];
       let after: { key: string; id: string } | undefined;
@@ -26,6 +30,7 @@ export function storeView(store: Store): DeriveView {
           criteria,
           count: PAGE,
           sort: "id",
+          withoutTotal: true,
           ...(after ? { after } : {}),
         });
         for (const v of page.versions) {

@@ -6,8 +6,12 @@
 import type { DerivedResource, DeriveView } from "../derive/port.js";
 import type { SearchCriterion } from "../store/port.js";
 
-/** Targets per prefetch query (the criterion's values are ORed). */
-const CHUNK = 100;
+/**
+ * Targets per prefetch query (the criterion's values are ORed). D1 binds at most 100 parameters a statement, and
+ * the SQL stores bind four for each reference target (its id, and the type, parameter and target type that name
+ * its index code), plus a few for the query: 20 targets stay well inside the bound.
+ */
+const CHUNK = 20;
 
 type Json = Record<string, unknown>;
 const list = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : v === undefined ? [] : [v as Json]);
@@ -62,6 +66,10 @@ export class CachedView implements DeriveView {
       this.finds.set(key, hit);
     }
     return hit;
+  }
+
+  findWithin(resourceType: string, criteria: SearchCriterion[], limit: number): Promise<DerivedResource[] | undefined> {
+    return this.inner.findWithin(resourceType, criteria, limit);
   }
 
   /**

@@ -52,7 +52,7 @@ export interface IngestDeps {
   heldWritesLimit?: number;
   /**
    * The derivation chain run over every commit's source writes, its output committed with them
-   * (src/derive/run.ts). Default: {@link DEFAULT_DERIVERS} (none yet; src/derive/chain.ts); `[]` turns derivation off (benchmarks only).
+   * (src/derive/run.ts). Default: {@link DEFAULT_DERIVERS} (the whole chain, src/derive/chain.ts); `[]` stores source records only (unit tests of one deriver, benchmarks of ingest alone).
    */
   derivers?: readonly Deriver[];
 }
@@ -61,8 +61,8 @@ export interface IngestDeps {
  * One commit's change set: the source writes plus what the derivation chain derives from them (and
  * the outbox messages it raises), so derived state commits with the records that change it.
  */
-async function withDerived(deps: IngestDeps, writes: ResourceWrite[]): Promise<ChangeSet> {
-  const derived = await runDerivers(deps.store, deps.derivers ?? DEFAULT_DERIVERS, writes, deps.clock().toISOString());
+async function withDerived(deps: IngestDeps, writes: ResourceWrite[], store: Store = deps.store): Promise<ChangeSet> {
+  const derived = await runDerivers(store, deps.derivers ?? DEFAULT_DERIVERS, writes, deps.clock().toISOString());
   return {
     resources: derived.writes.length ? [...writes, ...derived.writes] : writes,
     ...(derived.outbox.length ? { outbox: derived.outbox } : {}),
@@ -222,7 +222,9 @@ export async function ingest(
     if (batch.length === 0) return;
     const writes: ResourceWrite[] = batch.flatMap((p) => p.plan.writes);
     try {
-      if (writes.length) await (session as BulkSession).write({ resources: writes });
+      // Derived from what the open transaction sees (the run's earlier batches and their derived state included).
+      const open = session as BulkSession;
+      if (writes.length) await open.write(await withDerived(deps, writes, open.store));
     } catch (err) {
       if (!(err instanceof StoreConflictError)) throw err;
       return giveUp(CONFLICT);

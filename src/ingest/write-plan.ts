@@ -78,6 +78,7 @@ async function producedElsewhere(store: Store, key: string, own: string): Promis
     count: 2,
     offset: 0,
     sort: "lastUpdated",
+    withoutTotal: true,
   });
   return page.versions.some((v) => v.id !== own);
 }

@@ -6,6 +6,7 @@
  *   identifiers — an NHS number or a source's own id in common (token `identifier`);
  *   date — birth date equal, day/month swapped or a year off (`birthdate`);
  *   postcode — a postcode in common (`address-postalcode`: people whose birth date is written wrong).
+ * A rule whose block holds more than {@link MAX_BLOCK} records is not used for that record.
  */
 import type { DerivedResource, DeriveView } from "../derive/port.js";
 import { NHS_NUMBER_SYSTEM } from "../fhir/canonical.js";
@@ -55,11 +56,21 @@ export function blockingRules(f: Features): SearchCriterion[][] {
   return rules;
 }
 
+/**
+ * The most records one blocking rule may bring: a block bigger than this (a thousand clients sent with one birth
+ * date and nothing else, a placeholder postcode) is not selective, and comparing every pair in it would make each
+ * record's cost grow with the population. Such a block is left out (its members can still meet through another
+ * rule), as record-linkage practice drops blocking keys whose blocks are too large; its size is counted from the
+ * index, never read. In a real population one birth date or postcode holds a few dozen people at most.
+ */
+export const MAX_BLOCK = 200;
+
 /** The candidate records for `f`: every Patient some blocking rule finds, `f` itself left out. */
 export async function candidatesOf(view: DeriveView, f: Features): Promise<DerivedResource[]> {
   const found = new Map<string, DerivedResource>();
   for (const rule of blockingRules(f)) {
-    for (const r of await view.find("Patient", rule)) if (`Patient/${r.id}` !== f.key) found.set(r.id, r);
+    for (const r of (await view.findWithin("Patient", rule, MAX_BLOCK)) ?? [])
+      if (`Patient/${r.id}` !== f.key) found.set(r.id, r);
   }
   return [...found.values()];
 }

@@ -15,7 +15,14 @@ export async function searchAll(store: Store, resourceType: string, criteria: Se
   const out: Json[] = [];
   let after: SearchCursor | undefined;
   for (;;) {
-    const page = await store.search({ resourceType, criteria, count: PAGE, sort: "id", ...(after ? { after } : {}) });
+    const page = await store.search({
+      resourceType,
+      criteria,
+      count: PAGE,
+      sort: "id",
+      withoutTotal: true,
+      ...(after ? { after } : {}),
+    });
     for (const v of page.versions) {
       const r = resourceOf(v);
       if (r) out.push(r);

@@ -165,6 +165,8 @@ export interface SearchRequest {
   after?: SearchCursor;
   /** Rows to skip before the page (prefer `after`: an offset shifts when data changes). */
   offset?: number;
+  /** Skip counting (`total` is then 0): for callers with no use for it, such as derivers' finds. */
+  withoutTotal?: boolean;
 }
 
 /** A page of results with the total number of matches. */

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { RECORD_OWNER_SYSTEM } from "../../src/auth/ownership.js";
 import type { IngestReport } from "../../src/ingest/report.js";
 import { ORGANISATION_SYSTEM, SENDER_TOKEN_EXTENSION } from "../../src/ingest/sender.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
@@ -152,7 +153,9 @@ describe("tfg ingest on a synthetic population", () => {
 
       const stored = ingest(data, "ndtms", [path], owner, "alice");
       expect(stored.status, stored.stdout).toBe(0);
-      const provenance = (await (await t.fhir("/fhir/Provenance?_count=1")).json()) as {
+      const provenance = (await (
+        await t.fhir(`/fhir/Provenance?_count=1&_tag=${encodeURIComponent(`${RECORD_OWNER_SYSTEM}|${owner}`)}`)
+      ).json()) as {
         total: number;
         entry: { resource: { agent: Record<string, unknown>[]; meta: { tag: unknown[] } } }[];
       };

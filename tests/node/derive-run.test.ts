@@ -149,9 +149,6 @@ describe.each(STORES)("derivation runner on %s", (_name, open) => {
     for (const mode of ["per-record", "all-or-nothing"] as const) {
       const store = await open();
       try {
-        // All-or-nothing through Store.bulk (SQLite files, PostgreSQL) does not derive yet (docs/ARCHITECTURE.md,
-        // "Derivation status"); stores without bulk commit it in one change set and do.
-        if (mode === "all-or-nothing" && store.bulk) continue;
         await send(store, ["P1", "P2"], [echo], mode);
         expect(await count(store, "Patient")).toBe(2);
         expect(await count(store, "Person")).toBe(2);

@@ -32,7 +32,9 @@ export function nhs(serial: number): string {
   }
 }
 
-const deps = (store: Store) => ({ store, clock: () => new Date("2030-01-01T00:00:00Z") });
+// Ingest here stores the source records only (no derivation chain): these tests build the Person and Group resources
+// by hand and run the flags deriver themselves, so each rule is seen on its own.
+const deps = (store: Store) => ({ store, clock: () => new Date("2030-01-01T00:00:00Z"), derivers: [] });
 
 export async function ingestCpa(store: Store, patients: Record<string, unknown>[], org = "RX4") {
   const doc = { MHS000Header: { OrgIDProvider: org }, Patients: patients };

@@ -39,9 +39,10 @@ const record = (id: string, teamName: string, end?: string): Rec => ({
   OrgIDProv: "RX4",
   MHS001MPI: {
     LocalPatientId: id,
-    PersonBirthDate: "1985-01-01",
-    PersonGivenName: "Alex",
-    PersonFamilyName: "Example",
+    // Different people (the person index would link records that share a name and birth date).
+    PersonBirthDate: `1985-0${id.slice(1)}-1${id.slice(1)}`,
+    PersonGivenName: ["Alex", "Sam", "Jo", "Kit", "Ray", "Lee"][Number(id.slice(1)) - 1] ?? "Max",
+    PersonFamilyName: `Example${id}`,
   },
   MHS006MHCareCoord: [
     {
@@ -54,6 +55,8 @@ const record = (id: string, teamName: string, end?: string): Rec => ({
   MHS701CPACareEpisode: [
     { CPAEpisodeId: `CPA-${id}`, StartDateCPA: "2026-01-01", ...(end ? { EndDateCPA: end } : {}) },
   ],
+  // "No children" recorded, so the flags deriver raises none of its own: this file's flags are the ones put below.
+  Household: { AssessmentDate: "2026-01-10", ChildrenQuestion: "N" },
 });
 
 const token = (claims: Rec = {}) =>
@@ -213,7 +216,8 @@ describe("GET /reports/completeness as CSV", () => {
     expect(names).toEqual([`'${HOSTILE_TEAMS[0]}`, "'+SUM(1,2)", "'-2+3", "'@cmd", `'${HOSTILE_TEAMS[4]}`].sort());
     expect(rows.every((r) => r.episodes === "1" && r.parental_status_recorded_denominator === "1")).toBe(true);
     expect(
-      rows.every((r) => r.parental_status_recorded_numerator === "0" && r.parental_status_recorded_share === "0"),
+      // Every record answers the children question ("no children"; see `record`).
+      rows.every((r) => r.parental_status_recorded_numerator === "1" && r.parental_status_recorded_share === "1"),
     ).toBe(true);
   });
 });

@@ -81,7 +81,12 @@ describe("reports in workerd on D1", () => {
       groups: { team: string; parentalStatusRecorded: { numerator: number; denominator: number } }[];
     };
     expect(body.groups).toMatchObject([{ team: "T1", parentalStatusRecorded: { numerator: 30, denominator: 60 } }]);
-    const worklist = (await (await get("/reports/worklist", "RX4", "mh-trust")).json()) as { rows: unknown[] };
-    expect(worklist.rows).toEqual([]);
+    // The flags deriver ran in the ingest: each episode with no household answer carries children-status-not-recorded.
+    const worklist = (await (await get("/reports/worklist?_count=100", "RX4", "mh-trust")).json()) as {
+      rows: { episodeId: string; flags: { code: string }[] }[];
+    };
+    const odd = Array.from({ length: 30 }, (_, i) => `EP${2 * i + 1}`).sort();
+    expect(worklist.rows.map((r) => r.episodeId).sort()).toEqual(odd);
+    expect(worklist.rows.every((r) => r.flags.map((f) => f.code).join() === "children-status-not-recorded")).toBe(true);
   });
 });

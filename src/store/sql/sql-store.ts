@@ -403,7 +403,9 @@ export class SqlStore implements Store {
     rows = rows.limit(request.count + 1);
     if (request.offset) rows = rows.offset(request.offset);
     const [countRows, versions] = await Promise.all([
-      this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
+      request.withoutTotal
+        ? Promise.resolve([{ n: 0 }])
+        : this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
       request.count === 0 ? Promise.resolve([] as StoredVersion[]) : this.currentVersions(rows),
     ]);
     return {
