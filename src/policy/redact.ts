@@ -57,6 +57,13 @@ export function levelOfExtension(resourceType: string, url: unknown): Level {
   return typeof url === "string" && table && Object.hasOwn(table, url) ? (table[url] as Level) : "sensitive";
 }
 
+/** True when a `modifierExtension` appears anywhere in `value`. */
+function hasModifier(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasModifier);
+  if (!isObject(value)) return false;
+  return Object.entries(value).some(([k, v]) => k === "modifierExtension" || hasModifier(v));
+}
+
 /** A copy of a shown value, with nested extensions the level does not cover removed. */
 function copyShown(value: unknown, level: Level): unknown {
   if (Array.isArray(value)) return value.map((v) => copyShown(v, level));
@@ -81,7 +88,7 @@ function copyShown(value: unknown, level: Level): unknown {
 
 /** An element with parts: each part kept when the level covers it. */
 function copyParts(value: unknown, parts: Readonly<Record<string, Level>>, level: Level): unknown {
-  if (Array.isArray(value)) return value.map((v) => copyParts(v, parts, level));
+  if (Array.isArray(value)) return value.map((v) => copyParts(v, parts, level)).filter((v) => v !== undefined);
   if (!isObject(value)) return undefined;
   const out: Json = {};
   for (const [k, v] of Object.entries(value)) {
@@ -103,6 +110,7 @@ export function redact<T extends Json>(resource: T, level: Level): Partial<T> | 
   const type = typeof resource.resourceType === "string" ? resource.resourceType : "";
   const table = Object.hasOwn(REDACTION, type) ? REDACTION[type] : undefined;
   if (!table) return undefined;
+  if (hasModifier(resource)) return undefined;
   const overrides = overridesOf(table, resource);
   const out: Json = {};
   try {
@@ -121,7 +129,8 @@ export function redact<T extends Json>(resource: T, level: Level): Partial<T> | 
       if (typeof rule === "string") {
         if (covers(level, rule)) out[key] = copyShown(value, level);
       } else if (covers(level, rule.level)) {
-        out[key] = copyParts(value, rule.parts, level);
+        const parts = copyParts(value, rule.parts, level);
+        if (parts !== undefined) out[key] = parts;
       }
     }
   } catch (e) {
