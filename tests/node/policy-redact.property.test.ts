@@ -197,7 +197,7 @@ describe("redact never shows an element above the level", () => {
         if (out === undefined) return;
         const type = r.resourceType as string;
         const claimsOverride =
-          (r.meta as Json).profile instanceof Array &&
+          Array.isArray((r.meta as Json).profile) &&
           ((r.meta as Json).profile as string[]).some(
             (p) => p.endsWith("TFG-ParentalStatus") || p.endsWith("TFG-YoungCarer"),
           );
