@@ -169,3 +169,30 @@ describe("consent facts", () => {
     expect(ndtmsReturnScope(consentFactsFrom([], [P], []))).toBe("full");
   });
 });
+
+describe("consent facts from anything", () => {
+  it("never throw, whatever the Consent holds, and read a bad one as an objection or as nothing", async () => {
+    const fc = (await import("fast-check")).default;
+    const provision = fc.dictionary(
+      fc.constantFrom("type", "actor", "purpose", "period", "provision", "x"),
+      fc.oneof(fc.anything(), fc.constantFrom("permit", "deny")),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.anything(),
+            provision.map((p) => consent(p)),
+          ),
+        ),
+        fc.anything(),
+        (consents, at) => {
+          const facts = consentFactsFrom(consents, [P], [at]);
+          const s = consentState(facts, LA, typeof at === "string" ? at : AT).state;
+          expect(["permit", "deny", "none"]).toContain(s);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
