@@ -31,6 +31,11 @@ describe("sharing protocol file", () => {
     expect(p.breakGlassExpiresAfter).toBe("PT4H");
   });
 
+  it("docs/POLICY.md explains every rule of the file", () => {
+    const doc = readFileSync("docs/POLICY.md", "utf8");
+    for (const r of baselinePolicy().rules) expect(doc, r.id).toContain(`\`${r.id}\``);
+  });
+
   it("the built-in module is the file as it is (scripts/build-policy.ts --check)", () => {
     expect(BASELINE_POLICY_FILE).toBe(FILE);
     expect(BASELINE_POLICY_TEXT).toBe(TEXT);
