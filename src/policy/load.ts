@@ -19,6 +19,9 @@ export interface PolicyProblem {
   message: string;
 }
 
+/** How many problems the message lists (all are kept in `problems`). */
+const MAX_SHOWN = 20;
+
 /** A policy file that cannot be used; the message names the file and the first problem's line. */
 export class PolicyLoadError extends Error {
   constructor(
