@@ -28,7 +28,12 @@ export class PolicyLoadError extends Error {
     readonly file: string,
     readonly problems: readonly PolicyProblem[],
   ) {
-    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n"));
+    super(
+      problems
+        .slice(0, MAX_SHOWN)
+        .map((p) => `${file}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ""}${p.message}`)
+        .join("\n"),
+    );
     this.name = "PolicyLoadError";
   }
 }
