@@ -7,7 +7,9 @@ import type { GatewayConfig } from "./config.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
 import { setServerTimeZone } from "./fhir/search-dates.js";
+import { createAuditor } from "./audit/auditor.js";
 import { adminRoutes } from "./http/admin-routes.js";
+import { auditEventGate, auditIncludeGuard, auditRoutes } from "./http/audit-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
@@ -50,6 +52,13 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     newId: deps.newId ?? (() => crypto.randomUUID()),
     paging: config.paging,
     writeRules: { Subscription: subscriptionRule },
+    readOnlyTypes: new Set(["AuditEvent"]),
+  });
+  const auditor = createAuditor({
+    store: deps.store,
+    clock: deps.clock ?? (() => new Date()),
+    newId: deps.newId ?? (() => crypto.randomUUID()),
+    source: { name: SOFTWARE.name },
   });
 
   const app = new Hono<AppEnv>({ strict: false });
@@ -72,6 +81,10 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/.well-known", wellKnownRoutes(config.notify.signingKeys));
 
   const auth = authenticate(deps.verifyToken);
+  // AuditEvents: written only by the auditor, read only by audit readers, every read audited (docs/AUDIT.md).
+  app.use("/fhir/AuditEvent", auditEventGate(auditor, auth));
+  app.use("/fhir/AuditEvent/*", auditEventGate(auditor, auth));
+  app.use("/fhir/*", auditIncludeGuard(auth));
   app.route(
     "/fhir",
     fhirRoutes(
@@ -103,6 +116,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.route("/admin", adminRoutes(deps.store, auth));
+  app.route("/audit", auditRoutes({ store: deps.store, auditor }, auth));
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
   app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
 

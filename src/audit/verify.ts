@@ -1,0 +1,125 @@
+/**
+ * Verifies the audit trail: walks the hash-chained log stream in pages, recomputes every entry's hash, checks that
+ * sequence numbers run 1, 2, 3… without a gap and that each entry names its predecessor's hash, and that the
+ * searchable AuditEvent copy of each entry still equals it. Reports the first broken entry (its sequence number and
+ * AuditEvent id) or that all is intact, with the count and the head (docs/AUDIT.md).
+ */
+import { canonicalJson, entryHash, GENESIS_HASH } from "../store/hash-chain.js";
+import type { LogEntry, Store } from "../store/port.js";
+import { AUDIT_STREAM } from "./audit-log.js";
+
+/** Why an entry breaks the chain. */
+export type BreakKind =
+  /** Its content (payload, time or sequence number) no longer matches its hash. */
+  | "altered"
+  /** It does not name the hash of the entry before it (an entry was inserted, or re-hashed). */
+  | "unlinked"
+  /** The sequence number expected here is absent (an entry was deleted). */
+  | "missing"
+  /** Its stored row cannot be read (its payload is not JSON). */
+  | "unreadable"
+  /** Its searchable AuditEvent copy is absent or differs from the logged one. */
+  | "copy-differs";
+
+/** The first broken entry. */
+export interface BrokenEntry {
+  seq: number;
+  /** The AuditEvent id of the entry (absent when the entry is missing or unreadable). */
+  id?: string;
+  kind: BreakKind;
+}
+
+/** The outcome of a verification. `count` is the number of entries checked and found intact before any break. */
+export type VerifyResult =
+  | { ok: true; count: number; head: { seq: number; hash: string } }
+  | { ok: false; count: number; broken: BrokenEntry };
+
+/** Options: the stream (default `audit`), page size, and whether to compare the searchable copies. */
+export interface VerifyOptions {
+  stream?: string;
+  pageSize?: number;
+  checkCopies?: boolean;
+}
+
+/** A page of the stream, and the sequence number of a row that could not be read after the entries returned. */
+async function readPage(
+  store: Store,
+  stream: string,
+  after: number,
+  limit: number,
+): Promise<{ entries: LogEntry[]; unreadable?: number }> {
+  try {
+    return { entries: await store.readLog(stream, after, limit) };
+  } catch (err) {
+    if (limit === 1) {
+      if (err instanceof SyntaxError) return { entries: [], unreadable: after + 1 };
+      throw err;
+    }
+    // Read one at a time up to the row that fails, so the break is named exactly.
+    const entries: LogEntry[] = [];
+    let last = after;
+    for (let i = 0; i < limit; i++) {
+      const one = await readPage(store, stream, last, 1);
+      if (one.unreadable !== undefined) return { entries, unreadable: one.unreadable };
+      const [entry] = one.entries;
+      if (!entry) break;
+      entries.push(entry);
+      last = entry.seq;
+    }
+    return { entries };
+  }
+}
+
+const idOf = (e: LogEntry) => (typeof e.payload.id === "string" ? e.payload.id : undefined);
+const broken = (seq: number, kind: BreakKind, id?: string): BrokenEntry => ({ seq, kind, ...(id ? { id } : {}) });
+
+/** Entries of a page whose AuditEvent copy is absent or differs; the first such, or undefined. */
+async function firstBadCopy(store: Store, entries: LogEntry[]): Promise<LogEntry | undefined> {
+  const keyed = entries.filter((e) => e.payload.resourceType === "AuditEvent" && idOf(e));
+  const copies = await store.readMany(keyed.map((e) => ({ resourceType: "AuditEvent", id: idOf(e) as string })));
+  for (const e of keyed) {
+    const copy = copies.get(`AuditEvent/${idOf(e)}`);
+    if (!copy || copy.deleted || canonicalJson(copy.resource) !== canonicalJson(e.payload)) return e;
+  }
+  return undefined;
+}
+
+/** Walks the whole stream once (constant memory: one page at a time). */
+export async function verifyAuditLog(store: Store, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const stream = options.stream ?? AUDIT_STREAM;
+  const pageSize = Math.max(1, Math.min(options.pageSize ?? 100, 1000));
+  const checkCopies = options.checkCopies ?? stream === AUDIT_STREAM;
+  let prevHash = GENESIS_HASH;
+  let expected = 1;
+  let count = 0;
+  for (;;) {
+    const { entries: page, unreadable } = await readPage(store, stream, expected - 1, pageSize);
+    const bad = checkCopies ? await firstBadCopy(store, page) : undefined;
+    for (const e of page) {
+      if (e.seq !== expected) return { ok: false, count, broken: broken(expected, "missing") };
+      if ((await entryHash(e)) !== e.hash) return { ok: false, count, broken: broken(e.seq, "altered", idOf(e)) };
+      if (e.prevHash !== prevHash) return { ok: false, count, broken: broken(e.seq, "unlinked", idOf(e)) };
+      if (e === bad) return { ok: false, count, broken: broken(e.seq, "copy-differs", idOf(e)) };
+      prevHash = e.hash;
+      expected = e.seq + 1;
+      count++;
+    }
+    if (unreadable !== undefined) return { ok: false, count, broken: broken(unreadable, "unreadable") };
+    if (page.length < pageSize) break;
+  }
+  return { ok: true, count, head: { seq: expected - 1, hash: prevHash } };
+}
+
+/** One sentence naming the result, for the CLI and OperationOutcome diagnostics (ids only, no personal value). */
+export function describeVerify(result: VerifyResult): string {
+  if (result.ok) return `audit log intact: ${result.count} entries, head ${result.head.seq} ${result.head.hash}`;
+  const b = result.broken;
+  const what = {
+    altered: "was altered (its content no longer matches its hash)",
+    unlinked: "does not link to the entry before it",
+    missing: "is missing (deleted)",
+    unreadable: "cannot be read",
+    "copy-differs": "has a searchable AuditEvent copy that is absent or differs from the log",
+  }[b.kind];
+  return `audit log broken at entry ${b.seq}${b.id ? ` (AuditEvent/${b.id})` : ""}: it ${what}; ${result.count} entries before it are intact`;
+}
