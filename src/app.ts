@@ -82,7 +82,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   const auth = authenticate(deps.verifyToken);
   // AuditEvents: written only by the auditor, read only by audit readers, every read audited (docs/AUDIT.md).
-  app.use("/fhir/AuditEvent", auditEventGate(auditor, auth));
+  // ("/fhir/AuditEvent/*" matches "/fhir/AuditEvent" itself too: one registration, or each read is audited twice.)
   app.use("/fhir/AuditEvent/*", auditEventGate(auditor, auth));
   app.use("/fhir/*", auditIncludeGuard(auth));
   app.route(

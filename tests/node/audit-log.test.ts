@@ -1,13 +1,13 @@
 // The audit trail on SQLite (a file) and PostgreSQL: AuditEvents append to a hash chain with a searchable copy,
 // concurrent appends all land, and verify names the first entry a raw-SQL change, deletion or reorder broke.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AUDIT_STREAM, AuditWriteError, recordAudit } from "../../src/audit/audit-log.js";
 import { buildAuditEvent } from "../../src/audit/audit-event.js";
+import { AUDIT_STREAM, AuditWriteError, recordAudit } from "../../src/audit/audit-log.js";
 import { describeVerify, verifyAuditLog } from "../../src/audit/verify.js";
 import type { Store } from "../../src/store/port.js";
 import { StoreConflictError } from "../../src/store/port.js";
-import { AUDIT_STORES, type TamperableStore } from "./audit-stores.js";
 import { recordReads, S47_PERMIT, SOCIAL_WORKER } from "./audit-fixtures.js";
+import { AUDIT_STORES, type TamperableStore } from "./audit-stores.js";
 
 const event = (id: string) =>
   buildAuditEvent({
@@ -59,7 +59,9 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
 
   it("names the entry whose payload was changed with raw SQL", async () => {
     await recordReads(db.store, 12);
-    await db.sql(`UPDATE log_entries SET payload = replace(payload, 'Patient/p4', 'Patient/p9') WHERE stream = 'audit' AND seq = 5`);
+    await db.sql(
+      `UPDATE log_entries SET payload = replace(payload, 'Patient/p4', 'Patient/p9') WHERE stream = 'audit' AND seq = 5`,
+    );
     const result = await verifyAuditLog(db.store, { pageSize: 4 });
     expect(result).toEqual({ ok: false, count: 4, broken: { seq: 5, id: "a0004", kind: "altered" } });
     expect(describeVerify(result)).toContain("entry 5 (AuditEvent/a0004)");
