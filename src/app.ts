@@ -1,13 +1,14 @@
 /** buildApp(deps): the whole gateway as a Hono app. Imports no runtime or driver code (DESIGN.md rule 1). */
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { READ_ONLY_TYPES } from "./audit/access.js";
+import { createAuditor } from "./audit/auditor.js";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
 import { setServerTimeZone } from "./fhir/search-dates.js";
-import { createAuditor } from "./audit/auditor.js";
 import { adminRoutes } from "./http/admin-routes.js";
 import { auditEventGate, auditIncludeGuard, auditRoutes } from "./http/audit-routes.js";
 import { authenticate } from "./http/authenticate.js";
@@ -52,7 +53,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     newId: deps.newId ?? (() => crypto.randomUUID()),
     paging: config.paging,
     writeRules: { Subscription: subscriptionRule },
-    readOnlyTypes: new Set(["AuditEvent"]),
+    readOnlyTypes: READ_ONLY_TYPES,
   });
   const auditor = createAuditor({
     store: deps.store,

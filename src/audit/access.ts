@@ -6,6 +6,9 @@
 import type { Actor } from "../auth/actor.js";
 import type { AuditDecision } from "./audit-event.js";
 
+/** Resource types no REST or transaction write may touch: AuditEvents are written only by the audit writer. */
+export const READ_ONLY_TYPES: ReadonlySet<string> = new Set(["AuditEvent"]);
+
 /** Roles that may read AuditEvents and verify the chain. */
 export const AUDIT_READER_ROLES: readonly Actor["role"][] = ["safeguarding-lead", "system"];
 
