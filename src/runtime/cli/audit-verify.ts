@@ -1,0 +1,30 @@
+/** `npm run tfg -- audit verify [--db FILE]`: verifies the audit hash chain and names the first broken entry. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { describeVerify, verifyAuditLog } from "../../audit/verify.js";
+import type { Store } from "../../store/port.js";
+import { openSqliteStore } from "../../store/sqlite/index.js";
+import { loadMigrations } from "../migration-files.js";
+import { openNodeStore } from "../node.js";
+
+/** Exit status of a broken chain (0: intact; 2: usage). */
+export const BROKEN_EXIT = 1;
+
+/**
+ * Verifies the SQLite file `db` (which must exist), or without it the configured store (TFG_DATABASE_URL, else
+ * SQLite under TFG_DATA_DIR). Prints one line; returns the exit status, or a usage message to fail with.
+ */
+export async function auditVerifyCommand(db: string | undefined): Promise<number | string> {
+  if (db !== undefined && !existsSync(resolve(db))) return `No database file at ${db}`;
+  const store: Store =
+    db !== undefined
+      ? await openSqliteStore(resolve(db), loadMigrations())
+      : await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
+  try {
+    const result = await verifyAuditLog(store);
+    (result.ok ? console.log : console.error)(describeVerify(result));
+    return result.ok ? 0 : BROKEN_EXIT;
+  } finally {
+    await store.close();
+  }
+}
