@@ -40,7 +40,7 @@ describe("tfg audit verify", () => {
       "entry 5 (AuditEvent/a0005)",
     ],
   ])("exits 1 naming the first broken entry after %s", async (_what, sql, named) => {
-    await db.sql(sql);
+    await db.sql(db.unguard + sql);
     const r = verify(["--db", file]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`audit log broken at ${named}`);

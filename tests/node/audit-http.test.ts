@@ -246,6 +246,7 @@ describe("audit over HTTP", () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ ok: true, count: 3 });
     const entries = await log();
+    await db.sql(db.unguard);
     await db.sql("UPDATE log_entries SET payload = replace(payload, 'Patient/p1', 'Patient/p7') WHERE seq = 2");
     const bad = await t.app.request("http://gw.test/audit/verify", { headers: { Authorization: `Bearer ${lead}` } });
     expect(bad.status).toBe(409);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildAuditEvent } from "../../src/audit/audit-event.js";
 import { AUDIT_STREAM, AuditWriteError, recordAudit } from "../../src/audit/audit-log.js";
 import { describeVerify, verifyAuditLog } from "../../src/audit/verify.js";
-import type { Store } from "../../src/store/port.js";
+import type { ChangeSet, Store } from "../../src/store/port.js";
 import { StoreConflictError } from "../../src/store/port.js";
 import { recordReads, S47_PERMIT, SOCIAL_WORKER } from "./audit-fixtures.js";
 import { AUDIT_STORES, type TamperableStore } from "./audit-stores.js";
@@ -50,15 +50,39 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
   });
 
   it("lands every one of 20 concurrent appends, in one unbroken chain", async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => recordAudit(db.store, event(`c${i}`))));
+    // Count the lost races, so the test shows appends really did collide and were retried.
+    let conflicts = 0;
+    const racing = new Proxy(db.store, {
+      get(target, prop) {
+        if (prop === "commit") {
+          return (cs: ChangeSet) =>
+            target.commit(cs).catch((err: unknown) => {
+              if (err instanceof StoreConflictError) conflicts++;
+              throw err;
+            });
+        }
+        const v = (target as unknown as Record<PropertyKey, unknown>)[prop];
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => recordAudit(racing, event(`c${i}`))));
+    expect(conflicts).toBeGreaterThan(0);
     const log = await db.store.readLog(AUDIT_STREAM, 0, 100);
     expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(new Set(log.map((e) => e.payload.id)).size).toBe(20);
     expect(await verifyAuditLog(db.store, { pageSize: 7 })).toMatchObject({ ok: true, count: 20 });
   });
 
+  it("refuses a raw UPDATE or DELETE of an audit row in the database itself (migration 0007)", async () => {
+    await recordReads(db.store, 2);
+    await expect(db.sql(`UPDATE log_entries SET payload = '{}' WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(db.sql("DELETE FROM log_entries WHERE seq = 2")).rejects.toThrow(/append-only/);
+    expect(await verifyAuditLog(db.store)).toMatchObject({ ok: true, count: 2 });
+  });
+
   it("names the entry whose payload was changed with raw SQL", async () => {
     await recordReads(db.store, 12);
+    await db.sql(db.unguard);
     await db.sql(
       `UPDATE log_entries SET payload = replace(payload, 'Patient/p4', 'Patient/p9') WHERE stream = 'audit' AND seq = 5`,
     );
@@ -69,12 +93,14 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
 
   it("names the entry whose recorded time was changed", async () => {
     await recordReads(db.store, 4);
+    await db.sql(db.unguard);
     await db.sql(`UPDATE log_entries SET recorded = '2020-01-01T00:00:00.000Z' WHERE stream = 'audit' AND seq = 2`);
     expect(await verifyAuditLog(db.store)).toMatchObject({ ok: false, broken: { seq: 2, kind: "altered" } });
   });
 
   it("names a deleted entry as missing", async () => {
     await recordReads(db.store, 12);
+    await db.sql(db.unguard);
     await db.sql(`DELETE FROM log_entries WHERE stream = 'audit' AND seq = 7`);
     expect(await verifyAuditLog(db.store, { pageSize: 5 })).toEqual({
       ok: false,
@@ -85,6 +111,7 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
 
   it("names the first entry of two that were swapped", async () => {
     await recordReads(db.store, 6);
+    await db.sql(db.unguard);
     await db.sql(
       `UPDATE log_entries SET seq = -1 WHERE stream = 'audit' AND seq = 3;
        UPDATE log_entries SET seq = 3 WHERE stream = 'audit' AND seq = 4;
@@ -99,6 +126,7 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
 
   it("names an entry whose row no longer holds JSON, without failing", async () => {
     await recordReads(db.store, 5);
+    await db.sql(db.unguard);
     await db.sql(`UPDATE log_entries SET payload = 'not json' WHERE stream = 'audit' AND seq = 4`);
     expect(await verifyAuditLog(db.store, { pageSize: 10 })).toEqual({
       ok: false,
@@ -109,6 +137,7 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
 
   it("names an entry whose searchable copy was deleted behind the log's back", async () => {
     await recordReads(db.store, 5);
+    await db.sql(db.unguard);
     await db.sql(`UPDATE resources SET deleted = 1 WHERE resource_type = 'AuditEvent' AND id = 'a0002'`);
     expect(await verifyAuditLog(db.store)).toEqual({
       ok: false,

@@ -13,6 +13,10 @@ import { SqlStore } from "../../src/store/sql/sql-store.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 
 const migrations = loadMigrations();
+
+/** Drops migration 0007's triggers on SQLite (and D1). */
+export const SQLITE_UNGUARD = "DROP TRIGGER log_entries_no_update; DROP TRIGGER log_entries_no_delete;";
+const POSTGRES_UNGUARD = "DROP TRIGGER log_entries_append_only ON log_entries;";
 let schemas = 0;
 
 /** A store and a way to run raw SQL (`?`-free: tests interpolate constants) against the same database. */
@@ -20,6 +24,8 @@ export interface TamperableStore {
   store: Store;
   /** Runs a statement against the store's database, outside the store. */
   sql(text: string): Promise<void>;
+  /** The SQL that drops migration 0007's append-only triggers, as a database owner could. */
+  unguard: string;
   /** The SQLite file (SQLite only), for the CLI. */
   file?: string;
   close(): Promise<void>;
@@ -31,6 +37,7 @@ async function sqliteFile(): Promise<TamperableStore> {
   return {
     store,
     file,
+    unguard: SQLITE_UNGUARD,
     async sql(text) {
       const db = new Database(file);
       try {
@@ -61,6 +68,7 @@ async function postgresServer(url: string): Promise<TamperableStore> {
   const store = await openPostgresStore(u.toString(), migrations);
   return {
     store,
+    unguard: POSTGRES_UNGUARD,
     sql: (text) => admin(text, schema),
     async close() {
       await store.close();
@@ -76,6 +84,7 @@ async function pglite(): Promise<TamperableStore> {
   const store = new SqlStore(pgliteExecutor(db));
   return {
     store,
+    unguard: POSTGRES_UNGUARD,
     async sql(text) {
       await db.exec(text);
     },

@@ -19,9 +19,19 @@ beforeAll(async () => {
   store = d1Store(env.DB);
 });
 
-// Each test starts a fresh chain; AuditEvent ids come from a block of their own, so copies never collide.
+/** Drops migration 0007's append-only triggers, as a database owner could. */
+const unguard = () =>
+  env.DB.batch([
+    env.DB.prepare("DROP TRIGGER IF EXISTS log_entries_no_update"),
+    env.DB.prepare("DROP TRIGGER IF EXISTS log_entries_no_delete"),
+  ]);
+
+// Each test starts a fresh chain under the triggers again; AuditEvent ids come from a block of their own.
 beforeEach(async () => {
+  await unguard();
   await sql(`DELETE FROM log_entries WHERE stream = '${AUDIT_STREAM}'`);
+  const m0007 = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0007_"));
+  for (const q of m0007?.queries ?? []) await sql(q);
   block += 100;
 });
 
@@ -51,8 +61,16 @@ describe("audit chain on D1", () => {
     expect(await verifyAuditLog(store)).toMatchObject({ ok: true, count: 10 });
   });
 
+  it("refuses a raw UPDATE or DELETE of an audit row (migration 0007's triggers)", async () => {
+    await record(2);
+    await expect(sql("UPDATE log_entries SET payload = '{}' WHERE seq = 1")).rejects.toThrow(/append-only/);
+    await expect(sql("DELETE FROM log_entries WHERE seq = 2")).rejects.toThrow(/append-only/);
+    expect(await verifyAuditLog(store)).toMatchObject({ ok: true, count: 2 });
+  });
+
   it("names an entry whose payload was changed", async () => {
     await record(6);
+    await unguard();
     await sql(`UPDATE log_entries SET payload = replace(payload, 'practitioner', 'manager') WHERE seq = 4`);
     expect(await verifyAuditLog(store, { pageSize: 3 })).toEqual({
       ok: false,
@@ -63,12 +81,14 @@ describe("audit chain on D1", () => {
 
   it("names a deleted entry as missing", async () => {
     await record(6);
+    await unguard();
     await sql("DELETE FROM log_entries WHERE seq = 3");
     expect(await verifyAuditLog(store)).toEqual({ ok: false, count: 2, broken: { seq: 3, kind: "missing" } });
   });
 
   it("names the first of two swapped entries", async () => {
     await record(6);
+    await unguard();
     await env.DB.batch([
       env.DB.prepare("UPDATE log_entries SET seq = -1 WHERE seq = 2"),
       env.DB.prepare("UPDATE log_entries SET seq = 2 WHERE seq = 5"),
@@ -83,6 +103,7 @@ describe("audit chain on D1", () => {
 
   it("GET /audit/verify answers 409 naming the entry", async () => {
     await record(4);
+    await unguard();
     await sql(`UPDATE log_entries SET recorded = '2020-01-01T00:00:00.000Z' WHERE seq = 2`);
     const t = await createTestApp(store);
     const token = await t.issuer.sign({
