@@ -12,6 +12,7 @@ import { AUDIT_STORES, type TamperableStore } from "./audit-stores.js";
 
 const LEAD = { ...PRACTITIONER, sub: "lead-1", role: "safeguarding-lead", purpose_of_use: "quality-audit" };
 
+// biome-ignore lint/suspicious/noExplicitAny: test assertions walk FHIR JSON freely.
 type Json = Record<string, any>;
 
 /** `store` with a commit that fails whenever it writes to a log. */
