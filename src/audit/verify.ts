@@ -19,7 +19,11 @@ export type BreakKind =
   /** Its stored row cannot be read (its payload is not JSON). */
   | "unreadable"
   /** Its searchable AuditEvent copy is absent or differs from the logged one. */
-  | "copy-differs";
+  | "copy-differs"
+  /** It is consistent, but its hash is not the one recorded for it earlier (the chain was rebuilt from here or before). */
+  | "rewritten"
+  /** The log ends before the head recorded earlier (its newest entries were deleted). */
+  | "truncated";
 
 /** The first broken entry. */
 export interface BrokenEntry {
@@ -34,11 +38,27 @@ export type VerifyResult =
   | { ok: true; count: number; head: { seq: number; hash: string } }
   | { ok: false; count: number; broken: BrokenEntry };
 
-/** Options: the stream (default `audit`), page size, and whether to compare the searchable copies. */
+/** A head recorded earlier (printed by a previous verify): entry `seq` had hash `hash`. */
+export interface RecordedHead {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Options: the stream (default `audit`), page size, whether to compare the searchable copies, and a head recorded
+ * earlier outside the database, which catches what the chain alone cannot: a cut tail or a rebuilt chain.
+ */
 export interface VerifyOptions {
   stream?: string;
   pageSize?: number;
   checkCopies?: boolean;
+  expectHead?: RecordedHead | undefined;
+}
+
+/** Parses a recorded head written `SEQ:HASH` (as verify prints it); undefined when malformed. */
+export function parseRecordedHead(text: string): RecordedHead | undefined {
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return m ? { seq: Number(m[1]), hash: m[2] as string } : undefined;
 }
 
 /** A page of the stream, and the sequence number of a row that could not be read after the entries returned. */
@@ -92,6 +112,7 @@ export async function verifyAuditLog(store: Store, options: VerifyOptions = {}):
   let prevHash = GENESIS_HASH;
   let expected = 1;
   let count = 0;
+  const anchor = options.expectHead;
   for (;;) {
     const { entries: page, unreadable } = await readPage(store, stream, expected - 1, pageSize);
     const bad = checkCopies ? await firstBadCopy(store, page) : undefined;
@@ -100,6 +121,9 @@ export async function verifyAuditLog(store: Store, options: VerifyOptions = {}):
       if ((await entryHash(e)) !== e.hash) return { ok: false, count, broken: broken(e.seq, "altered", idOf(e)) };
       if (e.prevHash !== prevHash) return { ok: false, count, broken: broken(e.seq, "unlinked", idOf(e)) };
       if (e === bad) return { ok: false, count, broken: broken(e.seq, "copy-differs", idOf(e)) };
+      if (anchor?.seq === e.seq && anchor.hash !== e.hash) {
+        return { ok: false, count, broken: broken(e.seq, "rewritten", idOf(e)) };
+      }
       prevHash = e.hash;
       expected = e.seq + 1;
       count++;
@@ -107,6 +131,7 @@ export async function verifyAuditLog(store: Store, options: VerifyOptions = {}):
     if (unreadable !== undefined) return { ok: false, count, broken: broken(unreadable, "unreadable") };
     if (page.length < pageSize) break;
   }
+  if (anchor && anchor.seq > expected - 1) return { ok: false, count, broken: broken(expected, "truncated") };
   return { ok: true, count, head: { seq: expected - 1, hash: prevHash } };
 }
 
@@ -120,6 +145,8 @@ export function describeVerify(result: VerifyResult): string {
     missing: "is missing (deleted)",
     unreadable: "cannot be read",
     "copy-differs": "has a searchable AuditEvent copy that is absent or differs from the log",
+    rewritten: "differs from the head recorded for it (the chain was rebuilt)",
+    truncated: "is missing, with every later entry up to the recorded head (the log was cut short)",
   }[b.kind];
   return `audit log broken at entry ${b.seq}${b.id ? ` (AuditEvent/${b.id})` : ""}: it ${what}; ${result.count} entries before it are intact`;
 }

@@ -8,8 +8,8 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { auditReadDecision } from "../audit/access.js";
 import type { AuditAccess } from "../audit/audit-event.js";
 import type { Auditor } from "../audit/auditor.js";
-import { describeVerify, verifyAuditLog } from "../audit/verify.js";
-import { forbidden, methodNotAllowed } from "../fhir/errors.js";
+import { describeVerify, parseRecordedHead, verifyAuditLog } from "../audit/verify.js";
+import { badRequest, forbidden, methodNotAllowed } from "../fhir/errors.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
 import type { Store } from "../store/port.js";
 import type { AppEnv } from "./context.js";
@@ -22,7 +22,10 @@ export interface AuditRouteDeps {
   auditor: Auditor;
 }
 
-/** `GET /audit/verify`: 200 `{ ok, count, head }` when intact; 409 OperationOutcome naming the first broken entry. */
+/**
+ * `GET /audit/verify[?head=SEQ:HASH]`: 200 `{ ok, count, head }` when intact; 409 OperationOutcome naming the first
+ * broken entry. `head` is one recorded earlier, which also catches a cut tail or a rebuilt chain.
+ */
 export function auditRoutes(deps: AuditRouteDeps, auth: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", auth);
@@ -34,7 +37,12 @@ export function auditRoutes(deps: AuditRouteDeps, auth: MiddlewareHandler<AppEnv
       await deps.auditor.record(actor, access, decision);
       throw forbidden("Only a safeguarding lead or a system may verify the audit log");
     }
-    const result = await verifyAuditLog(deps.store);
+    const given = c.req.query("head");
+    const expectHead = given === undefined ? undefined : parseRecordedHead(given);
+    if (given !== undefined && !expectHead) {
+      throw badRequest("head must be a recorded head SEQ:HASH (a sequence number, a colon, 64 hex digits)", ["head"]);
+    }
+    const result = await verifyAuditLog(deps.store, { expectHead });
     await deps.auditor.record(actor, access, decision);
     if (result.ok) return c.json(result);
     const outcome = operationOutcome([

@@ -46,6 +46,18 @@ describe("tfg audit verify", () => {
     expect(r.stderr).toContain(`audit log broken at ${named}`);
   });
 
+  it("checks a head recorded by an earlier run (--head SEQ:HASH): a cut tail exits 1", async () => {
+    const first = verify(["--db", file]);
+    const head = /head (\d+) ([0-9a-f]{64})/.exec(first.stdout);
+    expect(head).not.toBeNull();
+    await db.sql(`${db.unguard} DELETE FROM log_entries WHERE seq = 6`);
+    expect(verify(["--db", file]).status).toBe(0);
+    const cut = verify(["--db", file, "--head", `${head?.[1]}:${head?.[2]}`]);
+    expect(cut.status).toBe(1);
+    expect(cut.stderr).toContain("audit log broken at entry 6: it is missing, with every later entry");
+    expect(verify(["--db", file, "--head", "six"]).status).toBe(2);
+  });
+
   it("is a usage error (2) for a file that does not exist, or another subcommand", () => {
     const missing = verify(["--db", `${file}.absent`]);
     expect(missing.status).toBe(2);

@@ -257,6 +257,15 @@ describe("audit over HTTP", () => {
     expect(outcome.broken).toEqual({ seq: 2, id: entries[1]?.payload.id, kind: "altered" });
   });
 
+  it("checks ?head= against the chain, and refuses a malformed one (400)", async () => {
+    const get = (q: string) =>
+      t.app.request(`http://gw.test/audit/verify${q}`, { headers: { Authorization: `Bearer ${lead}` } });
+    const first = (await (await get("")).json()) as Json;
+    expect((await get(`?head=${first.head.seq}:${first.head.hash}`)).status).toBe(200);
+    expect((await get(`?head=${first.head.seq + 5}:${first.head.hash}`)).status).toBe(409);
+    expect((await get("?head=x")).status).toBe(400);
+  });
+
   it("refuses verify to a practitioner", async () => {
     const res = await t.app.request("http://gw.test/audit/verify", { headers: { Authorization: `Bearer ${t.token}` } });
     expect(res.status).toBe(403);

@@ -146,6 +146,29 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
     });
   });
 
+  it("with a head recorded earlier, names a cut tail and a rebuilt chain the chain alone cannot show", async () => {
+    await recordReads(db.store, 5);
+    const before = await verifyAuditLog(db.store);
+    if (!before.ok) throw new Error("expected an intact chain");
+    await db.sql(db.unguard);
+    await db.sql(`DELETE FROM log_entries WHERE stream = 'audit' AND seq = 5`);
+    expect(await verifyAuditLog(db.store)).toMatchObject({ ok: true, count: 4 }); // a shorter chain is valid alone
+    expect(await verifyAuditLog(db.store, { expectHead: before.head })).toEqual({
+      ok: false,
+      count: 4,
+      broken: { seq: 5, kind: "truncated" },
+    });
+    // Cut again and append afresh: seq 5 exists again, consistent, but not the entry the head recorded.
+    await db.sql(`DELETE FROM log_entries WHERE stream = 'audit' AND seq = 4`);
+    await recordReads(db.store, 2, 50);
+    expect(await verifyAuditLog(db.store)).toMatchObject({ ok: true, count: 5 });
+    expect(await verifyAuditLog(db.store, { expectHead: before.head })).toEqual({
+      ok: false,
+      count: 4,
+      broken: { seq: 5, id: "a0051", kind: "rewritten" },
+    });
+  });
+
   it("verifies an empty log as intact with count 0", async () => {
     expect(await verifyAuditLog(db.store)).toEqual({ ok: true, count: 0, head: { seq: 0, hash: "0".repeat(64) } });
   });
