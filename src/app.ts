@@ -10,7 +10,7 @@ import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
 import { setServerTimeZone } from "./fhir/search-dates.js";
 import { adminRoutes } from "./http/admin-routes.js";
-import { auditEventGate, auditIncludeGuard, auditRoutes } from "./http/audit-routes.js";
+import { auditEventGate, auditRoutes, auditSideDoorGuard } from "./http/audit-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
@@ -85,7 +85,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   // AuditEvents: written only by the auditor, read only by audit readers, every read audited (docs/AUDIT.md).
   // ("/fhir/AuditEvent/*" matches "/fhir/AuditEvent" itself too: one registration, or each read is audited twice.)
   app.use("/fhir/AuditEvent/*", auditEventGate(auditor, auth));
-  app.use("/fhir/*", auditIncludeGuard(auth));
+  app.use("/fhir/*", auditSideDoorGuard(auth));
   app.route(
     "/fhir",
     fhirRoutes(

@@ -10,6 +10,7 @@ import type { AuditAccess } from "../audit/audit-event.js";
 import type { Auditor } from "../audit/auditor.js";
 import { describeVerify, parseRecordedHead, verifyAuditLog } from "../audit/verify.js";
 import { badRequest, forbidden, methodNotAllowed } from "../fhir/errors.js";
+import { parseClientJson } from "../fhir/json-text.js";
 import { operationOutcome } from "../fhir/operation-outcome.js";
 import type { Store } from "../store/port.js";
 import type { AppEnv } from "./context.js";
@@ -126,24 +127,51 @@ export function auditEventGate(auditor: Auditor, auth: MiddlewareHandler<AppEnv>
 /** `_include`/`_revinclude` values that would bring AuditEvents into another type's searchset. */
 const NAMES_AUDIT_EVENT = /^AuditEvent:|:AuditEvent$/;
 
+/** A transaction entry URL that reads AuditEvents (`AuditEvent/…`, `AuditEvent?…`, absolute or relative). */
+const AUDIT_EVENT_URL = /(^|\/)AuditEvent([/?]|$)/;
+
+/** Why a request would take AuditEvents out by a side door, or undefined. */
+async function sideDoor(c: Context<AppEnv>): Promise<{ what: string; where: string } | undefined> {
+  const path = c.req.path;
+  if (c.req.method === "POST" && /^\/fhir\/?$/.test(path)) {
+    const text = await c.req.text();
+    if (!text.includes("AuditEvent")) return undefined;
+    let bundle: unknown;
+    try {
+      bundle = parseClientJson(text);
+    } catch {
+      return undefined; // the transaction route answers a malformed body
+    }
+    const entries = (bundle as { entry?: unknown }).entry;
+    if (!Array.isArray(entries)) return undefined;
+    for (const [i, entry] of entries.entries()) {
+      const request = (entry as { request?: { method?: unknown; url?: unknown } } | null)?.request;
+      if (String(request?.method).toUpperCase() === "GET" && AUDIT_EVENT_URL.test(String(request?.url))) {
+        return { what: "a transaction's GET entries", where: `Bundle.entry[${i}].request.url` };
+      }
+    }
+    return undefined;
+  }
+  const form = c.req.method === "POST" && /\/_search\/?$/.test(path) ? await c.req.text() : "";
+  if (!c.req.url.includes("include") && !form.includes("include")) return undefined;
+  for (const [k, v] of [...new URL(c.req.url).searchParams, ...new URLSearchParams(form)]) {
+    if (/^_(rev)?include(:|$)/.test(k) && NAMES_AUDIT_EVENT.test(v)) return { what: "other searches", where: k };
+  }
+  return undefined;
+}
+
 /**
- * Middleware for `/fhir/*` other than AuditEvent: a search whose `_include` or `_revinclude` names AuditEvent is a
- * 403 (AuditEvents are read through `GET /fhir/AuditEvent`, where they are gated and audited).
+ * Middleware for `/fhir/*` other than AuditEvent: a search whose `_include` or `_revinclude` names AuditEvent, or a
+ * transaction with a GET entry for AuditEvents, is a 403 (after authentication): AuditEvents are read through
+ * `GET /fhir/AuditEvent`, where they are gated and audited.
  */
-export const auditIncludeGuard =
+export const auditSideDoorGuard =
   (auth: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     if (/\/AuditEvent(\/|$)/.test(c.req.path)) return next();
-    const form = c.req.method === "POST" && /\/_search\/?$/.test(c.req.path) ? await c.req.text() : "";
-    if (c.req.url.includes("include") || form.includes("include")) {
-      const pairs = [...new URL(c.req.url).searchParams, ...new URLSearchParams(form)];
-      for (const [k, v] of pairs) {
-        if (/^_(rev)?include(:|$)/.test(k) && NAMES_AUDIT_EVENT.test(v)) {
-          return auth(c, async () => {
-            throw forbidden("AuditEvents are read through GET /fhir/AuditEvent, not included in other searches", [k]);
-          });
-        }
-      }
-    }
-    return next();
+    const door = await sideDoor(c);
+    if (!door) return next();
+    return auth(c, async () => {
+      throw forbidden(`AuditEvents are read through GET /fhir/AuditEvent, not through ${door.what}`, [door.where]);
+    });
   };

@@ -230,6 +230,31 @@ describe("audit over HTTP", () => {
     expect((await t.store.read("AuditEvent", "a0000"))?.versionId).toBe(1);
   });
 
+  it("refuses a transaction that reads AuditEvents in a GET entry (403), for a safeguarding lead too", async () => {
+    const res = await as(lead, "/fhir", {
+      method: "POST",
+      json: {
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [{ request: { method: "GET", url: "AuditEvent/a0000" } }],
+      },
+    });
+    expect(res.status).toBe(403);
+    const body = (await res.json()) as Json;
+    expect(body.issue[0].expression).toEqual(["Bundle.entry[0].request.url"]);
+    // Unauthenticated, the same request is a 401 first.
+    const anon = await t.app.request("http://gw.test/fhir", {
+      method: "POST",
+      headers: { "Content-Type": "application/fhir+json" },
+      body: JSON.stringify({
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [{ request: { method: "GET", url: "AuditEvent/a0000" } }],
+      }),
+    });
+    expect(anon.status).toBe(401);
+  });
+
   it("refuses _revinclude of AuditEvents into another search", async () => {
     const res = await as(lead, "/fhir/Patient?_revinclude=AuditEvent:entity");
     expect(res.status).toBe(403);
