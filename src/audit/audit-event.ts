@@ -7,6 +7,7 @@
  */
 import type { Actor } from "../auth/actor.js";
 import { codeSystemUrl, profileUrl, TFG_BASE } from "../fhir/canonical.js";
+import { isSupportedType } from "../fhir/resource-types.js";
 import { ORGANISATION_SYSTEM } from "../ingest/sender.js";
 
 /** Disclosure levels (DOMAIN.md §4), lowest first. */
@@ -117,20 +118,21 @@ const SAFE_PARAMS = new Set([
   "action",
   "outcome",
 ]);
-/** A literal reference `Type/id` (ids are not identifiable values). */
-const REFERENCE = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
+/** A literal reference `Type/id` to a served type (ids are not identifiable values; `Smith/John` is not one). */
+const REFERENCE = /^([A-Z][A-Za-z]{1,63})\/[A-Za-z0-9\-.]{1,64}$/;
+const isReference = (v: string) => isSupportedType(REFERENCE.exec(v)?.[1] ?? "");
 
 /**
  * The query as the audit keeps it: `name=value&…` in the order sent, where a value is kept only for parameters that
  * never carry personal values (`_id`, paging and result parameters, status codes) or when it is a plain reference
- * `Type/id`; every other value (an identifier, a name, a birth date, a postcode) is written `*`.
+ * `Type/id` to a served type; every other value (an identifier, a name, a birth date, a postcode) is written `*`.
  */
 export function auditQuery(params: readonly (readonly [string, string])[]): string {
   return params
     .filter(([name]) => name !== "_cursor")
     .map(([name, value]) => {
       const base = name.split(":")[0] ?? name;
-      const keep = SAFE_PARAMS.has(base) || value.split(",").every((v) => REFERENCE.test(v));
+      const keep = SAFE_PARAMS.has(base) || value.split(",").every(isReference);
       return `${encodeURIComponent(name)}=${keep ? encodeURIComponent(value) : "*"}`;
     })
     .join("&");
