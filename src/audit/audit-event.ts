@@ -174,7 +174,8 @@ function entities(access: AuditAccess, decision: AuditDecision): Record<string, 
       role: coding(OBJECT_ROLE, "1", "Patient"),
     });
   }
-  if (access.resource && access.resource !== access.patient) {
+  // BALP PatientRead has both: the data read (role 4) and the patient it is about (role 1), even when they are one.
+  if (access.resource) {
     out.push({
       what: { reference: access.resource },
       type: coding(ENTITY_TYPE, "2", "System Object"),
