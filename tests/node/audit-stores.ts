@@ -24,6 +24,8 @@ export interface TamperableStore {
   store: Store;
   /** Runs a statement against the store's database, outside the store. */
   sql(text: string): Promise<void>;
+  /** A second store over the same database (as another process or instance would have), closed with this one. */
+  second(): Promise<Store>;
   /** The SQL that drops migration 0007's append-only triggers, as a database owner could. */
   unguard: string;
   /** The SQLite file (SQLite only), for the CLI. */
@@ -34,10 +36,16 @@ export interface TamperableStore {
 async function sqliteFile(): Promise<TamperableStore> {
   const file = join(mkdtempSync(join(tmpdir(), "tfg-audit-")), "audit.db");
   const store = await openSqliteStore(file, migrations);
+  const others: Store[] = [];
   return {
     store,
     file,
     unguard: SQLITE_UNGUARD,
+    async second() {
+      const other = await openSqliteStore(file, migrations);
+      others.push(other);
+      return other;
+    },
     async sql(text) {
       const db = new Database(file);
       try {
@@ -46,7 +54,10 @@ async function sqliteFile(): Promise<TamperableStore> {
         db.close();
       }
     },
-    close: () => store.close(),
+    async close() {
+      for (const o of others) await o.close();
+      await store.close();
+    },
   };
 }
 
@@ -66,11 +77,18 @@ async function postgresServer(url: string): Promise<TamperableStore> {
   const u = new URL(url);
   u.searchParams.set("options", `-c search_path=${schema}`);
   const store = await openPostgresStore(u.toString(), migrations);
+  const others: Store[] = [];
   return {
     store,
     unguard: POSTGRES_UNGUARD,
+    async second() {
+      const other = await openPostgresStore(u.toString(), migrations);
+      others.push(other);
+      return other;
+    },
     sql: (text) => admin(text, schema),
     async close() {
+      for (const o of others) await o.close();
       await store.close();
       await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     },
@@ -85,6 +103,7 @@ async function pglite(): Promise<TamperableStore> {
   return {
     store,
     unguard: POSTGRES_UNGUARD,
+    second: async () => new SqlStore(pgliteExecutor(db)),
     async sql(text) {
       await db.exec(text);
     },
