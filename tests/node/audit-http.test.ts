@@ -291,6 +291,18 @@ describe("audit over HTTP", () => {
     expect((await get("?head=x")).status).toBe(400);
   });
 
+  it.each([
+    ["no token", "/fhir/AuditEvent?entity=Patient/p1", false, 401],
+    ["a broken percent escape", "/fhir/AuditEvent?entity=%ZZ", true, 400],
+    ["101 parameters", `/fhir/AuditEvent?${Array.from({ length: 101 }, (_, i) => `_count=${i}`).join("&")}`, true, 400],
+    ["an unknown operation", "/fhir/AuditEvent/$purge", true, 400],
+    ["an unknown instance operation", "/fhir/AuditEvent/a0000/$purge", true, 400],
+  ])("answers hostile input (%s) with an OperationOutcome, never a 500", async (_what, path, withToken, status) => {
+    const res = withToken ? await as(lead, path) : await t.app.request(`http://gw.test${path}`);
+    expect(res.status).toBe(status);
+    if (status !== 200) expect(((await res.json()) as Json).resourceType).toBe("OperationOutcome");
+  });
+
   it("refuses verify to a practitioner", async () => {
     const res = await t.app.request("http://gw.test/audit/verify", { headers: { Authorization: `Bearer ${t.token}` } });
     expect(res.status).toBe(403);
