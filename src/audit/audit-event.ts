@@ -83,8 +83,9 @@ const ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
 const OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role";
 const ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass";
 
-/** Code systems of the token's role and organisation type (src/auth/actor.ts). */
+/** Code system of the token's role (src/auth/actor.ts ROLES); no CodeSystem resource is published for it yet. */
 export const ROLE_SYSTEM = codeSystemUrl("actor-role");
+/** Code system of the token's organisation type (src/auth/actor.ts ORG_TYPES); not published yet either. */
 export const ORG_TYPE_SYSTEM = codeSystemUrl("organisation-type");
 const PURPOSE_SYSTEM = codeSystemUrl("purpose-of-use");
 const TOKEN_ID_SYSTEMS: Record<Actor["tokenId"]["kind"], string> = {

@@ -47,7 +47,7 @@ describe("audit chain on D1", () => {
     expect(await verifyAuditLog(store, { pageSize: 2 })).toMatchObject({ ok: true, count: 5 });
   });
 
-  it("lands 10 concurrent appends", async () => {
+  it("lands 40 concurrent appends (a full group commit and a partial one)", async () => {
     const event = (i: number) =>
       buildAuditEvent({
         id: `c${block + i}`,
@@ -57,8 +57,8 @@ describe("audit chain on D1", () => {
         decision: S47_PERMIT,
         source: { name: "Think Family Gateway" },
       });
-    await Promise.all(Array.from({ length: 10 }, (_, i) => recordAudit(store, event(i))));
-    expect(await verifyAuditLog(store)).toMatchObject({ ok: true, count: 10 });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => recordAudit(store, event(i))));
+    expect(await verifyAuditLog(store)).toMatchObject({ ok: true, count: 40 });
   });
 
   it("refuses a raw UPDATE or DELETE of an audit row (migration 0007's triggers)", async () => {
