@@ -35,7 +35,7 @@ export interface BrokenEntry {
 
 /** The outcome of a verification. `count` is the number of entries checked and found intact before any break. */
 export type VerifyResult =
-  | { ok: true; count: number; head: { seq: number; hash: string } }
+  | { ok: true; count: number; head: { seq: number; hash: string }; after?: number }
   | { ok: false; count: number; broken: BrokenEntry };
 
 /** A head recorded earlier (printed by a previous verify): entry `seq` had hash `hash`. */
@@ -53,6 +53,11 @@ export interface VerifyOptions {
   pageSize?: number;
   checkCopies?: boolean;
   expectHead?: RecordedHead | undefined;
+  /**
+   * Verify only after this head, trusting everything up to it (it must still be there with this hash): an
+   * incremental check from the head a previous verify printed, so a long log need not be walked again.
+   */
+  from?: RecordedHead | undefined;
 }
 
 /** Parses a recorded head written `SEQ:HASH` (as verify prints it); undefined when malformed. */
@@ -104,7 +109,7 @@ async function firstBadCopy(store: Store, entries: LogEntry[]): Promise<LogEntry
   return undefined;
 }
 
-/** Walks the whole stream once (constant memory: one page at a time). */
+/** Walks the stream once, from the start or after a trusted head (constant memory: one page at a time). */
 export async function verifyAuditLog(store: Store, options: VerifyOptions = {}): Promise<VerifyResult> {
   const stream = options.stream ?? AUDIT_STREAM;
   const pageSize = Math.max(1, Math.min(options.pageSize ?? 100, 1000));
@@ -113,6 +118,18 @@ export async function verifyAuditLog(store: Store, options: VerifyOptions = {}):
   let expected = 1;
   let count = 0;
   const anchor = options.expectHead;
+  const from = options.from;
+  if (from && from.seq > 0) {
+    const { entries, unreadable } = await readPage(store, stream, from.seq - 1, 1);
+    const [start] = entries;
+    if (unreadable !== undefined) return { ok: false, count, broken: broken(unreadable, "unreadable") };
+    if (!start || start.seq !== from.seq) return { ok: false, count, broken: broken(from.seq, "truncated") };
+    if (start.hash !== from.hash || (await entryHash(start)) !== start.hash) {
+      return { ok: false, count, broken: broken(from.seq, "rewritten", idOf(start)) };
+    }
+    prevHash = start.hash;
+    expected = from.seq + 1;
+  }
   for (;;) {
     const { entries: page, unreadable } = await readPage(store, stream, expected - 1, pageSize);
     const bad = checkCopies ? await firstBadCopy(store, page) : undefined;
@@ -132,12 +149,15 @@ export async function verifyAuditLog(store: Store, options: VerifyOptions = {}):
     if (page.length < pageSize) break;
   }
   if (anchor && anchor.seq > expected - 1) return { ok: false, count, broken: broken(expected, "truncated") };
-  return { ok: true, count, head: { seq: expected - 1, hash: prevHash } };
+  return { ok: true, count, head: { seq: expected - 1, hash: prevHash }, ...(from ? { after: from.seq } : {}) };
 }
 
 /** One sentence naming the result, for the CLI and OperationOutcome diagnostics (ids only, no personal value). */
 export function describeVerify(result: VerifyResult): string {
-  if (result.ok) return `audit log intact: ${result.count} entries, head ${result.head.seq} ${result.head.hash}`;
+  if (result.ok) {
+    const after = result.after !== undefined ? ` after entry ${result.after}` : "";
+    return `audit log intact: ${result.count} entries${after}, head ${result.head.seq} ${result.head.hash}`;
+  }
   const b = result.broken;
   const what = {
     altered: "was altered (its content no longer matches its hash)",

@@ -24,8 +24,9 @@ export interface AuditRouteDeps {
 }
 
 /**
- * `GET /audit/verify[?head=SEQ:HASH]`: 200 `{ ok, count, head }` when intact; 409 OperationOutcome naming the first
- * broken entry. `head` is one recorded earlier, which also catches a cut tail or a rebuilt chain.
+ * `GET /audit/verify[?head=SEQ:HASH][&from=SEQ:HASH]`: 200 `{ ok, count, head }` when intact; 409 OperationOutcome
+ * naming the first broken entry. `head` is one recorded earlier, which also catches a cut tail or a rebuilt chain;
+ * `from` verifies only the entries after that trusted head.
  */
 export function auditRoutes(deps: AuditRouteDeps, auth: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -38,12 +39,18 @@ export function auditRoutes(deps: AuditRouteDeps, auth: MiddlewareHandler<AppEnv
       await deps.auditor.record(actor, access, decision);
       throw forbidden("Only a safeguarding lead or a system may verify the audit log");
     }
-    const given = c.req.query("head");
-    const expectHead = given === undefined ? undefined : parseRecordedHead(given);
-    if (given !== undefined && !expectHead) {
-      throw badRequest("head must be a recorded head SEQ:HASH (a sequence number, a colon, 64 hex digits)", ["head"]);
-    }
-    const result = await verifyAuditLog(deps.store, { expectHead });
+    const head = (name: "head" | "from") => {
+      const given = c.req.query(name);
+      const parsed = given === undefined ? undefined : parseRecordedHead(given);
+      if (given !== undefined && !parsed) {
+        throw badRequest(`${name} must be a recorded head SEQ:HASH (a sequence number, a colon, 64 hex digits)`, [
+          name,
+        ]);
+      }
+      return parsed;
+    };
+    const options = { expectHead: head("head"), from: head("from") };
+    const result = await verifyAuditLog(deps.store, options);
     await deps.auditor.record(actor, access, decision);
     if (result.ok) return c.json(result);
     const outcome = operationOutcome([

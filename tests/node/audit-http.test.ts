@@ -289,6 +289,9 @@ describe("audit over HTTP", () => {
     expect((await get(`?head=${first.head.seq}:${first.head.hash}`)).status).toBe(200);
     expect((await get(`?head=${first.head.seq + 5}:${first.head.hash}`)).status).toBe(409);
     expect((await get("?head=x")).status).toBe(400);
+    const after = (await (await get(`?from=${first.head.seq}:${first.head.hash}`)).json()) as Json;
+    expect(after).toMatchObject({ ok: true, after: first.head.seq });
+    expect((await get("?from=1:zz")).status).toBe(400);
   });
 
   it.each([

@@ -199,6 +199,32 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
     });
   });
 
+  it("verifies only after a trusted head (from), and names a head that is no longer there", async () => {
+    await recordReads(db.store, 4);
+    const first = await verifyAuditLog(db.store);
+    if (!first.ok) throw new Error("expected an intact chain");
+    await recordReads(db.store, 3, 10);
+    expect(await verifyAuditLog(db.store, { from: first.head })).toMatchObject({ ok: true, count: 3, after: 4 });
+    await db.sql(db.unguard);
+    await db.sql(`UPDATE log_entries SET payload = replace(payload, 'Patient/p11', 'Patient/p99') WHERE seq = 6`);
+    expect(await verifyAuditLog(db.store, { from: first.head })).toEqual({
+      ok: false,
+      count: 1,
+      broken: { seq: 6, id: "a0011", kind: "altered" },
+    });
+    // Entries before the trusted head are not looked at again; a changed head entry itself is named.
+    await db.sql(`UPDATE log_entries SET payload = replace(payload, 'Patient/p3', 'Patient/p98') WHERE seq = 4`);
+    expect(await verifyAuditLog(db.store, { from: first.head })).toEqual({
+      ok: false,
+      count: 0,
+      broken: { seq: 4, id: "a0003", kind: "rewritten" },
+    });
+    expect(await verifyAuditLog(db.store, { from: { seq: 40, hash: first.head.hash } })).toMatchObject({
+      ok: false,
+      broken: { seq: 40, kind: "truncated" },
+    });
+  });
+
   it("verifies an empty log as intact with count 0", async () => {
     expect(await verifyAuditLog(db.store)).toEqual({ ok: true, count: 0, head: { seq: 0, hash: "0".repeat(64) } });
   });
