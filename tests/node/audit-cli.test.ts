@@ -58,6 +58,14 @@ describe("tfg audit verify", () => {
     expect(verify(["--db", file, "--head", "six"]).status).toBe(2);
   });
 
+  it("exits 3 when the file is not a database it can read", async () => {
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${file}.junk`, "this is not a SQLite database, just text long enough to be read as a header");
+    const r = verify(["--db", `${file}.junk`]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain("audit verify could not read the store");
+  });
+
   it("is a usage error (2) for a file that does not exist, or another subcommand", () => {
     const missing = verify(["--db", `${file}.absent`]);
     expect(missing.status).toBe(2);

@@ -9,6 +9,8 @@ import { openNodeStore } from "../node.js";
 
 /** Exit status of a broken chain (0: intact; 2: usage). */
 export const BROKEN_EXIT = 1;
+/** Exit status when the store could not be opened or read (nothing was verified). */
+export const UNREADABLE_EXIT = 3;
 
 /**
  * Verifies the SQLite file `db` (which must exist), or without it the configured store (TFG_DATABASE_URL, else
@@ -25,15 +27,19 @@ export async function auditVerifyCommand(
   if (head !== undefined && !expectHead) return "--head takes a recorded head SEQ:HASH, as verify prints it";
   const after = from === undefined ? undefined : parseRecordedHead(from);
   if (from !== undefined && !after) return "--from takes a recorded head SEQ:HASH, as verify prints it";
-  const store: Store =
-    db !== undefined
-      ? await openSqliteStore(resolve(db), loadMigrations())
-      : await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
+  let store: Store | undefined;
   try {
+    store =
+      db !== undefined
+        ? await openSqliteStore(resolve(db), loadMigrations())
+        : await openNodeStore(process.env, resolve(process.env.TFG_DATA_DIR ?? "data"));
     const result = await verifyAuditLog(store, { expectHead, from: after });
     (result.ok ? console.log : console.error)(describeVerify(result));
     return result.ok ? 0 : BROKEN_EXIT;
+  } catch (err) {
+    console.error(`audit verify could not read the store: ${err instanceof Error ? err.message : String(err)}`);
+    return UNREADABLE_EXIT;
   } finally {
-    await store.close();
+    await store?.close();
   }
 }

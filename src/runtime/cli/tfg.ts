@@ -20,7 +20,8 @@ const USAGE = `Usage: npm run tfg -- ingest <source> <path>... --org ORG --user 
        npm run tfg -- reindex   rebuild the search index of every stored resource (after an upgrade)
        npm run tfg -- audit verify [--db FILE] [--head SEQ:HASH] [--from SEQ:HASH]   verify the audit hash chain
                 (SQLite FILE, else the configured store; against a head an earlier verify printed; only after a
-                trusted head); exit 0 intact, 1 broken (the first broken entry is named), 2 usage (docs/AUDIT.md)
+                trusted head); exit 0 intact, 1 broken (the first broken entry is named), 2 usage, 3 the store could not
+                be read (docs/AUDIT.md)
   <source>  ${Object.keys(SOURCES).join(" | ")}
   <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa and ssd a folder of CSV tables (one record set),
             for the other sources every file in it with their extension, in name order
