@@ -1,6 +1,8 @@
 /** buildApp(deps): the whole gateway as a Hono app. Imports no runtime or driver code (DESIGN.md rule 1). */
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { READ_ONLY_TYPES } from "./audit/access.js";
+import { createAuditor } from "./audit/auditor.js";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
@@ -8,6 +10,7 @@ import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
 import { setServerTimeZone } from "./fhir/search-dates.js";
 import { adminRoutes } from "./http/admin-routes.js";
+import { auditEventGate, auditRoutes, auditSideDoorGuard } from "./http/audit-routes.js";
 import { authenticate } from "./http/authenticate.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
@@ -50,6 +53,13 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     newId: deps.newId ?? (() => crypto.randomUUID()),
     paging: config.paging,
     writeRules: { Subscription: subscriptionRule },
+    readOnlyTypes: READ_ONLY_TYPES,
+  });
+  const auditor = createAuditor({
+    store: deps.store,
+    clock: deps.clock ?? (() => new Date()),
+    newId: deps.newId ?? (() => crypto.randomUUID()),
+    source: { name: SOFTWARE.name },
   });
 
   const app = new Hono<AppEnv>({ strict: false });
@@ -72,6 +82,10 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/.well-known", wellKnownRoutes(config.notify.signingKeys));
 
   const auth = authenticate(deps.verifyToken);
+  // AuditEvents: written only by the auditor, read only by audit readers, every read audited (docs/AUDIT.md).
+  // ("/fhir/AuditEvent/*" matches "/fhir/AuditEvent" itself too: one registration, or each read is audited twice.)
+  app.use("/fhir/AuditEvent/*", auditEventGate(auditor, auth));
+  app.use("/fhir/*", auditSideDoorGuard(auth));
   app.route(
     "/fhir",
     fhirRoutes(
@@ -103,6 +117,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.route("/admin", adminRoutes(deps.store, auth));
+  app.route("/audit", auditRoutes({ store: deps.store, auditor }, auth));
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
   app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
 

@@ -1,5 +1,7 @@
 /** The CapabilityStatement served at /fhir/metadata, generated from what the gateway actually implements. */
+
 import type { CapabilityStatement, CapabilityStatementRestResource } from "fhir/r4";
+import { READ_ONLY_TYPES } from "../audit/access.js";
 import { RESOURCE_TYPES, SEARCH_PARAMS, type SearchParamType } from "./resource-types.js";
 import { PROFILE_CATALOG } from "./validation/generated/catalog.generated.js";
 
@@ -32,9 +34,9 @@ const MODIFIER_NOTES: Record<SearchParamType, string> = {
 const includesOf = (type: string) =>
   (SEARCH_PARAMS[type] ?? []).filter((p) => p.type === "reference").map((p) => `${type}:${p.name}`);
 
-/** `_revinclude` values for `type`: every served type's reference parameters that may point at it. */
+/** `_revinclude` values for `type`: every served type's reference parameters that may point at it (AuditEvent only for itself: docs/AUDIT.md). */
 const revIncludesOf = (type: string) =>
-  RESOURCE_TYPES.flatMap((source) =>
+  RESOURCE_TYPES.filter((source) => !READ_ONLY_TYPES.has(source) || source === type).flatMap((source) =>
     (SEARCH_PARAMS[source] ?? [])
       .filter((p) => p.type === "reference" && (!p.targets || p.targets.includes(type)))
       .map((p) => `${source}:${p.name}`),
@@ -90,29 +92,39 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
           ...(profilesOf(type).length ? { supportedProfile: profilesOf(type) } : {}),
           versioning: "versioned-update" as const,
           readHistory: true,
-          updateCreate: true,
+          updateCreate: !READ_ONLY_TYPES.has(type),
           conditionalCreate: false,
           conditionalUpdate: false,
           conditionalDelete: "not-supported" as const,
-          interaction: [
-            ...(
-              [
-                "read",
-                "vread",
-                "update",
-                "delete",
-                "history-instance",
-                "history-type",
-                "create",
-                "search-type",
-              ] as const
-            ).map((code) => ({ code })),
-            {
-              code: "patch" as const,
-              documentation:
-                "JSON Patch (application/json-patch+json) with If-Match; the result is validated like an update. FHIRPath Patch is not supported (415).",
-            },
-          ],
+          interaction: READ_ONLY_TYPES.has(type)
+            ? (["read", "vread", "history-instance", "history-type", "search-type"] as const).map((code) => ({
+                code,
+                ...(code === "search-type"
+                  ? {
+                      documentation:
+                        "Written only by the gateway's audit writer; read by safeguarding leads and systems; every read is itself audited",
+                    }
+                  : {}),
+              }))
+            : [
+                ...(
+                  [
+                    "read",
+                    "vread",
+                    "update",
+                    "delete",
+                    "history-instance",
+                    "history-type",
+                    "create",
+                    "search-type",
+                  ] as const
+                ).map((code) => ({ code })),
+                {
+                  code: "patch" as const,
+                  documentation:
+                    "JSON Patch (application/json-patch+json) with If-Match; the result is validated like an update. FHIRPath Patch is not supported (415).",
+                },
+              ],
           searchInclude: includesOf(type),
           searchRevInclude: revIncludesOf(type),
           searchParam: [

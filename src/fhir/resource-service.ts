@@ -7,7 +7,7 @@ import { type OwnershipRule, ownershipRule } from "../auth/ownership.js";
 import type { HistoryQuery, ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
-import { conflict, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
+import { conflict, GatewayError, gone, methodNotAllowed, notFound, preconditionFailed } from "./errors.js";
 import { applyJsonPatch, parseJsonPatch } from "./patch.js";
 import { asResource, assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
 import { encodeCursor } from "./search-cursor.js";
@@ -32,6 +32,8 @@ export interface ResourceServiceDeps {
   writeRules?: Readonly<Record<string, WriteRule>>;
   /** JSON of versions already decoded or written (version-bodies.ts); one per service, shared by `as` copies. */
   bodies?: VersionBodies;
+  /** Types no REST or transaction write may create, change or delete (AuditEvent: only the audit writer, src/audit). */
+  readOnlyTypes?: ReadonlySet<string>;
 }
 
 /** Who writes, as a write rule sees it: the token's organisation and organisation type. */
@@ -100,6 +102,10 @@ export class ResourceService {
 
   /** The ownership check every write goes through (write-guard.ts); returns `next` with the owner tag carried forward. */
   guard(current: StoredVersion | undefined, next: ResourceJson | undefined, where?: string): ResourceJson | undefined {
+    const type = next?.resourceType ?? current?.resourceType;
+    if (type !== undefined && this.deps.readOnlyTypes?.has(type)) {
+      throw methodNotAllowed(`${type} resources are written only by the gateway itself`);
+    }
     const guarded = guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
     const rule = guarded && this.deps.writeRules?.[guarded.resourceType];
     return rule && guarded ? rule(guarded, this.deps.caller, where ?? guarded.resourceType) : guarded;

@@ -62,7 +62,9 @@ describe("the CapabilityStatement", () => {
     expect(cs.patchFormat).toEqual(["application/json-patch+json"]);
     expect(cs.rest[0]?.interaction.map((i) => i.code)).toContain("history-system");
     for (const r of cs.rest[0]?.resource ?? []) {
-      expect(r.interaction.map((i) => i.code)).toEqual(expect.arrayContaining(["patch", "history-type"]));
+      // AuditEvent is read-only over REST (docs/AUDIT.md): no create, update, patch or delete.
+      const writes = r.type === "AuditEvent" ? [] : ["patch"];
+      expect(r.interaction.map((i) => i.code)).toEqual(expect.arrayContaining([...writes, "history-type"]));
       expect(r.operation.map((o) => o.name)).toEqual(["validate"]);
     }
   });

@@ -14,9 +14,14 @@ import type { IngestSender } from "../../ingest/sender.js";
 import { type IngestInput, SOURCES, type SourceDefinition } from "../../ingest/sources.js";
 import type { Store } from "../../store/port.js";
 import { openNodeStore } from "../node.js";
+import { auditVerifyCommand } from "./audit-verify.js";
 
 const USAGE = `Usage: npm run tfg -- ingest <source> <path>... --org ORG --user USER [--all-or-nothing] [--report FILE] [--quiet]
        npm run tfg -- reindex   rebuild the search index of every stored resource (after an upgrade)
+       npm run tfg -- audit verify [--db FILE] [--head SEQ:HASH] [--from SEQ:HASH]   verify the audit hash chain
+                (SQLite FILE, else the configured store; against a head an earlier verify printed; only after a
+                trusted head); exit 0 intact, 1 broken (the first broken entry is named), 2 usage, 3 the store could not
+                be read (docs/AUDIT.md)
   <source>  ${Object.keys(SOURCES).join(" | ")}
   <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa and ssd a folder of CSV tables (one record set),
             for the other sources every file in it with their extension, in name order
@@ -123,6 +128,9 @@ async function main(): Promise<void> {
       org: { type: "string" },
       user: { type: "string" },
       help: { type: "boolean" },
+      db: { type: "string" },
+      head: { type: "string" },
+      from: { type: "string" },
     },
   });
   const [command, sourceName, ...given] = positionals;
@@ -134,6 +142,14 @@ async function main(): Promise<void> {
   if (!isTimeZone(zone)) fail("TFG_TIMEZONE must be an IANA time zone, e.g. Europe/London");
   setServerTimeZone(zone);
   if (command === "reindex") return reindexCommand();
+  if (command === "audit") {
+    if (sourceName !== "verify")
+      fail("Usage: npm run tfg -- audit verify [--db FILE] [--head SEQ:HASH] [--from SEQ:HASH]");
+    const status = await auditVerifyCommand(values.db, values.head, values.from);
+    if (typeof status === "string") fail(status);
+    process.exitCode = status;
+    return;
+  }
   if (command !== "ingest") fail(`Unknown command '${command}'`);
   const def =
     sourceName && Object.hasOwn(SOURCES, sourceName) ? SOURCES[sourceName as keyof typeof SOURCES] : undefined;

@@ -1,0 +1,32 @@
+/**
+ * The auditor: one call that builds the AuditEvent of a decision (audit-event.ts) from the injected clock and id
+ * generator and records it (audit-log.ts). What every enforcement point calls before data leaves.
+ */
+import type { Actor } from "../auth/actor.js";
+import type { Store } from "../store/port.js";
+import { type AuditAccess, type AuditDecision, type AuditSource, buildAuditEvent } from "./audit-event.js";
+import { recordAudit } from "./audit-log.js";
+
+/** Records decisions; throws AuditWriteError when a record cannot be written (the caller then refuses the access). */
+export interface Auditor {
+  record(actor: Actor, access: AuditAccess, decision: AuditDecision): Promise<Record<string, unknown>>;
+}
+
+/** What an auditor is built from: the store, the clock and id generator of the app, and who the gateway is. */
+export interface AuditorDeps {
+  store: Store;
+  clock: () => Date;
+  newId: () => string;
+  source: AuditSource;
+}
+
+/** An auditor writing to `deps.store`. */
+export function createAuditor(deps: AuditorDeps): Auditor {
+  return {
+    record: (actor, access, decision) =>
+      recordAudit(
+        deps.store,
+        buildAuditEvent({ id: deps.newId(), recorded: deps.clock(), actor, access, decision, source: deps.source }),
+      ),
+  };
+}
