@@ -18,7 +18,7 @@ export function storeView(store: Store): DeriveView {
       return resourceOf(await store.read(resourceType, id));
     },
     async findWithin(resourceType, criteria, limit) {
-      const counted = await store.search({ resourceType, criteria, count: 0, sort: "id" });
+      const counted = await store.search({ resourceType, criteria, count: 0, sort: "id", totalUpTo: limit + 1 });
       return counted.total > limit ? undefined : this.find(resourceType, criteria);
     },
     async find(resourceType, criteria) {

@@ -4,9 +4,10 @@
  * Flags whose Provenance names a touched Person, Group or deleted record (what a removal took away); then
  * widened to their persons and households, and the persons of those households' members.
  */
+
+import type { CachedView } from "../derive/cached-view.js";
 import { DERIVED_SOURCE, URLS } from "./codes.js";
 import { type FactReader, refId } from "./facts.js";
-import type { CachedView } from "./view-cache.js";
 
 type Json = Record<string, unknown>;
 const list = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
@@ -59,6 +60,12 @@ export async function affectedSubjects(
   touched: readonly string[],
 ): Promise<string[]> {
   const direct = new Set<string>();
+  // Touched Persons and Groups are looked up by the Flag Provenance that names them: one query for all of them.
+  await view.prefetch(
+    "Provenance",
+    "entity",
+    touched.filter((k) => k.startsWith("Person/") || k.startsWith("Group/")),
+  );
   for (const key of [...new Set(touched)].sort()) for (const p of await seeds(view, key)) direct.add(p);
   const out = new Set<string>();
   await view.prefetch(

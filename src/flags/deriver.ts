@@ -3,6 +3,8 @@
  * affect, recomputes every flag from the facts read through the view and returns the Flags (and their
  * Provenance) whose content that gives; a Flag that no longer holds becomes `inactive`, never deleted.
  */
+
+import { CachedView } from "../derive/cached-view.js";
 import type { DerivedResource, Deriver } from "../derive/port.js";
 import { affectedSubjects } from "./affected.js";
 import { DERIVED_SOURCE, DERIVER_NAME, FLAG_CODES, type FlagCode } from "./codes.js";
@@ -10,7 +12,6 @@ import { latest } from "./dates.js";
 import { FactReader } from "./facts.js";
 import { flagFor, flagId, noLongerHolds } from "./resources.js";
 import { dataDates, type Reason, reasons } from "./rules.js";
-import { CachedView } from "./view-cache.js";
 
 /** Every Flag and Provenance for `subject` as its facts now give them. */
 async function flagsOf(view: CachedView, facts: FactReader, subject: string): Promise<DerivedResource[]> {

@@ -3,11 +3,12 @@
  * belongs to (every Patient record a `Person` links), that person's episodes, plans and observations,
  * the households (`Group`) any of those records is a member of, and the persons of the other members.
  */
+
+import type { CachedView } from "../derive/cached-view.js";
 import type { DerivedResource } from "../derive/port.js";
 import { SYSTEMS, URLS } from "./codes.js";
 import { day, earliest, eighteenthBirthday } from "./dates.js";
 import { ALWAYS, type Span } from "./span.js";
-import type { CachedView } from "./view-cache.js";
 
 type Json = Record<string, unknown>;
 type Coding = { system?: unknown; code?: unknown };

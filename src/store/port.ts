@@ -167,6 +167,8 @@ export interface SearchRequest {
   offset?: number;
   /** Skip counting (`total` is then 0): for callers with no use for it, such as derivers' finds. */
   withoutTotal?: boolean;
+  /** Count at most this many matches (`total` is then the smaller of the two): a bounded count stops early. */
+  totalUpTo?: number;
 }
 
 /** A page of results with the total number of matches. */

@@ -405,7 +405,13 @@ export class SqlStore implements Store {
     const [countRows, versions] = await Promise.all([
       request.withoutTotal
         ? Promise.resolve([{ n: 0 }])
-        : this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
+        : request.totalUpTo !== undefined
+          ? this.all<{ n: number | string }>(
+              this.db
+                .selectFrom(base.select(sql.lit(1).as("one")).limit(request.totalUpTo).as("bounded"))
+                .select((eb) => eb.fn.countAll().as("n")),
+            )
+          : this.all<{ n: number | string }>(base.select((eb) => eb.fn.countAll().as("n"))),
       request.count === 0 ? Promise.resolve([] as StoredVersion[]) : this.currentVersions(rows),
     ]);
     return {

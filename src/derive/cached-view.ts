@@ -3,8 +3,8 @@
  * household is answered once, and finds by reference can be fetched ahead for many targets in one query
  * ({@link CachedView.prefetch}), then answered per target from memory.
  */
-import type { DerivedResource, DeriveView } from "../derive/port.js";
 import type { SearchCriterion } from "../store/port.js";
+import type { DerivedResource, DeriveView } from "./port.js";
 
 /**
  * Targets per prefetch query (the criterion's values are ORed). D1 binds at most 100 parameters a statement, and
@@ -17,11 +17,15 @@ type Json = Record<string, unknown>;
 const list = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : v === undefined ? [] : [v as Json]);
 
 /**
- * Where each reference search parameter the flags use points, as element paths from the resource root (the
+ * Where each reference search parameter the derivers fetch ahead points, as element paths from the resource root (the
  * parameter's path in the R4 SearchParameter definitions, search-params.generated.ts).
  */
 const REFERENCE_PATHS: Record<string, readonly string[]> = {
   "Person|link": ["link", "target"],
+  "Task|subject": ["for"],
+  "Task|focus": ["focus"],
+  "Provenance|entity": ["entity", "what"],
+  "RelatedPerson|patient": ["patient"],
   "Group|member": ["member", "entity"],
   "EpisodeOfCare|patient": ["patient"],
   "CarePlan|subject": ["subject"],
@@ -59,6 +63,12 @@ export class CachedView implements DeriveView {
   }
 
   find(resourceType: string, criteria: SearchCriterion[]): Promise<DerivedResource[]> {
+    // One reference criterion whose targets were all fetched ahead: answered from memory.
+    const only = criteria.length === 1 ? criteria[0] : undefined;
+    if (only?.kind === "reference") {
+      const index = this.ahead.get(`${resourceType}|${only.param}`);
+      if (index && only.targets.every((t) => index.has(t))) return Promise.resolve(this.fromIndex(index, only.targets));
+    }
     const key = `${resourceType}?${JSON.stringify(criteria)}`;
     let hit = this.finds.get(key);
     if (!hit) {
@@ -97,12 +107,13 @@ export class CachedView implements DeriveView {
   async byReference(resourceType: string, param: string, targets: readonly string[]): Promise<DerivedResource[]> {
     if (targets.length === 0) return [];
     const sorted = [...new Set(targets)].sort();
-    const index = this.ahead.get(`${resourceType}|${param}`);
-    if (index && sorted.every((t) => index.has(t))) {
-      const seen = new Map<string, DerivedResource>();
-      for (const t of sorted) for (const r of index.get(t) ?? []) seen.set(r.id, r);
-      return [...seen.values()].sort(byId);
-    }
     return this.find(resourceType, [{ kind: "reference", param, targets: sorted }]);
+  }
+
+  /** The resources fetched ahead for `targets`, each once, by id. */
+  private fromIndex(index: Map<string, DerivedResource[]>, targets: readonly string[]): DerivedResource[] {
+    const seen = new Map<string, DerivedResource>();
+    for (const t of targets) for (const r of index.get(t) ?? []) seen.set(r.id, r);
+    return [...seen.values()].sort(byId);
   }
 }
