@@ -16,6 +16,7 @@ import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
 import { fhirRoutes } from "./http/fhir-routes.js";
 import { ingestRoutes } from "./http/ingest-routes.js";
+import { lookupRoutes } from "./http/lookup-routes.js";
 import { reportRoutes } from "./http/report-routes.js";
 import { requestLog } from "./http/request-log.js";
 import { wellKnownRoutes } from "./http/well-known-routes.js";
@@ -23,6 +24,7 @@ import type { ResourceValidator } from "./ingest/ingest-service.js";
 import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
 import { subscriptionRule } from "./notify/subscription-rule.js";
+import { baselinePolicy } from "./policy/baseline.js";
 import type { Store } from "./store/port.js";
 
 /** Software identity reported in the CapabilityStatement. */
@@ -86,6 +88,14 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   // ("/fhir/AuditEvent/*" matches "/fhir/AuditEvent" itself too: one registration, or each read is audited twice.)
   app.use("/fhir/AuditEvent/*", auditEventGate(auditor, auth));
   app.use("/fhir/*", auditSideDoorGuard(auth));
+  // The family lookups (docs/LOOKUPS.md): before the FHIR routes, which answer other operations with 501.
+  app.route(
+    "/fhir",
+    lookupRoutes(
+      { store: deps.store, auditor, policy: baselinePolicy(), clock: deps.clock ?? (() => new Date()) },
+      auth,
+    ),
+  );
   app.route(
     "/fhir",
     fhirRoutes(
