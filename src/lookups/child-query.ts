@@ -22,7 +22,7 @@ export const CHILD_QUERY_PARAMS = ["nhsNumber", "laChildId", "name", "birthDate"
 const POSTCODE = /^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/;
 
 /** The one string value of parameter `name` (valueString, valueIdentifier.value, valueDate, or a HumanName's text). */
-function valueOf(p: Json, name: string): string | HumanNameValue {
+function parameterValue(p: Json, name: string): string | HumanNameValue {
   const where = [`Parameters.parameter[name=${name}]`];
   const keys = Object.keys(p).filter((k) => k.startsWith("value"));
   if (keys.length !== 1) throw badRequest(`Parameter ${name} must have exactly one value[x]`, where);
@@ -66,12 +66,12 @@ export function parseChildQuery(body: unknown): ChildQuery {
     const p = obj(raw);
     const name = p?.name;
     if (typeof name !== "string" || !(CHILD_QUERY_PARAMS as readonly string[]).includes(name))
-      throw badRequest(
-        `Parameters.parameter[${i}] is not one of ${CHILD_QUERY_PARAMS.join(", ")}`,
-        [`Parameters.parameter[${i}].name`],
-      );
-    if (seen.has(name)) throw badRequest(`Parameter ${name} is given more than once`, [`Parameters.parameter[name=${name}]`]);
-    seen.set(name, valueOf(p as Json, name));
+      throw badRequest(`Parameters.parameter[${i}] is not one of ${CHILD_QUERY_PARAMS.join(", ")}`, [
+        `Parameters.parameter[${i}].name`,
+      ]);
+    if (seen.has(name))
+      throw badRequest(`Parameter ${name} is given more than once`, [`Parameters.parameter[name=${name}]`]);
+    seen.set(name, parameterValue(p as Json, name));
   }
   const text = (name: string): string | undefined => {
     const v = seen.get(name);
@@ -82,18 +82,24 @@ export function parseChildQuery(body: unknown): ChildQuery {
   const nhs = text("nhsNumber");
   if (nhs !== undefined) {
     const n = normaliseNhsNumber(nhs);
-    if (!n) throw badRequest("Parameter nhsNumber is not a valid NHS number (10 digits with a valid check digit)", ["Parameters.parameter[name=nhsNumber]"]);
+    if (!n)
+      throw badRequest("Parameter nhsNumber is not a valid NHS number (10 digits with a valid check digit)", [
+        "Parameters.parameter[name=nhsNumber]",
+      ]);
     return { kind: "nhs-number", nhsNumber: n };
   }
   const la = text("laChildId");
   if (la !== undefined) {
-    if (la.length > 64) throw badRequest("Parameter laChildId is longer than 64 characters", ["Parameters.parameter[name=laChildId]"]);
+    if (la.length > 64)
+      throw badRequest("Parameter laChildId is longer than 64 characters", ["Parameters.parameter[name=laChildId]"]);
     return { kind: "la-child-id", value: la };
   }
   if (seen.has("name") || seen.has("birthDate") || seen.has("postcode")) {
     for (const n of ["name", "birthDate", "postcode"])
       if (!seen.has(n))
-        throw badRequest(`Parameter ${n} is required with name, birthDate and postcode`, [`Parameters.parameter[name=${n}]`]);
+        throw badRequest(`Parameter ${n} is required with name, birthDate and postcode`, [
+          `Parameters.parameter[name=${n}]`,
+        ]);
     const rawName = seen.get("name") as string | HumanNameValue;
     const name: HumanNameValue = typeof rawName === "string" ? { family: rawName } : rawName;
     const birthDate = text("birthDate") as string;

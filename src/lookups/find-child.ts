@@ -18,7 +18,9 @@ type Json = Record<string, unknown>;
 const namesOf = (p: DerivedResource): { family: string; given: string[] }[] =>
   (Array.isArray(p.name) ? (p.name as Json[]) : []).map((n) => ({
     family: typeof n.family === "string" ? normaliseString(n.family) : "",
-    given: (Array.isArray(n.given) ? n.given : []).filter((g): g is string => typeof g === "string").map(normaliseString),
+    given: (Array.isArray(n.given) ? n.given : [])
+      .filter((g): g is string => typeof g === "string")
+      .map(normaliseString),
   }));
 
 /** `Patient/id` of every record the query identifies (the person index's links are added by the caller). */

@@ -9,13 +9,7 @@ import type { ChildQuery } from "./child-query.js";
 import { decideRecord, type LookupContext, personKeys } from "./decide-record.js";
 import { findChild } from "./find-child.js";
 import { housemates } from "./household-members.js";
-import {
-  decisionParts,
-  leadProfessional,
-  openEpisodes,
-  type ParametersPart,
-  resourcePart,
-} from "./parts.js";
+import { decisionParts, leadProfessional, openEpisodes, type ParametersPart, resourcePart } from "./parts.js";
 
 /** Episode types of adult services (CodeSystem `episode-type`). */
 export const ADULT_SERVICE_EPISODES = ["cpa", "drug-alcohol-treatment"] as const;

@@ -46,7 +46,8 @@ export async function housemates(lookup: Lookup, self: readonly string[], at: st
   for (const g of [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     for (const m of currentMembers(g, at)) {
       if (seen.has(m)) {
-        for (const h of byPerson.values()) if (h.keys.includes(m) && !h.groups.includes(`Group/${g.id}`)) h.groups.push(`Group/${g.id}`);
+        for (const h of byPerson.values())
+          if (h.keys.includes(m) && !h.groups.includes(`Group/${g.id}`)) h.groups.push(`Group/${g.id}`);
         continue;
       }
       const keys = await personKeys(lookup, m);

@@ -8,9 +8,23 @@ import { TFG_BASE } from "../fhir/canonical.js";
 const url = (id: string) => `${TFG_BASE}/OperationDefinition/${id}`;
 
 const levelParts = [
-  { name: "level", use: "out", min: 1, max: "1", type: "code", documentation: "existence, contact, summary or sensitive" },
+  {
+    name: "level",
+    use: "out",
+    min: 1,
+    max: "1",
+    type: "code",
+    documentation: "existence, contact, summary or sensitive",
+  },
   { name: "legalBasis", use: "out", min: 0, max: "1", type: "string", documentation: "What the disclosure rests on" },
-  { name: "note", use: "out", min: 0, max: "*", type: "string", documentation: "E.g. that the person's consent would allow more" },
+  {
+    name: "note",
+    use: "out",
+    min: 0,
+    max: "*",
+    type: "string",
+    documentation: "E.g. that the person's consent would allow more",
+  },
   { name: "expires", use: "out", min: 0, max: "1", type: "instant", documentation: "When a break-glass permit ends" },
 ] as const;
 
@@ -33,8 +47,22 @@ export const HOUSEHOLD_CHECK: OperationDefinition = {
     "Identify a child by nhsNumber, or laChildId (the caller's LA's child id), or name + birthDate + postcode. Returns one `adult` per open CPA or drug and alcohol treatment episode of an adult in the child's households that the caller may see, redacted to the permitted level; adults the caller may not see are not listed. Every decision is audited; if the audit cannot be written the request is refused (503).",
   parameter: [
     { name: "nhsNumber", use: "in", min: 0, max: "1", type: "string", documentation: "valueString or valueIdentifier" },
-    { name: "laChildId", use: "in", min: 0, max: "1", type: "string", documentation: "The LA child id of the caller's LA" },
-    { name: "name", use: "in", min: 0, max: "1", type: "HumanName", documentation: "valueHumanName (family, given) or valueString (family)" },
+    {
+      name: "laChildId",
+      use: "in",
+      min: 0,
+      max: "1",
+      type: "string",
+      documentation: "The LA child id of the caller's LA",
+    },
+    {
+      name: "name",
+      use: "in",
+      min: 0,
+      max: "1",
+      type: "HumanName",
+      documentation: "valueHumanName (family, given) or valueString (family)",
+    },
     { name: "birthDate", use: "in", min: 0, max: "1", type: "date" },
     { name: "postcode", use: "in", min: 0, max: "1", type: "string" },
     {
@@ -46,7 +74,14 @@ export const HOUSEHOLD_CHECK: OperationDefinition = {
       part: [
         { name: "patient", use: "out", min: 0, max: "1", type: "Patient" },
         { name: "episode", use: "out", min: 0, max: "1", type: "EpisodeOfCare" },
-        { name: "leadProfessional", use: "out", min: 0, max: "1", type: "Practitioner", documentation: "Care coordinator or key worker, at contact and above" },
+        {
+          name: "leadProfessional",
+          use: "out",
+          min: 0,
+          max: "1",
+          type: "Practitioner",
+          documentation: "Care coordinator or key worker, at contact and above",
+        },
         ...levelParts,
       ],
     },
@@ -89,10 +124,17 @@ export const FAMILY: OperationDefinition = {
 } as OperationDefinition;
 
 /** Both, by id. */
-export const LOOKUP_OPERATIONS: Record<string, OperationDefinition> = { "household-check": HOUSEHOLD_CHECK, family: FAMILY };
+export const LOOKUP_OPERATIONS: Record<string, OperationDefinition> = {
+  "household-check": HOUSEHOLD_CHECK,
+  family: FAMILY,
+};
 
 /** CapabilityStatement `rest.resource.operation` entries for Patient. */
 export const LOOKUP_CAPABILITY_OPERATIONS = [
-  { name: "household-check", definition: HOUSEHOLD_CHECK.url as string, documentation: "POST Patient/$household-check (children's systems)" },
+  {
+    name: "household-check",
+    definition: HOUSEHOLD_CHECK.url as string,
+    documentation: "POST Patient/$household-check (children's systems)",
+  },
   { name: "family", definition: FAMILY.url as string, documentation: "GET Patient/{id}/$family (adult services)" },
 ];

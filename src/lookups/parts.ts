@@ -15,12 +15,13 @@ const CLOSED = new Set(["finished", "cancelled", "entered-in-error"]);
 
 /** The `episode-type` codes of an EpisodeOfCare (or CarePlan category). */
 export function episodeTypes(r: DerivedResource): string[] {
-  const concepts = [
-    ...(Array.isArray(r.type) ? r.type : []),
-    ...(Array.isArray(r.category) ? r.category : []),
-  ] as { coding?: { system?: string; code?: string }[] }[];
+  const concepts = [...(Array.isArray(r.type) ? r.type : []), ...(Array.isArray(r.category) ? r.category : [])] as {
+    coding?: { system?: string; code?: string }[];
+  }[];
   return concepts.flatMap((c) =>
-    (c.coding ?? []).filter((x) => x.system === EPISODE_TYPE && typeof x.code === "string").map((x) => x.code as string),
+    (c.coding ?? [])
+      .filter((x) => x.system === EPISODE_TYPE && typeof x.code === "string")
+      .map((x) => x.code as string),
   );
 }
 

@@ -4,6 +4,7 @@
 import { expect } from "vitest";
 import { ownersOf } from "../../src/auth/ownership.js";
 import type { IngestReport } from "../../src/ingest/report.js";
+import type { Logger } from "../../src/log/logger.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
@@ -17,7 +18,13 @@ export const TODAY = new Date("2026-04-15T10:00:00.000Z");
 const EPISODE_TYPE = "https://think-family-gateway.example/fhir/CodeSystem/episode-type";
 
 async function send(t: TestApp, source: string, body: string, type: string, org: string, orgType: string) {
-  const token = await t.issuer.sign({ sub: `feed-${org}`, org, org_type: orgType, role: "system", purpose_of_use: "direct-care" });
+  const token = await t.issuer.sign({
+    sub: `feed-${org}`,
+    org,
+    org_type: orgType,
+    role: "system",
+    purpose_of_use: "direct-care",
+  });
   const res = await t.app.request(`http://gw.test/ingest/${source}`, {
     method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": type },
@@ -30,12 +37,16 @@ async function send(t: TestApp, source: string, body: string, type: string, org:
 }
 
 /** A test app with `households` synthetic households ingested. */
-export async function ingestedApp(households = 60, seed = "lookups"): Promise<TestApp> {
+export async function ingestedApp(
+  options: { households?: number; seed?: string; logger?: Logger; wrap?: (s: Store) => Store } = {},
+): Promise<TestApp> {
+  const store = await openSqliteStore(":memory:", loadMigrations());
   const t = await createTestApp(
-    await openSqliteStore(":memory:", loadMigrations()),
+    options.wrap ? options.wrap(store) : store,
     { TFG_INGEST_SUBMITTERS: '{"RX4":["RXE","RXG","RX3","RXA","RXT"]}' },
-    { clock: () => TODAY },
+    { clock: () => TODAY, ...(options.logger ? { logger: options.logger } : {}) },
   );
+  const { households = 100, seed = "lookups" } = options;
   const { files } = generate({ households, seed });
   for (const f of files) {
     if (f.path === "cpa/cpa.json") await send(t, "cpa", f.content, "application/json", "RX4", "mh-trust");
@@ -89,18 +100,47 @@ export async function familyCases(store: Store): Promise<FamilyCase[]> {
       .map((m) => refOf(m.entity) as string);
     for (const c of members) {
       const child = patients.get(c);
-      if (!child || typeof child.birthDate !== "string" || child.birthDate < "2008-04-16") {
-        if (!child || typeof child.birthDate !== "string" || child.birthDate <= "2008-04-15") continue;
-      }
-      const cin = (byPatient.get(c) ?? []).find((e) => typesOf(e).some((t) => ["child-in-need", "child-protection", "looked-after"].includes(t as string)));
+      if (!child || typeof child.birthDate !== "string" || child.birthDate <= "2008-04-15") continue;
+      const cin = (byPatient.get(c) ?? []).find((e) =>
+        typesOf(e).some((t) => ["child-in-need", "child-protection", "looked-after"].includes(t as string)),
+      );
       if (!cin) continue;
       for (const a of members) {
         const adult = patients.get(a);
         if (!adult || a === c || typeof adult.birthDate !== "string" || adult.birthDate > "2008-04-15") continue;
-        for (const ep of (byPatient.get(a) ?? []).filter((e) => typesOf(e).some((t) => t === "cpa" || t === "drug-alcohol-treatment")))
-          out.push({ group: g.id, child, la: ownersOf(cin)[0] as string, adult, episode: ep, trust: ownersOf(ep)[0] as string });
+        for (const ep of (byPatient.get(a) ?? []).filter((e) =>
+          typesOf(e).some((t) => t === "cpa" || t === "drug-alcohol-treatment"),
+        ))
+          out.push({
+            group: g.id,
+            child,
+            la: ownersOf(cin)[0] as string,
+            adult,
+            episode: ep,
+            trust: ownersOf(ep)[0] as string,
+          });
       }
     }
   }
   return out;
+}
+
+/** A logger that keeps every line (JSON) it is given. */
+export function capturingLogger(lines: string[] = []): Logger & { lines: string[] } {
+  const log = (level: string) => (obj: Record<string, unknown>, msg?: string) =>
+    void lines.push(JSON.stringify({ level, ...obj, msg }));
+  const logger: Logger & { lines: string[] } = {
+    lines,
+    debug: log("debug"),
+    info: log("info"),
+    warn: log("warn"),
+    error: log("error"),
+    child: (bindings) => {
+      const c = capturingLogger(lines);
+      const wrap = (f: Logger["info"]) => (obj: Record<string, unknown>, msg?: string) =>
+        f({ ...bindings, ...obj }, msg);
+      return { ...c, debug: wrap(c.debug), info: wrap(c.info), warn: wrap(c.warn), error: wrap(c.error) };
+    },
+  };
+  return logger;
 }
