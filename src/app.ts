@@ -12,6 +12,7 @@ import { setServerTimeZone } from "./fhir/search-dates.js";
 import { adminRoutes } from "./http/admin-routes.js";
 import { auditEventGate, auditRoutes, auditSideDoorGuard } from "./http/audit-routes.js";
 import { authenticate } from "./http/authenticate.js";
+import { breakGlassRoutes } from "./http/break-glass-routes.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
 import { fhirRoutes } from "./http/fhir-routes.js";
@@ -128,6 +129,10 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes(deps.store, auth));
   app.route("/audit", auditRoutes({ store: deps.store, auditor }, auth));
+  app.route(
+    "/reports/break-glass",
+    breakGlassRoutes({ store: deps.store, auditor, clock: deps.clock ?? (() => new Date()) }, auth),
+  );
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
   app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
 
