@@ -5,9 +5,13 @@
  * their mean). The data: a synthetic population (npm run synth's generator) ingested with the whole derivation chain,
  * so persons, households and flags are real; the lookup is a children's social worker's s47 check of a child open to
  * their LA who lives with a CPA patient. Prints throughput, p50, p99 and the ratio as Markdown (docs/BENCHMARKS.md).
+ * The gateway is started on a free port and awaited on /healthz (its log goes to /dev/null, at info).
  * `BENCH_LOOKUP_SECONDS` (default 10), `BENCH_LOOKUP_CONNECTIONS` (200), `BENCH_LOOKUP_HOUSEHOLDS` (200).
  */
+
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -25,6 +29,35 @@ import type { Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { generate } from "../src/synth/generate.js";
 import { type Server, startServer, stop } from "./load-server.js";
+
+/** A free TCP port on 127.0.0.1. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** Starts the gateway on a fixed free port and waits for /healthz (its log goes nowhere: no pipe to fill or to wait on). */
+async function startGateway(dataDir: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/runtime/node.ts", "--dev-issuer"], {
+    env: { ...process.env, TFG_DATA_DIR: dataDir, TFG_PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGTERM");
+  throw new Error("the gateway did not start within 120 s");
+}
 
 const SECONDS = Number(process.env.BENCH_LOOKUP_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_LOOKUP_CONNECTIONS ?? 200);
@@ -45,22 +78,37 @@ const sender = (source: SourceName, org: string) => ({
 /** Ingests the synthetic population with the whole derivation chain. */
 async function seed(store: Store): Promise<void> {
   const deps = { store, clock: () => new Date() };
+  const counts: Record<string, number> = {};
+  const note = (source: string, report: { counts: object }) => {
+    for (const [k, v] of Object.entries(report.counts) as [string, number][])
+      counts[`${source} ${k}`] = (counts[`${source} ${k}`] ?? 0) + v;
+  };
   for (const f of generate({ households: HOUSEHOLDS, seed: "lookup-bench" }).files) {
     if (f.path === "cpa/cpa.json") {
       const doc = JSON.parse(f.content) as { Patients: Rec[] };
       for (const org of new Set(doc.Patients.map((p) => p.OrgIDProv as string))) {
         const one = { MHS000Header: { OrgIDProvider: org }, Patients: doc.Patients.filter((p) => p.OrgIDProv === org) };
-        await ingest(deps, mappingFor("cpa"), cpaJsonRecords(text(JSON.stringify(one))), sender("cpa", org));
+        note(
+          "cpa",
+          await ingest(deps, mappingFor("cpa"), cpaJsonRecords(text(JSON.stringify(one))), sender("cpa", org)),
+        );
       }
     } else if (f.path.startsWith("ndtms/")) {
       const agency = f.path.slice(6, 11);
-      await ingest(deps, mappingFor("ndtms"), ndtmsRecords(text(f.content)), sender("ndtms", agency));
+      note("ndtms", await ingest(deps, mappingFor("ndtms"), ndtmsRecords(text(f.content)), sender("ndtms", agency)));
     } else if (f.path.startsWith("cin/")) {
-      await ingest(deps, mappingFor("cin"), cinRecords(text(f.content)), sender("cin", f.path.slice(4, 7)));
+      note(
+        "cin",
+        await ingest(deps, mappingFor("cin"), cinRecords(text(f.content)), sender("cin", f.path.slice(4, 7))),
+      );
     } else if (f.path.startsWith("ssd/")) {
-      await ingest(deps, mappingFor("ssd"), ssdJsonRecords(text(f.content)), sender("ssd", f.path.slice(4, 7)));
+      note(
+        "ssd",
+        await ingest(deps, mappingFor("ssd"), ssdJsonRecords(text(f.content)), sender("ssd", f.path.slice(4, 7))),
+      );
     }
   }
+  console.error(`ingest: ${JSON.stringify(counts)}`);
 }
 
 const all = async (store: Store, type: string) =>
@@ -150,10 +198,9 @@ async function main(): Promise<void> {
       await stop(s);
     };
     await hello("first");
-    const gw = await startServer("src/runtime/node.ts", ["--dev-issuer"], {
-      TFG_DATA_DIR: dataDir,
-      TFG_LOG_LEVEL: "warn",
-    });
+    console.error("hello-world measured");
+    const gw = await startGateway(dataDir);
+    console.error("gateway listening");
     const body = JSON.stringify({ resourceType: "Parameters", parameter: [{ name: "nhsNumber", valueString: nhs }] });
     const probe = await fetch(`${gw.url}/fhir/Patient/$household-check`, {
       method: "POST",
