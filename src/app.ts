@@ -12,10 +12,12 @@ import { setServerTimeZone } from "./fhir/search-dates.js";
 import { adminRoutes } from "./http/admin-routes.js";
 import { auditEventGate, auditRoutes, auditSideDoorGuard } from "./http/audit-routes.js";
 import { authenticate } from "./http/authenticate.js";
+import { breakGlassRoutes } from "./http/break-glass-routes.js";
 import type { AppEnv } from "./http/context.js";
 import { onError, onNotFound } from "./http/error-handler.js";
 import { fhirRoutes } from "./http/fhir-routes.js";
 import { ingestRoutes } from "./http/ingest-routes.js";
+import { lookupRoutes } from "./http/lookup-routes.js";
 import { reportRoutes } from "./http/report-routes.js";
 import { requestLog } from "./http/request-log.js";
 import { wellKnownRoutes } from "./http/well-known-routes.js";
@@ -23,6 +25,7 @@ import type { ResourceValidator } from "./ingest/ingest-service.js";
 import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
 import { subscriptionRule } from "./notify/subscription-rule.js";
+import { baselinePolicy } from "./policy/baseline.js";
 import type { Store } from "./store/port.js";
 
 /** Software identity reported in the CapabilityStatement. */
@@ -86,6 +89,14 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   // ("/fhir/AuditEvent/*" matches "/fhir/AuditEvent" itself too: one registration, or each read is audited twice.)
   app.use("/fhir/AuditEvent/*", auditEventGate(auditor, auth));
   app.use("/fhir/*", auditSideDoorGuard(auth));
+  // The family lookups (docs/LOOKUPS.md): before the FHIR routes, which answer other operations with 501.
+  app.route(
+    "/fhir",
+    lookupRoutes(
+      { store: deps.store, auditor, policy: baselinePolicy(), clock: deps.clock ?? (() => new Date()) },
+      auth,
+    ),
+  );
   app.route(
     "/fhir",
     fhirRoutes(
@@ -118,6 +129,10 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes(deps.store, auth));
   app.route("/audit", auditRoutes({ store: deps.store, auditor }, auth));
+  app.route(
+    "/reports/break-glass",
+    breakGlassRoutes({ store: deps.store, auditor, clock: deps.clock ?? (() => new Date()) }, auth),
+  );
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
   app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
 

@@ -2,6 +2,7 @@
 
 import type { CapabilityStatement, CapabilityStatementRestResource } from "fhir/r4";
 import { READ_ONLY_TYPES } from "../audit/access.js";
+import { LOOKUP_CAPABILITY_OPERATIONS } from "../lookups/operation-definitions.js";
 import { RESOURCE_TYPES, SEARCH_PARAMS, type SearchParamType } from "./resource-types.js";
 import { PROFILE_CATALOG } from "./validation/generated/catalog.generated.js";
 
@@ -147,7 +148,7 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
               documentation: `${p.documentation} (${MODIFIER_NOTES[p.type]})`,
             })),
           ],
-          operation: [VALIDATE_OPERATION],
+          operation: type === "Patient" ? [VALIDATE_OPERATION, ...LOOKUP_CAPABILITY_OPERATIONS] : [VALIDATE_OPERATION],
         })),
       },
     ],

@@ -50,7 +50,7 @@ const patchReq = (t: TestApp, path: string, ops: unknown, headers: Record<string
   });
 
 describe("the CapabilityStatement", () => {
-  it("lists patch (JSON Patch only), type and system history, and $validate as the one operation", async () => {
+  it("lists patch (JSON Patch only), type and system history, $validate, and the family lookups on Patient", async () => {
     const t = await fresh();
     const cs = (await (await t.app.request("http://gw.test/fhir/metadata")).json()) as {
       patchFormat: string[];
@@ -65,7 +65,10 @@ describe("the CapabilityStatement", () => {
       // AuditEvent is read-only over REST (docs/AUDIT.md): no create, update, patch or delete.
       const writes = r.type === "AuditEvent" ? [] : ["patch"];
       expect(r.interaction.map((i) => i.code)).toEqual(expect.arrayContaining([...writes, "history-type"]));
-      expect(r.operation.map((o) => o.name)).toEqual(["validate"]);
+      // The family lookups (docs/LOOKUPS.md) are Patient operations; $validate is on every type.
+      expect(r.operation.map((o) => o.name)).toEqual(
+        r.type === "Patient" ? ["validate", "household-check", "family"] : ["validate"],
+      );
     }
   });
 });

@@ -1,0 +1,249 @@
+/**
+ * `npm run bench:lookup`: `POST /fhir/Patient/$household-check` over real sockets (autocannon, 200 connections) on
+ * the Node gateway (`src/runtime/node.ts`, its own process) with SQLite, policy and audit included, beside a
+ * hello-world Hono route in its own process measured the same way in the same run (first and last; the ratio is to
+ * their mean). The data: a synthetic population (npm run synth's generator) ingested with the whole derivation chain,
+ * so persons, households and flags are real; the lookup is a children's social worker's s47 check of a child open to
+ * their LA who lives with a CPA patient. Prints throughput, p50, p99 and the ratio as Markdown (docs/BENCHMARKS.md).
+ * The gateway is started on a free port and awaited on /healthz (its log goes to /dev/null, at info).
+ * `BENCH_LOOKUP_SECONDS` (default 10), `BENCH_LOOKUP_CONNECTIONS` (200), `BENCH_LOOKUP_HOUSEHOLDS` (200).
+ */
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { ownersOf } from "../src/auth/ownership.js";
+import { ingest } from "../src/ingest/ingest-service.js";
+import { SOURCES } from "../src/ingest/sources.js";
+import { mappingFor, type SourceName } from "../src/mapping/registry.js";
+import { cinRecords } from "../src/mapping/sources/cin.js";
+import { cpaJsonRecords } from "../src/mapping/sources/cpa.js";
+import { ndtmsRecords } from "../src/mapping/sources/ndtms.js";
+import { ssdJsonRecords } from "../src/mapping/sources/ssd.js";
+import { ensureDevKey, mintDevToken } from "../src/runtime/dev-issuer.js";
+import { loadMigrations } from "../src/runtime/migration-files.js";
+import type { Store } from "../src/store/port.js";
+import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { generate } from "../src/synth/generate.js";
+import { type Server, startServer, stop } from "./load-server.js";
+
+/** A free TCP port on 127.0.0.1. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** Starts the gateway on a fixed free port and waits for /healthz (its log goes nowhere: no pipe to fill or to wait on). */
+async function startGateway(dataDir: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/runtime/node.ts", "--dev-issuer"], {
+    env: { ...process.env, TFG_DATA_DIR: dataDir, TFG_PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGTERM");
+  throw new Error("the gateway did not start within 120 s");
+}
+
+const SECONDS = Number(process.env.BENCH_LOOKUP_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_LOOKUP_CONNECTIONS ?? 200);
+const HOUSEHOLDS = Number(process.env.BENCH_LOOKUP_HOUSEHOLDS ?? 200);
+const NHS = "https://fhir.nhs.uk/Id/nhs-number";
+const EPISODE_TYPE = "https://think-family-gateway.example/fhir/CodeSystem/episode-type";
+
+type Rec = Record<string, unknown> & { id: string };
+const text = (s: string) =>
+  (async function* () {
+    yield s;
+  })();
+const sender = (source: SourceName, org: string) => ({
+  sender: { org, subject: "bench-feed", issuer: "urn:bench", tokenId: { kind: "jti" as const, value: "bench" } },
+  ownerField: SOURCES[source]?.ownerField ?? "",
+});
+
+/** Ingests the synthetic population with the whole derivation chain. */
+async function seed(store: Store): Promise<void> {
+  const deps = { store, clock: () => new Date() };
+  const counts: Record<string, number> = {};
+  const note = (source: string, report: { counts: object }) => {
+    for (const [k, v] of Object.entries(report.counts) as [string, number][])
+      counts[`${source} ${k}`] = (counts[`${source} ${k}`] ?? 0) + v;
+  };
+  for (const f of generate({ households: HOUSEHOLDS, seed: "lookup-bench" }).files) {
+    if (f.path === "cpa/cpa.json") {
+      const doc = JSON.parse(f.content) as { Patients: Rec[] };
+      for (const org of new Set(doc.Patients.map((p) => p.OrgIDProv as string))) {
+        const one = { MHS000Header: { OrgIDProvider: org }, Patients: doc.Patients.filter((p) => p.OrgIDProv === org) };
+        note(
+          "cpa",
+          await ingest(deps, mappingFor("cpa"), cpaJsonRecords(text(JSON.stringify(one))), sender("cpa", org)),
+        );
+      }
+    } else if (f.path.startsWith("ndtms/")) {
+      const agency = f.path.slice(6, 11);
+      note("ndtms", await ingest(deps, mappingFor("ndtms"), ndtmsRecords(text(f.content)), sender("ndtms", agency)));
+    } else if (f.path.startsWith("cin/")) {
+      note(
+        "cin",
+        await ingest(deps, mappingFor("cin"), cinRecords(text(f.content)), sender("cin", f.path.slice(4, 7))),
+      );
+    } else if (f.path.startsWith("ssd/")) {
+      note(
+        "ssd",
+        await ingest(deps, mappingFor("ssd"), ssdJsonRecords(text(f.content)), sender("ssd", f.path.slice(4, 7))),
+      );
+    }
+  }
+  console.error(`ingest: ${JSON.stringify(counts)}`);
+}
+
+const all = async (store: Store, type: string) =>
+  (await store.search({ resourceType: type, criteria: [], count: 1_000_000, sort: "id" })).versions.map(
+    (v) => v.resource as Rec,
+  );
+const typesOf = (r: Rec) =>
+  ((r.type as { coding?: { system?: string; code?: string }[] }[] | undefined) ?? []).flatMap((c) =>
+    (c.coding ?? []).filter((x) => x.system === EPISODE_TYPE).map((x) => x.code as string),
+  );
+const isOpen = (r: Rec) =>
+  !["finished", "cancelled", "entered-in-error"].includes(r.status as string) &&
+  !(r.period as { end?: string } | undefined)?.end;
+const ref = (v: unknown) => (v as { reference?: string } | undefined)?.reference as string;
+
+/** A child with an NHS number, open to an LA, living with an adult with an open CPA episode: its NHS number and LA. */
+async function pickCase(store: Store): Promise<{ nhs: string; la: string }> {
+  const patients = new Map((await all(store, "Patient")).map((p) => [`Patient/${p.id}`, p]));
+  const open = new Map<string, Rec[]>();
+  for (const ep of (await all(store, "EpisodeOfCare")).filter(isOpen))
+    open.set(ref(ep.patient), [...(open.get(ref(ep.patient)) ?? []), ep]);
+  for (const g of await all(store, "Group")) {
+    const members = ((g.member as Rec[] | undefined) ?? [])
+      .filter((m) => m.inactive !== true)
+      .map((m) => ref(m.entity));
+    for (const c of members) {
+      const nhs = ((patients.get(c)?.identifier as Rec[] | undefined) ?? []).find((i) => i.system === NHS)?.value;
+      const cin = (open.get(c) ?? []).find((e) =>
+        typesOf(e).some((t) => ["child-in-need", "child-protection"].includes(t)),
+      );
+      if (typeof nhs !== "string" || !cin) continue;
+      if (members.some((a) => a !== c && (open.get(a) ?? []).some((e) => typesOf(e).includes("cpa"))))
+        return { nhs, la: ownersOf(cin)[0] as string };
+    }
+  }
+  throw new Error("no child open to an LA living with a CPA patient in the population: raise BENCH_LOOKUP_HOUSEHOLDS");
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function measure(
+  name: string,
+  server: Server,
+  path: string,
+  options: Partial<autocannon.Options> = {},
+): Promise<Row> {
+  const r = await autocannon({ url: `${server.url}${path}`, connections: CONNECTIONS, duration: SECONDS, ...options });
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "tfg-lookup-bench-"));
+  try {
+    await ensureDevKey(dataDir);
+    const store = await openSqliteStore(join(dataDir, "tfg.sqlite"), loadMigrations());
+    const started = performance.now();
+    await seed(store);
+    const { nhs, la } = await pickCase(store);
+    const patients = (await store.search({ resourceType: "Patient", criteria: [], count: 0, sort: "id" })).total;
+    await store.close();
+    console.error(`seeded ${patients} Patients in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const token = await mintDevToken(dataDir, {
+      sub: "bench-social-worker",
+      org: la,
+      org_type: "la-childrens-services",
+      role: "practitioner",
+      purpose_of_use: "safeguarding-s47",
+    });
+    const rows: Row[] = [];
+    const hello = async (label: string) => {
+      const s = await startServer("bench/load-hello.ts", [], {});
+      rows.push(await measure(`hello-world Hono route (${label})`, s, "/hello"));
+      await stop(s);
+    };
+    await hello("first");
+    console.error("hello-world measured");
+    const gw = await startGateway(dataDir);
+    console.error("gateway listening");
+    const body = JSON.stringify({ resourceType: "Parameters", parameter: [{ name: "nhsNumber", valueString: nhs }] });
+    const probe = await fetch(`${gw.url}/fhir/Patient/$household-check`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/fhir+json",
+        accept: "application/fhir+json",
+      },
+      body,
+    });
+    const answer = (await probe.json()) as { parameter?: unknown[] };
+    console.error(`probe: ${probe.status}, ${answer.parameter?.length ?? 0} adult(s) listed`);
+    rows.push(
+      await measure(
+        "POST /fhir/Patient/$household-check (s47, SQLite, policy + audit)",
+        gw,
+        "/fhir/Patient/$household-check",
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": "application/fhir+json",
+            accept: "application/fhir+json",
+          },
+          body,
+        },
+      ),
+    );
+    await stop(gw);
+    await hello("last");
+    const helloRps = ((rows[0]?.rps ?? 0) + (rows[2]?.rps ?? 0)) / 2;
+    console.log(
+      `\nMachine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}; ${CONNECTIONS} connections, ${SECONDS} s each; ${patients} Patients (${HOUSEHOLDS} synthetic households); every lookup writes its AuditEvents.\n`,
+    );
+    console.log("| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | ratio to hello-world |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|");
+    for (const r of rows)
+      console.log(
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${((100 * r.rps) / helloRps).toFixed(1)} % |`,
+      );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

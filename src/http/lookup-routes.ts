@@ -1,0 +1,76 @@
+/**
+ * The family lookups over HTTP (issue 10 scope 8; docs/LOOKUPS.md), mounted on `/fhir` before the FHIR routes:
+ * `POST /fhir/Patient/$household-check`, `GET /fhir/Patient/{id}/$family`, and their OperationDefinitions at
+ * `GET /fhir/OperationDefinition/{household-check|family}`. The actor and purpose come from the token (and
+ * X-Purpose-Of-Use, as authenticate reads them); a stated reason (break-glass, s47 justification) from `X-Reason`.
+ */
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { Auditor } from "../audit/auditor.js";
+import type { DeriveView } from "../derive/port.js";
+import { storeView } from "../derive/store-view.js";
+import { badRequest } from "../fhir/errors.js";
+import { Lookup } from "../households/lookup.js";
+import { parseChildQuery } from "../lookups/child-query.js";
+import type { LookupContext } from "../lookups/decide-record.js";
+import { family } from "../lookups/family.js";
+import { householdCheck } from "../lookups/household-check.js";
+import { LOOKUP_OPERATIONS } from "../lookups/operation-definitions.js";
+import type { Policy } from "../policy/policy.js";
+import { ViewRelationshipResolver } from "../policy/relationships-view.js";
+import type { Store } from "../store/port.js";
+import { requireJson } from "./accept.js";
+import type { AppEnv } from "./context.js";
+import { fhirJson, readFhirJson } from "./fhir-response.js";
+
+/** What the lookup routes are built from. */
+export interface LookupRouteDeps {
+  store: Store;
+  auditor: Auditor;
+  policy: Policy;
+  clock: () => Date;
+}
+
+/** Longest stated reason read from `X-Reason`. */
+export const MAX_REASON_LENGTH = 500;
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+function contextOf(c: Context<AppEnv>, deps: LookupRouteDeps, operation: LookupContext["operation"]): LookupContext {
+  const reason = c.req.header("X-Reason")?.trim();
+  if (reason && reason.length > MAX_REASON_LENGTH)
+    throw badRequest(`X-Reason is longer than ${MAX_REASON_LENGTH} characters`, ["X-Reason"]);
+  const view: DeriveView = storeView(deps.store);
+  return {
+    actor: c.get("actor"),
+    policy: deps.policy,
+    lookup: new Lookup(view),
+    resolver: new ViewRelationshipResolver(view),
+    auditor: deps.auditor,
+    at: deps.clock().toISOString(),
+    operation,
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/** The lookup routes; `auth` is the app's authentication middleware. */
+export function lookupRoutes(deps: LookupRouteDeps, auth: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use("/Patient/:op{(?:\\$|%24)household-check}", requireJson, auth);
+  app.use("/Patient/:id/:op{(?:\\$|%24)family}", requireJson, auth);
+  app.use("/OperationDefinition/:id", requireJson);
+  app.post("/Patient/:op{(?:\\$|%24)household-check}", async (c) => {
+    const query = parseChildQuery(await readFhirJson(c));
+    return fhirJson(await householdCheck(contextOf(c, deps, "$household-check"), query));
+  });
+  app.get("/Patient/:id/:op{(?:\\$|%24)family}", async (c) => {
+    const id = c.req.param("id");
+    if (!ID.test(id)) throw badRequest("The Patient id must be 1–64 letters, digits, '-' or '.'", ["id"]);
+    return fhirJson(await family(contextOf(c, deps, "$family"), id));
+  });
+  app.get("/OperationDefinition/:id", async (c, next) => {
+    const def = LOOKUP_OPERATIONS[c.req.param("id")];
+    if (!def) return next();
+    return fhirJson(def);
+  });
+  return app;
+}
