@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
+import { storeView } from "./derive/store-view.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
 import { setServerTimeZone } from "./fhir/search-dates.js";
@@ -20,6 +21,9 @@ import type { ResourceValidator } from "./ingest/ingest-service.js";
 import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
 import { subscriptionRule } from "./notify/subscription-rule.js";
+import type { AuditSink } from "./policy/audit.js";
+import { baselinePolicy } from "./policy/baseline.js";
+import { Enforcement } from "./policy/enforce.js";
 import type { Store } from "./store/port.js";
 
 /** Software identity reported in the CapabilityStatement. */
@@ -36,17 +40,33 @@ export interface AppDeps {
   newId?: () => string;
   /** Validates resources produced by ingest; default the generated validators (R4 base + claimed profile). */
   validate?: ResourceValidator | false;
+  /**
+   * Where every /fhir read's permits and denies are recorded (src/policy/audit.ts); a sink that throws refuses the
+   * read with 503. Default: entries are dropped (until the audit log, issue 10 scope 7, is plugged in here).
+   */
+  audit?: AuditSink;
 }
+
+const DROP_AUDIT: AuditSink = { record: async () => {} };
 
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
 export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
   setServerTimeZone(config.timeZone ?? "UTC");
   const ownership = ownershipRule(config.submitters ?? {});
+  const clock = deps.clock ?? (() => new Date());
+  // The sharing protocol, checked at start-up: a bad built-in file stops the gateway here, naming its line.
+  const enforcement = new Enforcement({
+    policy: baselinePolicy(),
+    view: storeView(deps.store),
+    audit: deps.audit ?? DROP_AUDIT,
+    clock,
+  });
   const service = new ResourceService({
+    enforcement,
     ownership,
     store: deps.store,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     newId: deps.newId ?? (() => crypto.randomUUID()),
     paging: config.paging,
     writeRules: { Subscription: subscriptionRule },
