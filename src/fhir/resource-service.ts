@@ -4,7 +4,7 @@
  * transactions and later ingest share one implementation.
  */
 import type { Actor } from "../auth/actor.js";
-import { type OwnershipRule, ownersOf, ownershipRule, withOwner } from "../auth/ownership.js";
+import { type OwnershipRule, ownershipRule, ownersOf, withOwner } from "../auth/ownership.js";
 import type { AuditInteraction } from "../policy/audit.js";
 import { bodyOf as bodyOfServed, type Enforcement, type Reader, type ReadSession } from "../policy/enforce.js";
 import type { HistoryQuery, ResourceWrite, SearchPage, SearchRequest, Store, StoredVersion } from "../store/port.js";
