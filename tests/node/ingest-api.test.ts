@@ -79,7 +79,9 @@ describe("POST /ingest/ndtms", () => {
     const report = (await (await post(csv, "?mode=all-or-nothing", await agencyToken("N0999"))).json()) as IngestReport;
     expect(report.counts).toMatchObject({ created: 0, rejected: 5 });
     // Searched as N0999 itself: had anything been stored, its owner would see it.
-    const found = (await (await t.fhir("/fhir/EpisodeOfCare?identifier=E7", as(await agencyToken("N0999")))).json()) as {
+    const found = (await (
+      await t.fhir("/fhir/EpisodeOfCare?identifier=E7", as(await agencyToken("N0999")))
+    ).json()) as {
       total: number;
       entry?: { resource: { identifier: { system: string }[] } }[];
     };

@@ -3,8 +3,8 @@ import { buildApp } from "../../src/app.js";
 import { createTokenVerifier, type IssuerConfig } from "../../src/auth/token-verifier.js";
 import { parseConfig } from "../../src/config.js";
 import type { Logger } from "../../src/log/logger.js";
-import type { AuditSink } from "../../src/policy/audit.js";
 import { silentLogger } from "../../src/log/logger.js";
+import type { AuditSink } from "../../src/policy/audit.js";
 import type { Store } from "../../src/store/port.js";
 import { createTestIssuer, type TestIssuer } from "./tokens.js";
 
