@@ -3,7 +3,10 @@
 // _include and _revinclude never add a hidden record; _summary=count never counts one; a caller with a relationship
 // gets the record redacted to its level; every request leaves one audit entry; a failing audit refuses with 503.
 import { beforeAll, describe, expect, it } from "vitest";
+import { withOwner } from "../../src/auth/ownership.js";
+import type { DerivedResource } from "../../src/derive/port.js";
 import type { AuditEntry } from "../../src/policy/audit.js";
+import { put } from "./flags-fixtures.js";
 import { CALLERS, DELETED, type EnforceApp, enforceApp } from "./policy-enforce-fixtures.js";
 
 interface Bundle {
@@ -224,5 +227,76 @@ describe("the audit port", () => {
       expect(JSON.stringify(body)).not.toMatch(/Testperson|audit store down/);
     }
     await failing.store.close();
+  });
+});
+
+describe("other ways in", () => {
+  const bearer = (token: string, extra: Record<string, string> = {}) => ({
+    headers: { Authorization: `Bearer ${token}`, ...extra },
+  });
+
+  it("a transaction's GET entry is a read: 404 in its entry for a caller with no relationship", async () => {
+    const res = await e.as("la202s47", "/fhir", {
+      method: "POST",
+      headers: { "Content-Type": "application/fhir+json" },
+      body: JSON.stringify({
+        resourceType: "Bundle",
+        type: "transaction",
+        entry: [{ request: { method: "GET", url: "EpisodeOfCare/ep-cpa" } }],
+      }),
+    });
+    const b = await json<{ entry: { response: { status: string }; resource?: unknown }[] }>(res);
+    expect(b.entry[0]?.response.status).toMatch(/^404/);
+    expect(JSON.stringify(b)).not.toContain("Lead professional");
+  });
+
+  it("break-glass with a stated reason: summary, with review and expiry obligations; without a reason, nothing", async () => {
+    const claims = { sub: "bg", org: "202", org_type: "la-childrens-services", role: "practitioner" };
+    const token = await e.t.issuer.sign({ ...claims, purpose_of_use: "break-glass" });
+    await json(await e.t.fhir("/fhir/EpisodeOfCare/ep-cpa", bearer(token)), 404);
+    const ep = await json<Record<string, unknown>>(
+      await e.t.fhir("/fhir/EpisodeOfCare/ep-cpa", bearer(token, { "X-Access-Reason": "Child found alone at night" })),
+    );
+    expect(ep).toHaveProperty("careManager");
+    expect(ep).not.toHaveProperty("text");
+    expect(lastAudit()).toMatchObject({
+      rules: ["break-glass"],
+      level: "summary",
+      obligations: ["expires-after", "review-by-safeguarding-lead"],
+      reasonGiven: true,
+    });
+    expect(JSON.stringify(lastAudit())).not.toContain("alone at night");
+  });
+
+  it("a reason longer than 1,000 characters is refused with 400, not echoed", async () => {
+    const res = await e.as("la201s47", "/fhir/Patient/adult", { headers: { "X-Access-Reason": "x".repeat(1001) } });
+    const body = await json<{ issue: { diagnostics: string; expression?: string[] }[] }>(res, 400);
+    expect(body.issue[0]?.expression).toEqual(["X-Access-Reason"]);
+    expect(JSON.stringify(body)).not.toContain("xxxxxxxxxx");
+  });
+
+  it("an objection recorded in a Consent blocks s17 sharing of the adult's records (404), not the recording organisation", async () => {
+    const own = await enforceApp();
+    await put(
+      own.store,
+      withOwner(
+        {
+          resourceType: "Consent",
+          id: "objection",
+          status: "active",
+          scope: {
+            coding: [{ system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy" }],
+          },
+          patient: { reference: "Patient/adult" },
+          provision: { type: "deny" },
+        } as DerivedResource,
+        "RX4",
+      ),
+    );
+    await json(await own.as("la201s17", "/fhir/EpisodeOfCare/ep-cpa"), 404);
+    expect(own.audit.entries.at(-1)).toMatchObject({ rules: ["objection-blocks"], outcome: "deny" });
+    expect((await json<Bundle>(await own.as("la201s17", "/fhir/EpisodeOfCare?_summary=count"))).total).toBe(1);
+    await json(await own.as("rx4", "/fhir/EpisodeOfCare/ep-cpa"), 200);
+    await own.store.close();
   });
 });
