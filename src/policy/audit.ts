@@ -33,7 +33,8 @@ export interface AuditDecision {
 export interface AuditEntry {
   /** The instant the request was decided at (ISO 8601). */
   at: string;
-  actor: Pick<Actor, "subject" | "issuer" | "org" | "orgType" | "role" | "tokenId">;
+  /** The verified caller (no secret: the token itself is never here, only its id). */
+  actor: Actor;
   purpose: Actor["purposeOfUse"];
   /** Whether the caller stated a reason (the reason itself is never audited here). */
   reasonGiven: boolean;

@@ -249,14 +249,7 @@ export class ReadSession {
     const { actor } = this.reader;
     const entry: AuditEntry = {
       at: this.at,
-      actor: {
-        subject: actor.subject,
-        issuer: actor.issuer,
-        org: actor.org,
-        orgType: actor.orgType,
-        role: actor.role,
-        tokenId: actor.tokenId,
-      },
+      actor,
       purpose: actor.purposeOfUse,
       reasonGiven: (this.reader.reason ?? "").trim() !== "",
       interaction: this.interaction,

@@ -3,7 +3,7 @@
 // from the baseline protocol, docs/POLICY.md, so the tests check enforcement against the protocol, not against itself).
 import { withOwner } from "../../src/auth/ownership.js";
 import type { DerivedResource } from "../../src/derive/port.js";
-import { MemoryAuditSink } from "../../src/policy/audit.js";
+import { type AuditSink, MemoryAuditSink } from "../../src/policy/audit.js";
 import type { Level } from "../../src/policy/levels.js";
 import type { Store } from "../../src/store/port.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
@@ -169,15 +169,17 @@ export const EXPECTED: Record<Caller, Record<string, Level>> = {
 export const withheldAt = (key: string, level: Level) => key === "Observation/obs-mod" && level !== "sensitive";
 
 /** The fixture's app: its store, the audit entries it records, and a request helper per caller. */
-export interface EnforceApp {
+export interface EnforceApp<A extends AuditSink = MemoryAuditSink> {
   t: TestApp;
   store: Store;
-  audit: MemoryAuditSink;
+  audit: A;
   as(caller: Caller, path: string, init?: RequestInit): Promise<Response>;
 }
 
 /** Builds the store and the app (audit in memory, clock at {@link NOW}). */
-export async function enforceApp(audit = new MemoryAuditSink()): Promise<EnforceApp> {
+export async function enforceApp(): Promise<EnforceApp>;
+export async function enforceApp<A extends AuditSink>(audit: A): Promise<EnforceApp<A>>;
+export async function enforceApp(audit: AuditSink = new MemoryAuditSink()): Promise<EnforceApp<AuditSink>> {
   const store = await openStore();
   const adultV1 = { ...RECORDS["Patient/adult"], gender: "female" } as DerivedResource;
   await put(store, adultV1);

@@ -217,7 +217,7 @@ describe("the audit port", () => {
       record: async () => {
         throw new Error("audit store down");
       },
-    } as never);
+    });
     for (const path of ["/fhir/Patient/adult", "/fhir/Patient", "/fhir/Patient/adult/_history", "/fhir/_history"]) {
       const res = await failing.as("rx4", path);
       expect(res.status, path).toBe(503);
