@@ -10,7 +10,7 @@ import { bodyOf as bodyOfServed, type Enforcement, type Reader, type ReadSession
 import type { HistoryQuery, ResourceWrite, SearchPage, SearchRequest, Store, StoredVersion } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
-import { conflict, forbidden, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
+import { conflict, type FhirIssue, forbidden, GatewayError, gone, notFound, preconditionFailed } from "./errors.js";
 import { applyJsonPatch, parseJsonPatch } from "./patch.js";
 import { asResource, assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
 import { encodeCursor } from "./search-cursor.js";
@@ -435,7 +435,12 @@ export class ResourceService {
         }
         included = kept;
       }
-      return { ...parsed, page, included, ...(nextCursor ? { nextCursor } : {}) };
+      // An obligation to tell the caller something (consent would allow more) becomes an informational issue.
+      const told = (s?.notices() ?? []).map(
+        (diagnostics): FhirIssue => ({ severity: "information", code: "informational", diagnostics }),
+      );
+      const ignored = told.length > 0 ? [...parsed.ignored, ...told] : parsed.ignored;
+      return { ...parsed, ignored, page, included, ...(nextCursor ? { nextCursor } : {}) };
     });
   }
 

@@ -94,6 +94,7 @@ export class ReadSession {
   private readonly records = new Map<string, Promise<RecordDecision>>();
   private readonly audited = new Map<string, AuditDecision>();
   private shownAny = false;
+  private readonly messages = new Set<string>();
   private hiddenAny = false;
 
   constructor(
@@ -178,8 +179,10 @@ export class ReadSession {
   }
 
   private note(record: string, d: RecordDecision, shown: boolean): void {
-    if (shown) this.shownAny = true;
-    else this.hiddenAny = true;
+    if (shown) {
+      this.shownAny = true;
+      for (const o of d.decision.obligations) if (o.kind === "tell-caller-consent-needed") this.messages.add(o.message);
+    } else this.hiddenAny = true;
     if (this.audited.has(record)) return;
     const { decision } = d;
     this.audited.set(record, {
@@ -220,6 +223,11 @@ export class ReadSession {
     if (shown === body) return v;
     const { json: _json, ...rest } = v;
     return { ...rest, resource: shown as Json };
+  }
+
+  /** What the caller must be told (the `tell-caller-consent-needed` messages of what was shown), fixed phrases only. */
+  notices(): string[] {
+    return [...this.messages].sort();
   }
 
   /** The decision of a record with nothing to decide on (a deletion whose earlier version is gone). */

@@ -128,6 +128,14 @@ describe("a caller with a relationship: permitted and redacted to the level", ()
     const v1 = await json<Record<string, unknown>>(await e.as("la201s17", "/fhir/Patient/adult/_history/1"));
     expect(v1).not.toHaveProperty("gender");
     expect(v1).not.toHaveProperty("name");
+    // A search tells the caller that consent would allow more (the obligation of rule 9), in an outcome entry.
+    const found = await json<Bundle>(await e.as("la201s17", "/fhir/Patient?_id=adult"));
+    const outcome = found.entry?.find((x) => x.search?.mode === "outcome")?.resource as unknown as {
+      issue: { severity: string; diagnostics: string }[];
+    };
+    expect(outcome.issue).toEqual([
+      expect.objectContaining({ severity: "information", diagnostics: expect.stringMatching(/consent/) }),
+    ]);
     const history = await json<Bundle>(await e.as("la201s17", "/fhir/Patient/adult/_history"));
     expect(history.total).toBe(2);
     for (const x of history.entry ?? []) expect(x.resource).not.toHaveProperty("birthDate");
