@@ -417,7 +417,7 @@ export class ResourceService {
         page.more && last
           ? encodeCursor(sort, { key: sort === "id" || sort === "-id" ? last.id : last.lastUpdated, id: last.id })
           : undefined;
-      let included =
+      const included =
         parsed.include.length + parsed.revinclude.length > 0
           ? await findIncluded(
               this.deps.store,
@@ -425,16 +425,9 @@ export class ResourceService {
               parsed.include,
               parsed.revinclude,
               this.deps.paging.maxCount,
+              s ? (v) => s.show(this.bodies.serve(v)) : undefined,
             )
           : [];
-      if (s) {
-        const kept: StoredVersion[] = [];
-        for (const v of included) {
-          const shown = await s.show(this.bodies.serve(v));
-          if (shown) kept.push(shown);
-        }
-        included = kept;
-      }
       // An obligation to tell the caller something (consent would allow more) becomes an informational issue.
       const told = (s?.notices() ?? []).map(
         (diagnostics): FhirIssue => ({ severity: "information", code: "informational", diagnostics }),
