@@ -43,6 +43,13 @@ export interface ResourceServiceDeps {
   enforcement?: Enforcement;
   /** Who reads (set per request with `as` from the verified actor). */
   reader?: Reader;
+  /**
+   * Resource types whose reads another gate decides and audits (AuditEvent: src/audit's role rule in front of
+   * /fhir/AuditEvent). Reads naming one of these types (read, vread, instance and type history, search of the type)
+   * skip the sharing protocol; system history and `_include`/`_revinclude` do not, so the protocol still hides them
+   * there. Default: none.
+   */
+  readsDecidedElsewhere?: ReadonlySet<string>;
 }
 
 /** Who writes, as a write rule sees it: the token's organisation and organisation type. */
@@ -127,6 +134,8 @@ export class ResourceService {
   ): Promise<T> {
     const { enforcement, reader } = this.deps;
     if (!enforcement) return work(undefined);
+    const type = target.split("/")[0] as string;
+    if (this.deps.readsDecidedElsewhere?.has(type)) return work(undefined);
     if (!reader) throw forbidden("Reads need a verified caller");
     const session = enforcement.begin(reader, interaction, target);
     let result: T;

@@ -3,11 +3,17 @@
 // _include and _revinclude never add a hidden record; _summary=count never counts one; a caller with a relationship
 // gets the record redacted to its level; every request leaves one audit entry; a failing audit refuses with 503.
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../src/auth/actor.js";
 import { withOwner } from "../../src/auth/ownership.js";
 import type { DerivedResource } from "../../src/derive/port.js";
+import { storeView } from "../../src/derive/store-view.js";
+import { ResourceService } from "../../src/fhir/resource-service.js";
 import type { AuditEntry } from "../../src/policy/audit.js";
+import { MemoryAuditSink } from "../../src/policy/audit.js";
+import { baselinePolicy } from "../../src/policy/baseline.js";
+import { Enforcement } from "../../src/policy/enforce.js";
 import { put } from "./flags-fixtures.js";
-import { CALLERS, DELETED, type EnforceApp, enforceApp } from "./policy-enforce-fixtures.js";
+import { CALLERS, DELETED, type EnforceApp, enforceApp, NOW } from "./policy-enforce-fixtures.js";
 
 interface Bundle {
   total: number;
@@ -306,5 +312,37 @@ describe("other ways in", () => {
     expect((await json<Bundle>(await own.as("la201s17", "/fhir/EpisodeOfCare?_summary=count"))).total).toBe(1);
     await json(await own.as("rx4", "/fhir/EpisodeOfCare/ep-cpa"), 200);
     await own.store.close();
+  });
+});
+
+describe("reads another gate decides (readsDecidedElsewhere)", () => {
+  it("skip the protocol only when the request names the type; system history still hides them", async () => {
+    const audit = new MemoryAuditSink();
+    const service = new ResourceService({
+      store: e.store,
+      clock: () => NOW,
+      newId: () => "x",
+      paging: { defaultCount: 10, maxCount: 100 },
+      enforcement: new Enforcement({ policy: baselinePolicy(), view: storeView(e.store), audit, clock: () => NOW }),
+      readsDecidedElsewhere: new Set(["Practitioner"]),
+    });
+    const actor: Actor = {
+      subject: "u",
+      issuer: "https://idp.test.invalid",
+      org: "202",
+      orgType: "la-childrens-services",
+      role: "practitioner",
+      purposeOfUse: "safeguarding-s47",
+      tokenId: { kind: "jti", value: "t" },
+    };
+    const reader = service.as(actor);
+    expect((await reader.read("Practitioner", "cc1")).id).toBe("cc1");
+    expect((await reader.search("Practitioner", [])).page.total).toBe(1);
+    await expect(reader.read("Patient", "adult")).rejects.toMatchObject({ status: 404 });
+    const system = await reader.historyAcross({ count: 100, until: NOW.toISOString() });
+    expect(system.versions.map((v) => v.resourceType)).not.toContain("Practitioner");
+    // Without a caller, a service with enforcement reads only the types another gate decides; anything else is 403.
+    await expect(service.read("Practitioner", "cc1")).resolves.toBeDefined();
+    await expect(service.read("Patient", "adult")).rejects.toMatchObject({ status: 403 });
   });
 });
