@@ -1,5 +1,5 @@
 /**
- * Enforcement's audit entries written as one audit record per record decided, for an auditor that records one
+ * Enforcement's audit entries written as one audit record per person and distinct decision, for an auditor that records one
  * decision about one patient at a time (the shape of src/audit's `Auditor.record(actor, access, decision)`, typed
  * here structurally so src/policy does not depend on src/audit).
  */
@@ -38,10 +38,12 @@ const INTERACTION: Record<AuditEntry["interaction"], DecisionAccess["interaction
 };
 
 /**
- * An {@link AuditSink} over `auditor`: one call per record decided and per person it is about (a record about no one,
- * once without a patient); a request that decided nothing (nothing matched, or the record does not exist) once, as a
- * permit of level `none` under rule `nothing-matched`. Calls are made in order; the first that throws stops the rest
- * and refuses the read.
+ * An {@link AuditSink} over `auditor`: one call per person a decision was about and per distinct decision about them
+ * (effect, level, rule, legal basis, obligations) — so "who looked at this person's record" finds every permit and
+ * deny, and a search showing one person's ten records at one level is one call, naming the record when there is just
+ * one. Records about no one are grouped the same way without a patient. A request that decided nothing (nothing
+ * matched, or no such record) is one call, a permit of level `none` under rule `nothing-matched`. Calls are made in
+ * order; the first that throws stops the rest and refuses the read.
  */
 export function auditSinkFor(auditor: DecisionAuditor): AuditSink {
   return {
@@ -56,8 +58,8 @@ export function auditSinkFor(auditor: DecisionAuditor): AuditSink {
         await auditor.record(entry.actor, base, { effect: "permit", level: "none", rule: "nothing-matched" });
         return;
       }
+      const groups = new Map<string, { patient?: string; decision: DecisionRecord; records: Set<string> }>();
       for (const d of entry.decisions) {
-        const resource = d.record.split("/_history/")[0] as string;
         const decision: DecisionRecord = {
           effect: d.effect,
           level: d.level,
@@ -65,14 +67,22 @@ export function auditSinkFor(auditor: DecisionAuditor): AuditSink {
           ...(d.legalBasis !== undefined ? { legalBasis: d.legalBasis } : {}),
           ...(d.obligations.length > 0 ? { obligations: d.obligations } : {}),
         };
-        const patients = d.subjects.length > 0 ? d.subjects : [undefined];
-        for (const patient of patients) {
-          await auditor.record(
-            entry.actor,
-            { ...base, resourceType: resource.split("/")[0] as string, resource, ...(patient ? { patient } : {}) },
-            decision,
-          );
+        const resource = d.record.split("/_history/")[0] as string;
+        for (const patient of d.subjects.length > 0 ? d.subjects : [undefined]) {
+          const key = JSON.stringify([patient ?? "", decision]);
+          const group = groups.get(key) ?? { ...(patient ? { patient } : {}), decision, records: new Set<string>() };
+          group.records.add(resource);
+          groups.set(key, group);
         }
+      }
+      for (const g of groups.values()) {
+        const [only] = g.records;
+        const access: DecisionAccess = {
+          ...base,
+          ...(g.records.size === 1 && only ? { resourceType: only.split("/")[0] as string, resource: only } : {}),
+          ...(g.patient ? { patient: g.patient } : {}),
+        };
+        await auditor.record(entry.actor, access, g.decision);
       }
     },
   };

@@ -1,5 +1,5 @@
-// The audit adapter: enforcement's per-request entries written as one record per record decided and per person it is
-// about, to an auditor of the shape src/audit's Auditor has (record(actor, access, decision)); a failure refuses with 503.
+// The audit adapter: enforcement's per-request entries written as one record per person and distinct decision about
+// them, to an auditor of the shape src/audit's Auditor has (record(actor, access, decision)); a failure refuses with 503.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/auth/actor.js";
 import type { AuditSink } from "../../src/policy/audit.js";
@@ -51,6 +51,20 @@ describe("auditSinkFor", () => {
     await e.as("rx4", "/fhir/Patient?_id=nobody");
     expect(calls).toHaveLength(1);
     expect(calls[0]?.[2]).toEqual({ effect: "permit", level: "none", rule: "nothing-matched" });
+  });
+
+  it("one person's records decided alike are one call (no single record named); different decisions, one each", async () => {
+    calls.length = 0;
+    await e.as("rx4", "/fhir/Observation?subject=Patient/adult");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.[1]).toEqual({ interaction: "search", resourceType: "Observation", patient: "Patient/adult" });
+    expect(calls[0]?.[2]).toMatchObject({ effect: "permit", level: "sensitive", rule: "recording-organisation" });
+    calls.length = 0;
+    await e.as("la201s47", "/fhir/Observation?subject=Patient/adult");
+    expect(calls.map(([, a, d]) => [a.resource, d.effect, d.level])).toEqual([
+      ["Observation/obs-mod", "deny", "none"],
+      ["Observation/obs-sub", "permit", "summary"],
+    ]);
   });
 
   it("an auditor that throws refuses the read with 503", async () => {
