@@ -6,6 +6,7 @@ import { createAuditor } from "./audit/auditor.js";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
+import { storeView } from "./derive/store-view.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
 import { setServerTimeZone } from "./fhir/search-dates.js";
@@ -25,7 +26,10 @@ import type { ResourceValidator } from "./ingest/ingest-service.js";
 import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
 import { subscriptionRule } from "./notify/subscription-rule.js";
+import type { AuditSink } from "./policy/audit.js";
 import { baselinePolicy } from "./policy/baseline.js";
+import { auditSinkFor } from "./policy/audit-adapter.js";
+import { Enforcement } from "./policy/enforce.js";
 import type { Store } from "./store/port.js";
 
 /** Software identity reported in the CapabilityStatement. */
@@ -42,6 +46,11 @@ export interface AppDeps {
   newId?: () => string;
   /** Validates resources produced by ingest; default the generated validators (R4 base + claimed profile). */
   validate?: ResourceValidator | false;
+  /**
+   * Where every /fhir read's permits and denies are recorded (src/policy/audit.ts); a sink that throws refuses the
+   * read with 503. Default: the hash-chained audit log in `store` (src/audit).
+   */
+  audit?: AuditSink;
 }
 
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
@@ -49,20 +58,32 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   const { config } = deps;
   setServerTimeZone(config.timeZone ?? "UTC");
   const ownership = ownershipRule(config.submitters ?? {});
+  const clock = deps.clock ?? (() => new Date());
+  const auditor = createAuditor({
+    store: deps.store,
+    clock,
+    newId: deps.newId ?? (() => crypto.randomUUID()),
+    source: { name: SOFTWARE.name },
+  });
+  // The sharing protocol, checked at start-up: a bad built-in file stops the gateway here, naming its line. Every
+  // /fhir read's permits and denies go to the audit log (a failed audit write refuses the read).
+  const enforcement = new Enforcement({
+    policy: baselinePolicy(),
+    view: storeView(deps.store),
+    audit: deps.audit ?? auditSinkFor(auditor),
+    clock,
+  });
   const service = new ResourceService({
+    enforcement,
     ownership,
     store: deps.store,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     newId: deps.newId ?? (() => crypto.randomUUID()),
     paging: config.paging,
     writeRules: { Subscription: subscriptionRule },
     readOnlyTypes: READ_ONLY_TYPES,
-  });
-  const auditor = createAuditor({
-    store: deps.store,
-    clock: deps.clock ?? (() => new Date()),
-    newId: deps.newId ?? (() => crypto.randomUUID()),
-    source: { name: SOFTWARE.name },
+    // AuditEvent reads are decided and audited by the audit gate (docs/AUDIT.md), not by the sharing protocol.
+    readsDecidedElsewhere: READ_ONLY_TYPES,
   });
 
   const app = new Hono<AppEnv>({ strict: false });

@@ -3,11 +3,23 @@
  * update with optimistic locking, delete, history and search. HTTP-free, so routes,
  * transactions and later ingest share one implementation.
  */
-import { type OwnershipRule, ownershipRule } from "../auth/ownership.js";
-import type { HistoryQuery, ResourceWrite, SearchPage, Store, StoredVersion } from "../store/port.js";
+import type { Actor } from "../auth/actor.js";
+import { type OwnershipRule, ownershipRule, ownersOf, withOwner } from "../auth/ownership.js";
+import type { AuditInteraction } from "../policy/audit.js";
+import { bodyOf as bodyOfServed, type Enforcement, type Reader, type ReadSession } from "../policy/enforce.js";
+import type { HistoryQuery, ResourceWrite, SearchPage, SearchRequest, Store, StoredVersion } from "../store/port.js";
 import { StoreConflictError } from "../store/port.js";
 import { assertConforms } from "./conformance.js";
-import { conflict, GatewayError, gone, methodNotAllowed, notFound, preconditionFailed } from "./errors.js";
+import {
+  conflict,
+  type FhirIssue,
+  forbidden,
+  GatewayError,
+  gone,
+  methodNotAllowed,
+  notFound,
+  preconditionFailed,
+} from "./errors.js";
 import { applyJsonPatch, parseJsonPatch } from "./patch.js";
 import { asResource, assertSupportedType, assertValidId, type ResourceJson } from "./resource-body.js";
 import { encodeCursor } from "./search-cursor.js";
@@ -34,6 +46,21 @@ export interface ResourceServiceDeps {
   bodies?: VersionBodies;
   /** Types no REST or transaction write may create, change or delete (AuditEvent: only the audit writer, src/audit). */
   readOnlyTypes?: ReadonlySet<string>;
+  /**
+   * The sharing protocol's enforcement point (src/policy/enforce.ts, docs/POLICY.md): with it, every read, vread,
+   * history and search is decided for {@link reader} and redacted or left out, and a read without a reader is
+   * refused. Without it (unit tests of the interactions alone) reads are not filtered.
+   */
+  enforcement?: Enforcement;
+  /** Who reads (set per request with `as` from the verified actor). */
+  reader?: Reader;
+  /**
+   * Resource types whose reads another gate decides and audits (AuditEvent: src/audit's role rule in front of
+   * /fhir/AuditEvent). Reads naming one of these types (read, vread, instance and type history, search of the type)
+   * skip the sharing protocol; system history and `_include`/`_revinclude` do not, so the protocol still hides them
+   * there. Default: none.
+   */
+  readsDecidedElsewhere?: ReadonlySet<string>;
 }
 
 /** Who writes, as a write rule sees it: the token's organisation and organisation type. */
@@ -92,21 +119,66 @@ export class ResourceService {
     this.deps = { ...deps, bodies: this.bodies };
   }
 
-  /** This service acting for `caller` (the request's actor): writes are checked against its organisation. */
-  as(caller: WriteCaller): ResourceService {
+  /**
+   * This service acting for `caller` (the request's actor): writes are checked against its organisation and,
+   * when `caller` is a verified Actor, reads are decided for it, with `reason` (a stated break-glass reason or
+   * section 47 justification) if it gave one.
+   */
+  as(caller: WriteCaller | Actor, reason?: string): ResourceService {
+    const actor = "purposeOfUse" in caller ? caller : undefined;
+    const { reader: _reader, ...deps } = this.deps;
     return new ResourceService({
-      ...this.deps,
+      ...deps,
       caller: { org: caller.org, ...(caller.orgType ? { orgType: caller.orgType } : {}) },
+      ...(actor ? { reader: { actor, ...(reason !== undefined ? { reason } : {}) } } : {}),
     });
   }
 
-  /** The ownership check every write goes through (write-guard.ts); returns `next` with the owner tag carried forward. */
+  /**
+   * Runs a read under enforcement: `work` gets the request's session (undefined when the service has no
+   * enforcement), and the session's audit entry is recorded whether `work` answers or throws. No reader: 403.
+   */
+  private async enforced<T>(
+    interaction: AuditInteraction,
+    target: string,
+    work: (s: ReadSession | undefined) => Promise<T>,
+  ): Promise<T> {
+    const { enforcement, reader } = this.deps;
+    if (!enforcement) return work(undefined);
+    const type = target.split("/")[0] as string;
+    if (this.deps.readsDecidedElsewhere?.has(type)) return work(undefined);
+    if (!reader) throw forbidden("Reads need a verified caller");
+    const session = enforcement.begin(reader, interaction, target);
+    let result: T;
+    try {
+      result = await work(session);
+    } catch (err) {
+      await session.finish();
+      throw err;
+    }
+    await session.finish();
+    return result;
+  }
+
+  /** Pages a walk over the store read in: at least 100, at most the page limit. */
+  private get chunk(): number {
+    return Math.max(100, this.deps.paging.maxCount);
+  }
+
+  /**
+   * The ownership check every write goes through (write-guard.ts); returns `next` with the owner tag carried forward.
+   * Under enforcement, a write by a known caller that names no owner and has none to carry is tagged with the
+   * caller's organisation: the recording organisation the sharing protocol lets see its own records.
+   */
   guard(current: StoredVersion | undefined, next: ResourceJson | undefined, where?: string): ResourceJson | undefined {
     const type = next?.resourceType ?? current?.resourceType;
     if (type !== undefined && this.deps.readOnlyTypes?.has(type)) {
       throw methodNotAllowed(`${type} resources are written only by the gateway itself`);
     }
-    const guarded = guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
+    const checked = guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
+    const org = this.deps.caller?.org;
+    const guarded =
+      checked && this.deps.enforcement && org && ownersOf(checked).length === 0 ? withOwner(checked, org) : checked;
     const rule = guarded && this.deps.writeRules?.[guarded.resourceType];
     return rule && guarded ? rule(guarded, this.deps.caller, where ?? guarded.resourceType) : guarded;
   }
@@ -124,25 +196,67 @@ export class ResourceService {
     return this.deps.clock().toISOString();
   }
 
-  /** Current version of a live resource: 404 if never written, 410 if deleted. */
+  /**
+   * Current version of a live resource: 404 if never written, 410 if deleted. Under enforcement: 404, the same
+   * answer as for one never written, when the protocol denies the caller (so existence is not revealed); 403 when
+   * it permits a level at which nothing of this record may be shown; the redacted body otherwise.
+   */
   async read(type: string, id: string): Promise<StoredVersion> {
     assertSupportedType(type);
     assertValidId(id);
+    return this.enforced("read", `${type}/${id}`, async (s) => {
+      const v = await this.deps.store.read(type, id);
+      if (!v) throw notFound(`${type}/${id} is not known`);
+      return this.shownOrThrown(s, v, notFound(`${type}/${id} is not known`), gone(`${type}/${id} was deleted`));
+    });
+  }
+
+  /** The current version without enforcement: for writes (patch) that need the whole stored body. */
+  private async readStored(type: string, id: string): Promise<StoredVersion> {
     const v = await this.deps.store.read(type, id);
     if (!v) throw notFound(`${type}/${id} is not known`);
     if (v.deleted) throw gone(`${type}/${id} was deleted`);
     return this.bodies.serve(v);
   }
 
-  /** A specific version. */
+  /** `v` as the session lets it be shown, or the error that hides it (`hidden`) or reports its deletion (`deleted`). */
+  private async shownOrThrown(
+    s: ReadSession | undefined,
+    v: StoredVersion,
+    hidden: GatewayError,
+    deleted: GatewayError,
+  ): Promise<StoredVersion> {
+    if (!s) {
+      if (v.deleted) throw deleted;
+      return this.bodies.serve(v);
+    }
+    if (v.deleted) {
+      const prior = v.versionId > 1 ? await this.deps.store.vread(v.resourceType, v.id, v.versionId - 1) : undefined;
+      if (await s.show(v, prior && this.bodies.serve(prior))) throw deleted;
+      throw hidden;
+    }
+    const served = this.bodies.serve(v);
+    const shown = await s.show(served);
+    if (shown) return shown;
+    const body = bodyOfServed(served);
+    const d = body && (await s.decideRecord(body, `${v.resourceType}/${v.id}/_history/${v.versionId}`));
+    if (d?.decision.effect === "permit") {
+      throw forbidden(`Nothing of this ${v.resourceType} may be shown at the level the sharing protocol permits`);
+    }
+    throw hidden;
+  }
+
+  /** A specific version (under enforcement, decided on that version's own body, as {@link read} is). */
   async vread(type: string, id: string, versionId: string): Promise<StoredVersion> {
     assertSupportedType(type);
     assertValidId(id);
     if (!/^\d+$/.test(versionId)) throw notFound(`Version '${versionId.slice(0, 20)}' is not known`);
-    const v = await this.deps.store.vread(type, id, Number(versionId));
-    if (!v) throw notFound(`${type}/${id}/_history/${versionId} is not known`);
-    if (v.deleted) throw gone(`${type}/${id} version ${versionId} is a deletion`);
-    return this.bodies.serve(v);
+    return this.enforced("vread", `${type}/${id}/_history/${versionId}`, async (s) => {
+      const v = await this.deps.store.vread(type, id, Number(versionId));
+      const hidden = notFound(`${type}/${id}/_history/${versionId} is not known`);
+      if (!v) throw hidden;
+      return this.shownOrThrown(s, v, hidden, gone(`${type}/${id} version ${versionId} is a deletion`));
+    });
   }
 
   /** Creates a resource with a server-assigned id; 422 if it breaks R4 or a profile it claims. */
@@ -198,7 +312,7 @@ export class ResourceService {
     assertValidId(id);
     const ops = parseJsonPatch(body, type);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.read(type, id);
+      const current = await this.readStored(type, id);
       if (ifMatch !== undefined && ifMatch !== current.versionId) {
         throw preconditionFailed(`Version ${ifMatch} is not the current version of ${type}/${id}`);
       }
@@ -226,46 +340,168 @@ export class ResourceService {
     await this.commitOrConflict([prepareWrite(type, id, current.versionId + 1, this.now(), undefined)]);
   }
 
-  /** Versions of a resource, newest first. */
+  /**
+   * Versions of a resource, newest first. Under enforcement each version is decided on its own body and redacted or
+   * left out (a deletion shows when the version before it does), `total` counts only what is shown, and a resource
+   * with nothing to show is 404, as one never written.
+   */
   async history(type: string, id: string, count: number, offset: number): Promise<SearchPage> {
     assertSupportedType(type);
     assertValidId(id);
-    const page = await this.deps.store.history(type, id, { count, offset });
-    if (page.total === 0) throw notFound(`${type}/${id} is not known`);
-    return page;
+    return this.enforced("history-instance", `${type}/${id}`, async (s) => {
+      if (!s) {
+        const page = await this.deps.store.history(type, id, { count, offset });
+        if (page.total === 0) throw notFound(`${type}/${id} is not known`);
+        return page;
+      }
+      const all: StoredVersion[] = [];
+      for (let at = 0; ; ) {
+        const page = await this.deps.store.history(type, id, { count: this.chunk, offset: at });
+        all.push(...page.versions);
+        at += page.versions.length;
+        if (page.versions.length === 0 || at >= page.total) break;
+      }
+      const visible: StoredVersion[] = [];
+      for (const [i, v] of all.entries()) {
+        const prior = v.deleted ? all.slice(i + 1).find((p) => !p.deleted) : undefined;
+        const shown = await s.show(this.bodies.serve(v), prior && this.bodies.serve(prior));
+        if (shown) visible.push(shown);
+      }
+      if (visible.length === 0) throw notFound(`${type}/${id} is not known`);
+      return { total: visible.length, versions: visible.slice(offset, offset + count) };
+    });
   }
 
-  /** Type history (`query.resourceType`) or system history: versions across resources, newest first. */
+  /**
+   * Type history (`query.resourceType`) or system history: versions across resources, newest first. Under
+   * enforcement each version is decided and redacted or left out, and `total` (unless `withoutTotal`) counts only
+   * what the caller may see, by walking every version the query matches.
+   */
   async historyAcross(query: HistoryQuery): Promise<SearchPage> {
     if (query.resourceType !== undefined) assertSupportedType(query.resourceType);
-    return this.deps.store.historyAcross(query);
+    const interaction = query.resourceType === undefined ? "history-system" : "history-type";
+    return this.enforced(interaction, query.resourceType ?? "*", async (s) => {
+      if (!s) return this.deps.store.historyAcross(query);
+      const visibleOf = async (v: StoredVersion) => {
+        const prior =
+          v.deleted && v.versionId > 1 ? await this.deps.store.vread(v.resourceType, v.id, v.versionId - 1) : undefined;
+        return s.show(this.bodies.serve(v), prior && this.bodies.serve(prior));
+      };
+      const walk = async (after: HistoryQuery["after"], limit: number, keep: StoredVersion[] | undefined) => {
+        let seen = 0;
+        let from = after;
+        while (seen < limit) {
+          const { after: _a, ...rest } = query;
+          const page = await this.deps.store.historyAcross({
+            ...rest,
+            ...(from ? { after: from } : {}),
+            count: this.chunk,
+            withoutTotal: true,
+          });
+          for (const v of page.versions) {
+            const shown = await visibleOf(v);
+            if (!shown) continue;
+            seen++;
+            keep?.push(shown);
+            if (seen >= limit) break;
+          }
+          const last = page.versions.at(-1);
+          if (!last || page.versions.length < this.chunk) break;
+          from = {
+            lastUpdated: last.lastUpdated,
+            resourceType: last.resourceType,
+            id: last.id,
+            versionId: last.versionId,
+          };
+        }
+        return seen;
+      };
+      const versions: StoredVersion[] = [];
+      await walk(query.after, query.count, versions);
+      const total = query.withoutTotal ? 0 : await walk(undefined, Number.POSITIVE_INFINITY, undefined);
+      return { total, versions };
+    });
   }
 
   /**
    * Searches one type; `params` are the query parameters in order. Returns the page, the resources
-   * `_include`/`_revinclude` add, and the cursor the next page starts from (when there is one).
+   * `_include`/`_revinclude` add, and the cursor the next page starts from (when there is one). Under enforcement
+   * each match is decided and redacted or left out, the page holds only what the caller may see, `total` (and
+   * `_summary=count`) counts only that, by walking every match, and `_include`/`_revinclude` follow only the
+   * references the redacted matches show, each included resource decided in turn.
    */
   async search(type: string, params: [string, string][], strict = false) {
     assertSupportedType(type);
     const parsed = parseSearch(type, params, this.deps.paging, strict, this.deps.clock());
-    const page = await this.deps.store.search(parsed.request);
-    const last = page.versions[page.versions.length - 1];
-    const { sort } = parsed.request;
-    const nextCursor =
-      page.more && last
-        ? encodeCursor(sort, { key: sort === "id" || sort === "-id" ? last.id : last.lastUpdated, id: last.id })
-        : undefined;
-    const included =
-      parsed.include.length + parsed.revinclude.length > 0
-        ? await findIncluded(
-            this.deps.store,
-            page.versions,
-            parsed.include,
-            parsed.revinclude,
-            this.deps.paging.maxCount,
-          )
-        : [];
-    return { ...parsed, page, included, ...(nextCursor ? { nextCursor } : {}) };
+    return this.enforced("search-type", type, async (s) => {
+      const { sort } = parsed.request;
+      const page = s ? await this.visibleSearch(s, parsed.request) : await this.deps.store.search(parsed.request);
+      const last = page.versions[page.versions.length - 1];
+      const nextCursor =
+        page.more && last
+          ? encodeCursor(sort, { key: sort === "id" || sort === "-id" ? last.id : last.lastUpdated, id: last.id })
+          : undefined;
+      const included =
+        parsed.include.length + parsed.revinclude.length > 0
+          ? await findIncluded(
+              this.deps.store,
+              page.versions,
+              parsed.include,
+              parsed.revinclude,
+              this.deps.paging.maxCount,
+              s ? (v) => s.show(this.bodies.serve(v)) : undefined,
+            )
+          : [];
+      // An obligation to tell the caller something (consent would allow more) becomes an informational issue.
+      const told = (s?.notices() ?? []).map(
+        (diagnostics): FhirIssue => ({ severity: "information", code: "informational", diagnostics }),
+      );
+      const ignored = told.length > 0 ? [...parsed.ignored, ...told] : parsed.ignored;
+      return { ...parsed, ignored, page, included, ...(nextCursor ? { nextCursor } : {}) };
+    });
+  }
+
+  /** One page of what the session shows of a search's matches, `more` when another visible match follows, and the visible total. */
+  private async visibleSearch(s: ReadSession, request: SearchRequest): Promise<SearchPage> {
+    const { sort } = request;
+    const cursorOf = (v: StoredVersion) => ({ key: sort === "id" || sort === "-id" ? v.id : v.lastUpdated, id: v.id });
+    /** Walks matches from `after`, calling `each` with every visible one until it returns false. */
+    const walk = async (after: SearchRequest["after"], each: (v: StoredVersion) => boolean) => {
+      let from = after;
+      for (;;) {
+        const { after: _a, offset: _o, ...rest } = request;
+        const page = await this.deps.store.search({ ...rest, count: this.chunk, ...(from ? { after: from } : {}) });
+        for (const v of page.versions) {
+          const shown = await s.show(this.bodies.serve(v));
+          if (shown && !each(shown)) return;
+        }
+        const last = page.versions.at(-1);
+        if (!page.more || !last) return;
+        from = cursorOf(last);
+      }
+    };
+    const versions: StoredVersion[] = [];
+    let more = false;
+    const collect = (v: StoredVersion) => {
+      if (versions.length < request.count) versions.push(v);
+      else more = true;
+      return !more;
+    };
+    let total = 0;
+    if (request.after === undefined) {
+      await walk(undefined, (v) => {
+        total++;
+        if (!more) collect(v);
+        return true;
+      });
+    } else {
+      await walk(request.after, collect);
+      await walk(undefined, () => {
+        total++;
+        return true;
+      });
+    }
+    return { total, versions, more };
   }
 
   /** Commits writes, turning a lost race into a 409. */

@@ -38,7 +38,9 @@ function referencedBy(resources: StoredVersion[], spec: IncludeSpec): string[] {
 
 /**
  * The resources `include` and `revinclude` add to the matches, without repeats and without the matches
- * themselves. `limit` bounds the resources added (the rest are left out).
+ * themselves. `limit` bounds the resources added (the rest are left out). With `show` (the sharing protocol's
+ * enforcement), each resource found is what `show` returns of it, or left out when it returns nothing, and
+ * `:iterate` rounds follow references only from what was shown.
  */
 export async function findIncluded(
   store: Store,
@@ -46,6 +48,7 @@ export async function findIncluded(
   include: IncludeSpec[],
   revinclude: IncludeSpec[],
   limit: number,
+  show?: (v: StoredVersion) => Promise<StoredVersion | undefined>,
 ): Promise<StoredVersion[]> {
   const seen = new Set(matches.map(keyOf));
   const added: StoredVersion[] = [];
@@ -55,8 +58,10 @@ export async function findIncluded(
     for (const v of page.versions) {
       if (added.length >= limit || seen.has(keyOf(v))) continue;
       seen.add(keyOf(v));
-      added.push(v);
-      fresh.push(v);
+      const shown = show ? await show(v) : v;
+      if (!shown) continue;
+      added.push(shown);
+      fresh.push(shown);
     }
   };
   let frontier = matches;

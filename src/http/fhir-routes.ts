@@ -18,6 +18,7 @@ import {
   historyHandler,
   OPERATION,
   patchHandler,
+  readerOf,
   servedTypeGuard,
   unsupportedOperation,
 } from "./interaction-routes.js";
@@ -71,6 +72,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.get("/metadata", (c) => fhirJson(capabilityStatement(baseOf(c), deps.software, deps.releaseDate)));
   app.use("*", auth);
   app.use("/:type/*", servedTypeGuard);
+  const reader = (c: Context<AppEnv>) => readerOf(service, c);
   const history = historyHandler(service, (c) => baseOf(c));
   app.get("/_history", history);
   app.get("/:type/_history", history);
@@ -93,7 +95,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   const search = async (c: Context<AppEnv>, params: [string, string][]) => {
     const type = c.req.param("type") as string;
     const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
-    const result = await service.search(type, params, strict);
+    const result = await reader(c).search(type, params, strict);
     const cursor = params.find(([k]) => k === "_cursor")?.[1];
     return fhirJson(
       searchsetBundle(baseOf(c), {
@@ -126,7 +128,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.all(`/:type/:id/:op${OPERATION}`, unsupportedOperation);
 
   app.get("/:type/:id", async (c) => {
-    const v = await service.read(c.req.param("type"), c.req.param("id"));
+    const v = await reader(c).read(c.req.param("type"), c.req.param("id"));
     return fhirResource(v, 200, versionHeaders(baseOf(c), v));
   });
 
@@ -152,12 +154,12 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
     const type = c.req.param("type");
     const id = c.req.param("id");
     const { count, offset } = pagingOf(requestParams(c.req.url), defaultCount, maxCount);
-    const page = await service.history(type, id, count, offset);
+    const page = await reader(c).history(type, id, count, offset);
     return fhirJson(historyBundle(baseOf(c), type, id, page, count, offset));
   });
 
   app.get("/:type/:id/_history/:vid", async (c) => {
-    const v = await service.vread(c.req.param("type"), c.req.param("id"), c.req.param("vid"));
+    const v = await reader(c).vread(c.req.param("type"), c.req.param("id"), c.req.param("vid"));
     return fhirResource(v, 200, versionHeaders(baseOf(c), v));
   });
 

@@ -3,7 +3,7 @@
  * what is not served (404 for an unserved type, `not-supported` for an unknown operation).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { GatewayError, methodNotAllowed, unsupportedMediaType } from "../fhir/errors.js";
+import { badRequest, GatewayError, methodNotAllowed, unsupportedMediaType } from "../fhir/errors.js";
 import { historyAcrossBundle, parseHistory } from "../fhir/history.js";
 import { parseClientJson } from "../fhir/json-text.js";
 import { assertSupportedType } from "../fhir/resource-body.js";
@@ -54,6 +54,24 @@ export const unsupportedOperation = (c: Context<AppEnv>): never => {
   throw operationNotSupported(op);
 };
 
+/** The header a caller states a reason in (a break-glass reason, a section 47 justification); never logged. */
+export const REASON_HEADER = "X-Access-Reason";
+
+/** Longest stated reason read; longer is a 400. */
+export const MAX_REASON_LENGTH = 1000;
+
+/**
+ * The service reading for this request's actor, with the reason it stated in {@link REASON_HEADER}: every /fhir
+ * read goes through it, so the sharing protocol decides what is returned (src/policy/enforce.ts).
+ */
+export function readerOf(service: ResourceService, c: Context<AppEnv>): ResourceService {
+  const reason = c.req.header(REASON_HEADER);
+  if (reason !== undefined && reason.length > MAX_REASON_LENGTH) {
+    throw badRequest(`${REASON_HEADER} must be at most ${MAX_REASON_LENGTH} characters`, [REASON_HEADER]);
+  }
+  return service.as(c.get("actor"), reason);
+}
+
 /** `GET [base]/_history` and `GET [base]/{type}/_history`. */
 export function historyHandler(service: ResourceService, baseOf: (c: Context<AppEnv>) => string) {
   return async (c: Context<AppEnv>) => {
@@ -61,7 +79,7 @@ export function historyHandler(service: ResourceService, baseOf: (c: Context<App
     const params = requestParams(c.req.url);
     const strict = /handling=strict/.test(c.req.header("Prefer") ?? "");
     const parsed = parseHistory(type, params, service.deps.paging, service.deps.clock().toISOString(), strict);
-    const found = await service.historyAcross(parsed.query);
+    const found = await readerOf(service, c).historyAcross(parsed.query);
     const page = parsed.knownTotal === undefined ? found : { ...found, total: parsed.knownTotal };
     const cursor = params.find(([k]) => k === "_cursor")?.[1];
     return fhirJson(historyAcrossBundle(baseOf(c), type, parsed, page, cursor));

@@ -2,8 +2,9 @@
  * The family lookups over HTTP (issue 10 scope 8; docs/LOOKUPS.md), mounted on `/fhir` before the FHIR routes:
  * `POST /fhir/Patient/$household-check`, `GET /fhir/Patient/{id}/$family`, and their OperationDefinitions at
  * `GET /fhir/OperationDefinition/{household-check|family}`. The actor and purpose come from the token (and
- * X-Purpose-Of-Use, as authenticate reads them); a stated reason (break-glass, s47 justification) from `X-Reason`.
+ * X-Purpose-Of-Use, as authenticate reads them); a stated reason (break-glass, s47 justification) from `X-Access-Reason` (the same header as every /fhir read).
  */
+
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Auditor } from "../audit/auditor.js";
 import type { DeriveView } from "../derive/port.js";
@@ -21,6 +22,7 @@ import type { Store } from "../store/port.js";
 import { requireJson } from "./accept.js";
 import type { AppEnv } from "./context.js";
 import { fhirJson, readFhirJson } from "./fhir-response.js";
+import { MAX_REASON_LENGTH, REASON_HEADER } from "./interaction-routes.js";
 
 /** What the lookup routes are built from. */
 export interface LookupRouteDeps {
@@ -30,15 +32,12 @@ export interface LookupRouteDeps {
   clock: () => Date;
 }
 
-/** Longest stated reason read from `X-Reason`. */
-export const MAX_REASON_LENGTH = 500;
-
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function contextOf(c: Context<AppEnv>, deps: LookupRouteDeps, operation: LookupContext["operation"]): LookupContext {
-  const reason = c.req.header("X-Reason")?.trim();
+  const reason = c.req.header(REASON_HEADER)?.trim();
   if (reason && reason.length > MAX_REASON_LENGTH)
-    throw badRequest(`X-Reason is longer than ${MAX_REASON_LENGTH} characters`, ["X-Reason"]);
+    throw badRequest(`${REASON_HEADER} is longer than ${MAX_REASON_LENGTH} characters`, [REASON_HEADER]);
   const view: DeriveView = storeView(deps.store);
   return {
     actor: c.get("actor"),

@@ -26,7 +26,7 @@ export interface LookupContext {
   at: string;
   /** The operation audited, with its `$`. */
   operation: "$household-check" | "$family";
-  /** A reason the caller stated (X-Reason header): break-glass reason or section 47 justification. */
+  /** A reason the caller stated (X-Access-Reason header): break-glass reason or section 47 justification. */
   reason?: string | undefined;
 }
 

@@ -146,15 +146,22 @@ describe("tfg ingest on a synthetic population", () => {
     const store = await openSqliteStore(join(data, "tfg.sqlite"), loadMigrations());
     try {
       const t = await createTestApp(store);
+      // "Nothing stored" is checked in the store, whoever would own it.
       const count = async (type: string) =>
-        ((await (await t.fhir(`/fhir/${type}?_count=1`)).json()) as { total: number }).total;
+        (await store.search({ resourceType: type, criteria: [], count: 1, sort: "id" })).total;
+      // Read as the owner: the sharing protocol shows another organisation nothing of its records.
+      const asOwner = {
+        headers: {
+          Authorization: `Bearer ${await t.issuer.sign({ sub: "feed", org: owner, org_type: "drug-alcohol-service", role: "system", purpose_of_use: "direct-care" })}`,
+        },
+      };
       expect(await count("EpisodeOfCare")).toBe(0);
       expect(await count("Provenance")).toBe(0);
 
       const stored = ingest(data, "ndtms", [path], owner, "alice");
       expect(stored.status, stored.stdout).toBe(0);
       const provenance = (await (
-        await t.fhir(`/fhir/Provenance?_count=1&_tag=${encodeURIComponent(`${RECORD_OWNER_SYSTEM}|${owner}`)}`)
+        await t.fhir(`/fhir/Provenance?_count=1&_tag=${encodeURIComponent(`${RECORD_OWNER_SYSTEM}|${owner}`)}`, asOwner)
       ).json()) as {
         total: number;
         entry: { resource: { agent: Record<string, unknown>[]; meta: { tag: unknown[] } } }[];

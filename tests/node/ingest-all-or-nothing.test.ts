@@ -191,8 +191,26 @@ for (const driver of BULK_DRIVERS) {
           while (counts.writes < 2) await new Promise((r) => setTimeout(r, 20));
           expect((await t.fhir(`/fhir/Patient/${id}`)).status).toBe(200);
           expect((await t.fhir("/healthz")).status).toBe(200);
-          const during = (await (await t.fhir("/fhir/Patient?_summary=count")).json()) as { total: number };
-          expect(during.total).toBe(1);
+          // The run's 30 are N0852's (read as N0852); the seeded Patient and the write beside the run are the default
+          // token's own (RX4), which the sharing protocol keeps apart.
+          const agency = await t.issuer.sign({
+            sub: "worker",
+            org: "N0852",
+            org_type: "drug-alcohol-service",
+            role: "practitioner",
+            purpose_of_use: "direct-care",
+          });
+          const count = async (token?: string) =>
+            (
+              (await (
+                await t.fhir(
+                  "/fhir/Patient?_summary=count",
+                  token ? { headers: { Authorization: `Bearer ${token}` } } : {},
+                )
+              ).json()) as { total: number }
+            ).total;
+          expect(await count(agency)).toBe(0); // the open run is not seen
+          expect(await count()).toBe(1);
           const write = await t.fhir("/fhir/Patient", { method: "POST", json: { resourceType: "Patient" } });
           // SQLite: one writer at a time, so a write beside the run waits for it, then is a 503 (nothing written);
           // PostgreSQL: the write goes through.
@@ -200,8 +218,8 @@ for (const driver of BULK_DRIVERS) {
           release(csv(5, undefined, 25).slice(HEADER.length + 1));
           const report = (await running) as IngestReport;
           expect(report.counts).toMatchObject({ records: 30, created: 30, rejected: 0 });
-          const after = (await (await t.fhir("/fhir/Patient?_summary=count")).json()) as { total: number };
-          expect(after.total).toBe(driver.name.startsWith("sqlite") ? 31 : 32);
+          expect(await count(agency)).toBe(30);
+          expect(await count()).toBe(driver.name.startsWith("sqlite") ? 1 : 2);
         } finally {
           await store.close();
         }

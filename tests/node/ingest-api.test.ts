@@ -22,6 +22,9 @@ beforeAll(async () => {
   });
 });
 
+/** Request options that send `token` instead of the default one. */
+const as = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
 /** A token of the drug service whose agency code is `org`. */
 const agencyToken = (org: string) =>
   t.issuer.sign({ sub: "feed", org, org_type: "drug-alcohol-service", role: "system", purpose_of_use: "direct-care" });
@@ -55,7 +58,8 @@ describe("POST /ingest/ndtms", () => {
     expect(third.counts).toMatchObject({ updated: 1, unchanged: 1 });
     const episode = third.records.find((r) => r.key === "N0852/C101/E7");
     const obsRef = episode?.resources?.find((r) => r.startsWith("Observation/")) as string;
-    const history = (await (await t.fhir(`/fhir/${obsRef}/_history`)).json()) as { total: number };
+    // Read as the drug service: the record's owner (the sharing protocol shows another organisation nothing).
+    const history = (await (await t.fhir(`/fhir/${obsRef}/_history`, as(drugService))).json()) as { total: number };
     expect(history.total).toBe(2);
   });
 
@@ -74,10 +78,15 @@ describe("POST /ingest/ndtms", () => {
     const csv = golden.replaceAll("N0852", "N0999");
     const report = (await (await post(csv, "?mode=all-or-nothing", await agencyToken("N0999"))).json()) as IngestReport;
     expect(report.counts).toMatchObject({ created: 0, rejected: 5 });
-    const found = (await (await t.fhir("/fhir/EpisodeOfCare?identifier=E7")).json()) as {
-      entry: { resource: { identifier: { system: string }[] } }[];
+    // Searched as N0999 itself: had anything been stored, its owner would see it.
+    const found = (await (
+      await t.fhir("/fhir/EpisodeOfCare?identifier=E7", as(await agencyToken("N0999")))
+    ).json()) as {
+      total: number;
+      entry?: { resource: { identifier: { system: string }[] } }[];
     };
-    expect(found.entry.some((e) => e.resource.identifier[0]?.system.endsWith("N0999"))).toBe(false);
+    expect(found.total).toBe(0);
+    expect((found.entry ?? []).some((e) => e.resource.identifier[0]?.system.endsWith("N0999"))).toBe(false);
   });
 
   it("stores everything in all-or-nothing mode when every row is good", async () => {
@@ -185,7 +194,14 @@ describe("POST /ingest/cpa and /ingest/cin", () => {
     expect(report.records.find((r) => r.outcome === "rejected")?.issues?.issue[0]?.expression).toEqual([
       "/Message/Children/Child[3]/CINdetails[1]/Assessments[1]/FactorsIdentifiedAtAssessment/AssessmentFactors[1]",
     ]);
-    const plans = (await (await t.fhir("/fhir/CarePlan")).json()) as { total: number };
+    const la = await t.issuer.sign({
+      sub: "worker",
+      org: "201",
+      org_type: "la-childrens-services",
+      role: "practitioner",
+      purpose_of_use: "direct-care",
+    });
+    const plans = (await (await t.fhir("/fhir/CarePlan", as(la))).json()) as { total: number };
     expect(plans.total).toBe(1);
     const again = (await (
       await send(

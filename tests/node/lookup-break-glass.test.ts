@@ -25,7 +25,7 @@ async function check(reason?: string) {
     headers: {
       Authorization: `Bearer ${await token(OTHER_LA, "break-glass")}`,
       "Content-Type": "application/fhir+json",
-      ...(reason !== undefined ? { "X-Reason": reason } : {}),
+      ...(reason !== undefined ? { "X-Access-Reason": reason } : {}),
     },
     body: JSON.stringify({ resourceType: "Parameters", parameter: [{ name: "nhsNumber", valueString: nhs }] }),
   });

@@ -4,6 +4,7 @@ import { createTokenVerifier, type IssuerConfig } from "../../src/auth/token-ver
 import { parseConfig } from "../../src/config.js";
 import type { Logger } from "../../src/log/logger.js";
 import { silentLogger } from "../../src/log/logger.js";
+import type { AuditSink } from "../../src/policy/audit.js";
 import type { Store } from "../../src/store/port.js";
 import { createTestIssuer, type TestIssuer } from "./tokens.js";
 
@@ -21,7 +22,7 @@ export interface TestApp {
 export async function createTestApp(
   store: Store,
   env: Record<string, string> = {},
-  options: { logger?: Logger; issuers?: IssuerConfig[]; clock?: () => Date } = {},
+  options: { logger?: Logger; issuers?: IssuerConfig[]; clock?: () => Date; audit?: AuditSink } = {},
 ): Promise<TestApp> {
   const issuer = await createTestIssuer();
   // Requests go to http://gw.test (app.request); links may be built from that host, as from this machine's.
@@ -36,6 +37,7 @@ export async function createTestApp(
     config,
     verifyToken: createTokenVerifier(config),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
   });
   const token = await issuer.sign();
   return {

@@ -3,6 +3,7 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { d1Store } from "../../src/store/d1/index.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
+import { PRACTITIONER } from "../support/tokens.js";
 
 let t: TestApp;
 
@@ -29,6 +30,19 @@ describe("gateway in workerd on D1", () => {
     expect((await t.fhir(`/fhir/Patient/${id}`)).status).toBe(200);
     const found = (await (await t.fhir("/fhir/Patient?identifier=urn:test|w-1")).json()) as { total: number };
     expect(found.total).toBe(1);
+    // The sharing protocol in workerd: another organisation with no relationship sees nothing of it.
+    const other = await t.issuer.sign({
+      ...PRACTITIONER,
+      sub: "other",
+      org: "N0852",
+      org_type: "drug-alcohol-service",
+    });
+    const asOther = { headers: { Authorization: `Bearer ${other}` } };
+    expect((await t.fhir(`/fhir/Patient/${id}`, asOther)).status).toBe(404);
+    const hidden = (await (await t.fhir("/fhir/Patient?identifier=urn:test|w-1", asOther)).json()) as {
+      total: number;
+    };
+    expect(hidden.total).toBe(0);
 
     const stale = await t.fhir(`/fhir/Patient/${id}`, {
       method: "PUT",

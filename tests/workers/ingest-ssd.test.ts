@@ -79,12 +79,14 @@ describe("SSD ingest in workerd on D1", () => {
     for (const [name, rows] of Object.entries(SSD)) form.append(name, new Blob([csv(rows)]), `${name}.csv`);
     expect((await post(undefined, form)).counts).toMatchObject({ records: 1, unchanged: 1 });
     expect((await post("application/xml", CIN, "cin")).counts).toMatchObject({ unchanged: 1 });
-    const res = await t.fhir("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018");
+    // Read as the LA that owns the records (the sharing protocol shows another organisation nothing of them).
+    const asOwner = { headers: { Authorization: `Bearer ${token}` } };
+    const res = await t.fhir("/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", asOwner);
     const bundle = (await res.json()) as { total: number; entry: { resource: { identifier: { system: string }[] } }[] };
     expect(bundle.total).toBe(1);
     const systems = bundle.entry[0]?.resource.identifier.map((i) => i.system);
     expect(systems).toContain("https://think-family-gateway.example/fhir/Id/cin-la-child/201");
-    const all = (await (await t.fhir("/fhir/Patient")).json()) as { total: number };
+    const all = (await (await t.fhir("/fhir/Patient", asOwner)).json()) as { total: number };
     expect(all.total).toBe(1);
   });
 });

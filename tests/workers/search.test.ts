@@ -2,6 +2,7 @@
 // databases written before migration 0002.
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { RECORD_OWNER_SYSTEM } from "../../src/auth/ownership.js";
 import { d1Store } from "../../src/store/d1/index.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 import { PRACTITIONER } from "../support/tokens.js";
@@ -60,7 +61,13 @@ describe("search on D1", () => {
   it("reindexes a database written before 0002 through POST /admin/reindex, step by step, system role only", async () => {
     // A Patient as the 0001-era code stored it, after migration 0003 carried it forward: its JSON text in
     // resource_versions, the current row pointing at it, no string index rows; the index marked as version 1.
-    const content = JSON.stringify({ resourceType: "Patient", id: "w-old", name: [{ family: "Preexisting" }] });
+    // Owned by the default token's organisation, so the sharing protocol lets that token read it back.
+    const content = JSON.stringify({
+      resourceType: "Patient",
+      id: "w-old",
+      meta: { tag: [{ system: RECORD_OWNER_SYSTEM, code: PRACTITIONER.org }] },
+      name: [{ family: "Preexisting" }],
+    });
     // (Migration 0006 keys versions by the current row's rkey and stores lastUpdated as epoch milliseconds.)
     const at = Date.parse("2025-01-01T00:00:00.000Z");
     await env.DB.prepare(
