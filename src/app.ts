@@ -27,8 +27,8 @@ import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
 import { subscriptionRule } from "./notify/subscription-rule.js";
 import type { AuditSink } from "./policy/audit.js";
-import { baselinePolicy } from "./policy/baseline.js";
 import { auditSinkFor } from "./policy/audit-adapter.js";
+import { baselinePolicy } from "./policy/baseline.js";
 import { Enforcement } from "./policy/enforce.js";
 import type { Store } from "./store/port.js";
 

@@ -201,12 +201,16 @@ describe("CapabilityStatement", () => {
     };
     const resources = cs.rest[0]?.resource ?? [];
     for (const r of resources) {
-      expect(r.operation).toEqual([
+      // $validate on every type, listed first; Patient also has the family lookups (docs/LOOKUPS.md).
+      expect(r.operation?.[0]).toEqual(
         expect.objectContaining({
           name: "validate",
           definition: "http://hl7.org/fhir/OperationDefinition/Resource-validate",
         }),
-      ]);
+      );
+      expect(r.operation?.slice(1).map((o) => o.name)).toEqual(
+        r.type === "Patient" ? ["household-check", "family"] : [],
+      );
     }
     const expected: Record<string, string[]> = {};
     for (const [name, type] of Object.entries(PROFILES)) expected[type] = [...(expected[type] ?? []), profileUrl(name)];

@@ -161,12 +161,18 @@ describe("ingest in workerd on D1", () => {
     const named = (b: Provenances) => (b.entry ?? []).map((e) => e.resource.agent.map((a) => a.who.identifier?.value));
     // The ingest's Provenance (tagged with the records' owner, LA 201) names its sender; what the derivation
     // chain wrote (Person, Group, Flag Provenance) names the gateway; none names the refused sender.
+    // Read as LA 201, the records' owner (the sharing protocol shows another organisation nothing of them).
+    const asOwner = {
+      headers: {
+        Authorization: `Bearer ${await t.issuer.sign({ sub: "reader", org: "201", org_type: "la-childrens-services", role: "practitioner", purpose_of_use: "direct-care" })}`,
+      },
+    };
     const own = (await (
-      await t.fhir(`/fhir/Provenance?_count=100&_tag=${encodeURIComponent(`${RECORD_OWNER_SYSTEM}|201`)}`)
+      await t.fhir(`/fhir/Provenance?_count=100&_tag=${encodeURIComponent(`${RECORD_OWNER_SYSTEM}|201`)}`, asOwner)
     ).json()) as Provenances;
     expect(own.entry?.length).toBeGreaterThan(0);
     for (const agents of named(own)) expect(agents).toContain("feed");
-    const all = (await (await t.fhir("/fhir/Provenance?_count=100")).json()) as Provenances;
+    const all = (await (await t.fhir("/fhir/Provenance?_count=100", asOwner)).json()) as Provenances;
     for (const agents of named(all)) expect(agents).not.toContain("la-202-feed");
   });
 
