@@ -94,11 +94,12 @@ export class Overlay {
     else this.byEntry.set(entry, new Set([key]));
   }
 
+  /** Per type, the pending keys written at a version after the first (those can replace a committed version). */
+  private readonly rewritten = new Map<string, Set<string>>();
+
   /** How many pending writes of `resourceType` replace a committed version (versions after the first). */
   private rewrites(resourceType: string): number {
-    let n = 0;
-    for (const key of this.byType.get(resourceType) ?? []) if ((this.byKey.get(key)?.versionId ?? 1) > 1) n++;
-    return n;
+    return this.rewritten.get(resourceType)?.size ?? 0;
   }
 
   /** The pending keys that may match `criteria`: from the entry index when a criterion allows, else every one of the type. */
@@ -151,6 +152,12 @@ export class Overlay {
       this.byType.set(w.resourceType, keys);
     }
     this.byKey.set(key, w);
+    // A resource's versions only grow, so a key once written after its first version stays counted.
+    if (w.versionId > 1) {
+      const keys = this.rewritten.get(w.resourceType) ?? new Set<string>();
+      keys.add(key);
+      this.rewritten.set(w.resourceType, keys);
+    }
     for (const r of w.references) this.indexEntry(`${w.resourceType}|${r.param}|${r.target}`, key);
     for (const t of w.tokens) {
       this.indexEntry(`${w.resourceType}|${t.param}|${t.system}|${t.value}`, key);
