@@ -4,20 +4,19 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
 import { openPostgresStore, pgliteExecutor } from "../../src/store/postgres/index.js";
 import { applyMigrations } from "../../src/store/sql/migrate.js";
 import { SqlStore } from "../../src/store/sql/sql-store.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { freshSchema } from "../support/pg-schema.js";
 
 const migrations = loadMigrations();
 
 /** Drops migration 0007's triggers on SQLite (and D1). */
 export const SQLITE_UNGUARD = "DROP TRIGGER log_entries_no_update; DROP TRIGGER log_entries_no_delete;";
 const POSTGRES_UNGUARD = "DROP TRIGGER log_entries_append_only ON log_entries;";
-let schemas = 0;
 
 /** A store and a way to run raw SQL (`?`-free: tests interpolate constants) against the same database. */
 export interface TamperableStore {
@@ -62,35 +61,22 @@ async function sqliteFile(): Promise<TamperableStore> {
 }
 
 async function postgresServer(url: string): Promise<TamperableStore> {
-  const schema = `tfg_audit_${Date.now().toString(36)}_${process.pid}_${schemas++}`;
-  const admin = async (text: string, path?: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      if (path) await client.query(`SET search_path TO ${path}`);
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const u = new URL(url);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  const store = await openPostgresStore(u.toString(), migrations);
+  const schema = await freshSchema(url, "tfg_audit");
+  const store = await openPostgresStore(schema.url, migrations);
   const others: Store[] = [];
   return {
     store,
     unguard: POSTGRES_UNGUARD,
     async second() {
-      const other = await openPostgresStore(u.toString(), migrations);
+      const other = await openPostgresStore(schema.url, migrations);
       others.push(other);
       return other;
     },
-    sql: (text) => admin(text, schema),
+    sql: (text) => schema.admin(text, true),
     async close() {
       for (const o of others) await o.close();
       await store.close();
-      await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await schema.drop();
     },
   };
 }

@@ -1,15 +1,14 @@
 // The stores derivation and linkage tests run on: SQLite, and PostgreSQL (TFG_TEST_POSTGRES_URL when set, else embedded PGlite).
 import type { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
 import { openPostgresStore, pgliteExecutor } from "../../src/store/postgres/index.js";
 import { applyMigrations } from "../../src/store/sql/migrate.js";
 import { SqlStore } from "../../src/store/sql/sql-store.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { freshSchema } from "../support/pg-schema.js";
 
 const migrations = loadMigrations();
-let schemas = 0;
 
 /** One migrated PGlite database per test file; every test gets a clone of it (migrating anew costs seconds). */
 let template: Promise<PGlite> | undefined;
@@ -27,24 +26,12 @@ async function pgliteStore(): Promise<Store> {
 
 /** A fresh schema on the PostgreSQL server (dropped when the store closes). */
 async function serverStore(url: string): Promise<Store> {
-  const schema = `tfg_derive_${Date.now().toString(36)}_${process.pid}_${schemas++}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const u = new URL(url);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  const store = await openPostgresStore(u.toString(), migrations);
+  const schema = await freshSchema(url, "tfg_derive");
+  const store = await openPostgresStore(schema.url, migrations);
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
-    await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await schema.drop();
   };
   return store;
 }
