@@ -21,15 +21,20 @@ import { ingestRoutes } from "./http/ingest-routes.js";
 import { lookupRoutes } from "./http/lookup-routes.js";
 import { reportRoutes } from "./http/report-routes.js";
 import { requestLog } from "./http/request-log.js";
+import { returnsRoutes } from "./http/returns-routes.js";
 import { wellKnownRoutes } from "./http/well-known-routes.js";
 import type { ResourceValidator } from "./ingest/ingest-service.js";
 import { linkageRoutes } from "./linkage/routes.js";
 import type { Logger } from "./log/logger.js";
+import { createSigner } from "./notify/signing.js";
 import { subscriptionRule } from "./notify/subscription-rule.js";
 import type { AuditSink } from "./policy/audit.js";
 import { auditSinkFor } from "./policy/audit-adapter.js";
 import { baselinePolicy } from "./policy/baseline.js";
 import { Enforcement } from "./policy/enforce.js";
+import { buildReturn } from "./returns/build.js";
+import { type JobScheduler, ReturnsService } from "./returns/jobs/service.js";
+import type { ReturnBuilder } from "./returns/port.js";
 import type { Store } from "./store/port.js";
 
 /** Software identity reported in the CapabilityStatement. */
@@ -51,6 +56,19 @@ export interface AppDeps {
    * read with 503. Default: the hash-chained audit log in `store` (src/audit).
    */
   audit?: AuditSink;
+  /** Builds national returns; default the builders in src/returns (tests may pass their own). */
+  returnBuilder?: ReturnBuilder;
+  /** Runs a started return job; default in this process after the answer (on Workers: waitUntil, or a Queue). */
+  returnScheduler?: JobScheduler;
+}
+
+/** A lazily computed value, computed once. */
+function memo<T>(f: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= f();
+    return p;
+  };
 }
 
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
@@ -155,6 +173,23 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     breakGlassRoutes({ store: deps.store, auditor, clock: deps.clock ?? (() => new Date()) }, auth),
   );
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
+  const returns = new ReturnsService({
+    store: deps.store,
+    auditor,
+    build: deps.returnBuilder ?? buildReturn,
+    settings: config.returns,
+    signer: memo(() => createSigner(config.notify.signingKeys)),
+    clock,
+    newId: deps.newId ?? (() => crypto.randomUUID()),
+    logger: deps.logger,
+  });
+  app.route(
+    "/returns",
+    returnsRoutes(
+      { service: returns, config, ...(deps.returnScheduler ? { schedule: deps.returnScheduler } : {}) },
+      auth,
+    ),
+  );
   app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
 
   app.notFound(onNotFound);

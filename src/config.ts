@@ -4,6 +4,7 @@ import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
 import { isTimeZone } from "./fhir/search-dates.js";
 import { type NotifySettings, parseNotifySettings } from "./notify/settings.js";
+import { parseReturnSettings, type ReturnSettings } from "./returns/jobs/settings.js";
 
 const issuerSchema = z.object({
   issuer: z.string().min(1),
@@ -120,6 +121,8 @@ export interface GatewayConfig {
   submitters: Submitters;
   /** Notification signing key and delivery schedule (src/notify/settings.ts). */
   notify: NotifySettings;
+  /** National returns: pseudonym keys, submission endpoints and retries (src/returns/jobs/settings.ts). */
+  returns: ReturnSettings;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -135,10 +138,12 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
   const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string"));
   const r = envSchema.safeParse(strings);
   const notify = parseNotifySettings(strings as Record<string, string>);
-  if (!r.success || notify.problems.length > 0) {
+  const returns = parseReturnSettings(strings as Record<string, string>);
+  if (!r.success || notify.problems.length > 0 || returns.problems.length > 0) {
     throw new ConfigError([
       ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
       ...notify.problems,
+      ...returns.problems,
     ]);
   }
   const e = r.data;
@@ -155,5 +160,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     timeZone: e.TFG_TIMEZONE,
     submitters: e.TFG_INGEST_SUBMITTERS,
     notify: notify.settings,
+    returns: returns.settings,
   };
 }

@@ -44,6 +44,8 @@ export interface AuditAccess {
   query?: readonly (readonly [string, string])[] | undefined;
   /** For operations: the operation's name with its `$`, e.g. `$household-check`. */
   operation?: string | undefined;
+  /** An object that is not a FHIR resource (a national return job), named by identifier. */
+  object?: { system: string; value: string } | undefined;
 }
 
 /** Who answered: the gateway's name (source.observer and the server agent) and optionally its site. */
@@ -189,6 +191,13 @@ function entities(access: AuditAccess, decision: AuditDecision): Record<string, 
       type: coding(ENTITY_TYPE, "2", "System Object"),
       role: coding(OBJECT_ROLE, "24", "Query"),
       query: base64(text),
+    });
+  }
+  if (access.object) {
+    out.push({
+      what: { identifier: { system: access.object.system, value: access.object.value } },
+      type: coding(ENTITY_TYPE, "2", "System Object"),
+      role: coding(OBJECT_ROLE, "4", "Domain Resource"),
     });
   }
   if (access.operation) {

@@ -24,8 +24,8 @@ export function publicJwks(keys: readonly JWK[]): { keys: JWK[] } {
 export interface NotificationSigner {
   readonly kid: string;
   readonly alg: string;
-  /** A detached compact JWS (`protected..signature`) over `body`. */
-  signDetached(body: Uint8Array): Promise<string>;
+  /** A detached compact JWS (`protected..signature`) over `body`, its `cty` the body's media type (default FHIR JSON). */
+  signDetached(body: Uint8Array, cty?: string): Promise<string>;
 }
 
 /** The signer for the first configured key, or undefined when no key is configured (nothing can be delivered). */
@@ -38,8 +38,8 @@ export async function createSigner(keys: readonly JWK[]): Promise<NotificationSi
   return {
     kid,
     alg,
-    async signDetached(body) {
-      const jws = await new CompactSign(body).setProtectedHeader({ alg, kid, cty: "application/fhir+json" }).sign(key);
+    async signDetached(body, cty = "application/fhir+json") {
+      const jws = await new CompactSign(body).setProtectedHeader({ alg, kid, cty }).sign(key);
       const [header, , signature] = jws.split(".");
       return `${header}..${signature}`;
     },

@@ -75,6 +75,12 @@ export interface IndexWrite extends ResourceIndex {
 export interface LogAppend {
   stream: string;
   payload: Record<string, unknown>;
+  /**
+   * Append only if the stream's last entry is this sequence number (0: the stream is empty); otherwise the commit
+   * throws {@link StoreConflictError} and writes nothing. A compare-and-set: of two writers expecting the same
+   * head, one wins (the primary key on (stream, seq) refuses the other).
+   */
+  expectSeq?: number;
 }
 
 /** A message for the outbox, delivered later and retried. */
@@ -260,8 +266,23 @@ export interface Store {
    * May throw {@link StoreBusyError} when another writer holds the database for longer than a write may wait.
    */
   bulk?(): Promise<BulkSession>;
+  /**
+   * Stores an output file (a national return's CSV or XML) under `key`, replacing any file of that key; written in
+   * parts, atomically. Files are not resources: no REST route serves them, and {@link deleteFiles} removes them.
+   */
+  putFile(key: string, file: StoredFile): Promise<void>;
+  /** The file stored under `key`, or undefined. */
+  readFile(key: string): Promise<StoredFile | undefined>;
+  /** Deletes the files stored under `keys`; returns how many there were. */
+  deleteFiles(keys: readonly string[]): Promise<number>;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/** An output file kept by {@link Store.putFile}. */
+export interface StoredFile {
+  mediaType: string;
+  bytes: Uint8Array;
 }
 
 /**

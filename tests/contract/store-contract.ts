@@ -791,5 +791,48 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       ).toEqual([id]);
       expect(await store.searchIndexVersion()).toBe(result.toVersion);
     });
+
+    it("keeps output files whole across parts, replaces them by key, and deletes them", async () => {
+      const key = uid("returns/job/file");
+      // 1.2 MB of varied bytes: three parts of at most 512 KiB, every byte value present.
+      const bytes = new Uint8Array(1_200_000);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 9)) & 0xff;
+      expect(await store.readFile(key)).toBeUndefined();
+      await store.putFile(key, { mediaType: "application/xml", bytes });
+      const back = await store.readFile(key);
+      expect(back?.mediaType).toBe("application/xml");
+      expect(back?.bytes.length).toBe(bytes.length);
+      expect(Buffer.from(back?.bytes ?? []).equals(Buffer.from(bytes))).toBe(true);
+      // Replaced by a shorter file: no part of the longer one is left behind.
+      await store.putFile(key, { mediaType: "text/csv", bytes: new TextEncoder().encode("a,b\n1,2\n") });
+      const shorter = await store.readFile(key);
+      expect(shorter?.mediaType).toBe("text/csv");
+      expect(new TextDecoder().decode(shorter?.bytes)).toBe("a,b\n1,2\n");
+      const empty = uid("returns/job/empty");
+      await store.putFile(empty, { mediaType: "text/plain", bytes: new Uint8Array(0) });
+      expect((await store.readFile(empty))?.bytes.length).toBe(0);
+      expect(await store.deleteFiles([key, empty, uid("never-written")])).toBe(2);
+      expect(await store.readFile(key)).toBeUndefined();
+      expect(await store.readFile(empty)).toBeUndefined();
+    });
+
+    it("appends to a log stream only at the head a writer expects (compare-and-set)", async () => {
+      const stream = uid("cas");
+      await store.commit({ log: [{ stream, payload: { n: 1 }, expectSeq: 0 }] });
+      // Two writers that both read head 1: one wins, the other is refused and writes nothing.
+      const results = await Promise.allSettled([
+        store.commit({ log: [{ stream, payload: { n: "a" }, expectSeq: 1 }] }),
+        store.commit({ log: [{ stream, payload: { n: "b" }, expectSeq: 1 }] }),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(StoreConflictError);
+      await expect(store.commit({ log: [{ stream, payload: { n: 9 }, expectSeq: 0 }] })).rejects.toBeInstanceOf(
+        StoreConflictError,
+      );
+      const entries = await store.readLog(stream, 0, 10);
+      expect(entries.map((e) => e.seq)).toEqual([1, 2]);
+      expect(await findBrokenLink(entries)).toBeUndefined();
+    });
   });
 }

@@ -5,6 +5,8 @@ import { parseConfig } from "../../src/config.js";
 import type { Logger } from "../../src/log/logger.js";
 import { silentLogger } from "../../src/log/logger.js";
 import type { AuditSink } from "../../src/policy/audit.js";
+import type { JobScheduler } from "../../src/returns/jobs/service.js";
+import type { ReturnBuilder } from "../../src/returns/port.js";
 import type { Store } from "../../src/store/port.js";
 import { createTestIssuer, type TestIssuer } from "./tokens.js";
 
@@ -22,7 +24,14 @@ export interface TestApp {
 export async function createTestApp(
   store: Store,
   env: Record<string, string> = {},
-  options: { logger?: Logger; issuers?: IssuerConfig[]; clock?: () => Date; audit?: AuditSink } = {},
+  options: {
+    logger?: Logger;
+    issuers?: IssuerConfig[];
+    clock?: () => Date;
+    audit?: AuditSink;
+    returnBuilder?: ReturnBuilder;
+    returnScheduler?: JobScheduler;
+  } = {},
 ): Promise<TestApp> {
   const issuer = await createTestIssuer();
   // Requests go to http://gw.test (app.request); links may be built from that host, as from this machine's.
@@ -38,6 +47,8 @@ export async function createTestApp(
     verifyToken: createTokenVerifier(config),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.returnBuilder ? { returnBuilder: options.returnBuilder } : {}),
+    ...(options.returnScheduler ? { returnScheduler: options.returnScheduler } : {}),
   });
   const token = await issuer.sign();
   return {

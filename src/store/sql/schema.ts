@@ -56,5 +56,7 @@ export interface Database {
     lease_until: string | null;
     last_error: string | null;
   };
+  /** Output files in parts (migration 0008): `bytes` is binary, per driver as for `content`. */
+  stored_files: { file_key: string; part: number; media_type: string; bytes: unknown };
   tfg_migrations: { name: string; applied_at: string };
 }

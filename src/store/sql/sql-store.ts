@@ -23,8 +23,10 @@ import type {
   SearchPage,
   SearchRequest,
   Store,
+  StoredFile,
   StoredVersion,
 } from "../port.js";
+import { StoreConflictError } from "../port.js";
 import { asBytes, decodeBodyBytes, encodeBody } from "./body-codec.js";
 import { createCompiler } from "./compiler.js";
 import type { SqlExecutor, SqlStatement } from "./executor.js";
@@ -580,6 +582,9 @@ export class SqlStore implements Store {
     for (const entry of changes.log ?? []) {
       let head = heads.get(entry.stream);
       if (!head) head = await this.logHead(entry.stream);
+      if (entry.expectSeq !== undefined && head.seq !== entry.expectSeq) {
+        throw new StoreConflictError("The log stream moved on since it was read");
+      }
       const seq = head.seq + 1;
       const hash = await entryHash({
         stream: entry.stream,
@@ -955,7 +960,55 @@ export class SqlStore implements Store {
     return rec;
   }
 
+  async putFile(key: string, file: StoredFile): Promise<void> {
+    const statements: SqlStatement[] = [this.db.deleteFrom("stored_files").where("file_key", "=", key).compile()];
+    const parts = Math.max(1, Math.ceil(file.bytes.length / FILE_PART_BYTES));
+    for (let part = 0; part < parts; part++) {
+      const bytes = file.bytes.subarray(part * FILE_PART_BYTES, (part + 1) * FILE_PART_BYTES);
+      statements.push(
+        this.db.insertInto("stored_files").values({ file_key: key, part, media_type: file.mediaType, bytes }).compile(),
+      );
+    }
+    await this.exec.batch(statements);
+  }
+
+  async readFile(key: string): Promise<StoredFile | undefined> {
+    const rows = await this.all<Database["stored_files"]>(
+      this.db.selectFrom("stored_files").selectAll().where("file_key", "=", key).orderBy("part", "asc"),
+    );
+    const first = rows[0];
+    if (!first) return undefined;
+    const parts = rows.map((r) => asBytes(r.bytes));
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    return { mediaType: first.media_type, bytes };
+  }
+
+  async deleteFiles(keys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const key of keys) {
+      const rows = await this.all<{ n: number }>(
+        this.db
+          .selectFrom("stored_files")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("file_key", "=", key)
+          .where("part", "=", 0),
+      );
+      if (Number(rows[0]?.n ?? 0) === 0) continue;
+      await this.exec.run(this.db.deleteFrom("stored_files").where("file_key", "=", key).compile());
+      deleted++;
+    }
+    return deleted;
+  }
+
   close(): Promise<void> {
     return this.exec.close();
   }
 }
+
+/** The largest part of a stored file (migration 0008): well inside D1's 2 MB row limit. */
+const FILE_PART_BYTES = 512 * 1024;
