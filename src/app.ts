@@ -2,7 +2,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { READ_ONLY_TYPES } from "./audit/access.js";
-import { createAuditor } from "./audit/auditor.js";
+import { type Auditor, createAuditor } from "./audit/auditor.js";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
@@ -69,6 +69,22 @@ function memo<T>(f: () => Promise<T>): () => Promise<T> {
     p ??= f();
     return p;
   };
+}
+
+/** The national returns service over the app's ports (the Worker's Cron and Queue handlers build it too). */
+export function returnsService(deps: AppDeps, auditor?: Auditor): ReturnsService {
+  const clock = deps.clock ?? (() => new Date());
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  return new ReturnsService({
+    store: deps.store,
+    auditor: auditor ?? createAuditor({ store: deps.store, clock, newId, source: { name: SOFTWARE.name } }),
+    build: deps.returnBuilder ?? buildReturn,
+    settings: deps.config.returns,
+    signer: memo(() => createSigner(deps.config.notify.signingKeys)),
+    clock,
+    newId,
+    logger: deps.logger,
+  });
 }
 
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
@@ -173,16 +189,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     breakGlassRoutes({ store: deps.store, auditor, clock: deps.clock ?? (() => new Date()) }, auth),
   );
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
-  const returns = new ReturnsService({
-    store: deps.store,
-    auditor,
-    build: deps.returnBuilder ?? buildReturn,
-    settings: config.returns,
-    signer: memo(() => createSigner(config.notify.signingKeys)),
-    clock,
-    newId: deps.newId ?? (() => crypto.randomUUID()),
-    logger: deps.logger,
-  });
+  const returns = returnsService(deps, auditor);
   app.route(
     "/returns",
     returnsRoutes(

@@ -1,17 +1,19 @@
 /** Node entry point: serves the gateway with @hono/node-server on SQLite (default) or PostgreSQL, in one process or several (TFG_WORKERS). */
 import cluster from "node:cluster";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
-import { exportJWK, generateKeyPair } from "jose";
+import { base64url, exportJWK, generateKeyPair } from "jose";
 import { buildApp } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
 import { reindexIfStale } from "../fhir/search-reindex.js";
 import type { Logger } from "../log/logger.js";
 import { deliveryDeps, startDeliveryLoop } from "../notify/loop.js";
+import { parseReturnSettings, type ReturnSettings } from "../returns/jobs/settings.js";
+import { RETURN_KINDS } from "../returns/port.js";
 import type { Store } from "../store/port.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
@@ -56,6 +58,26 @@ export async function openNodeStore(env: Record<string, string | undefined>, dat
   return openSqliteStore(resolve(dataDir, "tfg.sqlite"), migrations);
 }
 
+/**
+ * Development pseudonym keys for national returns, one per kind, kept (mode 0600) under the data folder so a
+ * return's pseudonyms stay the same from run to run. For local use only, as the development issuer is.
+ */
+export function ensureDevReturnKeys(dataDir: string): ReturnSettings["keys"] {
+  const file = resolve(dataDir, "dev-return-keys.json");
+  if (!existsSync(file)) {
+    const keys = Object.fromEntries(
+      RETURN_KINDS.map((kind) => [
+        kind,
+        [{ id: `dev-${kind}`, secret: base64url.encode(crypto.getRandomValues(new Uint8Array(32))) }],
+      ]),
+    );
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  }
+  const { settings } = parseReturnSettings({ TFG_RETURN_KEYS: readFileSync(file, "utf8") });
+  return settings.keys;
+}
+
 /** Starts the gateway and resolves once it listens. */
 export async function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
   const env = { ...(options.env ?? process.env) };
@@ -76,6 +98,13 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
     logger.warn(
       {},
       "development: generated a notification signing key for this run only; set TFG_SIGNING_JWK to keep one",
+    );
+  }
+  if (devIssuer && Object.keys(config.returns.keys).length === 0) {
+    config.returns.keys = ensureDevReturnKeys(dataDir);
+    logger.warn(
+      {},
+      "development: national returns pseudonymise with keys kept under the data folder; set TFG_RETURN_KEYS",
     );
   }
   if (config.issuers.length === 0)

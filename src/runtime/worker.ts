@@ -1,18 +1,49 @@
 /** Cloudflare Workers entry point: the same app on D1. Configuration comes from wrangler vars and secrets. */
 import type { Hono } from "hono";
-import { buildApp } from "../app.js";
+import { type AppDeps, buildApp, returnsService } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
 import type { AppEnv } from "../http/context.js";
 import { consoleLogger } from "../log/console-logger.js";
 import { deliverDue } from "../notify/deliver.js";
 import { deliveryDeps } from "../notify/loop.js";
+import type { JobScheduler } from "../returns/jobs/service.js";
 import { d1Store } from "../store/d1/index.js";
 
 /** Bindings declared in wrangler.toml (vars and secrets are strings). */
 export interface WorkerEnv {
   DB: D1Database;
+  /** The Queue return builds run on (wrangler.toml); without it a build runs after the answer, under waitUntil. */
+  RETURN_JOBS?: Queue<ReturnJobMessage>;
   [name: string]: unknown;
+}
+
+/** A message on the return-jobs Queue: the job to run. */
+export interface ReturnJobMessage {
+  job: string;
+}
+
+/** Sends started jobs to the Queue when one is bound. */
+function queueScheduler(env: WorkerEnv): JobScheduler | undefined {
+  const queue = env.RETURN_JOBS;
+  return queue
+    ? async (id) => {
+        await queue.send({ job: id });
+      }
+    : undefined;
+}
+
+/** The app's ports on this Worker's bindings. */
+function depsFor(env: WorkerEnv): AppDeps {
+  const config = parseConfig(env);
+  const scheduler = queueScheduler(env);
+  return {
+    store: d1Store(env.DB),
+    logger: consoleLogger(config.logLevel),
+    config,
+    verifyToken: createTokenVerifier(config),
+    ...(scheduler ? { returnScheduler: scheduler } : {}),
+  };
 }
 
 let cached: { env: WorkerEnv; app: Hono<AppEnv> } | undefined;
@@ -20,12 +51,7 @@ let cached: { env: WorkerEnv; app: Hono<AppEnv> } | undefined;
 /** Builds the app once per isolate (and again if the bindings object changes). */
 function appFor(env: WorkerEnv): Hono<AppEnv> {
   if (cached?.env !== env) {
-    const config = parseConfig(env);
-    const logger = consoleLogger(config.logLevel);
-    cached = {
-      env,
-      app: buildApp({ store: d1Store(env.DB), logger, config, verifyToken: createTokenVerifier(config) }),
-    };
+    cached = { env, app: buildApp(depsFor(env)) };
   }
   return cached.app;
 }
@@ -40,11 +66,39 @@ export async function deliverScheduled(env: WorkerEnv): Promise<void> {
   if (pass.claimed > 0) logger.info({ ...pass }, "notification delivery pass");
 }
 
+/**
+ * The scheduled returns pass (the same Cron Trigger): starts each TFG_RETURN_SCHEDULE entry's job for its last complete
+ * period, once (its id is derived from the period), on the Queue when bound, else here under waitUntil.
+ */
+export async function scheduledReturns(env: WorkerEnv, ctx: ExecutionContext, now = new Date()): Promise<void> {
+  const deps = depsFor(env);
+  const service = returnsService(deps);
+  const here: JobScheduler = (_id, run) => ctx.waitUntil(run());
+  const today = now.toISOString().slice(0, 10);
+  for (const entry of deps.config.returns.schedule) {
+    await service.startScheduled(entry, today, deps.returnScheduler ?? here);
+  }
+}
+
+/** The Queue consumer: runs each job (a redelivered or duplicate message finds the job claimed and does nothing). */
+export async function runReturnJobs(batch: MessageBatch<unknown>, env: WorkerEnv): Promise<void> {
+  const service = returnsService(depsFor(env));
+  for (const message of batch.messages) {
+    const job = (message.body as Partial<ReturnJobMessage> | null)?.job;
+    if (typeof job === "string") await service.run(job);
+    message.ack();
+  }
+}
+
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
     return appFor(env).fetch(request, env, ctx);
   },
-  scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
+  scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
     ctx.waitUntil(deliverScheduled(env));
+    ctx.waitUntil(scheduledReturns(env, ctx, new Date(controller.scheduledTime)));
+  },
+  queue(batch: MessageBatch<unknown>, env: WorkerEnv): Promise<void> {
+    return runReturnJobs(batch, env);
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -14,12 +14,13 @@ const PAGE = 500;
 export class JobLog {
   constructor(private readonly store: Store) {}
 
-  /** Records a new job (its first event and its line in the organisation's index). */
+  /** Records a new job (its first event and its line in the organisation's index); {@link StoreConflictError} if the id exists. */
   async create(id: string, request: ReturnRequest, by: JobActor): Promise<JobState> {
     const requested: JobEvent = { type: "requested", request, by };
     await this.store.commit({
       log: [
-        { stream: jobStream(id), payload: requested as unknown as Record<string, unknown> },
+        // expectSeq 0: a job id is created once (a scheduled job's id is derived from what it covers).
+        { stream: jobStream(id), payload: requested as unknown as Record<string, unknown>, expectSeq: 0 },
         { stream: orgJobsStream(by.org), payload: { job: id, kind: request.kind } },
       ],
     });

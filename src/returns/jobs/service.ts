@@ -10,12 +10,13 @@ import type { Actor } from "../../auth/actor.js";
 import { forbidden, notFound } from "../../fhir/errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { NotificationSigner } from "../../notify/signing.js";
-import type { Store, StoredFile } from "../../store/port.js";
+import { type Store, StoreConflictError, type StoredFile } from "../../store/port.js";
 import type { ReturnBuilder, ReturnRequest, RiskReport } from "../port.js";
 import { buildDecision, jobDecision, scopedRequest } from "./access.js";
 import type { JobActor, JobState } from "./job-events.js";
 import { JobLog } from "./job-log.js";
 import { runJob } from "./run-job.js";
+import { type ScheduleEntry, scheduledJobId, scheduledRequest, schedulerActor } from "./schedule.js";
 import { type ReturnSettings, returnKeys } from "./settings.js";
 import { type SubmitResult, submitJob } from "./submit.js";
 
@@ -59,6 +60,28 @@ export class ReturnsService {
     const access: AuditAccess = { interaction: "operation", operation: "$return-build", resourceType: "Bundle" };
     await this.decided(actor, access, buildDecision(actor, scoped), "The return may not be built");
     const job = await this.log.create(this.deps.newId(), scoped, actorRef(actor));
+    await schedule(job.id, () => this.run(job.id));
+    return job;
+  }
+
+  /**
+   * Starts the job of one scheduled return for its last complete period before `today`, unless it was started
+   * already (its id is derived from what it covers): the job, or undefined when there was nothing to start.
+   */
+  async startScheduled(entry: ScheduleEntry, today: string, schedule: JobScheduler): Promise<JobState | undefined> {
+    const actor = schedulerActor(entry);
+    const request = scheduledRequest(entry, today);
+    const id = await scheduledJobId(entry, request);
+    if (await this.log.get(id)) return undefined;
+    const access: AuditAccess = { interaction: "operation", operation: "$return-build", resourceType: "Bundle" };
+    await this.decided(actor, access, buildDecision(actor, request), "The scheduled return may not be built");
+    let job: JobState;
+    try {
+      job = await this.log.create(id, request, actorRef(actor));
+    } catch (err) {
+      if (err instanceof StoreConflictError) return undefined; // another pass started it
+      throw err;
+    }
     await schedule(job.id, () => this.run(job.id));
     return job;
   }

@@ -2,6 +2,7 @@
 import { base64url, type JWK } from "jose";
 import { z } from "zod";
 import { type PseudonymKey, RETURN_KINDS, type ReturnKeys, type ReturnKind } from "../port.js";
+import { parseSchedule, type ScheduleEntry } from "./schedule.js";
 
 /** Where one kind of return is submitted. */
 export interface ReturnEndpoint {
@@ -21,6 +22,8 @@ export interface ReturnSettings {
   retryBaseMs: number;
   /** Time allowed for one POST to the endpoint, in seconds (TFG_RETURN_SUBMIT_TIMEOUT_SECONDS, default 30). */
   timeoutSeconds: number;
+  /** Returns built on a schedule (TFG_RETURN_SCHEDULE; src/returns/jobs/schedule.ts). */
+  schedule: ScheduleEntry[];
 }
 
 /** Shortest accepted HMAC key: 256 bits (RFC 2104 §3: at least the hash's output length). */
@@ -104,6 +107,8 @@ export function parseReturnSettings(env: Record<string, string | undefined>): {
     '{"ndtms":{"url":"https://submit.example.org/ndtms"}}',
     problems,
   ) ?? {}) as ReturnSettings["endpoints"];
+  const schedule = parseSchedule(env.TFG_RETURN_SCHEDULE);
+  problems.push(...schedule.problems);
   return {
     settings: {
       keys,
@@ -111,6 +116,7 @@ export function parseReturnSettings(env: Record<string, string | undefined>): {
       submitAttempts: positive(env, "TFG_RETURN_SUBMIT_ATTEMPTS", 4, problems),
       retryBaseMs: positive(env, "TFG_RETURN_RETRY_MS", 1000, problems),
       timeoutSeconds: positive(env, "TFG_RETURN_SUBMIT_TIMEOUT_SECONDS", 30, problems),
+      schedule: schedule.entries,
     },
     problems,
   };
@@ -123,6 +129,7 @@ export const NO_RETURN_SETTINGS: ReturnSettings = {
   submitAttempts: 4,
   retryBaseMs: 1000,
   timeoutSeconds: 30,
+  schedule: [],
 };
 
 /** The current key of each kind, as builders ask for it. */

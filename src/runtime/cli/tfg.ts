@@ -15,6 +15,7 @@ import { type IngestInput, SOURCES, type SourceDefinition } from "../../ingest/s
 import type { Store } from "../../store/port.js";
 import { openNodeStore } from "../node.js";
 import { auditVerifyCommand } from "./audit-verify.js";
+import { RETURNS_USAGE, returnsCommand } from "./returns.js";
 
 const USAGE = `Usage: npm run tfg -- ingest <source> <path>... --org ORG --user USER [--all-or-nothing] [--report FILE] [--quiet]
        npm run tfg -- reindex   rebuild the search index of every stored resource (after an upgrade)
@@ -22,6 +23,7 @@ const USAGE = `Usage: npm run tfg -- ingest <source> <path>... --org ORG --user 
                 (SQLite FILE, else the configured store; against a head an earlier verify printed; only after a
                 trusted head); exit 0 intact, 1 broken (the first broken entry is named), 2 usage, 3 the store could not
                 be read (docs/AUDIT.md)
+${RETURNS_USAGE}
   <source>  ${Object.keys(SOURCES).join(" | ")}
   <path>    a file (.csv, .xml, .json, .ndjson), or a folder: for cpa and ssd a folder of CSV tables (one record set),
             for the other sources every file in it with their extension, in name order
@@ -131,6 +133,13 @@ async function main(): Promise<void> {
       db: { type: "string" },
       head: { type: "string" },
       from: { type: "string" },
+      "org-type": { type: "string" },
+      start: { type: "string" },
+      end: { type: "string" },
+      "scope-org": { type: "string" },
+      la: { type: "string" },
+      year: { type: "string" },
+      out: { type: "string" },
     },
   });
   const [command, sourceName, ...given] = positionals;
@@ -146,6 +155,12 @@ async function main(): Promise<void> {
     if (sourceName !== "verify")
       fail("Usage: npm run tfg -- audit verify [--db FILE] [--head SEQ:HASH] [--from SEQ:HASH]");
     const status = await auditVerifyCommand(values.db, values.head, values.from);
+    if (typeof status === "string") fail(status);
+    process.exitCode = status;
+    return;
+  }
+  if (command === "returns") {
+    const status = await returnsCommand(sourceName, given, values);
     if (typeof status === "string") fail(status);
     process.exitCode = status;
     return;
