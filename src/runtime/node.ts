@@ -14,6 +14,7 @@ import type { Logger } from "../log/logger.js";
 import { deliveryDeps, startDeliveryLoop } from "../notify/loop.js";
 import { parseReturnSettings, type ReturnSettings } from "../returns/jobs/settings.js";
 import { RETURN_KINDS } from "../returns/port.js";
+import { auditRoutedStore } from "../store/audit-routed.js";
 import type { Store } from "../store/port.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
@@ -53,9 +54,19 @@ function inlineJwksFiles(raw: string | undefined): string | undefined {
 export async function openNodeStore(env: Record<string, string | undefined>, dataDir: string): Promise<Store> {
   const migrations = loadMigrations();
   if (env.TFG_DATABASE_URL) return openPostgresStore(env.TFG_DATABASE_URL, migrations);
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(dataDir, { recursive: true });
-  return openSqliteStore(resolve(dataDir, "tfg.sqlite"), migrations);
+  return openSqliteStores(dataDir);
+}
+
+/**
+ * The SQLite store under `dataDir`: the data in `tfg.sqlite`, the audit trail in `audit.sqlite` (src/store/audit-routed.ts),
+ * so a read's audit entry never waits for a long ingest's write lock on the data.
+ */
+export async function openSqliteStores(dataDir: string, writeWaitMs?: number): Promise<Store> {
+  const migrations = loadMigrations();
+  const main = await openSqliteStore(resolve(dataDir, "tfg.sqlite"), migrations, undefined, writeWaitMs);
+  const audit = await openSqliteStore(resolve(dataDir, "audit.sqlite"), migrations, undefined, writeWaitMs);
+  return auditRoutedStore(main, audit);
 }
 
 /**

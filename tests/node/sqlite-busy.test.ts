@@ -6,16 +6,17 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
+import { openSqliteStores } from "../../src/runtime/node.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { createTestApp } from "../support/test-app.js";
 
 describe("a write while another connection holds SQLite's write lock", () => {
-  // KNOWN GAP (it.fails: passes while the gap is there, fails once it is fixed): every /fhir read writes its audit
-  // entry first, so with the write lock held elsewhere the reads wait for it too, and are refused (503) when it outlasts
-  // the wait. The fix is an audit log in its own SQLite file (docs/AUDIT.md, "Known gaps").
-  it.fails("waits asynchronously: reads sent meanwhile are answered before the lock is released, and the write then succeeds", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "tfg-busy-")), "tfg.sqlite");
-    const t = await createTestApp(await openSqliteStore(file, loadMigrations()));
+  // Every /fhir read writes its audit entry first: the audit trail is in its own file (audit.sqlite), so the reads
+  // do not wait for the data's write lock.
+  it("waits asynchronously: reads sent meanwhile are answered before the lock is released, and the write then succeeds", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tfg-busy-"));
+    const file = join(dir, "tfg.sqlite");
+    const t = await createTestApp(await openSqliteStores(dir));
     const seeded = await t.fhir("/fhir/Patient", {
       method: "POST",
       json: { resourceType: "Patient", gender: "female" },

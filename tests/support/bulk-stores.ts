@@ -7,7 +7,7 @@ import pg from "pg";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
 import { openPgliteStore, openPostgresStore } from "../../src/store/postgres/index.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { openSqliteStores } from "../../src/runtime/node.js";
 
 /** A driver to run on: its name, whether other connections keep working during a bulk session, and a fresh store. */
 export interface BulkDriver {
@@ -41,9 +41,11 @@ const sqlite: BulkDriver = {
   name: "sqlite file",
   concurrent: true,
   async open(writeWaitMs) {
-    const file = join(mkdtempSync(join(tmpdir(), "tfg-aon-")), "tfg.sqlite");
+    // The data and the audit trail in their own files, as `npm start` keeps them (src/runtime/node.ts).
+    const dir = mkdtempSync(join(tmpdir(), "tfg-aon-"));
+    const file = join(dir, "tfg.sqlite");
     return {
-      store: await openSqliteStore(file, migrations, undefined, writeWaitMs),
+      store: await openSqliteStores(dir, writeWaitMs),
       where: { dialect: "sqlite", target: file },
     };
   },
