@@ -1,0 +1,17 @@
+/** The return builder the jobs call: dispatches on `request.kind` to the builder of that return. */
+import { badRequest } from "../fhir/errors.js";
+import { buildMhChildren } from "./builders/mh-children.js";
+import { RETURN_KINDS, type ReturnBuilder } from "./port.js";
+
+/** Builds any return kind (docs/RETURNS.md); 400 for an unknown kind. */
+export const buildReturn: ReturnBuilder = async (request, context) => {
+  switch (request.kind) {
+    case "mh-children":
+      return buildMhChildren(request, context);
+    default:
+      if (!(RETURN_KINDS as readonly string[]).includes(request.kind)) {
+        throw badRequest(`Unknown return kind; expected one of ${RETURN_KINDS.join(", ")}`, ["kind"]);
+      }
+      throw badRequest(`The ${request.kind} return is not built yet`, ["kind"]);
+  }
+};
