@@ -1,5 +1,6 @@
 /** The return builder the jobs call: dispatches on `request.kind` to the builder of that return. */
 import { badRequest } from "../fhir/errors.js";
+import { buildCinCensus } from "./builders/cin-census.js";
 import { buildMhChildren } from "./builders/mh-children.js";
 import { RETURN_KINDS, type ReturnBuilder } from "./port.js";
 
@@ -8,6 +9,9 @@ export const buildReturn: ReturnBuilder = async (request, context) => {
   switch (request.kind) {
     case "mh-children":
       return buildMhChildren(request, context);
+    case "cin-census":
+    case "cin-census-analytic":
+      return buildCinCensus(request, context);
     default:
       if (!(RETURN_KINDS as readonly string[]).includes(request.kind)) {
         throw badRequest(`Unknown return kind; expected one of ${RETURN_KINDS.join(", ")}`, ["kind"]);
