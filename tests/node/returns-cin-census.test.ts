@@ -136,7 +136,12 @@ describe("CIN census returns", () => {
     };
     const current = await store.read("Patient", child.id);
     await store.commit({
-      resources: [prepareWrite("Patient", child.id, (current?.versionId ?? 1) + 1, "2026-04-21T00:00:00.000Z", broken)],
+      resources: [
+        prepareWrite("Patient", child.id, (current?.versionId ?? 1) + 1, "2026-04-21T00:00:00.000Z", {
+          ...broken,
+          resourceType: "Patient",
+        }),
+      ],
     });
     const laCode = la?.system.split("/").at(-1) as string;
     const b = await buildReturn(
