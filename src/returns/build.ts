@@ -1,6 +1,7 @@
 /** The return builder the jobs call: dispatches on `request.kind` to the builder of that return. */
 import { badRequest } from "../fhir/errors.js";
 import { buildCinCensus } from "./builders/cin-census.js";
+import { buildHiddenHarm } from "./builders/hidden-harm.js";
 import { buildMhChildren } from "./builders/mh-children.js";
 import { RETURN_KINDS, type ReturnBuilder } from "./port.js";
 
@@ -12,6 +13,8 @@ export const buildReturn: ReturnBuilder = async (request, context) => {
     case "cin-census":
     case "cin-census-analytic":
       return buildCinCensus(request, context);
+    case "hidden-harm":
+      return buildHiddenHarm(request, context);
     default:
       if (!(RETURN_KINDS as readonly string[]).includes(request.kind)) {
         throw badRequest(`Unknown return kind; expected one of ${RETURN_KINDS.join(", ")}`, ["kind"]);
