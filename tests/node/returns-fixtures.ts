@@ -6,6 +6,7 @@ import { mappingFor } from "../../src/mapping/registry.js";
 import { cinRecords } from "../../src/mapping/sources/cin.js";
 import { cpaJsonRecords } from "../../src/mapping/sources/cpa.js";
 import { ndtmsRecords } from "../../src/mapping/sources/ndtms.js";
+import { ssdJsonRecords } from "../../src/mapping/sources/ssd.js";
 import type { ReturnKeys, ReturnKind } from "../../src/returns/port.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
@@ -26,7 +27,10 @@ export interface Loaded {
 
 const deps = (store: Store) => ({ store, clock: () => new Date("2026-04-20T00:00:00Z") });
 
-/** Generates `households` households for `cinYear` and ingests CPA, NDTMS and CIN (not SSD) with derivation. */
+/**
+ * Generates `households` households for `cinYear` and ingests CPA, NDTMS, CIN and the SSD extract with derivation
+ * (the SSD extract carries the addresses and NHS numbers that link children's records to households).
+ */
 export async function loadPopulation(households: number, seed: string, cinYear: CinYear = 2026): Promise<Loaded> {
   const population = generate({ households, seed, cinYear });
   const store = await openSqliteStore(":memory:", loadMigrations());
@@ -54,6 +58,10 @@ export async function loadPopulation(households: number, seed: string, cinYear: 
     } else if (f.path.startsWith("cin/")) {
       const la = f.path.slice(4, 7);
       const r = await ingest(deps(store), mappingFor("cin"), cinRecords(textSource(f.content)), sentBy("cin", la));
+      rejected += r.counts.rejected;
+    } else if (f.path.startsWith("ssd/") && f.path.endsWith(".json")) {
+      const la = f.path.slice(4, 7);
+      const r = await ingest(deps(store), mappingFor("ssd"), ssdJsonRecords(textSource(f.content)), sentBy("ssd", la));
       rejected += r.counts.rejected;
     }
   }

@@ -49,7 +49,8 @@ describe("hidden-harm return", () => {
       expect(b.risk.rule).toBe("dfe");
       expect(b.risk.suppressed.some((s) => s.reason === "primary")).toBe(true);
       expect(b.risk.suppressed.some((s) => s.reason === "secondary")).toBe(true);
-      // Some children have a parent known to adult services, so both link columns are used.
+      // Some children have a parent known to adult services (the flag is read): a link column is not all zero.
+      expect(t.cells.some((row) => row[0] !== 0 || row[2] !== 0)).toBe(true);
       expect(b.files[0]?.name).toBe(`hidden-harm-${la}-2026.csv`);
     }
   });

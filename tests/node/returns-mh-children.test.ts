@@ -65,6 +65,8 @@ describe("mh-children return", () => {
       }
     }
     expect(json.rows.some((r) => Object.values(r).includes("*"))).toBe(true);
+    // The derived flags are read: some adults have a linked child on CIN or a CP plan.
+    expect(json.rows.some((r) => r.linked_children_cin !== 0 || r.linked_children_cp_plan !== 0)).toBe(true);
     expect(built.risk.suppressed.length).toBeGreaterThan(0);
     expect(built.risk.suppressed.every((s) => s.rule === "nhs-1-7" && s.reason === "primary")).toBe(true);
     expect(built.risk.rule).toBe("nhs");

@@ -7,14 +7,14 @@
  */
 import { FLAG_CODE_SYSTEM } from "../../reports/codes.js";
 import type { Column } from "../../reports/csv.js";
-import { chunk, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
+import { chunk, codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
 import { REFERENCES_PER_QUERY, searchAll } from "../../reports/search-all.js";
 import type { Store } from "../../store/port.js";
 import { applyDfeRule, type DfeCell, TOTAL } from "../anon/dfe-rule.js";
 import { riskReport } from "../anon/risk.js";
 import type { BuiltReturn, ReturnBuildContext, ReturnRequest } from "../port.js";
-import { censusBatches } from "./cin-children.js";
 import { censusYearOf } from "./cin-census.js";
+import { censusBatches } from "./cin-children.js";
 import { censusYear, episodesInYear } from "./cin-rules.js";
 import { csvFile, jsonFile } from "./files.js";
 import { checkAborted, overlaps, requireCode } from "./request-checks.js";
@@ -55,10 +55,9 @@ export function harmRow(factors: Iterable<string>): string {
 async function linkedToAdultServices(store: Store, patients: string[], from: string, to: string): Promise<Set<string>> {
   const out = new Set<string>();
   for (const part of chunk(patients, REFERENCES_PER_QUERY)) {
-    const flags = await searchAll(store, "Flag", [
-      { kind: "reference", param: "subject", targets: part },
-      { kind: "token", param: "code", values: [{ system: FLAG_CODE_SYSTEM, value: "parent-in-adult-services" }] },
-    ]);
+    const flags = (await searchAll(store, "Flag", [{ kind: "reference", param: "subject", targets: part }])).filter(
+      (f) => (["parent-in-adult-services"] as readonly string[]).includes(codeIn(f.code, FLAG_CODE_SYSTEM) ?? ""),
+    );
     for (const f of flags) {
       if (f.status === "entered-in-error") continue;
       const p = (f.period as Json | undefined) ?? {};

@@ -7,7 +7,7 @@ import { RECORD_OWNER_SYSTEM } from "../../auth/ownership.js";
 import { EPISODE_TYPE_SYSTEM, FLAG_CODE_SYSTEM } from "../../reports/codes.js";
 import type { Column } from "../../reports/csv.js";
 import { providerOf } from "../../reports/episode-context.js";
-import { chunk, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
+import { chunk, codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
 import { REFERENCES_PER_QUERY, searchAll } from "../../reports/search-all.js";
 import type { SearchCriterion, Store } from "../../store/port.js";
 import { type NhsCell, nhsRule, nhsShare } from "../anon/nhs-rule.js";
@@ -36,10 +36,9 @@ export type MhReleasedLine = { provider: string; la: string; quarter: string } &
 async function linkFlags(store: Store, patients: string[]): Promise<Map<string, Json[]>> {
   const out = new Map<string, Json[]>();
   for (const part of chunk([...new Set(patients)], REFERENCES_PER_QUERY)) {
-    const flags = await searchAll(store, "Flag", [
-      { kind: "reference", param: "subject", targets: part },
-      { kind: "token", param: "code", values: LINK_FLAG_CODES.map((value) => ({ system: FLAG_CODE_SYSTEM, value })) },
-    ]);
+    const flags = (await searchAll(store, "Flag", [{ kind: "reference", param: "subject", targets: part }])).filter(
+      (f) => (LINK_FLAG_CODES as readonly string[]).includes(codeIn(f.code, FLAG_CODE_SYSTEM) ?? ""),
+    );
     for (const f of flags) {
       const s = referenceOf(f.subject);
       if (s) out.set(s, [...(out.get(s) ?? []), f]);
