@@ -1,10 +1,24 @@
-/** Placeholder until the builders land (replaced by the returns branch). */
-import { GatewayError } from "../fhir/errors.js";
-import type { ReturnBuilder } from "./port.js";
+/** The return builder the jobs call: dispatches on `request.kind` to the builder of that return. */
+import { badRequest } from "../fhir/errors.js";
+import { buildCinCensus } from "./builders/cin-census.js";
+import { buildHiddenHarm } from "./builders/hidden-harm.js";
+import { buildMhChildren } from "./builders/mh-children.js";
+import { RETURN_KINDS, type ReturnBuilder } from "./port.js";
 
-/** Builds a return of any kind. */
-export const buildReturn: ReturnBuilder = async (request) => {
-  throw new GatewayError(501, "not-implemented", [
-    { severity: "error", code: "not-supported", diagnostics: `The ${request.kind} builder is not available` },
-  ]);
+/** Builds any return kind (docs/RETURNS.md); 400 for an unknown kind. */
+export const buildReturn: ReturnBuilder = async (request, context) => {
+  switch (request.kind) {
+    case "mh-children":
+      return buildMhChildren(request, context);
+    case "cin-census":
+    case "cin-census-analytic":
+      return buildCinCensus(request, context);
+    case "hidden-harm":
+      return buildHiddenHarm(request, context);
+    default:
+      if (!(RETURN_KINDS as readonly string[]).includes(request.kind)) {
+        throw badRequest(`Unknown return kind; expected one of ${RETURN_KINDS.join(", ")}`, ["kind"]);
+      }
+      throw badRequest(`The ${request.kind} return is not built yet`, ["kind"]);
+  }
 };

@@ -1,0 +1,149 @@
+/**
+ * The children of adults in mental health services return (DOMAIN.md §5): provider × local authority × quarter
+ * counts over the stored CPA episodes, CSV and JSON, every count under the NHS rule (1–7 → `*`, others to the
+ * nearest 5). Streams through the CPA episodes a page at a time.
+ */
+import { RECORD_OWNER_SYSTEM } from "../../auth/ownership.js";
+import { EPISODE_TYPE_SYSTEM, FLAG_CODE_SYSTEM } from "../../reports/codes.js";
+import type { Column } from "../../reports/csv.js";
+import { providerOf } from "../../reports/episode-context.js";
+import { chunk, codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
+import { REFERENCES_PER_QUERY, searchAll } from "../../reports/search-all.js";
+import type { SearchCriterion, Store } from "../../store/port.js";
+import { type NhsCell, nhsRule, nhsShare } from "../anon/nhs-rule.js";
+import { riskReport } from "../anon/risk.js";
+import type { BuiltReturn, ReturnBuildContext, ReturnRequest, Suppression } from "../port.js";
+import { csvFile, jsonFile } from "./files.js";
+import { episodeFacts, reportedLa } from "./mh-children-facts.js";
+import { MH_MEASURES, type MhLine, type MhMeasure, MhTally } from "./mh-children-table.js";
+import { pagedSearch } from "./paged.js";
+import { quartersOf } from "./quarters.js";
+import { checkAborted, checkPeriod, overlaps } from "./request-checks.js";
+import { sourceRecordsOf } from "./source-records.js";
+
+/** Episode statuses that mean care happened (planned, waitlisted, cancelled and mistaken ones are left out). */
+const COUNTED_STATUSES = new Set(["active", "onhold", "finished"]);
+const LINK_FLAG_CODES = ["child-in-need", "child-protection-plan", "looked-after"];
+/** The LA of a line whose record names none. */
+export const UNKNOWN_LA = "unknown";
+
+/** One released line: the dimensions and each measure under the NHS rule, plus the recorded share. */
+export type MhReleasedLine = { provider: string; la: string; quarter: string } & Record<MhMeasure, NhsCell> & {
+    parental_status_recorded_pct: number | "*" | null;
+  };
+
+/** The Flags linking each patient to a child on CIN, a CP plan or looked after, by patient reference. */
+async function linkFlags(store: Store, patients: string[]): Promise<Map<string, Json[]>> {
+  const out = new Map<string, Json[]>();
+  for (const part of chunk([...new Set(patients)], REFERENCES_PER_QUERY)) {
+    const flags = (await searchAll(store, "Flag", [{ kind: "reference", param: "subject", targets: part }])).filter(
+      (f) => (LINK_FLAG_CODES as readonly string[]).includes(codeIn(f.code, FLAG_CODE_SYSTEM) ?? ""),
+    );
+    for (const f of flags) {
+      const s = referenceOf(f.subject);
+      if (s) out.set(s, [...(out.get(s) ?? []), f]);
+    }
+  }
+  return out;
+}
+
+/** Releases a line under the NHS rule; the share is computed from the released figures. */
+function release(line: MhLine, suppressed: Suppression[]): MhReleasedLine {
+  const out = { provider: line.provider, la: line.la, quarter: line.quarter } as MhReleasedLine;
+  for (const m of MH_MEASURES) {
+    const v = nhsRule(line.counts[m]);
+    if (v === "*")
+      suppressed.push({ cell: `${line.provider}/${line.la}/${line.quarter}|${m}`, reason: "primary", rule: "nhs-1-7" });
+    (out as Record<string, unknown>)[m] = v;
+  }
+  out.parental_status_recorded_pct = nhsShare(out.parental_status_recorded, out.adults_on_cpa);
+  return out;
+}
+
+/** The CSV columns. */
+export const MH_COLUMNS: Column<MhReleasedLine>[] = [
+  { header: "provider", cell: (r) => r.provider },
+  { header: "la", cell: (r) => r.la },
+  { header: "quarter_start", cell: (r) => r.quarter },
+  ...MH_MEASURES.flatMap((m): Column<MhReleasedLine>[] => {
+    const col: Column<MhReleasedLine> = { header: m, cell: (r) => r[m] };
+    return m === "parental_status_recorded"
+      ? [col, { header: "parental_status_recorded_pct", cell: (r) => r.parental_status_recorded_pct }]
+      : [col];
+  }),
+];
+
+/** Builds the return for the request's period (and `scope.org` provider / `scope.la` when given). */
+export async function buildMhChildren(request: ReturnRequest, context: ReturnBuildContext): Promise<BuiltReturn> {
+  const period = checkPeriod(request.period);
+  const quarters = quartersOf(period);
+  const { store } = context;
+  const criteria: SearchCriterion[] = [
+    { kind: "token", param: "type", values: [{ system: EPISODE_TYPE_SYSTEM, value: "cpa" }] },
+  ];
+  const org = request.scope?.org;
+  if (org) {
+    const values = [...new Set([org, org.toUpperCase()])].map((value) => ({ system: RECORD_OWNER_SYSTEM, value }));
+    criteria.push({ kind: "token", param: "_tag", values });
+  }
+  const tally = new MhTally();
+  let read = 0;
+  let counted = 0;
+  for await (const batch of pagedSearch(store, "EpisodeOfCare", criteria)) {
+    checkAborted(context);
+    read += batch.length;
+    const episodes = batch.filter((e) => {
+      const p = (e.period as { start?: unknown; end?: unknown } | undefined) ?? {};
+      return (
+        COUNTED_STATUSES.has(e.status as string) && overlaps(dayOf(p.start), dayOf(p.end), period.start, period.end)
+      );
+    });
+    if (episodes.length > 0) {
+      const refs = episodes.map((e) => `EpisodeOfCare/${e.id}`);
+      const patients = episodes.map((e) => referenceOf(e.patient)).filter((p): p is string => !!p);
+      const [records, flags] = await Promise.all([sourceRecordsOf(store, refs), linkFlags(store, patients)]);
+      for (const e of episodes) {
+        const patient = referenceOf(e.patient) ?? "";
+        const record = records.get(`EpisodeOfCare/${e.id}`)?.[0];
+        const la = reportedLa(record) ?? UNKNOWN_LA;
+        if (request.scope?.la && la !== request.scope.la) continue;
+        const facts = episodeFacts(patient, record, flags.get(patient) ?? []);
+        const p = (e.period as { start?: unknown; end?: unknown } | undefined) ?? {};
+        let inAny = false;
+        for (const q of quarters) {
+          if (!overlaps(dayOf(p.start), dayOf(p.end), q.from, q.to)) continue;
+          tally.add(providerOf(e), la, q, facts);
+          inAny = true;
+        }
+        if (inAny) counted++;
+      }
+    }
+    context.onProgress?.(read);
+  }
+  const suppressed: Suppression[] = [];
+  const rows = tally.sorted().map((l) => release(l, suppressed));
+  const base = `mh-children-${org ?? "all"}-${period.start}-${period.end}`;
+  const risk = riskReport({
+    kind: "mh-children",
+    rule: "nhs",
+    quasiIdentifiers: ["provider", "la", "quarter_start"],
+    releasedCounts: rows.flatMap((r) => MH_MEASURES.map((m) => r[m])),
+    recordsIn: read,
+    recordsOut: counted,
+    suppressed,
+    notes: [
+      "NHS rule below national level: counts of 1-7 are shown as *, every other count is rounded to the nearest 5.",
+      "parental_status_recorded_pct is computed from the rounded figures (shown as * when either is suppressed).",
+      "Children are counted by age on the last day of the quarter (bands 0-4, 5-9, 10-15, 16-17).",
+      `The LA is the one the CPA record names for the family's children's services involvement; "${UNKNOWN_LA}" when none.`,
+      "An adult with two CPA episodes open in one quarter at one provider counts twice (CPA episodes do not overlap in the sources).",
+    ],
+  });
+  return {
+    files: [
+      csvFile(`${base}.csv`, MH_COLUMNS, rows),
+      jsonFile(`${base}.json`, { return: "mh-children", period, scope: request.scope ?? {}, rule: "nhs", rows }),
+    ],
+    risk,
+  };
+}
