@@ -77,15 +77,16 @@ export function ensureDevReturnKeys(dataDir: string): ReturnSettings["keys"] {
   const file = resolve(dataDir, "dev-return-keys.json");
   if (!existsSync(file)) {
     const keys = Object.fromEntries(
-      RETURN_KINDS.map((kind) => [
+      RETURN_KINDS.map((kind, i) => [
         kind,
-        [{ id: `dev-${kind}`, secret: base64url.encode(crypto.getRandomValues(new Uint8Array(32))) }],
+        [{ id: `dev-${i + 1}`, secret: base64url.encode(crypto.getRandomValues(new Uint8Array(32))) }],
       ]),
     );
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   }
-  const { settings } = parseReturnSettings({ TFG_RETURN_KEYS: readFileSync(file, "utf8") });
+  const { settings, problems } = parseReturnSettings({ TFG_RETURN_KEYS: readFileSync(file, "utf8") });
+  if (problems.length > 0) throw new Error(`${file}: ${problems.join("; ")} (delete it to make new keys)`);
   return settings.keys;
 }
 

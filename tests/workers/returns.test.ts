@@ -30,7 +30,7 @@ describe("returns on Workers", () => {
     for (let pass = 0; pass < 2; pass++) {
       const ctx = createExecutionContext();
       worker.scheduled(
-        createScheduledController({ scheduledTime: Date.UTC(2026, 6, 15), cron: "* * * * *" }),
+        createScheduledController({ scheduledTime: new Date(Date.UTC(2026, 6, 15)), cron: "* * * * *" }),
         bindings,
         ctx,
       );

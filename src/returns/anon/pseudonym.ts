@@ -29,14 +29,14 @@ export const normaliseIdentifier = (value: string) => value.replace(/\s+/g, "").
 export async function pseudonymiser(key: PseudonymKey): Promise<Pseudonymiser> {
   if (!KEY_ID_PATTERN.test(key.id)) throw badRequest("The pseudonym key id must be 1-16 letters, digits or '-'");
   if (key.secret.byteLength < 16) throw badRequest("The pseudonym key must be at least 16 bytes");
-  const crypto = globalThis.crypto.subtle;
+  const subtle = crypto.subtle;
   const secret = new Uint8Array(key.secret);
-  const hmac = await crypto.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const hmac = await subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const encoder = new TextEncoder();
   return {
     keyId: key.id,
     async pseudonym(value) {
-      const mac = new Uint8Array(await crypto.sign("HMAC", hmac, encoder.encode(normaliseIdentifier(value))));
+      const mac = new Uint8Array(await subtle.sign("HMAC", hmac, encoder.encode(normaliseIdentifier(value))));
       return `${key.id}_${base64url(mac.subarray(0, PSEUDONYM_BYTES))}`;
     },
   };

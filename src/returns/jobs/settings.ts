@@ -30,7 +30,8 @@ export interface ReturnSettings {
 export const MIN_KEY_BYTES = 32;
 
 const kindSchema = z.enum(RETURN_KINDS);
-const keySchema = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), secret: z.string().min(1) });
+/** A key id as the pseudonymiser prefixes it to every pseudonym (src/returns/anon/pseudonym.ts). */
+const keySchema = z.object({ id: z.string().regex(/^[A-Za-z0-9-]{1,16}$/), secret: z.string().min(1) });
 const keysSchema = z.partialRecord(kindSchema, z.array(keySchema).min(1));
 const endpointSchema = z.object({
   url: z.url().refine((u) => u.startsWith("https://") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(u), {
