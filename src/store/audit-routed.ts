@@ -62,7 +62,8 @@ export function auditRoutedStore(main: Store, audit: Store): Store {
         resources.filter((r) => AUDIT_RESOURCE_TYPES.has(r.resourceType)).length +
         log.filter((l) => AUDIT_LOG_STREAMS.has(l.stream)).length;
       if (auditParts === 0) return main.commit(changes);
-      if (auditParts === resources.length + log.length && (changes.outbox ?? []).length === 0) return audit.commit(changes);
+      if (auditParts === resources.length + log.length && (changes.outbox ?? []).length === 0)
+        return audit.commit(changes);
       return Promise.reject(new Error("A change set may not mix the audit trail with other data"));
     },
     readLog: (stream: string, afterSeq: number, limit: number): Promise<LogEntry[]> =>
@@ -83,7 +84,13 @@ export function auditRoutedStore(main: Store, audit: Store): Store {
     routed.bulk = async (): Promise<BulkSession> => {
       const session = await bulk();
       // The session's store sees the transaction's data and the audit store as it is.
-      return { ...session, store: auditRoutedStore(session.store, withoutClose(audit)), write: session.write.bind(session), commit: session.commit.bind(session), rollback: session.rollback.bind(session) };
+      return {
+        ...session,
+        store: auditRoutedStore(session.store, withoutClose(audit)),
+        write: session.write.bind(session),
+        commit: session.commit.bind(session),
+        rollback: session.rollback.bind(session),
+      };
     };
   }
   return routed;

@@ -1,6 +1,11 @@
 // Scheduled returns: the last complete period (financial quarters and years from April) and the derived job id.
 import { describe, expect, it } from "vitest";
-import { lastCompletePeriod, parseSchedule, scheduledJobId, scheduledRequest } from "../../src/returns/jobs/schedule.js";
+import {
+  lastCompletePeriod,
+  parseSchedule,
+  scheduledJobId,
+  scheduledRequest,
+} from "../../src/returns/jobs/schedule.js";
 
 describe("last complete period", () => {
   it.each([

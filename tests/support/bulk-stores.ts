@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
+import { openSqliteStores } from "../../src/runtime/node.js";
 import type { Store } from "../../src/store/port.js";
 import { openPgliteStore, openPostgresStore } from "../../src/store/postgres/index.js";
-import { openSqliteStores } from "../../src/runtime/node.js";
 
 /** A driver to run on: its name, whether other connections keep working during a bulk session, and a fresh store. */
 export interface BulkDriver {
