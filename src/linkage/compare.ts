@@ -109,6 +109,21 @@ function compareAddress(a: Features, b: Features): FieldEvidence | undefined {
   return level("address", "different", L.different);
 }
 
+/** Digits in which two ten-digit numbers differ. */
+function digitsApart(a: string, b: string): number {
+  let n = 0;
+  for (let i = 0; i < 10; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+/** Two sets of valid NHS numbers with none in common: `near` when some pair is at most two digits apart. */
+function compareNhsNumbers(a: readonly string[], b: readonly string[]): FieldEvidence {
+  const L = LEVELS.nhsNumber;
+  return a.some((x) => b.some((y) => digitsApart(x, y) <= 2))
+    ? level("nhsNumber", "near", L.near)
+    : level("nhsNumber", "different", L.different);
+}
+
 /** Compares two records and decides: link, review (a possible match), or nothing. */
 export function compare(a: Features, b: Features): Comparison {
   if (intersects(a.nhs, b.nhs)) {
@@ -118,7 +133,7 @@ export function compare(a: Features, b: Features): Comparison {
     return { method: "stable-id", fields: [{ field: "nhsNumber", level: "missing", weight: 0 }], decision: "link" };
   }
   const fields: FieldEvidence[] = [];
-  if (a.nhs.length && b.nhs.length) fields.push(level("nhsNumber", "different", LEVELS.nhsNumber.different));
+  if (a.nhs.length && b.nhs.length) fields.push(compareNhsNumbers(a.nhs, b.nhs));
   for (const f of [compareGiven, compareFamily, compareBirthDate, compareSex, compareAddress]) {
     const e = f(a, b);
     if (e) fields.push(e);

@@ -44,6 +44,12 @@ export const LEVELS = {
     different: { m: 0.2, u: 0.87 },
   },
   nhsNumber: {
+    /**
+     * Two valid numbers at most two digits apart (a keying slip that still passes modulus 11 changes a body digit and
+     * the check digit): about as likely for one person mistyped as for two people numbered in sequence (twins), so
+     * nearly neutral — the other fields decide.
+     */
+    near: { m: 0.0015, u: 0.001 },
     /** Agreement links outright (level4); disagreement between two valid numbers weighs heavily against. */
     different: { m: 0.0002, u: 0.9999 },
   },
