@@ -1,6 +1,7 @@
 /**
  * Peak RSS of `tfg ingest ndtms` in per-record mode against all-or-nothing (issue 8, scope 2a), on a SQLite file and
- * on PostgreSQL: the same synthetic NDTMS file, each run in its own process with the V8 heap capped at 64 MB, the two
+ * on PostgreSQL: the same synthetic NDTMS file, each run in its own process with the V8 heap capped (BENCH_HEAP_MB,
+ * default 192: the gateway's code and generated validators take about 50 MB before the first record), the two
  * modes of one store side by side at the same time (so they share the machine's load). Prints one row per run.
  * Usage: tsx bench/all-or-nothing-memory.ts [rows, default 100000] [sqlite] [postgres]
  *   PostgreSQL runs against TFG_TEST_POSTGRES_URL (a fresh schema per run, dropped afterwards).
@@ -20,6 +21,8 @@ const rows = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const wanted = args.filter((a) => a === "sqlite" || a === "postgres");
 const stores = wanted.length ? wanted : ["sqlite", "postgres"];
 const pgUrl = process.env.TFG_TEST_POSTGRES_URL;
+/** The V8 heap cap of each child: a run whose memory grew with its rows fails here rather than finishing. */
+const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 192);
 
 const dir = mkdtempSync(join(tmpdir(), "tfg-aon-bench-"));
 const file = join(dir, "N0852-20250401-20260331-TREAT-IN-P.csv");
@@ -59,7 +62,7 @@ async function run(store: string, allOrNothing: boolean): Promise<Run> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["--max-old-space-size=64", ...ndtmsIngestArgs(file, ["--quiet", ...(allOrNothing ? ["--all-or-nothing"] : [])])],
+    [`--max-old-space-size=${HEAP_MB}`, ...ndtmsIngestArgs(file, ["--quiet", ...(allOrNothing ? ["--all-or-nothing"] : [])])],
     { env, stdio: ["ignore", "pipe", "inherit"] },
   );
   const sampleMs = Number(process.env.BENCH_SAMPLE_SECONDS ?? 60) * 1000;

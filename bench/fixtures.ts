@@ -12,15 +12,26 @@ export function testNhsNumber(i: number): string | undefined {
 const NDTMS_COLUMNS =
   "FINITIAL,SINITIAL,DOB,SEX,ETHNIC,NATION,REFLD,AGNCY,CLIENTID,EPISODID,CONSENT,PREVTR,PC,ACCMNEED,PRNTSTAT,DAT,PCT,LA,GPPTCE,DRUG1,DRUG1AGE,ROUTE,DRUG2,DRUG3,RFLS,TRIAGED,CPLANDT,INJSTAT,CHILDWTH,PREGNANT,ALCDDAYS,ALCUNITS,DUALDIAG,DISD,DISRSN,MODAL,MODST,MODEND,MODEXIT,EHCSC2,EHCSC3,UTLA,NHSNUM,UPRN";
 
-/** One NDTMS row for client i. */
+const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+/** Synthetic postcode districts (real outward-code shapes in areas the synthetic population uses). */
+const DISTRICTS = ["LS1", "LS6", "LS11", "BD3", "BD7", "HX1", "WF1", "WF10", "HD1", "HD2", "M14", "M40", "S2", "S5"];
+
+/**
+ * One NDTMS row for client i. Clients differ as a population does — initials, birth date (any day of 50 years),
+ * sex and postcode spread independently — so few share the attributor (initials, birth date, sex, postcode) by
+ * chance, and the person index forms clusters of real size (a fixture where everyone shares initials and a
+ * postcode chains thousands of records into a few clusters, which is no population's shape).
+ */
 export function ndtmsRow(i: number): string {
-  const year = 1950 + (i % 50);
+  const mix = (k: number) => Math.imul(i + 1, k) >>> 0;
+  const born = new Date(Date.UTC(1950, 0, 1) + (mix(2654435761) % (50 * 365)) * 86_400_000).toISOString().slice(0, 10);
+  const postcode = `${DISTRICTS[mix(40503) % DISTRICTS.length]} ${1 + (mix(69069) % 9)}${LETTERS[mix(1103515245) % 26]}${LETTERS[mix(22695477) % 26]}`;
   const prnt = ["11", "12", "13", "14", "15", "NA"][i % 6];
   const discharged = i % 3 === 0;
   return [
-    "A",
-    "B",
-    `${year}-0${1 + (i % 9)}-1${i % 9}`,
+    LETTERS[mix(2246822519) % 26],
+    LETTERS[mix(3266489917) % 26],
+    born,
     String(1 + (i % 2)),
     "A",
     "GBR",
@@ -30,7 +41,7 @@ export function ndtmsRow(i: number): string {
     "E1",
     i % 10 === 0 ? "N" : "Y",
     "NA",
-    "ZZ99 3AA",
+    postcode,
     "3",
     prnt,
     "NA",
