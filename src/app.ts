@@ -6,6 +6,8 @@ import { createAuditor } from "./audit/auditor.js";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
+import type { ConsoleAssets } from "./console/assets.js";
+import { consoleRoutes } from "./console/routes.js";
 import { storeView } from "./derive/store-view.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
@@ -51,6 +53,10 @@ export interface AppDeps {
    * read with 503. Default: the hash-chained audit log in `store` (src/audit).
    */
   audit?: AuditSink;
+  /** nhsuk-frontend's compiled CSS and JS for the web console at /console (read by the runtime). */
+  consoleAssets?: ConsoleAssets;
+  /** fetch the console's OpenID Connect client uses (tests pass an in-process issuer). */
+  consoleFetch?: typeof fetch;
 }
 
 /** Builds the gateway. The same app serves Node (@hono/node-server) and Workers. */
@@ -156,6 +162,21 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.route("/reports", reportRoutes({ store: deps.store, clock: deps.clock, config }, auth));
   app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
+  // The web console (docs/CONSOLE.md): its own session sign-in, the same services, policy and audit as the API.
+  app.route(
+    "/console",
+    consoleRoutes({
+      store: deps.store,
+      auditor,
+      policy: baselinePolicy(),
+      clock,
+      config,
+      ownership,
+      ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
+      ...(deps.consoleAssets ? { assets: deps.consoleAssets } : {}),
+      ...(deps.consoleFetch ? { fetch: deps.consoleFetch } : {}),
+    }) as unknown as Hono<AppEnv>,
+  );
 
   app.notFound(onNotFound);
   app.onError(onError);

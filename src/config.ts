@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
+import { type ConsoleSettings, parseConsoleSettings } from "./console/settings.js";
 import { isTimeZone } from "./fhir/search-dates.js";
 import { type NotifySettings, parseNotifySettings } from "./notify/settings.js";
 
@@ -120,6 +121,8 @@ export interface GatewayConfig {
   submitters: Submitters;
   /** Notification signing key and delivery schedule (src/notify/settings.ts). */
   notify: NotifySettings;
+  /** The web console's session key, OpenID Connect client and development sign-in (src/console/settings.ts). */
+  console: ConsoleSettings;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -135,10 +138,12 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
   const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string"));
   const r = envSchema.safeParse(strings);
   const notify = parseNotifySettings(strings as Record<string, string>);
-  if (!r.success || notify.problems.length > 0) {
+  const consoleSettings = parseConsoleSettings(strings as Record<string, string>);
+  if (!r.success || notify.problems.length > 0 || consoleSettings.problems.length > 0) {
     throw new ConfigError([
       ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
       ...notify.problems,
+      ...consoleSettings.problems,
     ]);
   }
   const e = r.data;
@@ -155,5 +160,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     timeZone: e.TFG_TIMEZONE,
     submitters: e.TFG_INGEST_SUBMITTERS,
     notify: notify.settings,
+    console: consoleSettings.settings,
   };
 }
