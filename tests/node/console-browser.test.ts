@@ -175,7 +175,7 @@ describe.skipIf(!executablePath)("console in Chromium", () => {
     expect(await page.title()).toMatch(/^Error: /);
     await accessible(page, "the household check with an error");
     await page.locator(".nhsuk-error-summary a").first().click();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("nhsNumber");
+    expect(await page.evaluate("document.activeElement && document.activeElement.id")).toBe("nhsNumber");
     await page.close();
   });
 
