@@ -57,9 +57,8 @@ async function auditRowsSince(store: Store, before: Set<string>): Promise<Json[]
 
 /** The rule an AuditEvent records. */
 const ruleOf = (e: Json) =>
-  (((e.entity as Json[])[0]?.detail ?? []) as { type: string; valueString: string }[]).find((d) =>
-    d.type === "rule",
-  )?.valueString;
+  (((e.entity as Json[])[0]?.detail ?? []) as { type: string; valueString: string }[]).find((d) => d.type === "rule")
+    ?.valueString;
 
 beforeAll(async () => {
   t = await consoleApp({ households: 60 });
