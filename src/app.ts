@@ -172,6 +172,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       clock,
       config,
       ownership,
+      service,
       ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
       ...(deps.consoleAssets ? { assets: deps.consoleAssets } : {}),
       ...(deps.consoleFetch ? { fetch: deps.consoleFetch } : {}),

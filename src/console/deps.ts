@@ -2,6 +2,7 @@
 import type { Auditor } from "../audit/auditor.js";
 import type { OwnershipRule } from "../auth/ownership.js";
 import type { GatewayConfig } from "../config.js";
+import type { ResourceService } from "../fhir/resource-service.js";
 import type { AppEnv } from "../http/context.js";
 import type { ResourceValidator } from "../ingest/ingest-service.js";
 import type { Policy } from "../policy/policy.js";
@@ -17,6 +18,8 @@ export interface ConsoleDeps {
   clock: () => Date;
   config: GatewayConfig;
   ownership: OwnershipRule;
+  /** The /fhir resource service (reads through it are decided and audited as /fhir reads are). */
+  service: ResourceService;
   validate?: ResourceValidator | false;
   /** nhsuk-frontend's CSS and JS, read by the runtime. */
   assets?: ConsoleAssets;
