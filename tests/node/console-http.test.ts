@@ -2,7 +2,15 @@
 // token, the household check's audit rows equal to the API's, another LA seeing nothing, and the report pages' roles.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/port.js";
-import { Client, type ConsoleTestApp, consoleApp, type DevUser, devSignIn } from "./console-support.js";
+import {
+  auditIds,
+  auditRowsSince,
+  Client,
+  type ConsoleTestApp,
+  consoleApp,
+  type DevUser,
+  devSignIn,
+} from "./console-support.js";
 import { type FamilyCase, familyCases } from "./lookup-support.js";
 
 type Json = Record<string, unknown>;
@@ -32,27 +40,6 @@ function childFields(c: FamilyCase): Record<string, string> {
   const nhs = ids.find((i) => i.system === NHS)?.value as string | undefined;
   if (nhs) return { nhsNumber: nhs };
   return { laChildId: ids.find((i) => String(i.system).endsWith(`/cin-la-child/${c.la}`))?.value as string };
-}
-
-/** Every AuditEvent's id (the app's clock is fixed, so new entries are told apart by id, not time). */
-async function auditIds(store: Store): Promise<Set<string>> {
-  const page = await store.search({ resourceType: "AuditEvent", criteria: [], count: 10_000, sort: "id" });
-  return new Set(page.versions.map((v) => v.id));
-}
-
-/**
- * The AuditEvents not in `before`, without what differs between two identical reads (id, meta, token id), sorted
- * by their text so two runs of the same reads compare equal.
- */
-async function auditRowsSince(store: Store, before: Set<string>): Promise<Json[]> {
-  const page = await store.search({ resourceType: "AuditEvent", criteria: [], count: 10_000, sort: "id" });
-  return page.versions
-    .filter((v) => !before.has(v.id))
-    .map((v) => {
-      const { id: _id, meta: _meta, agent, ...rest } = v.resource as Json;
-      return { ...rest, agent: (agent as Json[]).map(({ policy: _policy, ...a }) => a) };
-    })
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 /** The rule an AuditEvent records. */

@@ -142,3 +142,26 @@ export async function devSignIn(client: Client, user: DevUser): Promise<Response
   const csrf = await client.csrf("/console/sign-in");
   return client.post("/console/sign-in/development", { _csrf: csrf, ...user });
 }
+
+type Json = Record<string, unknown>;
+
+/** Every AuditEvent's id (the app's clock is fixed, so new entries are told apart by id, not time). */
+export async function auditIds(store: Store): Promise<Set<string>> {
+  const page = await store.search({ resourceType: "AuditEvent", criteria: [], count: 10_000, sort: "id" });
+  return new Set(page.versions.map((v) => v.id));
+}
+
+/**
+ * The AuditEvents not in `before`, without what differs between two identical reads (id, meta, token id), sorted
+ * by their text so two runs of the same reads compare equal.
+ */
+export async function auditRowsSince(store: Store, before: Set<string>): Promise<Json[]> {
+  const page = await store.search({ resourceType: "AuditEvent", criteria: [], count: 10_000, sort: "id" });
+  return page.versions
+    .filter((v) => !before.has(v.id))
+    .map((v) => {
+      const { id: _id, meta: _meta, agent, ...rest } = v.resource as Json;
+      return { ...rest, agent: (agent as Json[]).map(({ policy: _policy, ...a }) => a) };
+    })
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
