@@ -1,7 +1,6 @@
 // The console over HTTP (app.request): development sign-in and its cookies, CSRF refusal, a session that is no API
 // token, the household check's audit rows equal to the API's, another LA seeing nothing, and the report pages' roles.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Store } from "../../src/store/port.js";
 import {
   auditIds,
   auditRowsSince,
