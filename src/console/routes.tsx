@@ -198,7 +198,8 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     reportRoutes({ store: deps.store, clock: deps.clock, config: deps.config }, asActor) as unknown as Hono<ConsoleEnv>,
   );
 
-  app.notFound((c) =>
+  // A mounted app's notFound is not used by its parent: an unknown console path is answered here, as a page.
+  app.all("*", (c) =>
     c.html(<ErrorPage session={c.get("session")} status={404} message="No console page here" />, 404),
   );
   app.onError((err, c) => errorPage(err, c));

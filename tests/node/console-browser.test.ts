@@ -2,7 +2,7 @@
 // served by @hono/node-server on an ephemeral port, with a synthetic population ingested. Each page's main path runs,
 // axe-core checks it (no serious or critical violation), and screenshots go to docs/console/. Skips, saying why, only
 // when no Chromium can be found (set TFG_CHROMIUM to point at one).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -191,6 +191,68 @@ describe.skipIf(!executablePath)("console in Chromium", () => {
     const csv = await page.request.get(`${base}/console/reports/worklist?_format=csv`);
     expect(csv.status()).toBe(200);
     expect((await csv.text()).split("\n")[0]).toContain("patient,local_id,episode");
+    await page.close();
+  });
+
+  it("every other page passes axe: family, completeness, reviews, who looked, ingest, returns, purpose", async () => {
+    const page = await freshPage();
+    await signIn(page, {
+      subject: "sl-1",
+      org: k.trust,
+      orgType: "mh-trust",
+      role: "safeguarding-lead",
+      purpose: "safeguarding-s47",
+    });
+    await page.goto(`${base}/console/family?patient=Patient/${k.adult.id}`);
+    await page.getByRole("button", { name: "Show family" }).click();
+    await page.waitForSelector("#results-heading");
+    await accessible(page, "the family view");
+    await page.screenshot({ path: join(SHOTS, "family-view.png"), fullPage: true });
+    await page.goto(`${base}/console/completeness`);
+    await accessible(page, "completeness");
+    await page.screenshot({ path: join(SHOTS, "completeness.png"), fullPage: false });
+    await page.goto(`${base}/console/reviews`);
+    await accessible(page, "the review queues");
+    await page.goto(`${base}/console/audit`);
+    await page.getByLabel("Patient record id").fill(`Patient/${k.adult.id}`);
+    await page.getByRole("button", { name: "Show who looked" }).click();
+    await page.waitForSelector("#results-heading");
+    expect(await page.locator("#results-heading").innerText()).toMatch(/recorded read/);
+    await accessible(page, "who looked at this record");
+    await page.screenshot({ path: join(SHOTS, "who-looked.png"), fullPage: false });
+    await page.goto(`${base}/console/returns`);
+    await accessible(page, "returns");
+    await page.goto(`${base}/console/purpose`);
+    await accessible(page, "the purpose of use");
+    await page.goto(`${base}/console/no-such-page`);
+    await accessible(page, "the not-found page");
+    await page.close();
+  });
+
+  it("ingest: a data manager uploads a file and reads the rejected records", async () => {
+    const page = await freshPage();
+    await signIn(page, {
+      subject: "dm-1",
+      org: "N0852",
+      orgType: "drug-alcohol-service",
+      role: "manager",
+      purpose: "direct-care",
+    });
+    await page.goto(`${base}/console/ingest`);
+    await accessible(page, "the ingest form");
+    const lines = readFileSync("tests/golden/ndtms/input.csv", "utf8").split("\n");
+    lines[2] = (lines[2] as string).replace("1979-11-30", "1979-13-45");
+    await page.getByLabel("Source").selectOption("ndtms");
+    await page.getByLabel("File (or the CSV tables)").setInputFiles({
+      name: "ndtms.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(lines.join("\n")),
+    });
+    await page.getByRole("button", { name: "Upload and ingest" }).click();
+    await page.waitForSelector("#report-heading");
+    expect(await page.locator("caption", { hasText: "Rejected records" }).count()).toBe(1);
+    await accessible(page, "the ingest report");
+    await page.screenshot({ path: join(SHOTS, "ingest-report.png"), fullPage: true });
     await page.close();
   });
 
