@@ -28,6 +28,8 @@ export interface ConsoleTestApp {
 /** Builds the app; `households` synthetic households are ingested (0: none). */
 export async function consoleApp(
   options: {
+    /** fetch for the console's OpenID Connect client (an in-process issuer). */
+    fetch?: typeof fetch;
     households?: number;
     seed?: string;
     logger?: Logger;
@@ -52,6 +54,7 @@ export async function consoleApp(
     verifyToken: createTokenVerifier(config),
     clock: () => TODAY,
     ...(assets ? { consoleAssets: assets } : {}),
+    ...(options.fetch ? { consoleFetch: options.fetch } : {}),
   });
   const t = { app, store, dev };
   const { households = 60, seed = "console" } = options;
