@@ -7,6 +7,7 @@ import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
 import type { ConsoleAssets } from "./console/assets.js";
+import type { ConsoleReturns } from "./console/returns-page.js";
 import { consoleRoutes } from "./console/routes.js";
 import { storeView } from "./derive/store-view.js";
 import { payloadTooLarge } from "./fhir/errors.js";
@@ -55,6 +56,8 @@ export interface AppDeps {
   audit?: AuditSink;
   /** nhsuk-frontend's compiled CSS and JS for the web console at /console (read by the runtime). */
   consoleAssets?: ConsoleAssets;
+  /** The returns jobs as the console's returns page uses them (src/console/returns-page.tsx). */
+  consoleReturns?: ConsoleReturns;
   /** fetch the console's OpenID Connect client uses (tests pass an in-process issuer). */
   consoleFetch?: typeof fetch;
 }
@@ -176,6 +179,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
       ...(deps.consoleAssets ? { assets: deps.consoleAssets } : {}),
       ...(deps.consoleFetch ? { fetch: deps.consoleFetch } : {}),
+      ...(deps.consoleReturns ? { returns: deps.consoleReturns } : {}),
     }) as unknown as Hono<AppEnv>,
   );
 

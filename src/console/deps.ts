@@ -8,6 +8,7 @@ import type { ResourceValidator } from "../ingest/ingest-service.js";
 import type { Policy } from "../policy/policy.js";
 import type { Store } from "../store/port.js";
 import type { ConsoleAssets } from "./assets.js";
+import type { ConsoleReturns } from "./returns-page.js";
 import type { ConsoleSession, SessionStore } from "./session.js";
 
 /** The console's ports. */
@@ -23,6 +24,8 @@ export interface ConsoleDeps {
   validate?: ResourceValidator | false;
   /** nhsuk-frontend's CSS and JS, read by the runtime. */
   assets?: ConsoleAssets;
+  /** The returns jobs, as the returns page needs them; absent until an adapter over src/returns/jobs is wired. */
+  returns?: ConsoleReturns;
   /** fetch for the OpenID Connect issuer (tests pass their own). */
   fetch?: typeof fetch;
 }

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { buildApp } from "../../src/app.js";
 import { createTokenVerifier } from "../../src/auth/token-verifier.js";
 import { parseConfig } from "../../src/config.js";
+import type { ConsoleReturns } from "../../src/console/returns-page.js";
 import { DEV_ISSUER } from "../../src/console/routes.js";
 import type { IngestReport } from "../../src/ingest/report.js";
 import { type Logger, silentLogger } from "../../src/log/logger.js";
@@ -30,6 +31,8 @@ export async function consoleApp(
   options: {
     /** fetch for the console's OpenID Connect client (an in-process issuer). */
     fetch?: typeof fetch;
+    /** The returns jobs as the console's returns page uses them. */
+    returns?: ConsoleReturns;
     households?: number;
     seed?: string;
     logger?: Logger;
@@ -55,6 +58,7 @@ export async function consoleApp(
     clock: () => TODAY,
     ...(assets ? { consoleAssets: assets } : {}),
     ...(options.fetch ? { consoleFetch: options.fetch } : {}),
+    ...(options.returns ? { consoleReturns: options.returns } : {}),
   });
   const t = { app, store, dev };
   const { households = 60, seed = "console" } = options;
