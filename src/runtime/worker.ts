@@ -1,5 +1,9 @@
 /** Cloudflare Workers entry point: the same app on D1. Configuration comes from wrangler vars and secrets. */
+/// <reference path="./text-modules.d.ts" />
 import type { Hono } from "hono";
+// The console's NHS.UK stylesheet and script, as text (wrangler.toml's Text rule).
+import nhsukCss from "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css";
+import nhsukJs from "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js";
 import { buildApp } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
@@ -24,7 +28,13 @@ function appFor(env: WorkerEnv): Hono<AppEnv> {
     const logger = consoleLogger(config.logLevel);
     cached = {
       env,
-      app: buildApp({ store: d1Store(env.DB), logger, config, verifyToken: createTokenVerifier(config) }),
+      app: buildApp({
+        store: d1Store(env.DB),
+        logger,
+        config,
+        verifyToken: createTokenVerifier(config),
+        consoleAssets: { css: nhsukCss, js: nhsukJs },
+      }),
     };
   }
   return cached.app;
