@@ -62,7 +62,10 @@ async function run(store: string, allOrNothing: boolean): Promise<Run> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, ...ndtmsIngestArgs(file, ["--quiet", ...(allOrNothing ? ["--all-or-nothing"] : [])])],
+    [
+      `--max-old-space-size=${HEAP_MB}`,
+      ...ndtmsIngestArgs(file, ["--quiet", ...(allOrNothing ? ["--all-or-nothing"] : [])]),
+    ],
     { env, stdio: ["ignore", "pipe", "inherit"] },
   );
   const sampleMs = Number(process.env.BENCH_SAMPLE_SECONDS ?? 60) * 1000;

@@ -33,7 +33,7 @@ function* tsFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* tsFiles(path);
-    else if (name.endsWith(".ts") && !name.endsWith(".test.ts")) yield path;
+    else if (/\.tsx?$/.test(name) && !name.endsWith(".test.ts")) yield path;
   }
 }
 

@@ -6,6 +6,10 @@ import { type Auditor, createAuditor } from "./audit/auditor.js";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import type { GatewayConfig } from "./config.js";
+import type { ConsoleAssets } from "./console/assets.js";
+import { consoleReturns } from "./console/returns-adapter.js";
+import type { ConsoleReturns } from "./console/returns-page.js";
+import { consoleRoutes } from "./console/routes.js";
 import { storeView } from "./derive/store-view.js";
 import { payloadTooLarge } from "./fhir/errors.js";
 import { ResourceService } from "./fhir/resource-service.js";
@@ -21,7 +25,7 @@ import { ingestRoutes } from "./http/ingest-routes.js";
 import { lookupRoutes } from "./http/lookup-routes.js";
 import { reportRoutes } from "./http/report-routes.js";
 import { requestLog } from "./http/request-log.js";
-import { returnsRoutes } from "./http/returns-routes.js";
+import { inProcess, returnsRoutes } from "./http/returns-routes.js";
 import { wellKnownRoutes } from "./http/well-known-routes.js";
 import type { ResourceValidator } from "./ingest/ingest-service.js";
 import { linkageRoutes } from "./linkage/routes.js";
@@ -60,6 +64,12 @@ export interface AppDeps {
   returnBuilder?: ReturnBuilder;
   /** Runs a started return job; default in this process after the answer (on Workers: waitUntil, or a Queue). */
   returnScheduler?: JobScheduler;
+  /** nhsuk-frontend's compiled CSS and JS for the web console at /console (read by the runtime). */
+  consoleAssets?: ConsoleAssets;
+  /** The returns jobs as the console's returns page uses them (src/console/returns-page.tsx). */
+  consoleReturns?: ConsoleReturns;
+  /** fetch the console's OpenID Connect client uses (tests pass an in-process issuer). */
+  consoleFetch?: typeof fetch;
 }
 
 /** A lazily computed value, computed once. */
@@ -198,6 +208,23 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     ),
   );
   app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
+  // The web console (docs/CONSOLE.md): its own session sign-in, the same services, policy and audit as the API.
+  app.route(
+    "/console",
+    consoleRoutes({
+      store: deps.store,
+      auditor,
+      policy: baselinePolicy(),
+      clock,
+      config,
+      ownership,
+      service,
+      ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
+      ...(deps.consoleAssets ? { assets: deps.consoleAssets } : {}),
+      ...(deps.consoleFetch ? { fetch: deps.consoleFetch } : {}),
+      returns: deps.consoleReturns ?? consoleReturns(returns, deps.returnScheduler ?? inProcess),
+    }) as unknown as Hono<AppEnv>,
+  );
 
   app.notFound(onNotFound);
   app.onError(onError);

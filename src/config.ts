@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Submitters } from "./auth/ownership.js";
 import type { IssuerConfig } from "./auth/token-verifier.js";
+import { type ConsoleSettings, parseConsoleSettings } from "./console/settings.js";
 import { isTimeZone } from "./fhir/search-dates.js";
 import { type NotifySettings, parseNotifySettings } from "./notify/settings.js";
 import { parseReturnSettings, type ReturnSettings } from "./returns/jobs/settings.js";
@@ -123,6 +124,8 @@ export interface GatewayConfig {
   notify: NotifySettings;
   /** National returns: pseudonym keys, submission endpoints and retries (src/returns/jobs/settings.ts). */
   returns: ReturnSettings;
+  /** The web console's session key, OpenID Connect client and development sign-in (src/console/settings.ts). */
+  console: ConsoleSettings;
 }
 
 /** Thrown with every configuration problem at once. */
@@ -139,11 +142,12 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
   const r = envSchema.safeParse(strings);
   const notify = parseNotifySettings(strings as Record<string, string>);
   const returns = parseReturnSettings(strings as Record<string, string>);
-  if (!r.success || notify.problems.length > 0 || returns.problems.length > 0) {
+  const consoleSettings = parseConsoleSettings(strings as Record<string, string>);
+  const problems = [...notify.problems, ...returns.problems, ...consoleSettings.problems];
+  if (!r.success || problems.length > 0) {
     throw new ConfigError([
       ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
-      ...notify.problems,
-      ...returns.problems,
+      ...problems,
     ]);
   }
   const e = r.data;
@@ -161,5 +165,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     submitters: e.TFG_INGEST_SUBMITTERS,
     notify: notify.settings,
     returns: returns.settings,
+    console: consoleSettings.settings,
   };
 }

@@ -7,6 +7,7 @@
 
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Auditor } from "../audit/auditor.js";
+import type { Actor } from "../auth/actor.js";
 import type { DeriveView } from "../derive/port.js";
 import { storeView } from "../derive/store-view.js";
 import { badRequest } from "../fhir/errors.js";
@@ -38,9 +39,19 @@ function contextOf(c: Context<AppEnv>, deps: LookupRouteDeps, operation: LookupC
   const reason = c.req.header(REASON_HEADER)?.trim();
   if (reason && reason.length > MAX_REASON_LENGTH)
     throw badRequest(`${REASON_HEADER} is longer than ${MAX_REASON_LENGTH} characters`, [REASON_HEADER]);
+  return lookupContext(deps, c.get("actor"), operation, reason);
+}
+
+/** The context a lookup runs in for `actor` (the routes' and the console's alike: same policy, same audit). */
+export function lookupContext(
+  deps: LookupRouteDeps,
+  actor: Actor,
+  operation: LookupContext["operation"],
+  reason?: string,
+): LookupContext {
   const view: DeriveView = storeView(deps.store);
   return {
-    actor: c.get("actor"),
+    actor,
     policy: deps.policy,
     lookup: new Lookup(view),
     resolver: new ViewRelationshipResolver(view),

@@ -19,6 +19,7 @@ import type { Store } from "../store/port.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { answerClientErrors } from "./client-errors.js";
+import { readConsoleAssets } from "./console-assets.js";
 import { devIssuerConfig, ensureDevKey } from "./dev-issuer.js";
 import { loadMigrations } from "./migration-files.js";
 import { createNodeLogger } from "./node-logger.js";
@@ -101,6 +102,8 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
   if (devIssuer) {
     config.issuers.push(devIssuerConfig(await ensureDevKey(dataDir)));
     logger.warn({ issuer: "development" }, "development token issuer is ON: never use this in production");
+    // The console's development sign-in goes with the development issuer (docs/CONSOLE.md).
+    config.console.devSignIn = true;
   }
   if (devIssuer && config.notify.signingKeys.length === 0) {
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
@@ -125,7 +128,14 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
   const store = await openNodeStore(env, dataDir);
   const reindexed = await reindexIfStale(store);
   if (reindexed) logger.info({ ...reindexed }, "search index rebuilt");
-  const app = buildApp({ store, logger, config, verifyToken: createTokenVerifier(config) });
+  const consoleAssets = readConsoleAssets();
+  const app = buildApp({
+    store,
+    logger,
+    config,
+    verifyToken: createTokenVerifier(config),
+    ...(consoleAssets ? { consoleAssets } : {}),
+  });
   const notify =
     (options.deliver ?? env.TFG_NOTIFY_DELIVERY === "on")
       ? await deliveryDeps(store, config.notify, logger, config.baseUrl)

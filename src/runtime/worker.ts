@@ -1,5 +1,9 @@
 /** Cloudflare Workers entry point: the same app on D1. Configuration comes from wrangler vars and secrets. */
+/// <reference path="./text-modules.d.ts" />
 import type { Hono } from "hono";
+// The console's NHS.UK stylesheet and script, as text (wrangler.toml's Text rule).
+import nhsukCss from "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css";
+import nhsukJs from "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js";
 import { type AppDeps, buildApp, returnsService } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
@@ -51,7 +55,7 @@ let cached: { env: WorkerEnv; app: Hono<AppEnv> } | undefined;
 /** Builds the app once per isolate (and again if the bindings object changes). */
 function appFor(env: WorkerEnv): Hono<AppEnv> {
   if (cached?.env !== env) {
-    cached = { env, app: buildApp(depsFor(env)) };
+    cached = { env, app: buildApp({ ...depsFor(env), consoleAssets: { css: nhsukCss, js: nhsukJs } }) };
   }
   return cached.app;
 }

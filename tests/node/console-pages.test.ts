@@ -1,0 +1,247 @@
+// The console's other pages over HTTP: each shows what the API's route answers for the same actor, runs the same
+// checks, and writes the same audit: family view, completeness, review queues (accept with CSRF), who looked, ingest.
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  auditIds,
+  auditRowsSince,
+  Client,
+  type ConsoleTestApp,
+  consoleApp,
+  type DevUser,
+  devSignIn,
+} from "./console-support.js";
+import { type FamilyCase, familyCases } from "./lookup-support.js";
+
+type Json = Record<string, unknown>;
+let t: ConsoleTestApp;
+let k: FamilyCase;
+
+async function signedIn(user: DevUser): Promise<Client> {
+  const client = new Client(t.app);
+  expect((await devSignIn(client, user)).status).toBe(303);
+  return client;
+}
+
+const tokenFor = (u: DevUser) =>
+  t.dev.sign({ sub: u.subject, org: u.org, org_type: u.orgType, role: u.role, purpose_of_use: u.purpose });
+
+async function api(u: DevUser, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("Authorization", `Bearer ${await tokenFor(u)}`);
+  return t.app.request(`http://gw.test${path}`, { ...init, headers });
+}
+
+beforeAll(async () => {
+  t = await consoleApp({ households: 60, seed: "console" });
+  const cases = await familyCases(t.store);
+  expect(cases.length).toBeGreaterThan(0);
+  k = cases[0] as FamilyCase;
+});
+
+describe("family view", () => {
+  it("shows the children the API's $family shows, with the same audit rows", async () => {
+    const user: DevUser = {
+      subject: "cc-1",
+      org: k.trust,
+      orgType: "mh-trust",
+      role: "practitioner",
+      purpose: "direct-care",
+    };
+    const client = await signedIn(user);
+    const csrf = await client.csrf(`/console/family?patient=Patient/${k.adult.id}`);
+    const before = await auditIds(t.store);
+    const page = await client.post("/console/family", { patient: `Patient/${k.adult.id}`, _csrf: csrf });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const consoleRows = await auditRowsSince(t.store, before);
+    const mid = await auditIds(t.store);
+    const res = await api(user, `/fhir/Patient/${k.adult.id}/$family`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { parameter: { name: string }[] };
+    expect(await auditRowsSince(t.store, mid)).toEqual(consoleRows);
+    expect(consoleRows.length).toBeGreaterThan(0);
+    const children = body.parameter.filter((p) => p.name === "child").length;
+    expect(html.match(/Child \d+<\/h3>/g)?.length ?? 0).toBe(children);
+  });
+
+  it("needs the CSRF token, and names a bad id's field", async () => {
+    const client = await signedIn({
+      subject: "cc-2",
+      org: k.trust,
+      orgType: "mh-trust",
+      role: "practitioner",
+      purpose: "direct-care",
+    });
+    expect((await client.post("/console/family", { patient: `Patient/${k.adult.id}` })).status).toBe(403);
+    const csrf = await client.csrf("/console/family");
+    const bad = await client.post("/console/family", { patient: "not an id!", _csrf: csrf });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('href="#patient"');
+  });
+});
+
+describe("completeness", () => {
+  const manager: DevUser = { subject: "m-1", org: "RX4", orgType: "mh-trust", role: "manager", purpose: "direct-care" };
+
+  it("shows the API's totals, a chart with text values per team, and the not-recorded list with CSV links", async () => {
+    const client = await signedIn(manager);
+    const res = await client.request("/console/completeness");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const json = (await (await api(manager, "/reports/completeness")).json()) as {
+      total: { episodes: number; notRecorded: number };
+      groups: unknown[];
+    };
+    expect(html).toContain(`${json.total.episodes} in all`);
+    expect(html).toContain(`${json.total.notRecorded} not recorded`);
+    expect(html.match(/<caption class="nhsuk-table__caption nhsuk-table__caption--s">/g)?.length).toBe(
+      json.groups.length,
+    );
+    expect(html).toContain('aria-hidden="true"'); // bars are decorative: the numbers are in the text
+    expect(html).toContain("/console/reports/completeness/not-recorded?_format=csv");
+    const csv = await client.request("/console/reports/completeness?_format=csv");
+    expect(await csv.text()).toBe(await (await api(manager, "/reports/completeness?_format=csv")).text());
+  });
+
+  it("under the statistics purpose shows aggregates but no list of people", async () => {
+    const client = await signedIn({ ...manager, purpose: "statistics" });
+    const html = await (await client.request("/console/completeness")).text();
+    expect(html).toContain("Lists of people are not released under the statistics purpose");
+    expect((await client.request("/console/reports/completeness/not-recorded?_format=csv")).status).toBe(403);
+  });
+});
+
+describe("review queues", () => {
+  const lead: DevUser = {
+    subject: "sl-1",
+    org: "RX4",
+    orgType: "mh-trust",
+    role: "safeguarding-lead",
+    purpose: "safeguarding-s47",
+  };
+
+  it("lists the possible matches the /fhir search shows, and accepts one through the form", async () => {
+    const client = await signedIn(lead);
+    const res = await client.request("/console/reviews");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const found = (await (await api(lead, "/fhir/Task?code=possible-match&status=requested&_count=50")).json()) as {
+      entry?: { resource: Json }[];
+    };
+    const tasks = (found.entry ?? []).map((e) => e.resource).filter((r) => r.resourceType === "Task");
+    expect(html.match(/Possible match \d+:/g)?.length ?? 0).toBe(tasks.length);
+    expect(html).toContain("Break-glass reads awaiting review");
+    const task = tasks[0];
+    if (!task) return; // the population had no possible match: nothing to decide
+    const csrf = await client.csrf("/console/reviews");
+    expect((await client.post(`/console/reviews/tasks/${task.id}/accept`, {})).status).toBe(403);
+    const done = await client.post(`/console/reviews/tasks/${task.id}/accept`, { _csrf: csrf });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Accepted: the records are linked");
+    expect((await t.store.read("Task", task.id as string))?.resource).toMatchObject({ status: "completed" });
+  });
+
+  it("refuses a practitioner, as the linkage routes do", async () => {
+    const client = await signedIn({ ...lead, role: "practitioner" });
+    expect((await client.request("/console/reviews")).status).toBe(403);
+  });
+});
+
+describe("who looked at this record", () => {
+  it("shows a safeguarding lead the reads of a patient, and audits that read of the audit", async () => {
+    const client = await signedIn({
+      subject: "sw-9",
+      org: k.la,
+      orgType: "la-childrens-services",
+      role: "practitioner",
+      purpose: "safeguarding-s47",
+    });
+    // Someone looks at the adult's household first.
+    const check = await client.csrf("/console/family");
+    await client.post("/console/family", { patient: `Patient/${k.adult.id}`, _csrf: check });
+    const lead = await signedIn({
+      subject: "sl-2",
+      org: k.trust,
+      orgType: "mh-trust",
+      role: "safeguarding-lead",
+      purpose: "quality-audit",
+    });
+    const csrf = await lead.csrf("/console/audit");
+    const before = await auditIds(t.store);
+    const res = await lead.post("/console/audit", { patient: `Patient/${k.adult.id}`, _csrf: csrf });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(/\d+ recorded reads?/);
+    expect(html).toContain("sw-9");
+    const rows = await auditRowsSince(t.store, before);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ outcome: "0", subtype: [{ code: "search" }] });
+  });
+
+  it("refuses a practitioner and audits the refusal", async () => {
+    const client = await signedIn({
+      subject: "p-9",
+      org: k.trust,
+      orgType: "mh-trust",
+      role: "practitioner",
+      purpose: "direct-care",
+    });
+    const csrf = await client.csrf("/console/audit");
+    const before = await auditIds(t.store);
+    const res = await client.post("/console/audit", { patient: `Patient/${k.adult.id}`, _csrf: csrf });
+    expect(res.status).toBe(403);
+    const rows = await auditRowsSince(t.store, before);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ outcome: "4" });
+  });
+});
+
+describe("ingest", () => {
+  const manager: DevUser = {
+    subject: "dm-1",
+    org: "N0852",
+    orgType: "drug-alcohol-service",
+    role: "manager",
+    purpose: "direct-care",
+  };
+  const csv = readFileSync("tests/golden/ndtms/input.csv", "utf8");
+
+  function upload(client: Client, body: string, csrf?: string, name = "ndtms.csv") {
+    const form = new FormData();
+    if (csrf) form.set("_csrf", csrf);
+    form.set("source", "ndtms");
+    form.set("mode", "per-record");
+    form.set("file", new File([body], name, { type: "text/csv" }));
+    return client.request("/console/ingest", { method: "POST", body: form });
+  }
+
+  it("uploads a file and lists the rejected records with where and why", async () => {
+    const client = await signedIn(manager);
+    const csrf = await client.csrf("/console/ingest");
+    const lines = csv.split("\n");
+    lines[2] = (lines[2] as string).replace("1979-11-30", "1979-13-45");
+    const res = await upload(client, lines.join("\n"), csrf);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("Ingest report: ndtms");
+    expect(html).toContain("Rejected records");
+    expect(html).not.toContain("No record was rejected");
+  });
+
+  it("refuses an upload without the CSRF token, and a practitioner", async () => {
+    const client = await signedIn(manager);
+    expect((await upload(client, csv)).status).toBe(403);
+    const p = await signedIn({ ...manager, role: "practitioner" });
+    const csrf = await p.csrf("/console/ingest");
+    expect((await upload(p, csv, csrf)).status).toBe(403);
+  });
+
+  it("names the file field when the file is of the wrong type", async () => {
+    const client = await signedIn(manager);
+    const csrf = await client.csrf("/console/ingest");
+    const res = await upload(client, "<x/>", csrf, "ndtms.xml");
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('href="#file"');
+  });
+});
