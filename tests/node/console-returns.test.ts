@@ -1,6 +1,6 @@
-// The console's returns page against a fake of its ConsoleReturns interface (the returns jobs are wired later):
-// start a build with the session's actor and scope, watch it refresh until built, read the risk report, submit with
-// CSRF, see the receipt; bad dates name their field; without returns connected the page says so.
+// The console's returns page against a fake of its ConsoleReturns interface (start a build with the session's actor
+// and scope, watch it refresh until built, read the risk report, submit with CSRF, see the receipt; bad dates name
+// their field), and on the gateway's own returns service (a real build, audited as the API's).
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/auth/actor.js";
 import type { ConsoleReturns, ReturnJobView } from "../../src/console/returns-page.js";
@@ -102,10 +102,32 @@ describe("returns page", () => {
     expect(await res.text()).toContain('href="#start"');
   });
 
-  it("says returns are not connected when the gateway has none", async () => {
-    const bare = await consoleApp({ households: 0 });
-    const client = new Client(bare.app);
+  it("on the gateway's own returns service: builds a real return, and the build is audited as the API's is", async () => {
+    const key = Buffer.alloc(32, 9).toString("base64url");
+    const real = await consoleApp({
+      households: 0,
+      env: { TFG_RETURN_KEYS: `{"mh-children":[{"id":"c1","secret":"${key}"}]}` },
+    });
+    const client = new Client(real.app);
     await devSignIn(client, manager);
-    expect(await (await client.request("/console/returns")).text()).toContain("Returns are not connected");
+    const csrf = await client.csrf("/console/returns");
+    const started = await client.post("/console/returns", {
+      kind: "mh-children",
+      start: "2025-04-01",
+      end: "2026-03-31",
+      _csrf: csrf,
+    });
+    expect(started.status).toBe(303);
+    const page = started.headers.get("Location") as string;
+    let html = "";
+    for (let i = 0; i < 50 && !html.includes("Disclosure-risk report"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      html = await (await client.request(page)).text();
+    }
+    expect(html).toContain("Disclosure-risk report");
+    const audit = await real.store.readLog("audit", 0, 500);
+    const builds = audit.filter((e) => JSON.stringify(e.payload).includes('"$return-build"'));
+    expect(builds).toHaveLength(1);
+    expect(JSON.stringify(builds[0]?.payload)).toContain("dm-1");
   });
 });
