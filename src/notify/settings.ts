@@ -1,5 +1,6 @@
 /** Notification settings from the environment (README "Configuration"): the signing key and the delivery schedule. */
 import type { JWK } from "jose";
+import { positiveSetting } from "../settings-int.js";
 
 /** How notifications are signed and delivered. */
 export interface NotifySettings {
@@ -29,15 +30,7 @@ export function signingAlg(jwk: JWK): string | undefined {
   return undefined;
 }
 
-const positive = (env: Record<string, string>, name: string, fallback: number, problems: string[]): number => {
-  const v = env[name];
-  if (v === undefined || v === "") return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < 1) {
-    problems.push(`${name}: must be a positive integer`);
-    return fallback;
-  }
-  return Number(v);
-};
+const positive = positiveSetting;
 
 function signingKeys(raw: string | undefined, problems: string[]): JWK[] {
   if (!raw) return [];

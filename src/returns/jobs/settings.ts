@@ -1,6 +1,7 @@
 /** Returns settings from the environment: pseudonym keys per return kind, national endpoints, retry schedule. */
 import { base64url, type JWK } from "jose";
 import { z } from "zod";
+import { positiveSetting } from "../../settings-int.js";
 import { type PseudonymKey, RETURN_KINDS, type ReturnKeys, type ReturnKind } from "../port.js";
 import { parseSchedule, type ScheduleEntry } from "./schedule.js";
 
@@ -41,15 +42,7 @@ const endpointSchema = z.object({
 });
 const endpointsSchema = z.partialRecord(kindSchema, endpointSchema);
 
-function positive(env: Record<string, string | undefined>, name: string, fallback: number, problems: string[]) {
-  const v = env[name];
-  if (v === undefined || v === "") return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < 1) {
-    problems.push(`${name}: must be a positive integer`);
-    return fallback;
-  }
-  return Number(v);
-}
+const positive = positiveSetting;
 
 function parseJson<T>(
   raw: string | undefined,

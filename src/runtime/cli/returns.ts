@@ -13,6 +13,7 @@ import { createTokenVerifier } from "../../auth/token-verifier.js";
 import { parseConfig } from "../../config.js";
 import { GatewayError } from "../../fhir/errors.js";
 import { silentLogger } from "../../log/logger.js";
+import { schedulerActor } from "../../returns/jobs/schedule.js";
 import { RETURN_KINDS, type ReturnKind } from "../../returns/port.js";
 import { openNodeStore } from "../node.js";
 
@@ -75,7 +76,7 @@ export async function returnsCommand(
           started++;
           await service.run(job.id);
           console.log(
-            `${job.id} ${entry.kind} ${entry.org} ${(await service.status(cliActorFor(entry.org, entry.orgType), job.id)).status}`,
+            `${job.id} ${entry.kind} ${entry.org} ${(await service.status(schedulerActor(entry), job.id)).status}`,
           );
         }
       }
@@ -150,16 +151,4 @@ export async function returnsCommand(
   } finally {
     await store.close();
   }
-}
-
-function cliActorFor(org: string, orgType: Actor["orgType"]): Actor {
-  return {
-    subject: "urn:think-family-gateway:return-scheduler",
-    issuer: "urn:tfg:cli",
-    org,
-    orgType,
-    role: "system",
-    purposeOfUse: "statistics",
-    tokenId: { kind: "cli-run", value: "return-scheduler" },
-  };
 }
