@@ -15,6 +15,9 @@ export interface SourceRecord {
 
 const INGEST_SOURCE = "urn:tfg:source:";
 
+/** References one Provenance query names (at most the reports' {@link REFERENCES_PER_QUERY}). */
+export const TARGETS_PER_QUERY = Math.min(1, REFERENCES_PER_QUERY);
+
 /** The value of the Provenance's source-record identifier (e.g. `201/CH0001/2024/2026-03-31` for a CIN child). */
 export function sourceRecordKey(provenance: Json): string | undefined {
   const entities = Array.isArray(provenance.entity) ? (provenance.entity as Json[]) : [];
@@ -40,7 +43,8 @@ export async function sourceRecordsOf(
   accept: (provenance: Json) => boolean = () => true,
 ): Promise<Map<string, SourceRecord[]>> {
   const provenances: Json[] = [];
-  for (const part of chunk([...new Set(refs)], REFERENCES_PER_QUERY)) {
+  // One reference a query: an OR of many (target, type) pairs is not answered from the index as well as one is.
+  for (const part of chunk([...new Set(refs)], TARGETS_PER_QUERY)) {
     for (const prov of await searchAll(store, "Provenance", [{ kind: "reference", param: "target", targets: part }])) {
       const source = (prov.meta as { source?: unknown } | undefined)?.source;
       if (typeof source === "string" && source.startsWith(INGEST_SOURCE) && accept(prov)) provenances.push(prov);
