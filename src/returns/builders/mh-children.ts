@@ -48,7 +48,7 @@ async function linkFlags(store: Store, patients: string[]): Promise<Map<string, 
 }
 
 /** Releases a line under the NHS rule; the share is computed from the released figures. */
-function release(line: MhLine, suppressed: Suppression[]): MhReleasedLine {
+export function releaseLine(line: MhLine, suppressed: Suppression[]): MhReleasedLine {
   const out = { provider: line.provider, la: line.la, quarter: line.quarter } as MhReleasedLine;
   for (const m of MH_MEASURES) {
     const v = nhsRule(line.counts[m]);
@@ -121,7 +121,7 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
     context.onProgress?.(read);
   }
   const suppressed: Suppression[] = [];
-  const rows = tally.sorted().map((l) => release(l, suppressed));
+  const rows = tally.sorted().map((l) => releaseLine(l, suppressed));
   const base = `mh-children-${org ?? "all"}-${period.start}-${period.end}`;
   const risk = riskReport({
     kind: "mh-children",
