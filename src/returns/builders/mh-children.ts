@@ -1,7 +1,7 @@
 /**
  * The children of adults in mental health services return (DOMAIN.md §5): provider × local authority × quarter
  * counts over the stored CPA episodes, CSV and JSON, every count under the NHS rule (1–7 → `*`, others to the
- * nearest 5). Streams through the CPA episodes a page at a time.
+ * nearest 5). Streams through the stored episodes a page at a time (a range walk of EpisodeOfCare, CPA kept).
  */
 import { RECORD_OWNER_SYSTEM } from "../../auth/ownership.js";
 import { EPISODE_TYPE_SYSTEM, FLAG_CODE_SYSTEM } from "../../reports/codes.js";
@@ -9,14 +9,14 @@ import type { Column } from "../../reports/csv.js";
 import { providerOf } from "../../reports/episode-context.js";
 import { chunk, codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
 import { REFERENCES_PER_QUERY, searchAll } from "../../reports/search-all.js";
-import type { SearchCriterion, Store } from "../../store/port.js";
+import type { Store } from "../../store/port.js";
 import { type NhsCell, nhsRule, nhsShare } from "../anon/nhs-rule.js";
 import { riskReport } from "../anon/risk.js";
 import type { BuiltReturn, ReturnBuildContext, ReturnRequest, Suppression } from "../port.js";
 import { csvFile, jsonFile } from "./files.js";
 import { episodeFacts, reportedLa } from "./mh-children-facts.js";
 import { MH_MEASURES, type MhLine, type MhMeasure, MhTally } from "./mh-children-table.js";
-import { pagedSearch } from "./paged.js";
+import { scanType } from "./paged.js";
 import { quartersOf } from "./quarters.js";
 import { checkAborted, checkPeriod, overlaps } from "./request-checks.js";
 import { sourceRecordsOf } from "./source-records.js";
@@ -78,19 +78,19 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
   const period = checkPeriod(request.period);
   const quarters = quartersOf(period);
   const { store } = context;
-  const criteria: SearchCriterion[] = [
-    { kind: "token", param: "type", values: [{ system: EPISODE_TYPE_SYSTEM, value: "cpa" }] },
-  ];
   const org = request.scope?.org;
-  if (org) {
-    const values = [...new Set([org, org.toUpperCase()])].map((value) => ({ system: RECORD_OWNER_SYSTEM, value }));
-    criteria.push({ kind: "token", param: "_tag", values });
-  }
+  const owners = org ? new Set([org, org.toUpperCase()]) : undefined;
+  const ownedBy = (e: Json) =>
+    !owners ||
+    ((e.meta as { tag?: { system?: string; code?: string }[] } | undefined)?.tag ?? []).some(
+      (t) => t.system === RECORD_OWNER_SYSTEM && owners.has(t.code ?? ""),
+    );
   const tally = new MhTally();
   let read = 0;
   let counted = 0;
-  for await (const batch of pagedSearch(store, "EpisodeOfCare", criteria)) {
+  for await (const page of scanType(store, "EpisodeOfCare")) {
     checkAborted(context);
+    const batch = page.filter((e) => codeIn(e.type, EPISODE_TYPE_SYSTEM) === "cpa" && ownedBy(e));
     read += batch.length;
     const episodes = batch.filter((e) => {
       const p = (e.period as { start?: unknown; end?: unknown } | undefined) ?? {};
