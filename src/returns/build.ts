@@ -3,6 +3,7 @@ import { badRequest } from "../fhir/errors.js";
 import { buildCinCensus } from "./builders/cin-census.js";
 import { buildHiddenHarm } from "./builders/hidden-harm.js";
 import { buildMhChildren } from "./builders/mh-children.js";
+import { buildNdtms } from "./builders/ndtms.js";
 import { RETURN_KINDS, type ReturnBuilder } from "./port.js";
 
 /** Builds any return kind (docs/RETURNS.md); 400 for an unknown kind. */
@@ -13,12 +14,11 @@ export const buildReturn: ReturnBuilder = async (request, context) => {
     case "cin-census":
     case "cin-census-analytic":
       return buildCinCensus(request, context);
+    case "ndtms":
+      return buildNdtms(request, context);
     case "hidden-harm":
       return buildHiddenHarm(request, context);
     default:
-      if (!(RETURN_KINDS as readonly string[]).includes(request.kind)) {
-        throw badRequest(`Unknown return kind; expected one of ${RETURN_KINDS.join(", ")}`, ["kind"]);
-      }
-      throw badRequest(`The ${request.kind} return is not built yet`, ["kind"]);
+      throw badRequest(`Unknown return kind; expected one of ${RETURN_KINDS.join(", ")}`, ["kind"]);
   }
 };

@@ -29,13 +29,12 @@ export function censusYearOf(request: ReturnRequest): number {
   return year as number;
 }
 
-/** The analytic variant of a child: pseudonymised id, no UPN, birth dates to the first of the month. */
+/** The analytic variant of a child: pseudonymised id, no UPN (nor UPNunknown), birth dates to the first of the month. */
 async function deidentified(child: CensusChild, p: Pseudonymiser): Promise<CensusChild> {
-  const { upn: _upn, ...rest } = child;
+  const { upn: _upn, upnUnknown: _unknown, ...rest } = child;
   return {
     ...rest,
     laChildId: await p.pseudonym(child.laChildId),
-    ...(child.upn !== undefined || child.upnUnknown !== undefined ? { upnUnknown: undefined } : {}),
     birthDate: firstOfMonth(child.birthDate),
     expectedBirthDate: firstOfMonth(child.expectedBirthDate),
   };

@@ -1,7 +1,7 @@
 /**
  * The children of adults in mental health services return (DOMAIN.md §5): provider × local authority × quarter
  * counts over the stored CPA episodes, CSV and JSON, every count under the NHS rule (1–7 → `*`, others to the
- * nearest 5). Streams through the CPA episodes a page at a time.
+ * nearest 5). Streams through the stored episodes a page at a time (a range walk of EpisodeOfCare, CPA kept).
  */
 import { RECORD_OWNER_SYSTEM } from "../../auth/ownership.js";
 import { EPISODE_TYPE_SYSTEM, FLAG_CODE_SYSTEM } from "../../reports/codes.js";
@@ -9,14 +9,14 @@ import type { Column } from "../../reports/csv.js";
 import { providerOf } from "../../reports/episode-context.js";
 import { chunk, codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
 import { REFERENCES_PER_QUERY, searchAll } from "../../reports/search-all.js";
-import type { SearchCriterion, Store } from "../../store/port.js";
+import type { Store } from "../../store/port.js";
 import { type NhsCell, nhsRule, nhsShare } from "../anon/nhs-rule.js";
 import { riskReport } from "../anon/risk.js";
 import type { BuiltReturn, ReturnBuildContext, ReturnRequest, Suppression } from "../port.js";
 import { csvFile, jsonFile } from "./files.js";
 import { episodeFacts, reportedLa } from "./mh-children-facts.js";
 import { MH_MEASURES, type MhLine, type MhMeasure, MhTally } from "./mh-children-table.js";
-import { pagedSearch } from "./paged.js";
+import { scanType } from "./paged.js";
 import { quartersOf } from "./quarters.js";
 import { checkAborted, checkPeriod, overlaps } from "./request-checks.js";
 import { sourceRecordsOf } from "./source-records.js";
@@ -48,7 +48,7 @@ async function linkFlags(store: Store, patients: string[]): Promise<Map<string, 
 }
 
 /** Releases a line under the NHS rule; the share is computed from the released figures. */
-function release(line: MhLine, suppressed: Suppression[]): MhReleasedLine {
+export function releaseLine(line: MhLine, suppressed: Suppression[]): MhReleasedLine {
   const out = { provider: line.provider, la: line.la, quarter: line.quarter } as MhReleasedLine;
   for (const m of MH_MEASURES) {
     const v = nhsRule(line.counts[m]);
@@ -78,19 +78,19 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
   const period = checkPeriod(request.period);
   const quarters = quartersOf(period);
   const { store } = context;
-  const criteria: SearchCriterion[] = [
-    { kind: "token", param: "type", values: [{ system: EPISODE_TYPE_SYSTEM, value: "cpa" }] },
-  ];
   const org = request.scope?.org;
-  if (org) {
-    const values = [...new Set([org, org.toUpperCase()])].map((value) => ({ system: RECORD_OWNER_SYSTEM, value }));
-    criteria.push({ kind: "token", param: "_tag", values });
-  }
+  const owners = org ? new Set([org, org.toUpperCase()]) : undefined;
+  const ownedBy = (e: Json) =>
+    !owners ||
+    ((e.meta as { tag?: { system?: string; code?: string }[] } | undefined)?.tag ?? []).some(
+      (t) => t.system === RECORD_OWNER_SYSTEM && owners.has(t.code ?? ""),
+    );
   const tally = new MhTally();
   let read = 0;
   let counted = 0;
-  for await (const batch of pagedSearch(store, "EpisodeOfCare", criteria)) {
+  for await (const page of scanType(store, "EpisodeOfCare")) {
     checkAborted(context);
+    const batch = page.filter((e) => codeIn(e.type, EPISODE_TYPE_SYSTEM) === "cpa" && ownedBy(e));
     read += batch.length;
     const episodes = batch.filter((e) => {
       const p = (e.period as { start?: unknown; end?: unknown } | undefined) ?? {};
@@ -121,7 +121,7 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
     context.onProgress?.(read);
   }
   const suppressed: Suppression[] = [];
-  const rows = tally.sorted().map((l) => release(l, suppressed));
+  const rows = tally.sorted().map((l) => releaseLine(l, suppressed));
   const base = `mh-children-${org ?? "all"}-${period.start}-${period.end}`;
   const risk = riskReport({
     kind: "mh-children",

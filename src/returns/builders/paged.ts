@@ -31,3 +31,27 @@ export async function* pagedSearch(
     after = { key: last.id, id: last.id };
   }
 }
+
+/**
+ * Yields batches of every current resource of `resourceType`, in id order, walking the store's current rows by
+ * (type, id) (`scanCurrent`): each page is a range read, so the cost per page stays flat however many match,
+ * where a keyset-paged indexed search re-reads the matches before each page. For walks that visit most of a type.
+ */
+export async function* scanType(
+  store: Store,
+  resourceType: string,
+  size = BATCH,
+): AsyncGenerator<(Json & { id: string })[]> {
+  let after = { resourceType, id: "" };
+  for (;;) {
+    const versions = await store.scanCurrent(after, size);
+    const mine = versions.filter((v) => v.resourceType === resourceType);
+    const batch = mine
+      .map((v) => resourceOf(v))
+      .filter((r): r is Json & { id: string } => r !== undefined && typeof r.id === "string");
+    if (batch.length > 0) yield batch;
+    const last = mine.at(-1);
+    if (!last || mine.length < versions.length || versions.length < size) return;
+    after = { resourceType, id: last.id };
+  }
+}
