@@ -257,6 +257,48 @@ describe("household check", () => {
     expect(rows.map((r) => [r.outcome, ruleOf(r)])).toEqual(rows.map(() => ["4", "default-deny"]));
   });
 
+  it("finds the child by LA child id, and by name, date of birth and postcode, as the API does", async () => {
+    const user = worker(k.la, "safeguarding-s47");
+    const client = await signedIn(user);
+    const ids = (k.child.identifier as Json[]) ?? [];
+    const laId = ids.find((i) => String(i.system).endsWith(`/cin-la-child/${k.la}`))?.value as string | undefined;
+    const name = (k.child.name as Json[] | undefined)?.[0] as { family?: string; given?: string[] } | undefined;
+    const postcode = ((k.child.address as Json[] | undefined)?.[0] as { postalCode?: string } | undefined)?.postalCode;
+    const token = await t.dev.sign({
+      sub: user.subject,
+      org: user.org,
+      org_type: user.orgType,
+      role: user.role,
+      purpose_of_use: user.purpose,
+    });
+    const ways: { fields: Record<string, string>; parameter: Json[] }[] = [];
+    if (laId) ways.push({ fields: { laChildId: laId }, parameter: [{ name: "laChildId", valueString: laId }] });
+    if (name?.family && postcode && typeof k.child.birthDate === "string")
+      ways.push({
+        fields: { family: name.family, birthDate: k.child.birthDate, postcode },
+        parameter: [
+          { name: "name", valueHumanName: { family: name.family } },
+          { name: "birthDate", valueDate: k.child.birthDate },
+          { name: "postcode", valueString: postcode },
+        ],
+      });
+    expect(ways.length).toBeGreaterThan(0);
+    for (const way of ways) {
+      const csrf = await client.csrf("/console/household-check");
+      const html = await (await client.post("/console/household-check", { ...way.fields, _csrf: csrf })).text();
+      const api = await t.app.request("http://gw.test/fhir/Patient/$household-check", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/fhir+json" },
+        body: JSON.stringify({ resourceType: "Parameters", parameter: way.parameter }),
+      });
+      const adults = ((await api.json()) as { parameter: { name: string }[] }).parameter.filter(
+        (p) => p.name === "adult",
+      );
+      expect(adults.length, Object.keys(way.fields).join("+")).toBeGreaterThan(0);
+      expect(html.match(/Household adult \d+/g)?.length ?? 0, Object.keys(way.fields).join("+")).toBe(adults.length);
+    }
+  });
+
   it("names the field of bad input without repeating the value", async () => {
     const client = await signedIn(worker("201"));
     const csrf = await client.csrf("/console/household-check");
