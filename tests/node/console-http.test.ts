@@ -313,6 +313,36 @@ describe("household check", () => {
   });
 });
 
+describe("break-glass", () => {
+  it("a break-glass check with a reason shows the adults, and the lead's review queue lists it as the API does", async () => {
+    const reason = "Child found alone at the address; police on scene";
+    const client = await signedIn(worker("992", "break-glass"));
+    const csrf = await client.csrf("/console/household-check");
+    const res = await client.post("/console/household-check", { ...childFields(k), reason, _csrf: csrf });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/\d+ household adults? you may see/);
+    const lead: DevUser = { ...worker("992", "quality-audit"), subject: "lead-992", role: "safeguarding-lead" };
+    const leadClient = await signedIn(lead);
+    const page = await leadClient.request("/console/reviews");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const token = await t.dev.sign({
+      sub: lead.subject,
+      org: lead.org,
+      org_type: lead.orgType,
+      role: lead.role,
+      purpose_of_use: lead.purpose,
+    });
+    const api = (await (
+      await t.app.request("http://gw.test/reports/break-glass", { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as { entries: unknown[] };
+    expect(api.entries.length).toBeGreaterThan(0);
+    expect(html).toContain(`${api.entries.length} break-glass reads`);
+    expect(html).toContain("sw-992");
+    expect(html).not.toContain(reason);
+  });
+});
+
 describe("worklist", () => {
   it("lists a manager's organisation's flagged episodes, with the CSV of the API's own route", async () => {
     const client = await signedIn({
