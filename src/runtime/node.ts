@@ -1,5 +1,6 @@
 /** Node entry point: serves the gateway with @hono/node-server on SQLite (default) or PostgreSQL, in one process or several (TFG_WORKERS). */
 import cluster from "node:cluster";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { resolve } from "node:path";
@@ -228,7 +229,9 @@ async function runPrimary(workers: number, devIssuer: boolean): Promise<void> {
     stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
   };
-  for (let i = 0; i < workers; i++) cluster.fork();
+  // One console cookie key for every server process (a browser's requests land on any of them).
+  const consoleSecret = process.env.TFG_CONSOLE_SECRET || Buffer.from(randomBytes(32)).toString("base64url");
+  for (let i = 0; i < workers; i++) cluster.fork({ TFG_CONSOLE_SECRET: consoleSecret });
   logger.info({ workers }, "gateway server processes started");
   onStopSignals(() => {
     stopAll();

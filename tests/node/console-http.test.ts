@@ -257,6 +257,48 @@ describe("household check", () => {
     expect(rows.map((r) => [r.outcome, ruleOf(r)])).toEqual(rows.map(() => ["4", "default-deny"]));
   });
 
+  it("finds the child by LA child id, and by name, date of birth and postcode, as the API does", async () => {
+    const user = worker(k.la, "safeguarding-s47");
+    const client = await signedIn(user);
+    const ids = (k.child.identifier as Json[]) ?? [];
+    const laId = ids.find((i) => String(i.system).endsWith(`/cin-la-child/${k.la}`))?.value as string | undefined;
+    const name = (k.child.name as Json[] | undefined)?.[0] as { family?: string; given?: string[] } | undefined;
+    const postcode = ((k.child.address as Json[] | undefined)?.[0] as { postalCode?: string } | undefined)?.postalCode;
+    const token = await t.dev.sign({
+      sub: user.subject,
+      org: user.org,
+      org_type: user.orgType,
+      role: user.role,
+      purpose_of_use: user.purpose,
+    });
+    const ways: { fields: Record<string, string>; parameter: Json[] }[] = [];
+    if (laId) ways.push({ fields: { laChildId: laId }, parameter: [{ name: "laChildId", valueString: laId }] });
+    if (name?.family && postcode && typeof k.child.birthDate === "string")
+      ways.push({
+        fields: { family: name.family, birthDate: k.child.birthDate, postcode },
+        parameter: [
+          { name: "name", valueHumanName: { family: name.family } },
+          { name: "birthDate", valueDate: k.child.birthDate },
+          { name: "postcode", valueString: postcode },
+        ],
+      });
+    expect(ways.length).toBeGreaterThan(0);
+    for (const way of ways) {
+      const csrf = await client.csrf("/console/household-check");
+      const html = await (await client.post("/console/household-check", { ...way.fields, _csrf: csrf })).text();
+      const api = await t.app.request("http://gw.test/fhir/Patient/$household-check", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/fhir+json" },
+        body: JSON.stringify({ resourceType: "Parameters", parameter: way.parameter }),
+      });
+      const adults = ((await api.json()) as { parameter: { name: string }[] }).parameter.filter(
+        (p) => p.name === "adult",
+      );
+      expect(adults.length, Object.keys(way.fields).join("+")).toBeGreaterThan(0);
+      expect(html.match(/Household adult \d+/g)?.length ?? 0, Object.keys(way.fields).join("+")).toBe(adults.length);
+    }
+  });
+
   it("names the field of bad input without repeating the value", async () => {
     const client = await signedIn(worker("201"));
     const csrf = await client.csrf("/console/household-check");
@@ -268,6 +310,36 @@ describe("household check", () => {
     expect(html.match(/9990000001/g)?.length).toBe(1); // only in the field's own value
     const none = await client.post("/console/household-check", { _csrf: csrf });
     expect(await none.text()).toContain("Enter an NHS number, an LA child id, or a family name");
+  });
+});
+
+describe("break-glass", () => {
+  it("a break-glass check with a reason shows the adults, and the lead's review queue lists it as the API does", async () => {
+    const reason = "Child found alone at the address; police on scene";
+    const client = await signedIn(worker("992", "break-glass"));
+    const csrf = await client.csrf("/console/household-check");
+    const res = await client.post("/console/household-check", { ...childFields(k), reason, _csrf: csrf });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/\d+ household adults? you may see/);
+    const lead: DevUser = { ...worker("992", "quality-audit"), subject: "lead-992", role: "safeguarding-lead" };
+    const leadClient = await signedIn(lead);
+    const page = await leadClient.request("/console/reviews");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const token = await t.dev.sign({
+      sub: lead.subject,
+      org: lead.org,
+      org_type: lead.orgType,
+      role: lead.role,
+      purpose_of_use: lead.purpose,
+    });
+    const api = (await (
+      await t.app.request("http://gw.test/reports/break-glass", { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as { entries: unknown[] };
+    expect(api.entries.length).toBeGreaterThan(0);
+    expect(html).toContain(`${api.entries.length} break-glass reads`);
+    expect(html).toContain("sw-992");
+    expect(html).not.toContain(reason);
   });
 });
 

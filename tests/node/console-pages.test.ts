@@ -2,6 +2,8 @@
 // checks, and writes the same audit: family view, completeness, review queues (accept with CSRF), who looked, ingest.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { prepareWrite } from "../../src/fhir/resource-service.js";
+import { taskOf } from "../../src/linkage/resources.js";
 import {
   auditIds,
   auditRowsSince,
@@ -10,6 +12,7 @@ import {
   consoleApp,
   type DevUser,
   devSignIn,
+  TODAY,
 } from "./console-support.js";
 import { type FamilyCase, familyCases } from "./lookup-support.js";
 
@@ -122,6 +125,19 @@ describe("review queues", () => {
   };
 
   it("lists the possible matches the /fhir search shows, and accepts one through the form", async () => {
+    // The synthetic population has no possible match: one is written for two of RX4's patients.
+    const patients = (
+      await t.store.search({ resourceType: "Patient", criteria: [], count: 10_000, sort: "id" })
+    ).versions
+      .map((v) => v.resource as Json)
+      .filter((p) => JSON.stringify(p.meta).includes('"RX4"'))
+      .slice(0, 2);
+    expect(patients).toHaveLength(2);
+    const [a, b] = patients.map((p) => `Patient/${p.id}`) as [string, string];
+    const pending = taskOf(a, b, undefined, "requested");
+    const w = prepareWrite("Task", pending.id, 1, TODAY.toISOString(), pending);
+    w.json = JSON.stringify(w.resource);
+    await t.store.commit({ resources: [w] });
     const client = await signedIn(lead);
     const res = await client.request("/console/reviews");
     expect(res.status).toBe(200);
@@ -132,8 +148,9 @@ describe("review queues", () => {
     const tasks = (found.entry ?? []).map((e) => e.resource).filter((r) => r.resourceType === "Task");
     expect(html.match(/Possible match \d+:/g)?.length ?? 0).toBe(tasks.length);
     expect(html).toContain("Break-glass reads awaiting review");
-    const task = tasks[0];
-    if (!task) return; // the population had no possible match: nothing to decide
+    // Known gap (reported): the sharing protocol shows the gateway's own Tasks to no one over /fhir, so the queue
+    // reads empty through the API and the console alike; the decision itself (POST /linkage/…) is not a read.
+    const task = { id: pending.id };
     const csrf = await client.csrf("/console/reviews");
     expect((await client.post(`/console/reviews/tasks/${task.id}/accept`, {})).status).toBe(403);
     const done = await client.post(`/console/reviews/tasks/${task.id}/accept`, { _csrf: csrf });
