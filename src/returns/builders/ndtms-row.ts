@@ -3,55 +3,16 @@
  * mapping's Patient, EpisodeOfCare, referral ServiceRequest and Observations), with NDTMS column names and codes.
  * Identifiers are not filled here: the builder pseudonymises CLIENTID and EPISODID and generalises DOB.
  */
+
 import { LOCAL_ID, TFG_BASE } from "../../fhir/canonical.js";
 import { codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
+import { NDTMS_COLUMNS } from "../../synth/ndtms.js";
 import { ofType, type SourceRecord } from "./source-records.js";
 
 /** The columns of the national extract, in the reference notes' order (NHSNUM and UPRN, local-only, never). */
-export const NDTMS_EXTRACT_COLUMNS = [
-  "FINITIAL",
-  "SINITIAL",
-  "DOB",
-  "SEX",
-  "ETHNIC",
-  "NATION",
-  "REFLD",
-  "AGNCY",
-  "CLIENTID",
-  "EPISODID",
-  "CONSENT",
-  "PREVTR",
-  "PC",
-  "ACCMNEED",
-  "PRNTSTAT",
-  "DAT",
-  "PCT",
-  "LA",
-  "GPPTCE",
-  "DRUG1",
-  "DRUG1AGE",
-  "ROUTE",
-  "DRUG2",
-  "DRUG3",
-  "RFLS",
-  "TRIAGED",
-  "CPLANDT",
-  "INJSTAT",
-  "CHILDWTH",
-  "PREGNANT",
-  "ALCDDAYS",
-  "ALCUNITS",
-  "DUALDIAG",
-  "DISD",
-  "DISRSN",
-  "MODAL",
-  "MODST",
-  "MODEND",
-  "MODEXIT",
-  "EHCSC2",
-  "EHCSC3",
-  "UTLA",
-] as const;
+export const NDTMS_EXTRACT_COLUMNS = NDTMS_COLUMNS.filter(
+  (c): c is Exclude<(typeof NDTMS_COLUMNS)[number], "NHSNUM" | "UPRN"> => c !== "NHSNUM" && c !== "UPRN",
+);
 
 /** One extract column. */
 export type NdtmsColumn = (typeof NDTMS_EXTRACT_COLUMNS)[number];
