@@ -91,7 +91,8 @@ async function drain(store: Store, queue: Queue): Promise<void> {
 
 /**
  * Appends `event` (an AuditEvent with its id) to the audit stream and stores it as AuditEvent/{id} version 1, in
- * one commit. Within one process appends to a store are queued and committed a group at a time (group commit: under
+ * one commit; `meta.lastUpdated` is `lastUpdated` when given (a received event, audit/received.ts), else its own
+ * `recorded`. Within one process appends to a store are queued and committed a group at a time (group commit: under
  * load, one commit carries every AuditEvent that arrived while the last one was written, so concurrent requests
  * never race each other for a sequence number). Another process appending at the same time makes the store raise a
  * conflict: the whole commit rolled back, it is retried until it lands. Resolves with the stored AuditEvent once
@@ -101,13 +102,14 @@ export function recordAudit(
   store: Store,
   event: Record<string, unknown>,
   attempts = AUDIT_WRITE_ATTEMPTS,
+  lastUpdated?: string,
 ): Promise<Record<string, unknown>> {
   const id = event.id;
   if (event.resourceType !== "AuditEvent" || typeof id !== "string" || id === "") {
     return Promise.reject(new AuditWriteError(new Error("not an AuditEvent with an id")));
   }
   const recorded = typeof event.recorded === "string" ? event.recorded : new Date(0).toISOString();
-  const write = prepareWrite("AuditEvent", id, 1, recorded, { ...event, resourceType: "AuditEvent" });
+  const write = prepareWrite("AuditEvent", id, 1, lastUpdated ?? recorded, { ...event, resourceType: "AuditEvent" });
   const stored = write.resource as Record<string, unknown>;
   write.json = JSON.stringify(stored);
   return new Promise((resolve, reject) => {

@@ -98,14 +98,18 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
           conditionalUpdate: false,
           conditionalDelete: "not-supported" as const,
           interaction: READ_ONLY_TYPES.has(type)
-            ? (["read", "vread", "history-instance", "history-type", "search-type"] as const).map((code) => ({
+            ? (["create", "read", "vread", "history-instance", "history-type", "search-type"] as const).map((code) => ({
                 code,
-                ...(code === "search-type"
+                ...(code === "create"
                   ? {
                       documentation:
-                        "Written only by the gateway's audit writer; read by safeguarding leads and systems; every read is itself audited",
+                        "A system records its own AuditEvent into the hash-chained audit trail (IHE BALP Record Audit Event); never updated or deleted",
                     }
-                  : {}),
+                  : code === "search-type"
+                    ? {
+                        documentation: "Read by safeguarding leads and systems; every read is itself audited",
+                      }
+                    : {}),
               }))
             : [
                 ...(

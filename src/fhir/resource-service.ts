@@ -47,6 +47,12 @@ export interface ResourceServiceDeps {
   /** Types no REST or transaction write may create, change or delete (AuditEvent: only the audit writer, src/audit). */
   readOnlyTypes?: ReadonlySet<string>;
   /**
+   * Per type, the writer a REST create of that type goes to instead of the store (AuditEvent: the audit chain,
+   * src/audit/received.ts). The resource is checked against R4 first; updates and deletes stay under
+   * {@link readOnlyTypes}.
+   */
+  createWriters?: Readonly<Record<string, CreateWriter>>;
+  /**
    * The sharing protocol's enforcement point (src/policy/enforce.ts, docs/POLICY.md): with it, every read, vread,
    * history and search is decided for {@link reader} and redacted or left out, and a read without a reader is
    * refused. Without it (unit tests of the interactions alone) reads are not filtered.
@@ -74,6 +80,14 @@ export interface WriteCaller {
  * or throws a GatewayError. `where` prefixes expressions (the type, or `Bundle.entry[n].resource`).
  */
 export type WriteRule = (next: ResourceJson, caller: WriteCaller | undefined, where: string) => ResourceJson;
+
+/** Stores a created resource of one type its own way; resolves with the stored resource (meta included). */
+export type CreateWriter = (
+  resource: ResourceJson,
+  caller: WriteCaller | undefined,
+  id: string,
+  now: string,
+) => Promise<Record<string, unknown>>;
 
 /** The outcome of a write: the stored version and whether it created the resource. */
 export interface WriteResult {
@@ -263,6 +277,22 @@ export class ResourceService {
   async create(type: string, resource: ResourceJson): Promise<StoredVersion> {
     assertSupportedType(type);
     assertConforms(resource);
+    const writer = this.deps.createWriters?.[type];
+    if (writer) {
+      const stored = await writer(resource, this.deps.caller, this.deps.newId(), this.now());
+      const json = JSON.stringify(stored);
+      const meta = stored.meta as { lastUpdated: string };
+      this.bodies.set(type, String(stored.id), 1, json);
+      return {
+        resourceType: type,
+        id: String(stored.id),
+        versionId: 1,
+        lastUpdated: meta.lastUpdated,
+        deleted: false,
+        resource: stored,
+        json,
+      };
+    }
     const write = prepareWrite(type, this.deps.newId(), 1, this.now(), this.guard(undefined, resource));
     const json = JSON.stringify(write.resource); // stored and sent back as this same text
     write.json = json;

@@ -1,6 +1,7 @@
 /**
  * Audit routes (issue 10 scope 7; docs/AUDIT.md): `GET /audit/verify`, and the gate in front of
- * `/fhir/AuditEvent…`: AuditEvents are written only by the audit writer (every REST write is a 405), read only by
+ * `/fhir/AuditEvent…`: AuditEvents are written by the audit writer, or recorded by a system with a create (every
+ * other REST write is a 405), read only by
  * safeguarding leads and systems, and every read of them is itself audited (a permit once the answer is ready, a
  * deny before the 403), so "who looked at who looked" is answerable too.
  */
@@ -8,6 +9,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { auditReadDecision } from "../audit/access.js";
 import type { AuditAccess } from "../audit/audit-event.js";
 import type { Auditor } from "../audit/auditor.js";
+import { assertMayRecordAudit } from "../audit/received.js";
 import { describeVerify, parseRecordedHead, verifyAuditLog } from "../audit/verify.js";
 import { badRequest, forbidden, methodNotAllowed } from "../fhir/errors.js";
 import { parseClientJson } from "../fhir/json-text.js";
@@ -74,13 +76,14 @@ function patientOf(name: string, value: string): string | undefined {
   return undefined;
 }
 
-/** The access a `/fhir/AuditEvent…` request asks for, or "write" for any write. */
-function kindOf(c: Context<AppEnv>): { parts: string[]; kind: "read" | "search" | "write" } | undefined {
+/** The access a `/fhir/AuditEvent…` request asks for: "record" for a create, "write" for any other write. */
+function kindOf(c: Context<AppEnv>): { parts: string[]; kind: "read" | "search" | "record" | "write" } | undefined {
   const rest = c.req.path.replace(/^.*?\/AuditEvent/, "").replace(/\/$/, "");
   const parts = rest.split("/").filter(Boolean);
   const method = c.req.method;
   if (parts[0]?.startsWith("$") || parts[0]?.startsWith("%24")) return undefined; // $validate and the unsupported
   if (method === "POST" && parts.length === 1 && parts[0] === "_search") return { parts, kind: "search" };
+  if (method === "POST" && parts.length === 0) return { parts, kind: "record" };
   if (method !== "GET" && method !== "HEAD") return { parts, kind: "write" };
   return { parts, kind: parts.length === 0 ? "search" : "read" };
 }
@@ -103,7 +106,8 @@ async function accessOf(c: Context<AppEnv>, parts: string[], search: boolean): P
 }
 
 /**
- * Middleware for `/fhir/AuditEvent` and `/fhir/AuditEvent/*`, mounted before the FHIR routes: 405 for every
+ * Middleware for `/fhir/AuditEvent` and `/fhir/AuditEvent/*`, mounted before the FHIR routes: a create by a system
+ * goes on to the FHIR routes (recorded in the chain, audit/received.ts), by anyone else 403; 405 for every other
  * write; for reads, authenticates, decides (access.ts), audits, and lets the FHIR routes answer. A permit is
  * recorded once the answer is ready (only for a successful answer) and, if it cannot be recorded, the answer is
  * replaced by a 503: no AuditEvent leaves unaudited.
@@ -115,8 +119,12 @@ export function auditEventGate(auditor: Auditor, auth: MiddlewareHandler<AppEnv>
     return auth(c, async () => {
       if (kind.kind === "write") {
         throw methodNotAllowed(
-          "AuditEvents are written only by the gateway's audit writer; they cannot be created, changed or deleted",
+          "AuditEvents are never changed or deleted; a system records one with POST /fhir/AuditEvent",
         );
+      }
+      if (kind.kind === "record") {
+        assertMayRecordAudit(c.get("actor"));
+        return next();
       }
       const access = await accessOf(c, kind.parts, kind.kind === "search");
       const actor = c.get("actor");

@@ -2,7 +2,9 @@
  * What a Subscription written over REST must be (R4 Subscriptions Backport shape): a local authority's
  * `rest-hook` to an https endpoint on the gateway's topic, with `application/fhir+json` payloads of
  * `id-only` (default) or `empty` content. The rule stamps the caller's organisation as owner and moves
- * `requested` to `active`; anything else is a 422 that names the element, or a 403 for a non-LA caller.
+ * `requested` to `active`; a criteria-based R4 Subscription (a search URL) with a valid channel is stored with status
+ * `error` and an `error` saying it is never notified; anything else is a 422 that names the element, or a 403 for a
+ * non-LA caller.
  */
 import { withOwner } from "../auth/ownership.js";
 import { type FhirIssue, forbidden, GatewayError } from "../fhir/errors.js";
@@ -14,6 +16,9 @@ import {
   PAYLOAD_CONTENTS,
   THINK_FAMILY_TOPIC,
 } from "./topic.js";
+
+/** `Subscription.error` of a criteria-based Subscription: stored, never notified. */
+export const UNSUPPORTED_CRITERIA = `Criteria-based subscriptions are not notified by this gateway: subscribe to the topic ${THINK_FAMILY_TOPIC} (docs/NOTIFICATIONS.md)`;
 
 /** The caller a rule sees: the token's organisation and its type. */
 export interface RuleCaller {
@@ -66,7 +71,10 @@ export function subscriptionRule(next: ResourceJson, caller: RuleCaller | undefi
   const bad = (path: string, diagnostics: string) =>
     issues.push({ severity: "error", code: "value", diagnostics, expression: [`${where}.${path}`] });
 
-  if (next.criteria !== THINK_FAMILY_TOPIC) {
+  // A criteria-based R4 Subscription (a search URL) is valid R4 but not something this gateway notifies on: it is
+  // stored with status `error` and says why, so the subscriber sees it will never fire (R4: the server sets error).
+  const topicBased = next.criteria === THINK_FAMILY_TOPIC;
+  if (!topicBased && (typeof next.criteria !== "string" || !/^[A-Z][A-Za-z]+([?/]|$)/.test(next.criteria))) {
     bad("criteria", `criteria must be the topic canonical ${THINK_FAMILY_TOPIC} (docs/NOTIFICATIONS.md)`);
   }
   for (const [i, e] of extensionsOf(next._criteria).entries()) {
@@ -106,10 +114,10 @@ export function subscriptionRule(next: ResourceJson, caller: RuleCaller | undefi
     if (!HEADER_LINE.test(line)) bad(`channel.header[${i}]`, "a header must be 'Name: value' on one line");
     else if (RESERVED_HEADERS.has(name)) bad(`channel.header[${i}]`, "this header is set by the gateway itself");
   });
-  if (next.status === "error") bad("status", "status error is set by the gateway, not by a client");
+  if (topicBased && next.status === "error") bad("status", "status error is set by the gateway, not by a client");
   if (issues.length > 0) throw new GatewayError(422, "invalid-subscription", issues);
 
-  const status = next.status === "off" ? "off" : "active";
+  const status = !topicBased ? "error" : next.status === "off" ? "off" : "active";
   const payloadExt = extensionsOf(channel._payload).some((e) => e.url === PAYLOAD_CONTENT_EXTENSION)
     ? channel._payload
     : {
@@ -119,6 +127,7 @@ export function subscriptionRule(next: ResourceJson, caller: RuleCaller | undefi
   const completed = {
     ...next,
     status,
+    ...(topicBased ? {} : { error: UNSUPPORTED_CRITERIA }),
     channel: { ...channel, payload: "application/fhir+json", _payload: payloadExt },
   } as ResourceJson;
   return withOwner(completed, caller.org);

@@ -1,5 +1,5 @@
-// The audit over HTTP (SQLite): who may read AuditEvents, that each read of them is audited once, that REST writes
-// of AuditEvent are refused everywhere, that a read is refused when its audit cannot be written, and /audit/verify.
+// The audit over HTTP (SQLite): who may read AuditEvents, that each read of them is audited once, that a system may
+// record its own AuditEvents into the chain and nothing else may write one, that a read is refused when its audit cannot be written, and /audit/verify.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildAuditEvent } from "../../src/audit/audit-event.js";
 import { AUDIT_STREAM } from "../../src/audit/audit-log.js";
@@ -188,8 +188,68 @@ describe("audit over HTTP", () => {
     expect(JSON.stringify(body)).not.toContain("sw-0001");
   });
 
+  const SYSTEM = { ...PRACTITIONER, sub: "epr-1", role: "system", purpose_of_use: "direct-care" };
+  const received = {
+    resourceType: "AuditEvent",
+    type: { system: "http://dicom.nema.org/resources/ontology/DCM", code: "110110", display: "Patient Record" },
+    action: "R",
+    recorded: "2026-12-01T09:00:00Z",
+    outcome: "0",
+    agent: [{ who: { display: "EPR user 42" }, requestor: true }],
+    source: { observer: { display: "Trust EPR" } },
+  };
+
+  it("records a system's AuditEvent in the chain: owned by its organisation, tagged received, version 1", async () => {
+    const system = await t.issuer.sign(SYSTEM);
+    const before = (await log()).length;
+    const res = await as(system, "/fhir/AuditEvent", { method: "POST", json: received });
+    expect(res.status).toBe(201);
+    const stored = (await res.json()) as Json;
+    expect(stored.meta.versionId).toBe("1");
+    expect(stored.meta.tag).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: "received" }),
+        expect.objectContaining({ code: SYSTEM.org }),
+      ]),
+    );
+    const entries = await log();
+    expect(entries).toHaveLength(before + 1);
+    expect(entries.at(-1)?.payload.id).toBe(stored.id);
+    const verified = (await (await as(lead, "/audit/verify")).json()) as Json;
+    expect(verified.ok).toBe(true);
+    // Never changed or deleted afterwards, by its sender either.
+    for (const method of ["PUT", "DELETE"]) {
+      const changed = await as(system, `/fhir/AuditEvent/${stored.id}`, {
+        method,
+        json: { ...received, id: stored.id },
+      });
+      expect(changed.status).toBe(405);
+    }
+    expect((await t.store.read("AuditEvent", stored.id))?.versionId).toBe(1);
+  });
+
   it.each([
-    ["POST", "/fhir/AuditEvent"],
+    ["a safeguarding lead", LEAD],
+    ["a practitioner", PRACTITIONER],
+  ])("refuses an AuditEvent recorded by %s (403) and writes nothing", async (_who, claims) => {
+    const before = (await log()).length;
+    const res = await as(await t.issuer.sign(claims), "/fhir/AuditEvent", { method: "POST", json: received });
+    expect(res.status).toBe(403);
+    expect((await log()).length).toBe(before);
+  });
+
+  it("refuses a received AuditEvent that claims the gateway's own profile (422 at meta.profile), and an invalid one", async () => {
+    const system = await t.issuer.sign(SYSTEM);
+    const before = (await log()).length;
+    const forged = await as(system, "/fhir/AuditEvent", { method: "POST", json: valid("forged") });
+    expect(forged.status).toBe(422);
+    expect(JSON.stringify(await forged.json())).toContain("AuditEvent.meta.profile[0]");
+    const invalid = await as(system, "/fhir/AuditEvent", { method: "POST", json: { ...received, action: "X" } });
+    expect(invalid.status).toBe(422);
+    expect((await log()).length).toBe(before);
+  });
+
+  it.each([
     ["PUT", "/fhir/AuditEvent/a0000"],
     ["PATCH", "/fhir/AuditEvent/a0000"],
     ["DELETE", "/fhir/AuditEvent/a0000"],

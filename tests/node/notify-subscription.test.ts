@@ -59,6 +59,26 @@ describe("Subscription over REST", () => {
     expect(((await off.json()) as { status: string }).status).toBe("off");
   });
 
+  it("stores a criteria-based R4 Subscription with status error and why, and never counts it active", async () => {
+    for (const status of ["requested", "active", "error"]) {
+      const res = await t.fhir("/fhir/Subscription", {
+        method: "POST",
+        headers: bearer(la),
+        json: { ...subscriptionBody("https://la201.example/n"), criteria: "Encounter?type=discharge", status },
+      });
+      expect(res.status).toBe(201);
+      const created = (await res.json()) as { status: string; error: string; criteria: string };
+      expect(created.status).toBe("error");
+      expect(created.error).toMatch(/Criteria-based subscriptions are not notified/);
+      expect(created.error).not.toContain("discharge");
+      expect(created.criteria).toBe("Encounter?type=discharge");
+    }
+    const active = (await (await t.fhir("/fhir/Subscription?status=active", { headers: bearer(la) })).json()) as {
+      total: number;
+    };
+    expect(active.total).toBe(0);
+  });
+
   it("refuses a caller that is not a local authority's children's services (403)", async () => {
     const res = await t.fhir("/fhir/Subscription", {
       method: "POST",
@@ -69,7 +89,12 @@ describe("Subscription over REST", () => {
   });
 
   it.each([
-    ["criteria", { criteria: "Encounter?type=discharge" }, "Subscription.criteria"],
+    [
+      "topic",
+      { criteria: "https://think-family-gateway.example/fhir/SubscriptionTopic/another-topic" },
+      "Subscription.criteria",
+    ],
+    ["criteria", { criteria: "not a search" }, "Subscription.criteria"],
     [
       "endpoint",
       { channel: { ...subscriptionBody("http://la201.example/n").channel } },

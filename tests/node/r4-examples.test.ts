@@ -18,6 +18,9 @@ const INVALID_IN_SPEC: Record<string, string> = {
   "Observation-clinical-gender.json": "Observation.performer[0].reference",
 };
 
+/** A trust's system token: only a system may record an AuditEvent. */
+const SYSTEM = { sub: "epr-system", org: "RX1", org_type: "mh-trust", role: "system", purpose_of_use: "direct-care" };
+
 /** A local authority's token: only an LA may write a Subscription. */
 const LA = {
   sub: "la-system",
@@ -49,28 +52,43 @@ describe("HL7 R4 examples of the served types, through create", () => {
   });
 
   it.each(examples.map((e) => [e.file, e.resource] as const))("POST %s", async (file, resource) => {
-    // Subscriptions are the gateway's own topic-based kind (docs/NOTIFICATIONS.md): an LA's token, and the R4
-    // examples, valid R4, pass validation and then meet the Subscription rule, which wants the gateway's topic.
-    const subscription = resource.resourceType === "Subscription";
-    const headers = subscription ? { Authorization: `Bearer ${await t.issuer.sign(LA)}` } : undefined;
+    // Subscriptions take an LA's token; AuditEvents a system's (an audit source recording into the chain).
+    const token =
+      resource.resourceType === "Subscription" ? LA : resource.resourceType === "AuditEvent" ? SYSTEM : undefined;
+    const headers = token ? { Authorization: `Bearer ${await t.issuer.sign(token)}` } : undefined;
     const res = await t.fhir(`/fhir/${String(resource.resourceType)}`, {
       method: "POST",
       json: resource,
       ...(headers ? { headers } : {}),
     });
-    const body = (await res.json()) as { issue?: { expression?: string[] }[] };
+    const body = (await res.json()) as { issue?: { expression?: string[] }[]; status?: string; error?: string };
     const known = INVALID_IN_SPEC[file];
-    // AuditEvents are the audit log's searchable copies, written only by the gateway (docs/AUDIT.md): every REST
-    // write of one is 405, valid or not ($validate still checks them).
-    if (resource.resourceType === "AuditEvent") {
-      expect(res.status).toBe(405);
-    } else if (subscription) {
-      expect(res.status).toBe(422);
-      expect(body.issue?.[0]?.expression).toEqual(["Subscription.criteria"]);
-    } else if (known) {
+    if (known) {
       expect(res.status).toBe(422);
       expect(body.issue?.map((i) => i.expression?.[0])).toEqual([known]);
-    } else expect(res.status, JSON.stringify(body).slice(0, 2000)).toBe(201);
+      return;
+    }
+    expect(res.status, JSON.stringify(body).slice(0, 2000)).toBe(201);
+    // The two R4 examples are criteria-based: stored, with status error saying they are never notified.
+    if (resource.resourceType === "Subscription") expect([body.status, typeof body.error]).toEqual(["error", "string"]);
+  });
+
+  it("leaves the audit chain intact with every received AuditEvent in it", async () => {
+    const lead = await t.issuer.sign({
+      ...SYSTEM,
+      sub: "lead",
+      role: "safeguarding-lead",
+      purpose_of_use: "quality-audit",
+    });
+    const res = await t.fhir("/audit/verify", {
+      headers: { Authorization: `Bearer ${lead}` },
+    });
+    expect(res.status).toBe(200);
+    const verified = (await res.json()) as { ok: boolean; count: number };
+    expect(verified.ok).toBe(true);
+    expect(verified.count).toBeGreaterThanOrEqual(
+      examples.filter((e) => e.resource.resourceType === "AuditEvent").length,
+    );
   });
 });
 
