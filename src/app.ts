@@ -212,7 +212,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
       auth,
     ),
   );
-  app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth));
+  app.route("/linkage", linkageRoutes({ store: deps.store, clock: deps.clock ?? (() => new Date()) }, auth, service));
   // The web console (docs/CONSOLE.md): its own session sign-in, the same services, policy and audit as the API.
   app.route(
     "/console",

@@ -187,6 +187,7 @@ export function reviewRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
         throw forbidden("Only a safeguarding lead (or a system token) may decide person links");
       const id = c.req.param("id");
       if (!ID.test(id)) throw badRequest("The Task id is not a FHIR id", ["id"]);
+      await deps.service.as(c.get("actor")).read("Task", id); // the same permit as the queue (404 when not)
       const result = await decideTask({ store: deps.store, clock: deps.clock }, id, status);
       return show(
         c,

@@ -3,11 +3,14 @@
  *   POST /linkage/tasks/:id/accept — link the two records of a possible match;
  *   POST /linkage/tasks/:id/reject — record that they are different people (never linked automatically);
  *   POST /linkage/unlink?patient=Patient/ID — undo a record's links to the rest of its Person (recorded as rejected pairs).
- * Each answers a Parameters resource naming the decided Tasks and every derived resource rewritten.
+ * Each answers a Parameters resource naming the decided Tasks and every derived resource rewritten. The caller must
+ * be allowed to read the Task (or, to unlink, the Patient) through the resource service, decided by the sharing
+ * protocol (rule `match-review`: the lead of an organisation that made one of the two records) and audited: else 404.
  * The review queue itself is `GET /fhir/Task?code=possible-match&status=requested`.
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { badRequest, forbidden } from "../fhir/errors.js";
+import type { ResourceService } from "../fhir/resource-service.js";
 import type { AppEnv } from "../http/context.js";
 import { fhirJson } from "../http/fhir-response.js";
 import { type DecisionResult, decideTask, type ReviewDeps, undoLink } from "./review.js";
@@ -23,8 +26,12 @@ const answer = (r: DecisionResult) =>
     ],
   });
 
-/** The /linkage router. */
-export function linkageRoutes(deps: ReviewDeps, auth: MiddlewareHandler<AppEnv>): Hono<AppEnv> {
+/** The /linkage router; `service` decides (and audits) whether the caller may see what it decides on. */
+export function linkageRoutes(
+  deps: ReviewDeps,
+  auth: MiddlewareHandler<AppEnv>,
+  service: ResourceService,
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.use("*", auth);
   app.use("*", async (c, next) => {
@@ -40,6 +47,7 @@ export function linkageRoutes(deps: ReviewDeps, auth: MiddlewareHandler<AppEnv>)
     app.post(`/tasks/:id/${verb}`, async (c) => {
       const id = c.req.param("id");
       if (!ID.test(id)) throw badRequest("The Task id is not a FHIR id", ["id"]);
+      await service.as(c.get("actor")).read("Task", id);
       return answer(await decideTask(deps, id, status));
     });
   }
@@ -47,6 +55,7 @@ export function linkageRoutes(deps: ReviewDeps, auth: MiddlewareHandler<AppEnv>)
     const patient = c.req.query("patient") ?? "";
     const m = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(patient);
     if (!m) throw badRequest("patient must be Patient/ID", ["patient"]);
+    await service.as(c.get("actor")).read("Patient", m[1] as string);
     return answer(await undoLink(deps, patient));
   });
   return app;

@@ -21,6 +21,7 @@ export function relationshipsOf(request: DecisionRequest): Relationship[] {
   if (request.relationships.caseload) out.push("caseload");
   if (request.relationships.householdOfOpenChild) out.push("household-of-open-child");
   if (request.relationships.childOfCaseloadPatient) out.push("child-of-caseload-patient");
+  if (request.subject.reviewedOwners?.some((o) => o.trim().toUpperCase() === org)) out.push("match-review");
   if (out.length === 0) out.push("none");
   return out;
 }

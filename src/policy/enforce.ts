@@ -8,6 +8,7 @@ import { ownersOf } from "../auth/ownership.js";
 import type { DeriveView } from "../derive/port.js";
 import { GatewayError } from "../fhir/errors.js";
 import { Lookup } from "../households/lookup.js";
+import { pairOf } from "../linkage/resources.js";
 import type { StoredVersion } from "../store/port.js";
 import type { AuditDecision, AuditEntry, AuditInteraction, AuditSink } from "./audit.js";
 import { consentFactsFrom } from "./consent.js";
@@ -134,6 +135,17 @@ export class ReadSession {
     };
   }
 
+  /** For a person-index possible-match Task: the owners of the two records it names (else undefined). */
+  private async reviewedOwners(resource: Json): Promise<string[] | undefined> {
+    if (resource.resourceType !== "Task") return undefined;
+    const pair = pairOf(resource as Parameters<typeof pairOf>[0]);
+    if (!pair) return undefined;
+    const records = await Promise.all(
+      pair.map((k) => (k.startsWith("Patient/") ? this.deps.view.read("Patient", k.slice(8)) : undefined)),
+    );
+    return [...new Set(records.flatMap((r) => (r ? ownersOf(r) : [])))].sort();
+  }
+
   /** Decides one record (cached by `record`, its `Type/id/_history/n`). */
   decideRecord(resource: Json, record: string): Promise<RecordDecision> {
     let d = this.records.get(record);
@@ -149,6 +161,7 @@ export class ReadSession {
     const subjects = subjectsOf(resource);
     const owners = ownersOf(resource);
     const resourceType = typeof resource.resourceType === "string" ? resource.resourceType : undefined;
+    const reviewedOwners = await this.reviewedOwners(resource);
     const base = {
       actor,
       ...(this.reader.reason !== undefined ? { reason: this.reader.reason } : {}),
@@ -157,7 +170,12 @@ export class ReadSession {
     const one = (kind: SubjectKind, facts: RelationshipFacts, consents: ConsentFacts) =>
       decide(this.deps.policy, {
         ...base,
-        subject: { kind, owners, ...(resourceType ? { resourceType } : {}) },
+        subject: {
+          kind,
+          owners,
+          ...(resourceType ? { resourceType } : {}),
+          ...(reviewedOwners ? { reviewedOwners } : {}),
+        },
         relationships: facts,
         consents,
       });

@@ -18,11 +18,17 @@ export interface PolicySubject {
   owners: readonly string[];
   /** The record's resource type, for the reasons and the audit. */
   resourceType?: string;
+  /**
+   * For a person-index possible-match Task: the organisations that made the two records it names (their
+   * `record-owner` tags). The engine derives `match-review` from it.
+   */
+  reviewedOwners?: readonly string[];
 }
 
 /**
  * Relationships between the caller's organisation and the person (DOMAIN.md §4, issue 10 scope 4).
- * `recording-organisation` is not here: the engine derives it from {@link PolicySubject.owners}.
+ * `recording-organisation` and `match-review` are not here: the engine derives them from {@link PolicySubject.owners}
+ * and {@link PolicySubject.reviewedOwners}.
  */
 export interface RelationshipFacts {
   /** The caller's organisation has an open episode (CPA, treatment, CIN, CP, looked-after) with the person. */

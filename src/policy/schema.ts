@@ -13,6 +13,7 @@ export const RELATIONSHIPS = [
   "caseload",
   "household-of-open-child",
   "child-of-caseload-patient",
+  "match-review",
   "none",
 ] as const;
 

@@ -121,7 +121,7 @@ describe("review queues", () => {
     org: "RX4",
     orgType: "mh-trust",
     role: "safeguarding-lead",
-    purpose: "safeguarding-s47",
+    purpose: "quality-audit",
   };
 
   it("lists the possible matches the /fhir search shows, and accepts one through the form", async () => {
@@ -146,10 +146,17 @@ describe("review queues", () => {
       entry?: { resource: Json }[];
     };
     const tasks = (found.entry ?? []).map((e) => e.resource).filter((r) => r.resourceType === "Task");
-    expect(html.match(/Possible match \d+:/g)?.length ?? 0).toBe(tasks.length);
+    // The sharing protocol's match-review rule shows RX4's lead the Task naming RX4's records, API and console alike.
+    expect(tasks.map((r) => r.id)).toEqual([pending.id]);
+    expect(html.match(/Possible match \d+:/g)?.length ?? 0).toBe(1);
     expect(html).toContain("Break-glass reads awaiting review");
-    // Known gap (reported): the sharing protocol shows the gateway's own Tasks to no one over /fhir, so the queue
-    // reads empty through the API and the console alike; the decision itself (POST /linkage/…) is not a read.
+    // Another organisation's lead sees no such Task, and may not decide it (404, as for a Task that does not exist).
+    const other = { ...lead, subject: "sl-other", org: "RT9" };
+    const theirs = (await (await api(other, "/fhir/Task?code=possible-match&status=requested")).json()) as {
+      total?: number;
+    };
+    expect(theirs.total).toBe(0);
+    expect((await api(other, `/linkage/tasks/${pending.id}/reject`, { method: "POST" })).status).toBe(404);
     const task = { id: pending.id };
     const csrf = await client.csrf("/console/reviews");
     expect((await client.post(`/console/reviews/tasks/${task.id}/accept`, {})).status).toBe(403);

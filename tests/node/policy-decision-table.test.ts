@@ -78,13 +78,14 @@ function consentsFor(kind: string, actor: PolicyActor): unknown[] {
   }
 }
 
-function relationshipsFor(col: string): { facts: RelationshipFacts; own: boolean } {
+function relationshipsFor(col: string): { facts: RelationshipFacts; own: boolean; review: boolean } {
   const parts = new Set(col.split("+"));
   for (const p of parts)
-    if (!["none", "own", "caseload", "household", "child-of-caseload"].includes(p))
+    if (!["none", "own", "caseload", "household", "child-of-caseload", "review"].includes(p))
       throw new Error(`relationship ${p}`);
   return {
     own: parts.has("own"),
+    review: parts.has("review"),
     facts: {
       caseload: parts.has("caseload"),
       householdOfOpenChild: parts.has("household"),
@@ -126,7 +127,10 @@ function requestOf(row: Omit<Row, "effect" | "level" | "rule" | "line">, ndtms?:
         ];
   return {
     actor,
-    subject: { kind: row.subject, owners: [rel.own ? actor.org : OTHER_OWNER], resourceType: "EpisodeOfCare" },
+    subject: rel.review
+      ? // a possible-match Task: owned by the gateway, naming a record the caller's organisation made
+        { kind: row.subject, owners: ["tfg-gateway"], resourceType: "Task", reviewedOwners: [OTHER_OWNER, actor.org] }
+      : { kind: row.subject, owners: [rel.own ? actor.org : OTHER_OWNER], resourceType: "EpisodeOfCare" },
     relationships: rel.facts,
     consents: consentFactsFrom(consentsFor(row.consent, actor), [SUBJECT], patients),
     ...(row.reason !== undefined ? { reason: row.reason } : {}),
@@ -288,6 +292,21 @@ mh-trust analyst quality-audit adult caseload none - → deny none default-deny
 mh-trust manager safeguarding-s47 adult caseload none - → deny none default-deny
 national-body manager direct-care adult caseload none - → deny none default-deny
 safeguarding-partnership safeguarding-lead quality-audit adult caseload none - → deny none default-deny
+# possible matches: the safeguarding lead (or a system) of an organisation that made one of the two records
+mh-trust safeguarding-lead direct-care adult review none - → permit sensitive match-review
+drug-alcohol-service safeguarding-lead quality-audit adult review none - → permit sensitive match-review
+la-childrens-services safeguarding-lead care-coordination child review none - → permit sensitive match-review
+la-childrens-services system direct-care unknown review none - → permit sensitive match-review
+mh-trust safeguarding-lead direct-care adult review permit - → permit sensitive match-review
+mh-trust practitioner direct-care adult review none - → deny none default-deny
+mh-trust manager direct-care adult review none - → deny none default-deny
+mh-trust analyst quality-audit adult review none - → deny none default-deny
+national-body safeguarding-lead direct-care adult review none - → deny none default-deny
+safeguarding-partnership safeguarding-lead quality-audit adult review none - → deny none default-deny
+mh-trust safeguarding-lead safeguarding-s47 adult review none - → deny none default-deny
+mh-trust safeguarding-lead direct-care adult review deny - → deny none objection-blocks
+mh-trust safeguarding-lead statistics adult review none - → deny none statistics-aggregates-only
+mh-trust practitioner break-glass adult review none why → permit summary break-glass
 # no legitimate relationship: deny, unless break-glass with a reason
 mh-trust practitioner direct-care adult none none - → deny none default-deny
 mh-trust practitioner break-glass adult none none why → permit summary break-glass
@@ -313,7 +332,7 @@ const DOMAINS: string[][] = [
   [...ROLES],
   [...PURPOSES],
   ["adult", "child", "unknown"],
-  ["none", "own", "caseload", "household", "child-of-caseload"],
+  ["none", "own", "caseload", "household", "child-of-caseload", "review"],
   ["none", "permit", "deny"],
   ["-", "why"],
 ];
