@@ -7,10 +7,11 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import { base64url, exportJWK, generateKeyPair } from "jose";
-import { buildApp } from "../app.js";
+import { buildApp, returnsService } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { parseConfig } from "../config.js";
 import { reindexIfStale } from "../fhir/search-reindex.js";
+import { inProcess } from "../http/returns-routes.js";
 import type { Logger } from "../log/logger.js";
 import { deliveryDeps, startDeliveryLoop } from "../notify/loop.js";
 import { parseReturnSettings, type ReturnSettings } from "../returns/jobs/settings.js";
@@ -137,6 +138,10 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
     verifyToken: createTokenVerifier(config),
     ...(consoleAssets ? { consoleAssets } : {}),
   });
+  // Return builds a crash left "running" (or never started) are handed out again (src/returns/jobs/recover.ts).
+  returnsService({ store, logger, config, verifyToken: createTokenVerifier(config) })
+    .recover(inProcess)
+    .catch((err: unknown) => logger.warn({ error: (err as Error)?.name }, "return job recovery failed"));
   const notify =
     (options.deliver ?? env.TFG_NOTIFY_DELIVERY === "on")
       ? await deliveryDeps(store, config.notify, logger, config.baseUrl)

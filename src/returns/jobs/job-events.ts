@@ -37,6 +37,8 @@ export interface SubmissionReceipt {
 export type JobEvent =
   | { type: "requested"; request: ReturnRequest; by: JobActor }
   | { type: "started" }
+  /** A `running` build that wrote nothing for longer than the lease (its process died) goes back to `queued`. */
+  | { type: "requeued"; reason: "lease-expired" }
   | { type: "progress"; done: number; total?: number }
   | { type: "built"; files: JobFile[]; risk: RiskReport }
   | { type: "failed"; code: string; message: string }
@@ -71,6 +73,8 @@ export interface JobState {
     submittingSince?: string;
   };
   filesDeleted: boolean;
+  /** How many times an abandoned build was queued again. */
+  restarts: number;
 }
 
 /** Folds a job's events (with their recorded times) into its state; undefined when there is no `requested` first. */
@@ -89,6 +93,7 @@ export function foldJob(id: string, events: readonly { seq: number; recorded: st
     files: [],
     submission: { attempts: 0 },
     filesDeleted: false,
+    restarts: 0,
   };
   for (const { seq, recorded, event: e } of events.slice(1)) {
     state.seq = seq;
@@ -98,6 +103,11 @@ export function foldJob(id: string, events: readonly { seq: number; recorded: st
         break;
       case "started":
         state.status = "running";
+        break;
+      case "requeued":
+        state.status = "queued";
+        state.progress = { done: 0 };
+        state.restarts++;
         break;
       case "progress":
         state.progress = e.total === undefined ? { done: e.done } : { done: e.done, total: e.total };

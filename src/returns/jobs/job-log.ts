@@ -7,6 +7,8 @@ import { foldJob, type JobActor, type JobEvent, type JobState } from "./job-even
 export const jobStream = (id: string) => `return-job:${id}`;
 /** The stream listing an organisation's jobs, in the order they were requested. */
 export const orgJobsStream = (org: string) => `return-jobs:${org}`;
+/** The stream listing every organisation's jobs, in the order they were requested (what recovery walks). */
+export const ALL_JOBS_STREAM = "return-jobs";
 
 const PAGE = 500;
 
@@ -22,6 +24,7 @@ export class JobLog {
         // expectSeq 0: a job id is created once (a scheduled job's id is derived from what it covers).
         { stream: jobStream(id), payload: requested as unknown as Record<string, unknown>, expectSeq: 0 },
         { stream: orgJobsStream(by.org), payload: { job: id, kind: request.kind } },
+        { stream: ALL_JOBS_STREAM, payload: { job: id, kind: request.kind } },
       ],
     });
     return (await this.get(id)) as JobState;
@@ -71,11 +74,12 @@ export class JobLog {
     }
   }
 
-  /** The ids of `org`'s jobs, newest first, at most `limit`. */
-  async list(org: string, limit: number): Promise<string[]> {
+  /** The ids of `org`'s jobs (every organisation's without one), newest first, at most `limit`. */
+  async list(org: string | undefined, limit: number): Promise<string[]> {
     const ids: string[] = [];
+    const stream = org === undefined ? ALL_JOBS_STREAM : orgJobsStream(org);
     for (let after = 0; ; ) {
-      const page = await this.store.readLog(orgJobsStream(org), after, PAGE);
+      const page = await this.store.readLog(stream, after, PAGE);
       for (const e of page) ids.push(String(e.payload.job));
       if (page.length < PAGE) break;
       after = page[page.length - 1]?.seq ?? after;

@@ -15,6 +15,7 @@ import type { ReturnBuilder, ReturnRequest, RiskReport } from "../port.js";
 import { buildDecision, jobDecision, scopedRequest } from "./access.js";
 import type { JobActor, JobState } from "./job-events.js";
 import { JobLog } from "./job-log.js";
+import { recoverJobs } from "./recover.js";
 import { runJob } from "./run-job.js";
 import { type ScheduleEntry, scheduledJobId, scheduledRequest, schedulerActor } from "./schedule.js";
 import { type ReturnSettings, returnKeys } from "./settings.js";
@@ -84,6 +85,20 @@ export class ReturnsService {
     }
     await schedule(job.id, () => this.run(job.id));
     return job;
+  }
+
+  /**
+   * Hands out again the jobs a crash left behind (recover.ts): abandoned builds are queued again, and those and jobs
+   * never started go to `schedule`. Node calls it at start-up, the Worker's Cron pass and `tfg returns scheduled`
+   * on every pass. Resolves with the ids handed out.
+   */
+  async recover(schedule: JobScheduler): Promise<string[]> {
+    const found = await recoverJobs(this.log, this.deps.clock(), this.deps.settings.buildLeaseSeconds * 1000);
+    for (const { id, reason } of found) {
+      this.deps.logger?.warn({ job: id, reason }, "return job handed out again");
+      await schedule(id, () => this.run(id));
+    }
+    return found.map((f) => f.id);
   }
 
   /** Runs a queued job here and now (the scheduler's work; a Queue consumer or Cron pass calls it too). */

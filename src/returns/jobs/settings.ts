@@ -25,6 +25,12 @@ export interface ReturnSettings {
   timeoutSeconds: number;
   /** Returns built on a schedule (TFG_RETURN_SCHEDULE; src/returns/jobs/schedule.ts). */
   schedule: ScheduleEntry[];
+  /**
+   * Seconds a build may go without writing an event (progress comes at least once per page it reads) before it is
+   * taken for abandoned — its process crashed or was stopped — and queued again (TFG_RETURN_BUILD_LEASE_SECONDS,
+   * default 900; src/returns/jobs/recover.ts).
+   */
+  buildLeaseSeconds: number;
 }
 
 /** Shortest accepted HMAC key: 256 bits (RFC 2104 §3: at least the hash's output length). */
@@ -111,6 +117,7 @@ export function parseReturnSettings(env: Record<string, string | undefined>): {
       retryBaseMs: positive(env, "TFG_RETURN_RETRY_MS", 1000, problems),
       timeoutSeconds: positive(env, "TFG_RETURN_SUBMIT_TIMEOUT_SECONDS", 30, problems),
       schedule: schedule.entries,
+      buildLeaseSeconds: positive(env, "TFG_RETURN_BUILD_LEASE_SECONDS", 900, problems),
     },
     problems,
   };
@@ -124,6 +131,7 @@ export const NO_RETURN_SETTINGS: ReturnSettings = {
   retryBaseMs: 1000,
   timeoutSeconds: 30,
   schedule: [],
+  buildLeaseSeconds: 900,
 };
 
 /** The current key of each kind, as builders ask for it. */
