@@ -138,9 +138,10 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
     verifyToken: createTokenVerifier(config),
     ...(consoleAssets ? { consoleAssets } : {}),
   });
-  // Return builds a crash left "running" (or never started) are handed out again (src/returns/jobs/recover.ts).
+  // Return builds a crash left "running" (or never started) are handed out again, and files past their retention
+  // deleted (src/returns/jobs/recover.ts, retention.ts).
   returnsService({ store, logger, config, verifyToken: createTokenVerifier(config) })
-    .recover(inProcess)
+    .housekeep(inProcess)
     .catch((err: unknown) => logger.warn({ error: (err as Error)?.name }, "return job recovery failed"));
   const notify =
     (options.deliver ?? env.TFG_NOTIFY_DELIVERY === "on")

@@ -73,7 +73,8 @@ export async function deliverScheduled(env: WorkerEnv): Promise<void> {
 /**
  * The scheduled returns pass (the same Cron Trigger): starts each TFG_RETURN_SCHEDULE entry's job for its last complete
  * period, once (its id is derived from the period), on the Queue when bound, else here under waitUntil; and hands
- * out again the builds a crash or an evicted isolate left behind (src/returns/jobs/recover.ts).
+ * out again the builds a crash or an evicted isolate left behind and deletes files past their retention
+ * (src/returns/jobs/recover.ts, retention.ts).
  */
 export async function scheduledReturns(env: WorkerEnv, ctx: ExecutionContext, now = new Date()): Promise<void> {
   const deps = depsFor(env);
@@ -83,7 +84,7 @@ export async function scheduledReturns(env: WorkerEnv, ctx: ExecutionContext, no
   for (const entry of deps.config.returns.schedule) {
     await service.startScheduled(entry, today, deps.returnScheduler ?? here);
   }
-  await service.recover(deps.returnScheduler ?? here);
+  await service.housekeep(deps.returnScheduler ?? here);
 }
 
 /** The Queue consumer: runs each job (a redelivered or duplicate message finds the job claimed and does nothing). */

@@ -5,10 +5,12 @@ import { describe, expect, it } from "vitest";
 import { createAuditor } from "../../src/audit/auditor.js";
 import { JobLog } from "../../src/returns/jobs/job-log.js";
 import { recoverJob } from "../../src/returns/jobs/recover.js";
+import { fileKey } from "../../src/returns/jobs/run-job.js";
 import { type JobScheduler, ReturnsService } from "../../src/returns/jobs/service.js";
 import { NO_RETURN_SETTINGS } from "../../src/returns/jobs/settings.js";
 import type { ReturnBuilder, ReturnRequest } from "../../src/returns/port.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
+import type { Store } from "../../src/store/port.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 
 const LEASE_SECONDS = 60;
@@ -40,8 +42,8 @@ const builder: ReturnBuilder = async (request) => {
 };
 
 /** A service whose clock reads `offsetMs` after the real one (the log's entries carry the real time). */
-async function setup(offsetMs: number) {
-  const store = await openSqliteStore(":memory:", loadMigrations());
+async function setup(offsetMs: number, existing?: Store) {
+  const store = existing ?? (await openSqliteStore(":memory:", loadMigrations()));
   const clock = () => new Date(Date.now() + offsetMs);
   let n = 0;
   const service = new ReturnsService({
@@ -115,5 +117,31 @@ describe("return job recovery", () => {
     expect((await t.log.get("never-1"))?.restarts).toBe(0);
     expect(await t.service.run("never-1")).toBe("built");
     expect((await t.log.get("done-1"))?.status).toBe("failed");
+  });
+
+  it("deletes a built job's files after their retention, records it once, and answers 410 for them", async () => {
+    const fresh = await setup(0);
+    const job = await fresh.log.create("kept-1", REQUEST, BY);
+    expect(await fresh.service.run(job.id)).toBe("built");
+    expect(await fresh.service.expireFiles()).toEqual([]);
+    expect(await fresh.store.readFile(fileKey("kept-1", "ndtms.csv"))).toBeDefined();
+
+    // The same store seen 91 days on (the default retention is 90 days).
+    const { service } = await setup(91 * 24 * 60 * 60 * 1000, fresh.store);
+    expect(await service.expireFiles()).toEqual(["kept-1"]);
+    expect(await service.expireFiles()).toEqual([]);
+    expect(await fresh.store.readFile(fileKey("kept-1", "ndtms.csv"))).toBeUndefined();
+    const state = await fresh.log.get("kept-1");
+    expect([state?.status, state?.filesDeleted, state?.files[0]?.sha256.length]).toEqual(["built", true, 64]);
+    const actor = {
+      subject: BY.subject,
+      issuer: "test",
+      org: BY.org,
+      orgType: "drug-alcohol-service" as const,
+      role: "manager" as const,
+      purposeOfUse: "statistics" as const,
+      tokenId: { kind: "jti" as const, value: "t1" },
+    };
+    await expect(service.file(actor, "kept-1")).rejects.toMatchObject({ status: 410 });
   });
 });

@@ -63,6 +63,8 @@ export interface JobState {
   seq: number;
   progress: { done: number; total?: number };
   files: JobFile[];
+  /** When the files were built (the `built` event's time): their retention counts from it. */
+  builtAt?: string;
   risk?: RiskReport;
   error?: { code: string; message: string };
   submission: {
@@ -114,6 +116,7 @@ export function foldJob(id: string, events: readonly { seq: number; recorded: st
         break;
       case "built":
         state.status = "built";
+        state.builtAt = recorded;
         state.files = e.files;
         state.risk = e.risk;
         break;

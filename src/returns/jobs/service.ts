@@ -7,7 +7,7 @@
 import type { AuditAccess, AuditDecision } from "../../audit/audit-event.js";
 import type { Auditor } from "../../audit/auditor.js";
 import type { Actor } from "../../auth/actor.js";
-import { forbidden, notFound } from "../../fhir/errors.js";
+import { forbidden, gone, notFound } from "../../fhir/errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { NotificationSigner } from "../../notify/signing.js";
 import { type Store, StoreConflictError, type StoredFile } from "../../store/port.js";
@@ -16,6 +16,7 @@ import { buildDecision, jobDecision, scopedRequest } from "./access.js";
 import type { JobActor, JobState } from "./job-events.js";
 import { JobLog } from "./job-log.js";
 import { recoverJobs } from "./recover.js";
+import { expireFiles } from "./retention.js";
 import { runJob } from "./run-job.js";
 import { type ScheduleEntry, scheduledJobId, scheduledRequest, schedulerActor } from "./schedule.js";
 import { type ReturnSettings, returnKeys } from "./settings.js";
@@ -101,6 +102,20 @@ export class ReturnsService {
     return found.map((f) => f.id);
   }
 
+  /** Deletes the files of jobs past their retention (retention.ts); resolves with those jobs' ids. */
+  async expireFiles(): Promise<string[]> {
+    const ids = await expireFiles(this.deps.store, this.log, this.deps.clock(), this.deps.settings.fileRetentionDays);
+    for (const id of ids) this.deps.logger?.info({ job: id }, "return files deleted at the end of their retention");
+    return ids;
+  }
+
+  /** The housekeeping pass: {@link recover}, then {@link expireFiles}. Resolves with the ids handed out again. */
+  async housekeep(schedule: JobScheduler): Promise<string[]> {
+    const recovered = await this.recover(schedule);
+    await this.expireFiles();
+    return recovered;
+  }
+
   /** Runs a queued job here and now (the scheduler's work; a Queue consumer or Cron pass calls it too). */
   run(jobId: string) {
     return runJob(
@@ -160,6 +175,7 @@ export class ReturnsService {
       throw notFound(`The return is ${job.status}: it has no files yet`);
     }
     if (!entry) throw notFound("The return has no file of this name");
+    if (job.filesDeleted) throw gone("The return's files were deleted at the end of their retention");
     const file = await this.deps.store.readFile(entry.key);
     if (!file) throw notFound("The return's file is no longer stored");
     return { name: entry.name, file, sha256: entry.sha256 };

@@ -31,6 +31,8 @@ export interface ReturnSettings {
    * default 900; src/returns/jobs/recover.ts).
    */
   buildLeaseSeconds: number;
+  /** Days a built job's files are kept before they are deleted (TFG_RETURN_FILE_RETENTION_DAYS, default 90). */
+  fileRetentionDays: number;
 }
 
 /** Shortest accepted HMAC key: 256 bits (RFC 2104 §3: at least the hash's output length). */
@@ -118,6 +120,7 @@ export function parseReturnSettings(env: Record<string, string | undefined>): {
       timeoutSeconds: positive(env, "TFG_RETURN_SUBMIT_TIMEOUT_SECONDS", 30, problems),
       schedule: schedule.entries,
       buildLeaseSeconds: positive(env, "TFG_RETURN_BUILD_LEASE_SECONDS", 900, problems),
+      fileRetentionDays: positive(env, "TFG_RETURN_FILE_RETENTION_DAYS", 90, problems),
     },
     problems,
   };
@@ -132,6 +135,7 @@ export const NO_RETURN_SETTINGS: ReturnSettings = {
   timeoutSeconds: 30,
   schedule: [],
   buildLeaseSeconds: 900,
+  fileRetentionDays: 90,
 };
 
 /** The current key of each kind, as builders ask for it. */

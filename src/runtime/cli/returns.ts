@@ -82,7 +82,7 @@ export async function returnsCommand(
       }
       console.log(`${started} scheduled return(s) started`);
       // Builds a crash left behind: queued again and built here (src/returns/jobs/recover.ts).
-      const recovered = await service.recover(async () => undefined);
+      const recovered = await service.housekeep(async () => undefined);
       for (const id of recovered) console.log(`${id} recovered: ${await service.run(id)}`);
       if (recovered.length > 0) console.log(`${recovered.length} abandoned return job(s) built again`);
       return 0;
