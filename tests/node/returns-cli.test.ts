@@ -57,7 +57,7 @@ describe("tfg returns", () => {
     const submit = tfg(data, "submit", id, ...who);
     expect(submit.status).toBe(1);
     expect(submit.stderr).toContain("TFG_RETURN_ENDPOINTS");
-  });
+  }, 240_000); // three CLI processes, each starting tsx: slow on a loaded 2-core machine
 
   it("refuses a kind the organisation does not produce (exit 4), building nothing", () => {
     const data = mkdtempSync(join(tmpdir(), "tfg-returns-cli-"));
@@ -78,5 +78,5 @@ describe("tfg returns", () => {
     );
     expect(run.status).toBe(4);
     expect(run.stderr).toMatch(/403/);
-  });
+  }, 120_000);
 });
