@@ -1,10 +1,12 @@
 /**
- * The ingest page (data managers, systems): upload a source file, then read the ingest report: counts, any problem
- * that stopped reading, and every rejected record with its location and reasons. The same checks (sender's
- * organisation type, role, media type) and the same `ingest` service as `POST /ingest/{source}`; the report keeps
- * only rejected records (`records=rejected`), as the API can.
+ * The ingest page (data managers, systems): upload a source file, watch its progress, then read the ingest report:
+ * counts, any problem that stopped reading, and every rejected record with its location and reasons. The same checks
+ * (sender's organisation type, role, media type) and the same `ingest` service as `POST /ingest/{source}`; the
+ * report keeps only rejected records (`records=rejected`), as the API can. The answer is streamed: the page, then a
+ * progress line every {@link PROGRESS_EVERY} records as they are read, then the report (no script needed).
  */
 import type { Hono } from "hono";
+import { raw } from "hono/html";
 import { badRequest, forbidden } from "../fhir/errors.js";
 import { INGEST_ROLES } from "../http/ingest-routes.js";
 import { ingest } from "../ingest/ingest-service.js";
@@ -14,6 +16,15 @@ import { csvTableName } from "../mapping/sources/csv-tables.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
 import { CsrfField, type FieldError, FieldMessage, Layout } from "./layout.js";
 import type { ConsoleSession } from "./session.js";
+
+/** Records between two progress lines of the streamed page. */
+export const PROGRESS_EVERY = 500;
+
+/** Where the streamed part (progress, then the report) goes in the page. */
+const STREAM_MARK = "<!--tfg-ingest-stream-->";
+
+const progressLine = (records: number, rejected: number, done = false) =>
+  `<p class="nhsuk-body-s">${done ? "Finished: " : ""}${records.toLocaleString("en-GB")} record${records === 1 ? "" : "s"} read, ${rejected.toLocaleString("en-GB")} rejected${done ? "." : " so far…"}</p>`;
 
 const MEDIA: Record<string, string> = {
   csv: "text/csv",
@@ -133,6 +144,8 @@ export function IngestPage(props: {
   errors: FieldError[];
   report?: IngestReport;
   source?: string;
+  /** Leaves the place of the report for the streamed progress and report. */
+  streaming?: boolean;
 }) {
   const sources = Object.values(SOURCES).filter((d) => d !== undefined);
   const bad = (f: string) => props.errors.some((e) => e.field === f);
@@ -176,7 +189,7 @@ export function IngestPage(props: {
           Upload and ingest
         </button>
       </form>
-      {props.report ? <Report report={props.report} /> : null}
+      {props.streaming ? raw(STREAM_MARK) : props.report ? <Report report={props.report} /> : null}
     </Layout>
   );
 }
@@ -201,30 +214,65 @@ export function ingestRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
     const input = inputOf(source, files);
     if ("field" in input) return c.html(<IngestPage session={session} errors={[input]} source={source} />, 400);
     const d = def as NonNullable<typeof def>;
-    const report = await ingest(
-      {
-        store: deps.store,
-        clock: deps.clock,
-        ownership: deps.ownership,
-        maxResourceBytes: deps.config.bodyLimitBytes,
-        ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
+    const logger = c.get("logger");
+    const page = String(await (<IngestPage session={session} errors={[]} source={source} streaming />).toString());
+    const [head = "", tail = ""] = page.split(STREAM_MARK);
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const write = (text: string) => controller.enqueue(encoder.encode(text));
+        write(head);
+        write(
+          '<section aria-labelledby="progress-heading"><h2 class="nhsuk-heading-m" id="progress-heading">Progress</h2>' +
+            '<div role="status" aria-live="polite"><p class="nhsuk-body-s">Reading the upload…' +
+            (mode === "all-or-nothing"
+              ? " In all-or-nothing mode each record's result is known when the whole file has been read."
+              : "") +
+            "</p>",
+        );
+        let rejected = 0;
+        try {
+          const report = await ingest(
+            {
+              store: deps.store,
+              clock: deps.clock,
+              ownership: deps.ownership,
+              maxResourceBytes: deps.config.bodyLimitBytes,
+              ...(deps.validate !== undefined ? { validate: deps.validate } : {}),
+            },
+            d.mapping(),
+            d.read(input),
+            {
+              mode,
+              retain: "rejected",
+              sender: { org: actor.org, subject: actor.subject, issuer: actor.issuer, tokenId: actor.tokenId },
+              ownerField: d.ownerField,
+              onRecord: (result, processed) => {
+                if (result.outcome === "rejected") rejected++;
+                if (processed % PROGRESS_EVERY === 0) write(progressLine(processed, rejected));
+              },
+            },
+          );
+          write(`${progressLine(report.counts.records, report.counts.rejected, true)}</div></section>`);
+          write(String(await (<Report report={report} />).toString()));
+          logger.info(
+            { source: d.name, mode, counts: report.counts, fatal: report.fatal !== undefined, via: "console" },
+            "ingest finished",
+          );
+        } catch (err) {
+          // The page is already under way: the failure is told here and logged by its kind only (no value of it).
+          write(
+            '</div></section><div class="nhsuk-error-summary" role="alert" tabindex="-1">' +
+              '<h2 class="nhsuk-error-summary__title">The ingest stopped with an internal error</h2>' +
+              '<div class="nhsuk-error-summary__body"><p>Records committed before it are kept (none in all-or-nothing ' +
+              "mode). Try again; if it happens again, tell the gateway's operators.</p></div></div>",
+          );
+          logger.error({ source: d.name, mode, error: (err as Error)?.name, via: "console" }, "ingest failed");
+        }
+        write(tail);
+        controller.close();
       },
-      d.mapping(),
-      d.read(input),
-      {
-        mode,
-        retain: "rejected",
-        sender: { org: actor.org, subject: actor.subject, issuer: actor.issuer, tokenId: actor.tokenId },
-        ownerField: d.ownerField,
-      },
-    );
-    c.get("logger").info(
-      { source: d.name, mode, counts: report.counts, fatal: report.fatal !== undefined, via: "console" },
-      "ingest finished",
-    );
-    return c.html(
-      <IngestPage session={session} errors={[]} report={report} source={source} />,
-      report.fatal ? 422 : 200,
-    );
+    });
+    return c.body(body, 200, { "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store" });
   });
 }

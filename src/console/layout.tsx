@@ -1,4 +1,5 @@
 /** The page frame every console page shares: skip link, NHS.UK header and navigation, purpose of use, footer. */
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { ConsoleSession } from "./session.js";
 
@@ -135,35 +136,39 @@ function PurposeBanner(props: { session: ConsoleSession }) {
 export function Layout(props: LayoutProps) {
   const title = `${props.errors?.length ? "Error: " : ""}${props.title} – Think Family Gateway`;
   return (
-    <html lang="en-GB">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{title}</title>
-        <link rel="stylesheet" href="/console/assets/nhsuk-frontend.min.css" />
-        <link rel="stylesheet" href="/console/assets/console.css" />
-        <script type="module" src="/console/assets/init.js" />
-      </head>
-      <body>
-        <a class="nhsuk-skip-link" href="#maincontent">
-          Skip to main content
-        </a>
-        <Header session={props.session} section={props.section} />
-        <div class="nhsuk-width-container">
-          <main class="nhsuk-main-wrapper" id="maincontent">
-            {props.session ? <PurposeBanner session={props.session} /> : null}
-            <ErrorSummary errors={props.errors ?? []} />
-            {props.children}
-          </main>
-        </div>
-        <footer class="nhsuk-footer" role="contentinfo">
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en-GB">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{title}</title>
+          <link rel="stylesheet" href="/console/assets/nhsuk-frontend.min.css" />
+          <link rel="stylesheet" href="/console/assets/console.css" />
+          <script type="module" src="/console/assets/init.js" />
+        </head>
+        <body>
+          <a class="nhsuk-skip-link" href="#maincontent">
+            Skip to main content
+          </a>
+          <Header session={props.session} section={props.section} />
           <div class="nhsuk-width-container">
-            <p class="nhsuk-body-s">
-              Think Family Gateway console. Synthetic data only in development. Every read is recorded in the audit log.
-            </p>
+            <main class="nhsuk-main-wrapper" id="maincontent">
+              {props.session ? <PurposeBanner session={props.session} /> : null}
+              <ErrorSummary errors={props.errors ?? []} />
+              {props.children}
+            </main>
           </div>
-        </footer>
-      </body>
-    </html>
+          <footer class="nhsuk-footer" role="contentinfo">
+            <div class="nhsuk-width-container">
+              <p class="nhsuk-body-s">
+                Think Family Gateway console. Synthetic data only in development. Every read is recorded in the audit
+                log.
+              </p>
+            </div>
+          </footer>
+        </body>
+      </html>
+    </>
   );
 }

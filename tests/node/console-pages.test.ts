@@ -251,6 +251,27 @@ describe("ingest", () => {
     expect(html).toContain("Ingest report: ndtms");
     expect(html).toContain("Rejected records");
     expect(html).not.toContain("No record was rejected");
+    expect(html).toMatch(/Finished: 5 records read, 4 rejected\./);
+    expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
+    expect(html.trimEnd().endsWith("</html>")).toBe(true);
+  });
+
+  it("streams the page: the form first, a progress line every 500 records, then the report", async () => {
+    const client = await signedIn(manager);
+    const csrf = await client.csrf("/console/ingest");
+    const [header, row] = csv.split("\n") as [string, string];
+    const big = [header, ...Array.from({ length: 1_200 }, () => row)].join("\n");
+    const res = await upload(client, big, csrf);
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain("Ingest a source file");
+    expect(first).not.toContain("report-heading");
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    expect(rest.match(/records read, \d+ rejected so far/g)).toHaveLength(2); // at 500 and 1,000
+    expect(rest).toContain("Finished: 1,200 records read");
+    expect(rest.indexOf("Finished:")).toBeLessThan(rest.indexOf("report-heading"));
   });
 
   it("refuses an upload without the CSRF token, and a practitioner", async () => {
