@@ -20,6 +20,14 @@ const VALIDATE_OPERATION = {
     "Validates against FHIR R4 and the profiles the resource claims in meta.profile or names in the profile parameter; nothing is stored.",
 };
 
+/** Patient/$everything (src/fhir/everything.ts). */
+const EVERYTHING_OPERATION = {
+  name: "everything",
+  definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+  documentation:
+    "GET Patient/{id}/$everything: the patient, its R4 compartment (AuditEvent apart) and the practitioners, roles, organisations, locations and care teams they name, each decided and redacted by the sharing protocol as a search is; _type and _since narrow it; start and end are not applied (a warning says so); one Bundle of at most the page limit.",
+};
+
 const DATE_PREFIXES = "eq, ne, gt, lt, ge, le, sa, eb, ap";
 
 /** What each parameter type accepts, as implemented in src/fhir/search-query.ts. */
@@ -152,7 +160,10 @@ export function capabilityStatement(base: string, software: SoftwareInfo, releas
               documentation: `${p.documentation} (${MODIFIER_NOTES[p.type]})`,
             })),
           ],
-          operation: type === "Patient" ? [VALIDATE_OPERATION, ...LOOKUP_CAPABILITY_OPERATIONS] : [VALIDATE_OPERATION],
+          operation:
+            type === "Patient"
+              ? [VALIDATE_OPERATION, EVERYTHING_OPERATION, ...LOOKUP_CAPABILITY_OPERATIONS]
+              : [VALIDATE_OPERATION],
         })),
       },
     ],

@@ -23,6 +23,7 @@ export type IssueCode =
   | "conflict"
   | "exception"
   | "incomplete"
+  | "too-costly"
   | "transient"
   | "code-invalid"
   | "informational";

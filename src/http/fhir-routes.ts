@@ -5,7 +5,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { etagOf, historyBundle, searchsetBundle, transactionResponse, versionPath } from "../fhir/bundles.js";
 import { capabilityStatement, type SoftwareInfo } from "../fhir/capability-statement.js";
-import { badRequest, methodNotAllowed } from "../fhir/errors.js";
+import { badRequest, methodNotAllowed, notFound } from "../fhir/errors.js";
+import { everythingQuery } from "../fhir/everything.js";
 import { informational } from "../fhir/operation-outcome.js";
 import { asResource } from "../fhir/resource-body.js";
 import { parseIfMatch, type ResourceService } from "../fhir/resource-service.js";
@@ -124,6 +125,36 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   });
 
   app.post(VALIDATE_PATH, validateHandler);
+  app.get(`/Patient/:id/:op{(?:\\$|%24)everything}`, async (c) => {
+    const id = c.req.param("id");
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id))
+      throw badRequest("The Patient id must be 1–64 letters, digits, '-' or '.'", ["id"]);
+    const query = requestParams(c.req.url);
+    const asked = everythingQuery(id, query);
+    const result = await reader(c).search("Patient", asked.params);
+    if (result.page.versions.length === 0) throw notFound(`Patient/${id} is not known`);
+    const since = asked.since === undefined ? undefined : Date.parse(asked.since);
+    const included =
+      since === undefined ? result.included : result.included.filter((v) => Date.parse(v.lastUpdated) >= since);
+    const full = result.included.length >= maxCount;
+    const ignored = [
+      ...asked.ignored,
+      ...result.ignored.filter((i) => i.severity === "information"),
+      ...(full
+        ? [
+            {
+              severity: "warning" as const,
+              code: "too-costly" as const,
+              diagnostics: `More resources are in this patient's record than one answer holds (${maxCount}): narrow it with _type or _since`,
+            },
+          ]
+        : []),
+    ];
+    const bundle = searchsetBundle(baseOf(c), { ...result, type: "Patient", count: 1, included, ignored });
+    const self = new URL(`${baseOf(c)}/Patient/${id}/$everything`);
+    for (const [k, v] of query) self.searchParams.append(k, v);
+    return fhirJson({ ...bundle, total: 1 + included.length, link: [{ relation: "self", url: self.toString() }] });
+  });
   app.all(`/:type/:op${OPERATION}`, unsupportedOperation);
   app.all(`/:type/:id/:op${OPERATION}`, unsupportedOperation);
 

@@ -67,7 +67,7 @@ describe("the CapabilityStatement", () => {
       expect(r.interaction.map((i) => i.code)).toEqual(expect.arrayContaining([...writes, "history-type"]));
       // The family lookups (docs/LOOKUPS.md) are Patient operations; $validate is on every type.
       expect(r.operation.map((o) => o.name)).toEqual(
-        r.type === "Patient" ? ["validate", "household-check", "family"] : ["validate"],
+        r.type === "Patient" ? ["validate", "everything", "household-check", "family"] : ["validate"],
       );
     }
   });

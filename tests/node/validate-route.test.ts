@@ -209,7 +209,7 @@ describe("CapabilityStatement", () => {
         }),
       );
       expect(r.operation?.slice(1).map((o) => o.name)).toEqual(
-        r.type === "Patient" ? ["household-check", "family"] : [],
+        r.type === "Patient" ? ["everything", "household-check", "family"] : [],
       );
     }
     const expected: Record<string, string[]> = {};
