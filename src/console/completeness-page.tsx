@@ -164,11 +164,12 @@ export function CompletenessPage(props: {
 export function completenessRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get("/completeness", async (c) => {
     const actor = c.get("actor");
-    requireReportReader(actor, false);
+    await requireReportReader(deps.auditor, actor, "completeness");
     const today = reportDay(deps.clock(), deps.config.timeZone);
     c.get("logger").info({ report: "completeness", org: actor.org, format: "console" }, "report");
     const summary = await completenessSummary(deps.store, actor.org, today);
     const personLevel = actor.purposeOfUse !== "statistics";
+    if (personLevel) await requireReportReader(deps.auditor, actor, "not-recorded");
     const page = personLevel
       ? await takePage(notRecordedEpisodes(deps.store, actor.org, today), DEFAULT_COUNT)
       : undefined;

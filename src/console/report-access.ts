@@ -1,16 +1,12 @@
-/** Who may read the console's report pages: the API's rule (src/http/report-routes.ts REPORT_ROLES), checked the same way. */
+/** Who may read the console's report pages: the API's rule and audit (src/reports/access.ts), the same way. */
+import type { Auditor } from "../audit/auditor.js";
 import type { Actor } from "../auth/actor.js";
-import { forbidden } from "../fhir/errors.js";
-import { dayIn, REPORT_ROLES } from "../http/report-routes.js";
+import { dayIn } from "../http/report-routes.js";
+import { authoriseReport, type ReportKind } from "../reports/access.js";
 
-/** Throws 403 unless the actor may read reports (person-level lists not under `statistics`), as the API does. */
-export function requireReportReader(actor: Actor, personLevel: boolean): void {
-  if (!REPORT_ROLES.includes(actor.role))
-    throw forbidden("Reports are for managers, safeguarding leads and systems of the organisation", ["role"]);
-  if (personLevel && actor.purposeOfUse === "statistics")
-    throw forbidden("Under the statistics purpose only aggregates are released, not lists of people", [
-      "purpose_of_use",
-    ]);
+/** Decides and audits `actor` reading `report` as the API does; throws 403 (after auditing the deny) when refused. */
+export function requireReportReader(auditor: Auditor, actor: Actor, report: ReportKind): Promise<void> {
+  return authoriseReport(auditor, actor, report);
 }
 
 /** "Today" as the reports take it: the day of `now` in the configured zone. */

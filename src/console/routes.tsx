@@ -195,7 +195,10 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const asActor: MiddlewareHandler<AppEnv> = (_c, next) => next();
   app.route(
     "/reports",
-    reportRoutes({ store: deps.store, clock: deps.clock, config: deps.config }, asActor) as unknown as Hono<ConsoleEnv>,
+    reportRoutes(
+      { store: deps.store, auditor: deps.auditor, clock: deps.clock, config: deps.config },
+      asActor,
+    ) as unknown as Hono<ConsoleEnv>,
   );
 
   // A mounted app's notFound is not used by its parent: an unknown console path is answered here, as a page.

@@ -104,7 +104,7 @@ export function WorklistPage(props: { session: ConsoleSession; rows: WorklistRow
 export function worklistRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get("/worklist", async (c) => {
     const actor = c.get("actor");
-    requireReportReader(actor, true);
+    await requireReportReader(deps.auditor, actor, "worklist");
     const cursor = c.req.query("cursor");
     if (cursor !== undefined && cursor.length > 512) throw badRequest("The page link is not valid", ["cursor"]);
     const after = cursor === undefined ? undefined : decodeReportCursor(cursor, "worklist");

@@ -5,9 +5,11 @@
  * `Accept: text/csv` (or `_format=csv`). Each request logs one line with the report and the caller's org.
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { Auditor } from "../audit/auditor.js";
 import type { Actor } from "../auth/actor.js";
 import type { GatewayConfig } from "../config.js";
-import { badRequest, forbidden, GatewayError } from "../fhir/errors.js";
+import { badRequest, GatewayError } from "../fhir/errors.js";
+import { authoriseReport, type ReportKind } from "../reports/access.js";
 import { COMPLETENESS_COLUMNS, NOT_RECORDED_COLUMNS, WORKLIST_COLUMNS } from "../reports/columns.js";
 import { completenessSummary, notRecordedEpisodes } from "../reports/completeness.js";
 import { type Column, csvHeader, csvRows } from "../reports/csv.js";
@@ -24,12 +26,13 @@ import type { SearchCursor, Store } from "../store/port.js";
 import type { AppEnv } from "./context.js";
 import { publicBase } from "./public-base.js";
 
-/** Roles that may read reports (src/auth/actor.ts ROLES): managers, safeguarding leads and systems. */
-export const REPORT_ROLES: readonly Actor["role"][] = ["manager", "safeguarding-lead", "system"];
+export { REPORT_ROLES } from "../reports/access.js";
 
 /** What the report routes are built from. */
 export interface ReportDeps {
   store: Store;
+  /** Every report read, permit or deny, is audited before it is answered (src/reports/access.ts). */
+  auditor: Auditor;
   clock?: (() => Date) | undefined;
   /** `timeZone`: the IANA zone "today" is taken in (episodes and flags ending before it are closed); link base. */
   config: Pick<GatewayConfig, "timeZone" | "baseUrl" | "allowedHosts">;
@@ -87,17 +90,10 @@ function params(c: Context, allowed: readonly string[]): Record<string, string> 
   return out;
 }
 
-/** The caller, if a role may read reports; 403 otherwise. Person-level lists are refused for `statistics`. */
-function reader(c: Context<AppEnv>, personLevel: boolean): Actor {
+/** The caller, once reading `report` is decided and audited (src/reports/access.ts); 403 otherwise. */
+async function reader(c: Context<AppEnv>, deps: ReportDeps, report: ReportKind): Promise<Actor> {
   const actor = c.get("actor");
-  if (!REPORT_ROLES.includes(actor.role)) {
-    throw forbidden("Reports are for managers, safeguarding leads and systems of the organisation", ["role"]);
-  }
-  if (personLevel && actor.purposeOfUse === "statistics") {
-    throw forbidden("Under the statistics purpose only aggregates are released, not lists of people", [
-      "purpose_of_use",
-    ]);
-  }
+  await authoriseReport(deps.auditor, actor, report);
   return actor;
 }
 
@@ -112,11 +108,11 @@ async function pagedReport<T>(
   columns: readonly Column<T>[],
   stream: (org: string, today: string, after?: SearchCursor) => AsyncIterable<{ cursor: SearchCursor; row?: T }>,
 ): Promise<Response> {
-  const actor = reader(c, true);
   const p = params(c, ["_count", "_cursor", "_format"]);
   const csv = wantsCsv(c, p._format);
   const count = parseCount(p._count);
   const after = p._cursor === undefined ? undefined : decodeReportCursor(p._cursor, kind);
+  const actor = await reader(c, deps, kind);
   const today = dayIn(deps.clock?.() ?? new Date(), deps.config.timeZone ?? "UTC");
   c.get("logger").info({ report: kind, org: actor.org, format: csv ? "csv" : "json" }, "report");
   const steps = stream(actor.org, today, after);
@@ -193,9 +189,9 @@ export function reportRoutes(deps: ReportDeps, auth: MiddlewareHandler<AppEnv>):
   );
 
   app.get("/completeness", async (c) => {
-    const actor = reader(c, false);
     const p = params(c, ["_format"]);
     const csv = wantsCsv(c, p._format);
+    const actor = await reader(c, deps, "completeness");
     const today = dayIn(deps.clock?.() ?? new Date(), deps.config.timeZone ?? "UTC");
     c.get("logger").info({ report: "completeness", org: actor.org, format: csv ? "csv" : "json" }, "report");
     const summary = await completenessSummary(deps.store, actor.org, today);

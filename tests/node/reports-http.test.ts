@@ -2,6 +2,7 @@
 // helper's shape), newest first and paged; who may read; 4xx OperationOutcomes for bad parameters; CSV
 // that no spreadsheet runs as a formula; one log line with the report and the caller's org only.
 import { beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_STREAM } from "../../src/audit/audit-log.js";
 import type { IngestReport } from "../../src/ingest/report.js";
 import type { Logger } from "../../src/log/logger.js";
 import { readCsv } from "../../src/mapping/parsers/csv.js";
@@ -249,6 +250,20 @@ describe("who may read reports", () => {
     expect((await get("/reports/completeness", stats)).status).toBe(200);
     const anonymous = await t.app.request("http://gw.test/reports/worklist");
     expect(anonymous.status).toBe(401);
+  });
+
+  it("audits every report read, permit and deny, naming the report and the rule", async () => {
+    const before = (await t.store.readLog(AUDIT_STREAM, 0, 100_000)).length;
+    expect((await get("/reports/worklist", { role: "manager" })).status).toBe(200);
+    expect((await get("/reports/worklist", { role: "practitioner" })).status).toBe(403);
+    const events = (await t.store.readLog(AUDIT_STREAM, before, 100_000)).map((e) => e.payload as Rec);
+    expect(events).toHaveLength(2);
+    const text = events.map((e) => JSON.stringify(e));
+    expect(events.map((e) => e.outcome)).toEqual(["0", "4"]);
+    for (const e of text) {
+      expect(e).toContain("$report-worklist");
+      expect(e).toContain("reports-own-organisation");
+    }
   });
 });
 

@@ -1,0 +1,65 @@
+/**
+ * Who may read the organisation reports (docs/REPORTS.md) — managers, safeguarding leads and systems, for their own
+ * organisation; person-level lists not under `statistics` — as an audit decision, so every report read, API or
+ * console, permit or deny, is an AuditEvent before anything is answered.
+ */
+import type { AuditAccess, AuditDecision } from "../audit/audit-event.js";
+import type { Auditor } from "../audit/auditor.js";
+import type { Actor } from "../auth/actor.js";
+import { forbidden } from "../fhir/errors.js";
+
+/** Roles that may read reports (src/auth/actor.ts ROLES): managers, safeguarding leads and systems. */
+export const REPORT_ROLES: readonly Actor["role"][] = ["manager", "safeguarding-lead", "system"];
+
+/** The rule id recorded for report reads. */
+export const REPORT_RULE = "reports-own-organisation";
+
+/** The identifier system naming a report in AuditEvent.entity.what (`<org>/<report>`). */
+export const REPORT_SYSTEM = "urn:think-family-gateway:report";
+
+/** The reports. */
+export type ReportKind = "worklist" | "not-recorded" | "completeness";
+
+/** The decision for `actor` reading `report` of its own organisation. */
+export function reportDecision(actor: Actor, report: ReportKind): AuditDecision {
+  const deny = (reason: string): AuditDecision => ({
+    effect: "deny",
+    level: "none",
+    rule: REPORT_RULE,
+    reasons: [reason],
+  });
+  if (!REPORT_ROLES.includes(actor.role)) return deny("role may not read reports");
+  if (report !== "completeness" && actor.purposeOfUse === "statistics") {
+    return deny("under statistics only aggregates are released, not lists of people");
+  }
+  return {
+    effect: "permit",
+    level: "summary",
+    rule: REPORT_RULE,
+    legalBasis: "The organisation's own records (UK GDPR Art. 6(1)(e), Art. 9(2)(h))",
+    reasons: ["the organisation's own report"],
+  };
+}
+
+/**
+ * Decides and audits `actor` reading `report`: resolves when permitted (the permit recorded), throws 403 after
+ * recording the deny. A failed audit write refuses the read (503, as every audited read).
+ */
+export async function authoriseReport(auditor: Auditor, actor: Actor, report: ReportKind): Promise<void> {
+  const decision = reportDecision(actor, report);
+  const access: AuditAccess = {
+    interaction: "operation",
+    operation: `$report-${report}`,
+    object: { system: REPORT_SYSTEM, value: `${actor.org}/${report}` },
+  };
+  await auditor.record(actor, access, decision);
+  if (decision.effect === "deny") {
+    const why = decision.reasons?.[0] ?? "not permitted";
+    throw forbidden(
+      why.startsWith("role")
+        ? "Reports are for managers, safeguarding leads and systems of the organisation"
+        : "Under the statistics purpose only aggregates are released, not lists of people",
+      [why.startsWith("role") ? "role" : "purpose_of_use"],
+    );
+  }
+}
