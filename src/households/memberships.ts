@@ -3,7 +3,8 @@
  * premise lines resolved to a UPRN another record gives for the same address), else those of the records
  * the person index links it with; and the households of the people a RelatedPerson says it lives with
  * (a CPA household section's child with the patient, an SSD related person or `ssd_mother` with the
- * child). A pure function of the records it reads.
+ * child), at that person's Patient records' addresses or, for one known only as a RelatedPerson, at the related
+ * person's own address. A pure function of the records it reads.
  */
 import { deterministicId } from "../mapping/ids.js";
 import {
@@ -189,6 +190,33 @@ export async function coResidences(lookup: Lookup, key: string): Promise<CoResid
   return out;
 }
 
+/**
+ * Households a record lives in by the address of a RelatedPerson it lives with that names no Patient record (an
+ * SSD related person known only there, say a child's mother): the child is at the related person's address. Only
+ * RelatedPersons whose `patient` is the record and that say it lives with them (coResidence); the related
+ * person's own address, resolved to a UPRN as any address is. A related person the gateway knows as a Patient is
+ * placed by that Patient's own records instead (coResidences). Used only for a record with no address of its own.
+ */
+export async function relatedAddressMemberships(lookup: Lookup, key: string): Promise<Membership[]> {
+  const out: Membership[] = [];
+  for (const rp of await lookup.byReference("RelatedPerson", "patient", key)) {
+    const mode = coResidence(rp);
+    if (!mode || (await namedPatients(lookup, rp)).length > 0) continue;
+    const via = `RelatedPerson/${rp.id}`;
+    const lived = periodOf(rp);
+    for (const m of await ownMemberships(lookup, via)) {
+      out.push({
+        ...m,
+        period: intersect(m.period, lived),
+        left: m.left || lived.end !== undefined,
+        routes: [mode],
+        evidence: [key, ...m.evidence],
+      });
+    }
+  }
+  return out;
+}
+
 /** Merges memberships of one record in one household: the earliest start, open if any is open, every route and record. */
 function merge(ms: Membership[]): Membership {
   const first = ms[0] as Membership;
@@ -209,7 +237,9 @@ function merge(ms: Membership[]): Membership {
 
 /** Every household a Patient record belongs to, one membership per household, in Group id order. */
 export async function membershipsOf(lookup: Lookup, key: string): Promise<Membership[]> {
-  const all = [...(await placedMemberships(lookup, key))];
+  // Where the record has no address of its own (nor a linked record's), the address of a related person it lives with.
+  const placed = await placedMemberships(lookup, key);
+  const all = placed.length > 0 ? [...placed] : await relatedAddressMemberships(lookup, key);
   for (const c of await coResidences(lookup, key)) {
     for (const m of await placedMemberships(lookup, c.partner)) {
       const period = intersect(m.period, c.period);

@@ -384,6 +384,47 @@ describe("households deriver", () => {
     expect(found.map((g) => (g.identifier as { value: string }[])[0]?.value)).toEqual(["uprn:100000000001"]);
   });
 
+  it("places a child with no address of its own at the address of a related person it lives with who is no Patient", async () => {
+    const store = await fresh();
+    const related = (id: string, lives: string, uprn: string, house: string) => ({
+      relp_person_id: "UB2",
+      relp_related_person_id: id,
+      relp_forename: id === "R3" ? "Lena" : "Otto",
+      relp_surname: "Samplename",
+      relp_dob: "1994-04-06",
+      relp_sex: id === "R3" ? "F" : "M",
+      relp_relationship: id === "R3" ? "mother" : "father",
+      relp_lives_with_child: lives,
+      relp_parental_responsibility: "Y",
+      relp_address_postcode: "ZZ99 6TY",
+      relp_address_json: addressJson({ house, street: "Sorrel Street", uprn }),
+    });
+    const keys = [
+      // An adult at UPRN 100000000088, known to another service (no NHS number in common with anyone).
+      ...(await sendCpa(
+        store,
+        cpaDoc([
+          cpaPatient("LENA", { Postcode: "ZZ99 6TY", AddressLines: ["87 Sorrel Street"], UPRN: "100000000088" }),
+        ]),
+      )),
+      ...(await sendSsd(
+        store,
+        ssdDoc({
+          // An unborn child: no address, no NHS number; its mother and father known only as related people.
+          ssd_person: [
+            { pers_person_id: "UB2", pers_surname: "Samplename", pers_sex: "U", pers_expected_dob: "2026-09-01" },
+          ],
+          tfg_related_people: [related("R3", "Y", "100000000088", "87"), related("R4", "N", "100000000099", "3")],
+        }),
+      )),
+    ];
+    await derive(store, keys);
+    // With the mother it lives with (her address), not with the father it does not.
+    expect(await households(store)).toEqual({ "uprn:100000000088": ["LENA", "UB2"] });
+    const again = await derive(store, keys);
+    expect([again.written, again.deleted]).toEqual([[], []]);
+  });
+
   it("derives the same households file by file as once over the whole synthetic population, and nothing on replay", async () => {
     const population = generate({ households: 40, seed: "house" });
     const once = await fresh();
