@@ -7,8 +7,7 @@ import { RECORD_OWNER_SYSTEM } from "../../auth/ownership.js";
 import { EPISODE_TYPE_SYSTEM, FLAG_CODE_SYSTEM } from "../../reports/codes.js";
 import type { Column } from "../../reports/csv.js";
 import { providerOf } from "../../reports/episode-context.js";
-import { chunk, codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
-import { REFERENCES_PER_QUERY, searchAll } from "../../reports/search-all.js";
+import { codeIn, dayOf, type Json, referenceOf, resourceOf } from "../../reports/fhir-read.js";
 import type { Store } from "../../store/port.js";
 import { type NhsCell, nhsRule, nhsShare } from "../anon/nhs-rule.js";
 import { riskReport } from "../anon/risk.js";
@@ -35,11 +34,13 @@ export type MhReleasedLine = { provider: string; la: string; quarter: string } &
 /** The Flags linking each patient to a child on CIN, a CP plan or looked after, by patient reference. */
 async function linkFlags(store: Store, patients: string[]): Promise<Map<string, Json[]>> {
   const out = new Map<string, Json[]>();
-  for (const part of chunk([...new Set(patients)], REFERENCES_PER_QUERY)) {
-    const flags = (await searchAll(store, "Flag", [{ kind: "reference", param: "subject", targets: part }])).filter(
-      (f) => (LINK_FLAG_CODES as readonly string[]).includes(codeIn(f.code, FLAG_CODE_SYSTEM) ?? ""),
-    );
-    for (const f of flags) {
+  const unique = [...new Set(patients)];
+  // One batched lookup for the page's patients (each patient's Flags in id order, as a subject search gives them).
+  const bySubject = await store.findReferencing("Flag", "subject", unique);
+  for (const patient of unique) {
+    for (const version of bySubject.get(patient) ?? []) {
+      const f = resourceOf(version);
+      if (!f || !(LINK_FLAG_CODES as readonly string[]).includes(codeIn(f.code, FLAG_CODE_SYSTEM) ?? "")) continue;
       const s = referenceOf(f.subject);
       if (s) out.set(s, [...(out.get(s) ?? []), f]);
     }
@@ -101,7 +102,12 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
     if (episodes.length > 0) {
       const refs = episodes.map((e) => `EpisodeOfCare/${e.id}`);
       const patients = episodes.map((e) => referenceOf(e.patient)).filter((p): p is string => !!p);
-      const [records, flags] = await Promise.all([sourceRecordsOf(store, refs), linkFlags(store, patients)]);
+      // The page's episodes are in hand: their source records are read without them.
+      const known = new Map<string, Json>(episodes.map((e) => [`EpisodeOfCare/${e.id}`, e]));
+      const [records, flags] = await Promise.all([
+        sourceRecordsOf(store, refs, undefined, known),
+        linkFlags(store, patients),
+      ]);
       for (const e of episodes) {
         const patient = referenceOf(e.patient) ?? "";
         const record = records.get(`EpisodeOfCare/${e.id}`)?.[0];

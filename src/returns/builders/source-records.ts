@@ -1,10 +1,10 @@
 /**
  * The source record a stored resource came from: the ingest Provenance that names it lists every resource that
- * record produced. Read for a batch of references in a few indexed queries (Provenance by target, then one
- * readMany), so the cost per record stays flat however large the store.
+ * record produced. Read for a batch of references in a few indexed queries (the Provenances naming the batch in
+ * one `findReferencing`, then one `readMany` of what they list that the caller does not already hold), so the
+ * cost per record stays flat however large the store.
  */
-import { chunk, type Json, referenceOf, resourceOf, splitReference } from "../../reports/fhir-read.js";
-import { searchAll } from "../../reports/search-all.js";
+import { type Json, referenceOf, resourceOf, splitReference } from "../../reports/fhir-read.js";
 import type { Store } from "../../store/port.js";
 
 /** One source record: its Provenance and the current resources it lists, by `Type/id`. */
@@ -14,12 +14,6 @@ export interface SourceRecord {
 }
 
 const INGEST_SOURCE = "urn:tfg:source:";
-
-/**
- * References one Provenance query names. One: on SQLite an OR of many (target, type) pairs cost more per
- * reference as the store grew (bench/returns.ts: 2.4× per adult from 2,000 to 10,000), one at a time stays flat.
- */
-export const TARGETS_PER_QUERY = 1;
 
 /** The value of the Provenance's source-record identifier (e.g. `201/CH0001/2024/2026-03-31` for a CIN child). */
 export function sourceRecordKey(provenance: Json): string | undefined {
@@ -38,27 +32,33 @@ export function sourceRecordKey(provenance: Json): string | undefined {
 
 /**
  * The ingest source records naming each of `refs` (`Type/id`), keyed by that reference; a reference several
- * records name (a child in two census years) gets each. `accept` filters Provenances before anything is read.
+ * records name (a child in two census years) gets each, in the order of `refs` and then of Provenance id.
+ * `accept` filters Provenances before anything is read. `known` holds current resources the caller has already
+ * read (the page of episodes it walks), by `Type/id`: those are not read again.
  */
 export async function sourceRecordsOf(
   store: Store,
   refs: readonly string[],
   accept: (provenance: Json) => boolean = () => true,
+  known: ReadonlyMap<string, Json> = new Map(),
 ): Promise<Map<string, SourceRecord[]>> {
+  const unique = [...new Set(refs)];
+  const naming = await store.findReferencing("Provenance", "target", unique);
   const provenances: Json[] = [];
-  // One reference a query: an OR of many (target, type) pairs is not answered from the index as well as one is.
-  for (const part of chunk([...new Set(refs)], TARGETS_PER_QUERY)) {
-    for (const prov of await searchAll(store, "Provenance", [{ kind: "reference", param: "target", targets: part }])) {
-      const source = (prov.meta as { source?: unknown } | undefined)?.source;
-      if (typeof source === "string" && source.startsWith(INGEST_SOURCE) && accept(prov)) provenances.push(prov);
+  for (const ref of unique) {
+    for (const version of naming.get(ref) ?? []) {
+      const prov = resourceOf(version);
+      const source = (prov?.meta as { source?: unknown } | undefined)?.source;
+      if (prov && typeof source === "string" && source.startsWith(INGEST_SOURCE) && accept(prov))
+        provenances.push(prov);
     }
   }
   const targetsOf = (p: Json) =>
     (Array.isArray(p.target) ? p.target : []).map(referenceOf).filter((t): t is string => !!t && !!splitReference(t));
-  const keys = [...new Set(provenances.flatMap(targetsOf))].map(
-    (t) => splitReference(t) as { resourceType: string; id: string },
-  );
-  const found = await store.readMany(keys);
+  const keys = [...new Set(provenances.flatMap(targetsOf))]
+    .filter((t) => !known.has(t))
+    .map((t) => splitReference(t) as { resourceType: string; id: string });
+  const found = keys.length > 0 ? await store.readMany(keys) : new Map();
   const wanted = new Set(refs);
   const out = new Map<string, SourceRecord[]>();
   const seen = new Set<string>();
@@ -67,7 +67,7 @@ export async function sourceRecordsOf(
     seen.add(provenance.id as string);
     const resources = new Map<string, Json>();
     for (const t of targetsOf(provenance)) {
-      const r = resourceOf(found.get(t));
+      const r = known.get(t) ?? resourceOf(found.get(t));
       if (r) resources.set(t, r);
     }
     const record = { provenance, resources };
