@@ -18,7 +18,7 @@ import { MH_MEASURES, type MhLine, type MhMeasure, MhTally } from "./mh-children
 import { scanType } from "./paged.js";
 import { quartersOf } from "./quarters.js";
 import { checkAborted, checkPeriod, overlaps } from "./request-checks.js";
-import { sourceRecordsOf } from "./source-records.js";
+import { type SourceReading, sourceRecordsOf } from "./source-records.js";
 
 /** Episode statuses that mean care happened (planned, waitlisted, cancelled and mistaken ones are left out). */
 const COUNTED_STATUSES = new Set(["active", "onhold", "finished"]);
@@ -46,6 +46,27 @@ async function linkFlags(store: Store, patients: string[]): Promise<Map<string, 
     }
   }
   return out;
+}
+
+/**
+ * What the source records of a page of episodes need not read: the episodes themselves (in hand), and the
+ * episode's own patient (the facts count the other Patients a record lists, its children) when every episode of
+ * the page that the record names is that patient's.
+ */
+function pageReading(episodes: Json[]): SourceReading {
+  const known = new Map<string, Json>(episodes.map((e) => [`EpisodeOfCare/${e.id}`, e]));
+  const skip = (target: string, provenance: Json) => {
+    if (!target.startsWith("Patient/")) return false;
+    let named = false;
+    for (const t of (Array.isArray(provenance.target) ? provenance.target : []).map(referenceOf)) {
+      const episode = t === undefined ? undefined : known.get(t);
+      if (!episode) continue;
+      if ((referenceOf(episode.patient) ?? "") !== target) return false;
+      named = true;
+    }
+    return named;
+  };
+  return { known, skip };
 }
 
 /** Releases a line under the NHS rule; the share is computed from the released figures. */
@@ -102,10 +123,8 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
     if (episodes.length > 0) {
       const refs = episodes.map((e) => `EpisodeOfCare/${e.id}`);
       const patients = episodes.map((e) => referenceOf(e.patient)).filter((p): p is string => !!p);
-      // The page's episodes are in hand: their source records are read without them.
-      const known = new Map<string, Json>(episodes.map((e) => [`EpisodeOfCare/${e.id}`, e]));
       const [records, flags] = await Promise.all([
-        sourceRecordsOf(store, refs, undefined, known),
+        sourceRecordsOf(store, refs, undefined, pageReading(episodes)),
         linkFlags(store, patients),
       ]);
       for (const e of episodes) {

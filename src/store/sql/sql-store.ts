@@ -49,10 +49,13 @@ function toVersion(row: ResourceRow): StoredVersion {
   const resourceType = row.resource_type;
   const id = row.id;
   const versionId = Number(row.version_id);
-  const lastUpdated = isoInstant(row.last_updated);
   const deleted = Number(row.deleted) === 1;
   const content = row.content;
-  if (content === null || content === undefined) return { resourceType, id, versionId, lastUpdated, deleted };
+  if (content === null || content === undefined)
+    return { resourceType, id, versionId, lastUpdated: isoInstant(row.last_updated), deleted };
+  // The instant as ISO text on first read too: a walk that only parses the resources never formats it.
+  const stored = row.last_updated;
+  let lastUpdated: string | undefined;
   // Decoded and parsed only when read: an update that needs just the version number pays neither.
   // Text, not bytes: a Response sends a string for less than it takes to decode it.
   let json: string | undefined;
@@ -65,7 +68,10 @@ function toVersion(row: ResourceRow): StoredVersion {
     resourceType,
     id,
     versionId,
-    lastUpdated,
+    get lastUpdated(): string {
+      lastUpdated ??= isoInstant(stored);
+      return lastUpdated;
+    },
     deleted,
     get json(): string {
       return text();
