@@ -3,7 +3,9 @@
  * written as its CPA record would be stored (Patient, CPA EpisodeOfCare, parental status Observation, a child
  * Patient for some, the ingest Provenance), straight through Store.commit (the mapping is not what is measured).
  * The build runs in a fresh process per size so its peak RSS is its own. Sizes: BENCH_RETURNS_SIZES
- * (default 20000,100000); prints a Markdown table with time, peak RSS and the per-adult cost ratio.
+ * (default 20000,100000); prints a Markdown table with time, CPU time of the build process (steadier than the wall
+ * clock on a shared machine), peak RSS and the per-adult cost ratios. `BENCH_RETURNS_REPEAT=N` builds each size N
+ * times and keeps the run with the least CPU time.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -122,14 +124,19 @@ async function build(file: string) {
   const store = await openSqliteStore(file, loadMigrations());
   const keys = { keyFor: () => ({ id: "bench", secret: new Uint8Array(32).fill(7) }) };
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const built = await buildReturn(
     { kind: "mh-children", period: { start: "2025-04-01", end: "2026-03-31" }, scope: {} },
     { store, keys },
   );
   const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
   await store.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ ms, rssMb, recordsIn: built.risk.recordsIn, lines: built.files[0]?.bytes.length }));
+  console.log(
+    JSON.stringify({ ms, cpuMs, rssMb, recordsIn: built.risk.recordsIn, lines: built.files[0]?.bytes.length }),
+  );
 }
 
 const [mode, a, b] = process.argv.slice(2);
@@ -139,7 +146,7 @@ else {
   const sizes = (process.env.BENCH_RETURNS_SIZES ?? "20000,100000").split(",").map(Number);
   mkdirSync(DIR, { recursive: true });
   const self = new URL(import.meta.url).pathname;
-  const results: { n: number; ms: number; rssMb: number; fillMs: number }[] = [];
+  const results: { n: number; ms: number; cpuMs: number; rssMb: number; fillMs: number }[] = [];
   for (const n of sizes) {
     const file = join(DIR, `mh-${n}.db`);
     let fillMs = 0;
@@ -148,20 +155,26 @@ else {
       execFileSync("npx", ["tsx", self, "fill", String(n), file], { stdio: "inherit" });
       fillMs = performance.now() - t;
     }
-    const out = execFileSync("npx", ["tsx", self, "build", file], { encoding: "utf8" });
-    const r = JSON.parse(out.trim().split("\n").at(-1) as string) as { ms: number; rssMb: number; recordsIn: number };
+    type Run = { ms: number; cpuMs: number; rssMb: number; recordsIn: number };
+    let r: Run | undefined;
+    for (let i = 0; i < Math.max(1, Number(process.env.BENCH_RETURNS_REPEAT ?? 1)); i++) {
+      const out = execFileSync("npx", ["tsx", self, "build", file], { encoding: "utf8" });
+      const run = JSON.parse(out.trim().split("\n").at(-1) as string) as Run;
+      if (!r || run.cpuMs < r.cpuMs) r = run;
+    }
+    if (!r) throw new Error("no build ran");
     if (r.recordsIn !== n) throw new Error(`expected ${n} episodes read, got ${r.recordsIn}`);
-    results.push({ n, ms: r.ms, rssMb: r.rssMb, fillMs });
+    results.push({ n, ms: r.ms, cpuMs: r.cpuMs, rssMb: r.rssMb, fillMs });
   }
   const base = results[0];
   console.log(`### mh-children return (${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} × ${cpus().length}, Node ${process.version}, SQLite file)
 
-| adults | build (s) | µs per adult | ratio to ${base?.n} | peak RSS of the build (MB) | fill (s, not measured when reused) |
-|---:|---:|---:|---:|---:|---:|
+| adults | build (s) | µs per adult | ratio to ${base?.n} | CPU (s) | CPU µs per adult | CPU ratio | peak RSS of the build (MB) | fill (s, not measured when reused) |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${results
   .map(
     (r) =>
-      `| ${r.n} | ${(r.ms / 1000).toFixed(1)} | ${((r.ms * 1000) / r.n).toFixed(0)} | ${base ? (r.ms / r.n / (base.ms / base.n)).toFixed(2) : "-"} | ${r.rssMb.toFixed(0)} | ${(r.fillMs / 1000).toFixed(0)} |`,
+      `| ${r.n} | ${(r.ms / 1000).toFixed(1)} | ${((r.ms * 1000) / r.n).toFixed(0)} | ${base ? (r.ms / r.n / (base.ms / base.n)).toFixed(2) : "-"} | ${(r.cpuMs / 1000).toFixed(1)} | ${((r.cpuMs * 1000) / r.n).toFixed(0)} | ${base ? (r.cpuMs / r.n / (base.cpuMs / base.n)).toFixed(2) : "-"} | ${r.rssMb.toFixed(0)} | ${(r.fillMs / 1000).toFixed(0)} |`,
   )
   .join("\n")}`);
 }

@@ -46,6 +46,7 @@ export function auditRoutedStore(main: Store, audit: Store): Store {
     // System history (no type) is the data's: AuditEvents are read through their own gate (docs/AUDIT.md).
     historyAcross: (query: HistoryQuery): Promise<SearchPage> => pick(query.resourceType).historyAcross(query),
     search: (request: SearchRequest) => pick(request.resourceType).search(request),
+    findReferencing: (type, param, targets) => pick(type).findReferencing(type, param, targets),
     searchIndexVersion: () => main.searchIndexVersion(),
     // Reindexing walks the data; the audit store is reindexed on its own (it is opened and migrated separately).
     scanCurrent: (after, limit) => main.scanCurrent(after, limit),

@@ -238,9 +238,24 @@ export interface Store {
   historyAcross(query: HistoryQuery): Promise<SearchPage>;
   /** Current, non-deleted resources of one type matching every criterion. */
   search(request: SearchRequest): Promise<SearchPage>;
+  /**
+   * The current, non-deleted resources of `resourceType` whose reference search parameter `param` points at each
+   * of `targets` (`Type/id`), keyed by target as given, each list in id order (as a `sort: "id"` search orders
+   * them); a target nothing points at is absent, and one that is not `Type/id` matches nothing. Answers what one
+   * reference search per target would, in few queries however many targets (as many as the driver's bound
+   * parameters allow in each), so a join over a page of resources pays for one or two round trips, not one each.
+   */
+  findReferencing(
+    resourceType: string,
+    param: string,
+    targets: readonly string[],
+  ): Promise<Map<string, StoredVersion[]>>;
   /** The SEARCH_INDEX_VERSION the stored index rows were built with (see src/fhir/search-reindex.ts). */
   searchIndexVersion(): Promise<number>;
-  /** Current, non-deleted resources of every type in (type, id) order, after `after`: for reindexing. */
+  /**
+   * Current, non-deleted resources of every type in (type, id) order, after `after`: for reindexing and for walks
+   * over a whole type. Each call is a range read of the (type, id) key, so its cost does not grow with `after`.
+   */
   scanCurrent(after: { resourceType: string; id: string } | undefined, limit: number): Promise<StoredVersion[]>;
   /** Replaces the index rows of the given current resources atomically; with `version`, records it as the index's. */
   replaceIndex(entries: IndexWrite[], version?: number): Promise<void>;

@@ -267,6 +267,89 @@ export function describeStoreContract(driver: string, open: () => Promise<Store>
       expect(patients.versions.map((v) => v.id)).toEqual(owners.slice(0, 5).sort());
     });
 
+    it("finds what points at many targets at once, as one reference search per target would", async () => {
+      // More targets than one statement may bind (D1: 100), ids of every stored form, two target types, several
+      // owners per target, a deleted owner, an owner whose reference moved, another type's rows, junk targets.
+      const hex = "0123456789abcdef0123456789abcdef";
+      const forms = [
+        `Patient/${hex}`,
+        "Patient/01234567-89ab-cdef-0123-456789abcdef",
+        "Patient/0123456789ABCDEF0123456789ABCDEF",
+        "Patient/0123456789abcdef",
+        `Group/${hex}`,
+      ];
+      const tag = uid("t");
+      const targets = [...forms, ...Array.from({ length: 130 }, (_, i) => `Patient/${tag}-${i}`)];
+      const type = `T${uid("f").replace(/-/g, "")}`;
+      const other = `${type}x`;
+      const refTo = (target: string) => ({ references: [{ param: "subject", target }] });
+      // Owner ids out of order, so id order is not write order: `z…` owners are written first.
+      const owners = targets.map((t, i) => ({
+        target: t,
+        ids: [`z${i}-${tag}`, ...(i % 3 === 0 ? [`a${i}-${tag}`] : [])],
+      }));
+      await store.commit({
+        resources: owners.flatMap((o) => o.ids.map((id) => write(type, id, 1, {}, refTo(o.target)))),
+      });
+      const gone = uid("gone");
+      const moved = uid("moved");
+      await store.commit({
+        resources: [
+          write(type, gone, 1, {}, refTo(targets[1] as string)),
+          write(type, moved, 1, {}, refTo(targets[2] as string)),
+          write(other, uid("x"), 1, {}, refTo(targets[1] as string)),
+          write(type, uid("p"), 1, {}, { references: [{ param: "patient", target: targets[1] as string }] }),
+        ],
+      });
+      await store.commit({
+        resources: [write(type, gone, 2, undefined), write(type, moved, 2, {}, refTo(targets[3] as string))],
+      });
+      const asked = [...targets, targets[0] as string, "Patient/never-written", "not a reference", "Patient/"];
+      const found = await store.findReferencing(type, "subject", asked);
+      for (const target of asked) {
+        const one = await store.search({
+          resourceType: type,
+          criteria: [{ kind: "reference", param: "subject", targets: [target] }],
+          count: 50,
+          sort: "id",
+        });
+        expect(
+          (found.get(target) ?? []).map((v) => v.id),
+          target,
+        ).toEqual(one.versions.map((v) => v.id));
+      }
+      expect(found.get(targets[3] as string)?.map((v) => v.id)).toEqual([moved, `a3-${tag}`, `z3-${tag}`].sort());
+      expect(found.get(targets[2] as string)?.map((v) => v.id)).toEqual([`z2-${tag}`]);
+      expect(found.get(targets[1] as string)?.map((v) => v.id)).toEqual([`z1-${tag}`]);
+      expect(found.get(targets[0] as string)?.[0]).toMatchObject({ resourceType: type, versionId: 1, deleted: false });
+      expect(found.get(targets[0] as string)?.[0]?.resource?.id).toBe(`a0-${tag}`);
+      expect([...found.keys()].sort()).toEqual([...targets].sort());
+      expect(await store.findReferencing(type, "subject", [])).toEqual(new Map());
+      expect(await store.findReferencing(type, "nothing", targets)).toEqual(new Map());
+    });
+
+    it("scans current resources by (type, id) from a cursor, skipping deleted ones", async () => {
+      const a = `T${uid("s").replace(/-/g, "")}`;
+      const b = `${a}b`;
+      await store.commit({
+        resources: [
+          ...["c", "a", "e", "b", "d"].map((id) => write(a, id, 1, {})),
+          ...["y", "x"].map((id) => write(b, id, 1, {})),
+        ],
+      });
+      await store.commit({ resources: [write(a, "d", 2, undefined)] });
+      const key = (v: StoredVersion) => `${v.resourceType}/${v.id}`;
+      expect((await store.scanCurrent({ resourceType: a, id: "a" }, 5)).map(key)).toEqual([
+        `${a}/b`,
+        `${a}/c`,
+        `${a}/e`,
+        `${b}/x`,
+        `${b}/y`,
+      ]);
+      expect((await store.scanCurrent({ resourceType: a, id: "e" }, 1)).map(key)).toEqual([`${b}/x`]);
+      expect((await store.scanCurrent({ resourceType: a, id: "" }, 2)).map(key)).toEqual([`${a}/a`, `${a}/b`]);
+    });
+
     it("searches by token with and without system, by reference, by id and by lastUpdated", async () => {
       const value = uid("nhs");
       const patient = uid("p");

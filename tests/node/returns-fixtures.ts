@@ -1,5 +1,6 @@
 // Fixtures for the returns tests: a synthetic population (src/synth) sent through the real ingest, with the
-// default derivation chain (person index, households, flags), into an in-memory SQLite store; the identifiers
+// default derivation chain (person index, households, flags), into an in-memory SQLite store (or, with
+// TFG_TEST_RETURNS_ON_POSTGRES=1, a fresh schema on the server at TFG_TEST_POSTGRES_URL); the identifiers
 // of every stored Patient for the no-identifier scans; and a pseudonym key per return kind.
 import { ingest } from "../../src/ingest/ingest-service.js";
 import { mappingFor } from "../../src/mapping/registry.js";
@@ -10,10 +11,12 @@ import { ssdJsonRecords } from "../../src/mapping/sources/ssd.js";
 import type { ReturnKeys, ReturnKind } from "../../src/returns/port.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
+import { openPostgresStore } from "../../src/store/postgres/index.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { CinYear } from "../../src/synth/config.js";
 import { generate } from "../../src/synth/generate.js";
 import { textSource } from "../support/map-events.js";
+import { freshSchema } from "../support/pg-schema.js";
 import { sentBy } from "../support/sender.js";
 
 type Json = Record<string, unknown>;
@@ -25,6 +28,23 @@ export interface Loaded {
   rejected: number;
 }
 
+/**
+ * The store a population is loaded into: in-memory SQLite; with TFG_TEST_RETURNS_ON_POSTGRES=1 and
+ * TFG_TEST_POSTGRES_URL, a fresh schema on that server, dropped when the store closes (the builders on PostgreSQL).
+ */
+async function openPopulationStore(): Promise<Store> {
+  const url = process.env.TFG_TEST_POSTGRES_URL;
+  if (process.env.TFG_TEST_RETURNS_ON_POSTGRES !== "1" || !url) return openSqliteStore(":memory:", loadMigrations());
+  const schema = await freshSchema(url, "tfg_returns");
+  const store = await openPostgresStore(schema.url, loadMigrations());
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    await schema.drop();
+  };
+  return store;
+}
+
 const deps = (store: Store) => ({ store, clock: () => new Date("2026-04-20T00:00:00Z") });
 
 /**
@@ -33,7 +53,7 @@ const deps = (store: Store) => ({ store, clock: () => new Date("2026-04-20T00:00
  */
 export async function loadPopulation(households: number, seed: string, cinYear: CinYear = 2026): Promise<Loaded> {
   const population = generate({ households, seed, cinYear });
-  const store = await openSqliteStore(":memory:", loadMigrations());
+  const store = await openPopulationStore();
   let rejected = 0;
   for (const f of population.files) {
     if (f.path === "cpa/cpa.json") {

@@ -7,8 +7,7 @@ import { RECORD_OWNER_SYSTEM } from "../../auth/ownership.js";
 import { EPISODE_TYPE_SYSTEM, FLAG_CODE_SYSTEM } from "../../reports/codes.js";
 import type { Column } from "../../reports/csv.js";
 import { providerOf } from "../../reports/episode-context.js";
-import { chunk, codeIn, dayOf, type Json, referenceOf } from "../../reports/fhir-read.js";
-import { REFERENCES_PER_QUERY, searchAll } from "../../reports/search-all.js";
+import { codeIn, dayOf, type Json, referenceOf, resourceOf } from "../../reports/fhir-read.js";
 import type { Store } from "../../store/port.js";
 import { type NhsCell, nhsRule, nhsShare } from "../anon/nhs-rule.js";
 import { riskReport } from "../anon/risk.js";
@@ -19,7 +18,7 @@ import { MH_MEASURES, type MhLine, type MhMeasure, MhTally } from "./mh-children
 import { scanType } from "./paged.js";
 import { quartersOf } from "./quarters.js";
 import { checkAborted, checkPeriod, overlaps } from "./request-checks.js";
-import { sourceRecordsOf } from "./source-records.js";
+import { type SourceReading, sourceRecordsOf } from "./source-records.js";
 
 /** Episode statuses that mean care happened (planned, waitlisted, cancelled and mistaken ones are left out). */
 const COUNTED_STATUSES = new Set(["active", "onhold", "finished"]);
@@ -35,16 +34,39 @@ export type MhReleasedLine = { provider: string; la: string; quarter: string } &
 /** The Flags linking each patient to a child on CIN, a CP plan or looked after, by patient reference. */
 async function linkFlags(store: Store, patients: string[]): Promise<Map<string, Json[]>> {
   const out = new Map<string, Json[]>();
-  for (const part of chunk([...new Set(patients)], REFERENCES_PER_QUERY)) {
-    const flags = (await searchAll(store, "Flag", [{ kind: "reference", param: "subject", targets: part }])).filter(
-      (f) => (LINK_FLAG_CODES as readonly string[]).includes(codeIn(f.code, FLAG_CODE_SYSTEM) ?? ""),
-    );
-    for (const f of flags) {
+  const unique = [...new Set(patients)];
+  // One batched lookup for the page's patients (each patient's Flags in id order, as a subject search gives them).
+  const bySubject = await store.findReferencing("Flag", "subject", unique);
+  for (const patient of unique) {
+    for (const version of bySubject.get(patient) ?? []) {
+      const f = resourceOf(version);
+      if (!f || !(LINK_FLAG_CODES as readonly string[]).includes(codeIn(f.code, FLAG_CODE_SYSTEM) ?? "")) continue;
       const s = referenceOf(f.subject);
       if (s) out.set(s, [...(out.get(s) ?? []), f]);
     }
   }
   return out;
+}
+
+/**
+ * What the source records of a page of episodes need not read: the episodes themselves (in hand), and the
+ * episode's own patient (the facts count the other Patients a record lists, its children) when every episode of
+ * the page that the record names is that patient's.
+ */
+function pageReading(episodes: Json[]): SourceReading {
+  const known = new Map<string, Json>(episodes.map((e) => [`EpisodeOfCare/${e.id}`, e]));
+  const skip = (target: string, provenance: Json) => {
+    if (!target.startsWith("Patient/")) return false;
+    let named = false;
+    for (const t of (Array.isArray(provenance.target) ? provenance.target : []).map(referenceOf)) {
+      const episode = t === undefined ? undefined : known.get(t);
+      if (!episode) continue;
+      if ((referenceOf(episode.patient) ?? "") !== target) return false;
+      named = true;
+    }
+    return named;
+  };
+  return { known, skip };
 }
 
 /** Releases a line under the NHS rule; the share is computed from the released figures. */
@@ -101,7 +123,10 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
     if (episodes.length > 0) {
       const refs = episodes.map((e) => `EpisodeOfCare/${e.id}`);
       const patients = episodes.map((e) => referenceOf(e.patient)).filter((p): p is string => !!p);
-      const [records, flags] = await Promise.all([sourceRecordsOf(store, refs), linkFlags(store, patients)]);
+      const [records, flags] = await Promise.all([
+        sourceRecordsOf(store, refs, undefined, pageReading(episodes)),
+        linkFlags(store, patients),
+      ]);
       for (const e of episodes) {
         const patient = referenceOf(e.patient) ?? "";
         const record = records.get(`EpisodeOfCare/${e.id}`)?.[0];

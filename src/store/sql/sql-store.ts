@@ -49,10 +49,13 @@ function toVersion(row: ResourceRow): StoredVersion {
   const resourceType = row.resource_type;
   const id = row.id;
   const versionId = Number(row.version_id);
-  const lastUpdated = isoInstant(row.last_updated);
   const deleted = Number(row.deleted) === 1;
   const content = row.content;
-  if (content === null || content === undefined) return { resourceType, id, versionId, lastUpdated, deleted };
+  if (content === null || content === undefined)
+    return { resourceType, id, versionId, lastUpdated: isoInstant(row.last_updated), deleted };
+  // The instant as ISO text on first read too: a walk that only parses the resources never formats it.
+  const stored = row.last_updated;
+  let lastUpdated: string | undefined;
   // Decoded and parsed only when read: an update that needs just the version number pays neither.
   // Text, not bytes: a Response sends a string for less than it takes to decode it.
   let json: string | undefined;
@@ -65,7 +68,10 @@ function toVersion(row: ResourceRow): StoredVersion {
     resourceType,
     id,
     versionId,
-    lastUpdated,
+    get lastUpdated(): string {
+      lastUpdated ??= isoInstant(stored);
+      return lastUpdated;
+    },
     deleted,
     get json(): string {
       return text();
@@ -121,6 +127,13 @@ function withContent<O>(q: SelectQueryBuilder<Database, "resources", O>) {
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Bytes as lowercase hex (a stored reference target id as a map key). */
+function hexOf(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;
 }
 
@@ -421,6 +434,65 @@ export class SqlStore implements Store {
       versions: versions.slice(0, request.count),
       more: versions.length > request.count,
     };
+  }
+
+  async findReferencing(
+    resourceType: string,
+    param: string,
+    targets: readonly string[],
+  ): Promise<Map<string, StoredVersion[]>> {
+    // Each target's stored id (its bytes as hex) back to the target as given, grouped by target type (one code each).
+    const byType = new Map<string, Map<string, { target: string; id: Uint8Array }>>();
+    for (const target of new Set(targets)) {
+      const split = splitTarget(target);
+      if (!split) continue;
+      const ids = byType.get(split.type) ?? new Map<string, { target: string; id: Uint8Array }>();
+      ids.set(hexOf(split.id), { target, id: split.id });
+      byType.set(split.type, ids);
+    }
+    const out = new Map<string, StoredVersion[]>();
+    // Four parameters name the code and keep current rows; the rest are ids.
+    const perQuery = Math.max(1, Math.min(500, this.exec.maxParameters - 4));
+    for (const [type, ids] of byType) {
+      for (const part of chunk([...ids.values()], perQuery)) {
+        // The index rows by their primary key (code, target), each joined to its current row by rkey.
+        const rows = await this.all<ResourceRow & { ref_target: unknown }>(
+          this.db
+            .selectFrom("search_references as s")
+            .innerJoin("resources", "resources.rkey", "s.rkey")
+            .selectAll("resources")
+            .select(CONTENT)
+            .select("s.target as ref_target")
+            .where(
+              "s.code",
+              "in",
+              this.db
+                .selectFrom("search_codes")
+                .select("code")
+                .where("resource_type", "=", resourceType)
+                .where("param", "=", param)
+                .where("system", "=", type),
+            )
+            .where(
+              "s.target",
+              "in",
+              part.map((p) => p.id),
+            )
+            .where(sql<number>`+${sql.ref("resources.deleted")}`, "=", 0)
+            .orderBy("resources.id"),
+        );
+        for (const row of rows) {
+          const target = ids.get(hexOf(asBytes(row.ref_target)))?.target;
+          if (target === undefined) continue;
+          const list = out.get(target) ?? [];
+          // One row per (code, target, resource) on SQLite; a PostgreSQL heap is not keyed, so repeats are dropped.
+          if (list.at(-1)?.id === row.id) continue;
+          list.push(toVersion(row));
+          out.set(target, list);
+        }
+      }
+    }
+    return out;
   }
 
   /** The stored versions of the `resources` rows a query selects (the one place search reads content). */
@@ -778,12 +850,9 @@ export class SqlStore implements Store {
   async scanCurrent(after: { resourceType: string; id: string } | undefined, limit: number): Promise<StoredVersion[]> {
     let q = this.db.selectFrom("resources").where("deleted", "=", 0);
     if (after) {
-      q = q.where((eb) =>
-        eb.or([
-          eb("resource_type", ">", after.resourceType),
-          eb.and([eb("resource_type", "=", after.resourceType), eb("id", ">", after.id)]),
-        ]),
-      );
+      // A row value, which SQLite and PostgreSQL answer as a range of the (type, id) key; the equivalent OR of
+      // two comparisons made SQLite scan the key from its start, so each page cost more the further it was.
+      q = q.where((eb) => eb(eb.refTuple("resource_type", "id"), ">", eb.tuple(after.resourceType, after.id)));
     }
     return this.currentVersions(q.orderBy("resource_type").orderBy("id").limit(limit));
   }
