@@ -71,6 +71,12 @@ export function writeMatches(w: ResourceWrite, c: SearchCriterion): boolean {
   }
 }
 
+/** Characters of a normalised string value the pending-write index is keyed by (for prefix finds). */
+const PREFIX_KEY = 3;
+
+/** The UTC year an instant (ISO 8601) falls in; NaN when it does not parse. */
+const yearOf = (instant: string): number => new Date(Date.parse(instant)).getUTCFullYear();
+
 /** The keys of every set given, in first-seen order. */
 function union(sets: (Set<string> | undefined)[]): Set<string> {
   if (sets.length === 1) return sets[0] ?? new Set();
@@ -82,7 +88,8 @@ function union(sets: (Set<string> | undefined)[]): Set<string> {
 /** Pending writes of one commit, latest per resource, that a deriver's view overlays on the store. */
 export class Overlay {
   /**
-   * Keys of pending writes by reference target and token value (`Type|param|target`, `Type|param|system|value`),
+   * Keys of pending writes by reference target, token value, the first characters of a string value and the year a
+   * date range starts in (`Type|param|target`, `Type|param|system|value`, `Type|param|s|abc`, `Type|param|y|1980`),
    * every version's entries kept: a candidate list that {@link writeMatches} then checks against the latest
    * version, so a find costs what its matches cost, not what the whole commit holds.
    */
@@ -107,6 +114,22 @@ export class Overlay {
     for (const c of criteria) {
       if (c.kind === "reference")
         return union(c.targets.map((t) => this.byEntry.get(`${resourceType}|${c.param}|${t}`)));
+      // A string prefix of at least PREFIX_KEY characters: only values sharing its first characters can start with it.
+      if (c.kind === "string" && c.match === "prefix") {
+        const keys = c.values.map((v) => normaliseString(v));
+        if (keys.every((k) => k.length >= PREFIX_KEY))
+          return union(keys.map((k) => this.byEntry.get(`${resourceType}|${c.param}|s|${k.slice(0, PREFIX_KEY)}`)));
+      }
+      // `eq` dates of a few years at most: a match's range starts inside the searched one, so in one of its years.
+      if (c.kind === "date" && c.values.every((v) => v.prefix === "eq")) {
+        const years = c.values.map((v) => [yearOf(v.start), yearOf(v.end)] as const);
+        if (years.every(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b - a <= 2)) {
+          const sets: (Set<string> | undefined)[] = [];
+          for (const [a, b] of years)
+            for (let y = a; y <= b; y++) sets.push(this.byEntry.get(`${resourceType}|${c.param}|y|${y}`));
+          return union(sets);
+        }
+      }
       if (c.kind === "token" && !c.not && c.values.every((v) => v.value !== undefined)) {
         return union(
           c.values.map((v) =>
@@ -163,6 +186,9 @@ export class Overlay {
       this.indexEntry(`${w.resourceType}|${t.param}|${t.system}|${t.value}`, key);
       this.indexEntry(`${w.resourceType}|${t.param}|*|${t.value}`, key);
     }
+    for (const e of w.strings ?? [])
+      this.indexEntry(`${w.resourceType}|${e.param}|s|${e.value.slice(0, PREFIX_KEY)}`, key);
+    for (const d of w.dates ?? []) this.indexEntry(`${w.resourceType}|${d.param}|y|${yearOf(d.low)}`, key);
   }
 
   /** The latest pending write of a resource, if this commit writes it. */

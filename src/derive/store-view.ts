@@ -19,6 +19,8 @@ export function storeView(store: Store): DeriveView {
     },
     async findWithin(resourceType, criteria, limit) {
       const counted = await store.search({ resourceType, criteria, count: 0, sort: "id", totalUpTo: limit + 1 });
+      // Most blocks of a new record are empty: counted as such, they need no second query.
+      if (counted.total === 0) return [];
       return counted.total > limit ? undefined : this.find(resourceType, criteria);
     },
     async find(resourceType, criteria) {

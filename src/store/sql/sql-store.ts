@@ -541,15 +541,31 @@ export class SqlStore implements Store {
             ),
         );
       case "reference": {
-        const targets = c.targets.flatMap((t) => splitTarget(t) ?? []);
-        if (targets.length === 0) return sql<SqlBool>`1 = 0`;
+        // Targets grouped by type, each group `code IN (its code) AND target IN (its ids)`: the planner seeks the
+        // (code, target) index once per target. ORing one (target, code) pair per target instead, under the
+        // parameter's code, made SQLite scan every reference of the parameter: a cost growing with the population.
+        const byType = new Map<string, Uint8Array[]>();
+        for (const t of c.targets) {
+          const x = splitTarget(t);
+          if (!x) continue;
+          const ids = byType.get(x.type);
+          if (ids) ids.push(x.id);
+          else byType.set(x.type, [x.id]);
+        }
+        if (byType.size === 0) return sql<SqlBool>`1 = 0`;
         return eb(
           "rkey",
           "in",
-          // biome-ignore lint/suspicious/noExplicitAny: see above.
-          owners("search_references", c.param).where((t: any) =>
-            t.or(targets.map((x) => t.and([t("target", "=", x.id), t("code", "in", codes(c.param, [x.type]))]))),
-          ),
+          this.db
+            .selectFrom("search_references")
+            .select("rkey")
+            .where((t) =>
+              t.or(
+                [...byType].map(([type, ids]) =>
+                  t.and([t("code", "in", codes(c.param, [type])), t("target", "in", ids)]),
+                ),
+              ),
+            ),
         );
       }
       case "string":
