@@ -6,10 +6,11 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { JobScheduler } from "../../src/returns/jobs/service.js";
-import type { BuiltReturn, ReturnBuilder } from "../../src/returns/port.js";
+import type { ReturnBuilder } from "../../src/returns/port.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { signingJwk } from "../support/notify-fixtures.js";
+import { stubReturn } from "../support/stub-return.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 
 const ENDPOINT = "https://submit.national.test/ndtms";
@@ -37,21 +38,7 @@ const builder: ReturnBuilder = async (request, ctx) => {
   ctx.onProgress?.(2, 2);
   const key = ctx.keys.keyFor(request.kind);
   if (!key) throw new Error("no key");
-  return {
-    files: [{ name: `${request.kind}.csv`, mediaType: "text/csv", bytes: new TextEncoder().encode(CSV) }],
-    risk: {
-      kind: request.kind,
-      rule: "none",
-      quasiIdentifiers: [],
-      k: null,
-      smallestCell: null,
-      recordsIn: 1,
-      recordsOut: 1,
-      keyId: key.id,
-      suppressed: [],
-      notes: [],
-    },
-  } satisfies BuiltReturn;
+  return stubReturn(request.kind, CSV, key.id);
 };
 
 /** Runs builds when the test says, so a test sees "queued" first. */

@@ -12,6 +12,7 @@ import type { ReturnBuilder, ReturnRequest } from "../../src/returns/port.js";
 import { loadMigrations } from "../../src/runtime/migration-files.js";
 import type { Store } from "../../src/store/port.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { stubReturn } from "../support/stub-return.js";
 
 const LEASE_SECONDS = 60;
 const REQUEST: ReturnRequest = {
@@ -24,21 +25,7 @@ const BY = { org: "AG1", orgType: "drug-alcohol-service", role: "manager", subje
 let builds = 0;
 const builder: ReturnBuilder = async (request) => {
   builds++;
-  return {
-    files: [{ name: `${request.kind}.csv`, mediaType: "text/csv", bytes: new TextEncoder().encode("A,B\n1,2\n") }],
-    risk: {
-      kind: request.kind,
-      rule: "none",
-      quasiIdentifiers: [],
-      k: null,
-      smallestCell: null,
-      recordsIn: 1,
-      recordsOut: 1,
-      keyId: "k1",
-      suppressed: [],
-      notes: [],
-    },
-  };
+  return stubReturn(request.kind, "A,B\n1,2\n", "k1");
 };
 
 /** A service whose clock reads `offsetMs` after the real one (the log's entries carry the real time). */
