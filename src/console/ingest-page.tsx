@@ -220,7 +220,16 @@ export function ingestRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
-        const write = (text: string) => controller.enqueue(encoder.encode(text));
+        // A browser that goes away (tab closed) cancels the stream; the ingest still runs to its end, unwatched.
+        let open = true;
+        const write = (text: string) => {
+          if (!open) return;
+          try {
+            controller.enqueue(encoder.encode(text));
+          } catch {
+            open = false;
+          }
+        };
         write(head);
         write(
           '<section aria-labelledby="progress-heading"><h2 class="nhsuk-heading-m" id="progress-heading">Progress</h2>' +
@@ -270,7 +279,11 @@ export function ingestRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
           logger.error({ source: d.name, mode, error: (err as Error)?.name, via: "console" }, "ingest failed");
         }
         write(tail);
-        controller.close();
+        try {
+          if (open) controller.close();
+        } catch {
+          // cancelled since the last write: nothing to close
+        }
       },
     });
     return c.body(body, 200, { "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store" });

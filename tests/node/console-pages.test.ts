@@ -274,6 +274,36 @@ describe("ingest", () => {
     expect(rest.indexOf("Finished:")).toBeLessThan(rest.indexOf("report-heading"));
   });
 
+  it("finishes the ingest when the browser goes away mid-stream", async () => {
+    const client = await signedIn(manager);
+    const csrf = await client.csrf("/console/ingest");
+    const [header, row] = csv.split("\n") as [string, string];
+    const cols = header.split(",");
+    const at = (name: string) => cols.indexOf(name);
+    const N = 1_100;
+    const rows = Array.from({ length: N }, (_, i) => {
+      const cells = row.split(",");
+      cells[at("CLIENTID")] = `C9${String(i).padStart(5, "0")}`; // clients no other test sends
+      cells[at("DOB")] = new Date(Date.UTC(1960, 0, 1 + i * 7)).toISOString().slice(0, 10);
+      cells[at("NHSNUM")] = "";
+      cells[at("UPRN")] = "";
+      return cells.join(",");
+    });
+    const provenances = async () =>
+      (await t.store.search({ resourceType: "Provenance", criteria: [], count: 1, sort: "id" })).total ?? 0;
+    const before = await provenances();
+    const res = await upload(client, [header, ...rows].join("\n"), csrf);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel(); // the tab is closed before the first progress line (at 500 records)
+    let after = before;
+    for (let i = 0; i < 1200 && after < before + N; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await provenances();
+    }
+    expect(after - before).toBeGreaterThanOrEqual(N); // every record stored, none lost with the page
+  }, 180_000);
+
   it("refuses an upload without the CSRF token, and a practitioner", async () => {
     const client = await signedIn(manager);
     expect((await upload(client, csv)).status).toBe(403);
