@@ -5,6 +5,7 @@
  * and `notRecordedEpisodes` as `GET /reports/completeness`, with CSV downloads through the API's own routes.
  */
 import type { Hono } from "hono";
+import { authoriseReport } from "../reports/access.js";
 import {
   type CompletenessGroup,
   completenessSummary,
@@ -15,7 +16,7 @@ import {
 import { DEFAULT_COUNT, takePage } from "../reports/paging.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
 import { Layout } from "./layout.js";
-import { reportDay, requireReportReader } from "./report-access.js";
+import { reportDay } from "./report-access.js";
 import type { ConsoleSession } from "./session.js";
 
 const percent = (m: Measure | null) =>
@@ -164,12 +165,12 @@ export function CompletenessPage(props: {
 export function completenessRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get("/completeness", async (c) => {
     const actor = c.get("actor");
-    await requireReportReader(deps.auditor, actor, "completeness");
+    await authoriseReport(deps.auditor, actor, "completeness");
     const today = reportDay(deps.clock(), deps.config.timeZone);
     c.get("logger").info({ report: "completeness", org: actor.org, format: "console" }, "report");
     const summary = await completenessSummary(deps.store, actor.org, today);
     const personLevel = actor.purposeOfUse !== "statistics";
-    if (personLevel) await requireReportReader(deps.auditor, actor, "not-recorded");
+    if (personLevel) await authoriseReport(deps.auditor, actor, "not-recorded");
     const page = personLevel
       ? await takePage(notRecordedEpisodes(deps.store, actor.org, today), DEFAULT_COUNT)
       : undefined;

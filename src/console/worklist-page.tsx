@@ -5,11 +5,12 @@
  */
 import type { Hono } from "hono";
 import { badRequest } from "../fhir/errors.js";
+import { authoriseReport } from "../reports/access.js";
 import { DEFAULT_COUNT, decodeReportCursor, encodeReportCursor, takePage } from "../reports/paging.js";
 import { type WorklistRow, worklistRows } from "../reports/worklist.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
 import { Layout } from "./layout.js";
-import { reportDay, requireReportReader } from "./report-access.js";
+import { reportDay } from "./report-access.js";
 import type { ConsoleSession } from "./session.js";
 
 const FLAG_TEXT: Record<string, string> = {
@@ -104,7 +105,7 @@ export function WorklistPage(props: { session: ConsoleSession; rows: WorklistRow
 export function worklistRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get("/worklist", async (c) => {
     const actor = c.get("actor");
-    await requireReportReader(deps.auditor, actor, "worklist");
+    await authoriseReport(deps.auditor, actor, "worklist");
     const cursor = c.req.query("cursor");
     if (cursor !== undefined && cursor.length > 512) throw badRequest("The page link is not valid", ["cursor"]);
     const after = cursor === undefined ? undefined : decodeReportCursor(cursor, "worklist");

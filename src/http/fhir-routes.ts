@@ -8,7 +8,7 @@ import { capabilityStatement, type SoftwareInfo } from "../fhir/capability-state
 import { badRequest, methodNotAllowed, notFound } from "../fhir/errors.js";
 import { everythingQuery } from "../fhir/everything.js";
 import { informational } from "../fhir/operation-outcome.js";
-import { asResource } from "../fhir/resource-body.js";
+import { asResource, assertValidId } from "../fhir/resource-body.js";
 import { parseIfMatch, type ResourceService } from "../fhir/resource-service.js";
 import { runTransaction } from "../fhir/transaction.js";
 import type { StoredVersion } from "../store/port.js";
@@ -127,8 +127,7 @@ export function fhirRoutes(deps: FhirRoutesDeps, auth: MiddlewareHandler<AppEnv>
   app.post(VALIDATE_PATH, validateHandler);
   app.get(`/Patient/:id/:op{(?:\\$|%24)everything}`, async (c) => {
     const id = c.req.param("id");
-    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id))
-      throw badRequest("The Patient id must be 1–64 letters, digits, '-' or '.'", ["id"]);
+    assertValidId(id);
     const query = requestParams(c.req.url);
     const asked = everythingQuery(id, query);
     const result = await reader(c).search("Patient", asked.params);

@@ -20,18 +20,29 @@ export const REPORT_SYSTEM = "urn:think-family-gateway:report";
 /** The reports. */
 export type ReportKind = "worklist" | "not-recorded" | "completeness";
 
+/** Why a report read is refused: the audit's reason, and what the 403 tells the caller and where. */
+const REFUSALS = {
+  role: {
+    reason: "role may not read reports",
+    message: "Reports are for managers, safeguarding leads and systems of the organisation",
+  },
+  purpose_of_use: {
+    reason: "under statistics only aggregates are released, not lists of people",
+    message: "Under the statistics purpose only aggregates are released, not lists of people",
+  },
+} as const;
+
+/** What refuses `actor` reading `report`, or undefined when it may. */
+function refusalOf(actor: Actor, report: ReportKind): keyof typeof REFUSALS | undefined {
+  if (!REPORT_ROLES.includes(actor.role)) return "role";
+  if (report !== "completeness" && actor.purposeOfUse === "statistics") return "purpose_of_use";
+  return undefined;
+}
+
 /** The decision for `actor` reading `report` of its own organisation. */
 export function reportDecision(actor: Actor, report: ReportKind): AuditDecision {
-  const deny = (reason: string): AuditDecision => ({
-    effect: "deny",
-    level: "none",
-    rule: REPORT_RULE,
-    reasons: [reason],
-  });
-  if (!REPORT_ROLES.includes(actor.role)) return deny("role may not read reports");
-  if (report !== "completeness" && actor.purposeOfUse === "statistics") {
-    return deny("under statistics only aggregates are released, not lists of people");
-  }
+  const refusal = refusalOf(actor, report);
+  if (refusal) return { effect: "deny", level: "none", rule: REPORT_RULE, reasons: [REFUSALS[refusal].reason] };
   return {
     effect: "permit",
     level: "summary",
@@ -46,20 +57,12 @@ export function reportDecision(actor: Actor, report: ReportKind): AuditDecision 
  * recording the deny. A failed audit write refuses the read (503, as every audited read).
  */
 export async function authoriseReport(auditor: Auditor, actor: Actor, report: ReportKind): Promise<void> {
-  const decision = reportDecision(actor, report);
   const access: AuditAccess = {
     interaction: "operation",
     operation: `$report-${report}`,
     object: { system: REPORT_SYSTEM, value: `${actor.org}/${report}` },
   };
-  await auditor.record(actor, access, decision);
-  if (decision.effect === "deny") {
-    const why = decision.reasons?.[0] ?? "not permitted";
-    throw forbidden(
-      why.startsWith("role")
-        ? "Reports are for managers, safeguarding leads and systems of the organisation"
-        : "Under the statistics purpose only aggregates are released, not lists of people",
-      [why.startsWith("role") ? "role" : "purpose_of_use"],
-    );
-  }
+  await auditor.record(actor, access, reportDecision(actor, report));
+  const refusal = refusalOf(actor, report);
+  if (refusal) throw forbidden(REFUSALS[refusal].message, [refusal]);
 }

@@ -31,17 +31,27 @@ export async function recoverJob(
   return (await log.appendAfter(job, { type: "requeued", reason: "lease-expired" })) ? "abandoned-build" : undefined;
 }
 
-/** One recovery pass over the newest {@link RECOVERY_WINDOW} jobs: the ids to run again, with why. */
+/** The states of the newest {@link RECOVERY_WINDOW} jobs of every organisation: what a housekeeping pass looks at. */
+export async function newestJobs(log: JobLog): Promise<JobState[]> {
+  const jobs: JobState[] = [];
+  for (const id of await log.list(undefined, RECOVERY_WINDOW)) {
+    const job = await log.get(id);
+    if (job) jobs.push(job);
+  }
+  return jobs;
+}
+
+/** One recovery pass over `jobs` (read by {@link newestJobs}): the ids to run again, with why. */
 export async function recoverJobs(
   log: JobLog,
+  jobs: readonly JobState[],
   now: Date,
   leaseMs: number,
 ): Promise<{ id: string; reason: RecoveryReason }[]> {
   const out: { id: string; reason: RecoveryReason }[] = [];
-  for (const id of await log.list(undefined, RECOVERY_WINDOW)) {
-    const job = await log.get(id);
-    const reason = job && (await recoverJob(log, job, now, leaseMs));
-    if (reason) out.push({ id, reason });
+  for (const job of jobs) {
+    const reason = await recoverJob(log, job, now, leaseMs);
+    if (reason) out.push({ id: job.id, reason });
   }
   return out;
 }

@@ -7,7 +7,6 @@
 import type { Store } from "../../store/port.js";
 import type { JobState } from "./job-events.js";
 import type { JobLog } from "./job-log.js";
-import { RECOVERY_WINDOW } from "./recover.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -18,12 +17,18 @@ export function filesExpired(job: JobState, now: Date, retentionDays: number): b
   return now.getTime() - Date.parse(job.builtAt) > retentionDays * DAY_MS;
 }
 
-/** Deletes the expired files of the newest jobs: the ids of the jobs whose files were deleted. */
-export async function expireFiles(store: Store, log: JobLog, now: Date, retentionDays: number): Promise<string[]> {
+/** Deletes the expired files of `jobs` (read by recover.ts `newestJobs`): the ids of the jobs whose files were deleted. */
+export async function expireFiles(
+  store: Store,
+  log: JobLog,
+  jobs: readonly JobState[],
+  now: Date,
+  retentionDays: number,
+): Promise<string[]> {
   const out: string[] = [];
-  for (const id of await log.list(undefined, RECOVERY_WINDOW)) {
-    const job = await log.get(id);
-    if (!job || !filesExpired(job, now, retentionDays)) continue;
+  for (const job of jobs) {
+    const id = job.id;
+    if (!filesExpired(job, now, retentionDays)) continue;
     // Claim first (compare-and-set), so two passes record one deletion; deleting is safe to repeat.
     if (!(await log.appendAfter(job, { type: "files-deleted" }))) continue;
     await store.deleteFiles(job.files.map((f) => f.key));

@@ -15,7 +15,7 @@ import type { ReturnBuilder, ReturnRequest, RiskReport } from "../port.js";
 import { buildDecision, jobDecision, scopedRequest } from "./access.js";
 import type { JobActor, JobState } from "./job-events.js";
 import { JobLog } from "./job-log.js";
-import { recoverJobs } from "./recover.js";
+import { newestJobs, recoverJobs } from "./recover.js";
 import { expireFiles } from "./retention.js";
 import { runJob } from "./run-job.js";
 import { type ScheduleEntry, scheduledJobId, scheduledRequest, schedulerActor } from "./schedule.js";
@@ -93,8 +93,9 @@ export class ReturnsService {
    * never started go to `schedule`. Node calls it at start-up, the Worker's Cron pass and `tfg returns scheduled`
    * on every pass. Resolves with the ids handed out.
    */
-  async recover(schedule: JobScheduler): Promise<string[]> {
-    const found = await recoverJobs(this.log, this.deps.clock(), this.deps.settings.buildLeaseSeconds * 1000);
+  async recover(schedule: JobScheduler, jobs?: readonly JobState[]): Promise<string[]> {
+    const leaseMs = this.deps.settings.buildLeaseSeconds * 1000;
+    const found = await recoverJobs(this.log, jobs ?? (await newestJobs(this.log)), this.deps.clock(), leaseMs);
     for (const { id, reason } of found) {
       this.deps.logger?.warn({ job: id, reason }, "return job handed out again");
       await schedule(id, () => this.run(id));
@@ -103,16 +104,27 @@ export class ReturnsService {
   }
 
   /** Deletes the files of jobs past their retention (retention.ts); resolves with those jobs' ids. */
-  async expireFiles(): Promise<string[]> {
-    const ids = await expireFiles(this.deps.store, this.log, this.deps.clock(), this.deps.settings.fileRetentionDays);
+  async expireFiles(jobs?: readonly JobState[]): Promise<string[]> {
+    const { store, clock, settings } = this.deps;
+    const ids = await expireFiles(
+      store,
+      this.log,
+      jobs ?? (await newestJobs(this.log)),
+      clock(),
+      settings.fileRetentionDays,
+    );
     for (const id of ids) this.deps.logger?.info({ job: id }, "return files deleted at the end of their retention");
     return ids;
   }
 
-  /** The housekeeping pass: {@link recover}, then {@link expireFiles}. Resolves with the ids handed out again. */
+  /**
+   * The housekeeping pass: {@link recover}, then {@link expireFiles}, over one reading of the newest jobs (recovery
+   * touches only running and queued jobs, retention only built and submitted ones). Resolves with the ids handed out.
+   */
   async housekeep(schedule: JobScheduler): Promise<string[]> {
-    const recovered = await this.recover(schedule);
-    await this.expireFiles();
+    const jobs = await newestJobs(this.log);
+    const recovered = await this.recover(schedule, jobs);
+    await this.expireFiles(jobs);
     return recovered;
   }
 
