@@ -15,6 +15,7 @@ import type { Hono } from "hono";
 import { Hono as HonoApp } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { buildApp } from "../src/app.js";
+import { RECORD_OWNER_SYSTEM } from "../src/auth/ownership.js";
 import { createTokenVerifier } from "../src/auth/token-verifier.js";
 import { parseConfig } from "../src/config.js";
 import { prepareWrite } from "../src/fhir/resource-service.js";
@@ -32,11 +33,18 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const N = 1000;
 
-/** The same synthetic Patient as bench/run.ts, numbered i (test-range NHS number). */
+/** The organisation of the bench's caller (tests/support/tokens.ts PRACTITIONER): it owns the bench's Patients. */
+const BENCH_OWNER = "RX4";
+
+/**
+ * The same synthetic Patient as bench/run.ts, numbered i (test-range NHS number), owned by the caller's organisation
+ * so the sharing protocol's recording-organisation rule lets the caller read it (an unowned record is hidden: 404).
+ */
 export function benchPatient(i: number) {
   return {
     resourceType: "Patient" as const,
     id: `p-${i}`,
+    meta: { tag: [{ system: RECORD_OWNER_SYSTEM, code: BENCH_OWNER }] },
     identifier: [{ system: "https://fhir.nhs.uk/Id/nhs-number", value: String(9990000000 + i) }],
     gender: i % 2 ? ("female" as const) : ("male" as const),
     birthDate: "1985-04-02",

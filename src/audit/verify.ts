@@ -124,7 +124,7 @@ export async function verifyAuditLog(store: Store, options: VerifyOptions = {}):
     const [start] = entries;
     if (unreadable !== undefined) return { ok: false, count, broken: broken(unreadable, "unreadable") };
     if (!start || start.seq !== from.seq) return { ok: false, count, broken: broken(from.seq, "truncated") };
-    if (start.hash !== from.hash || (await entryHash(start)) !== start.hash) {
+    if (start.hash !== from.hash || entryHash(start) !== start.hash) {
       return { ok: false, count, broken: broken(from.seq, "rewritten", idOf(start)) };
     }
     prevHash = start.hash;
@@ -135,7 +135,7 @@ export async function verifyAuditLog(store: Store, options: VerifyOptions = {}):
     const bad = checkCopies ? await firstBadCopy(store, page) : undefined;
     for (const e of page) {
       if (e.seq !== expected) return { ok: false, count, broken: broken(expected, "missing") };
-      if ((await entryHash(e)) !== e.hash) return { ok: false, count, broken: broken(e.seq, "altered", idOf(e)) };
+      if (entryHash(e) !== e.hash) return { ok: false, count, broken: broken(e.seq, "altered", idOf(e)) };
       if (e.prevHash !== prevHash) return { ok: false, count, broken: broken(e.seq, "unlinked", idOf(e)) };
       if (e === bad) return { ok: false, count, broken: broken(e.seq, "copy-differs", idOf(e)) };
       if (anchor?.seq === e.seq && anchor.hash !== e.hash) {

@@ -130,7 +130,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       orgType: claims.org_type,
       role: claims.role,
       purposeOfUse: choosePurpose(claims, purposeHeader),
-      tokenId: claims.jti ? { kind: "jti", value: claims.jti } : { kind: "sha256", value: await sha256Hex(token) },
+      tokenId: claims.jti ? { kind: "jti", value: claims.jti } : { kind: "sha256", value: sha256Hex(token) },
     };
     remember(cacheKey, actor, payload.exp);
     return actor;

@@ -221,7 +221,12 @@ export class ResourceService {
     return this.enforced("read", `${type}/${id}`, async (s) => {
       const v = await this.deps.store.read(type, id);
       if (!v) throw notFound(`${type}/${id} is not known`);
-      return this.shownOrThrown(s, v, notFound(`${type}/${id} is not known`), gone(`${type}/${id} was deleted`));
+      return this.shownOrThrown(
+        s,
+        v,
+        () => notFound(`${type}/${id} is not known`),
+        () => gone(`${type}/${id} was deleted`),
+      );
     });
   }
 
@@ -233,21 +238,24 @@ export class ResourceService {
     return this.bodies.serve(v);
   }
 
-  /** `v` as the session lets it be shown, or the error that hides it (`hidden`) or reports its deletion (`deleted`). */
+  /**
+   * `v` as the session lets it be shown, or the error that hides it (`hidden`) or reports its deletion (`deleted`),
+   * built only when thrown (an error captures a stack: not something to pay for on every read).
+   */
   private async shownOrThrown(
     s: ReadSession | undefined,
     v: StoredVersion,
-    hidden: GatewayError,
-    deleted: GatewayError,
+    hidden: () => GatewayError,
+    deleted: () => GatewayError,
   ): Promise<StoredVersion> {
     if (!s) {
-      if (v.deleted) throw deleted;
+      if (v.deleted) throw deleted();
       return this.bodies.serve(v);
     }
     if (v.deleted) {
       const prior = v.versionId > 1 ? await this.deps.store.vread(v.resourceType, v.id, v.versionId - 1) : undefined;
-      if (await s.show(v, prior && this.bodies.serve(prior))) throw deleted;
-      throw hidden;
+      if (await s.show(v, prior && this.bodies.serve(prior))) throw deleted();
+      throw hidden();
     }
     const served = this.bodies.serve(v);
     const shown = await s.show(served);
@@ -257,7 +265,7 @@ export class ResourceService {
     if (d?.decision.effect === "permit") {
       throw forbidden(`Nothing of this ${v.resourceType} may be shown at the level the sharing protocol permits`);
     }
-    throw hidden;
+    throw hidden();
   }
 
   /** A specific version (under enforcement, decided on that version's own body, as {@link read} is). */
@@ -267,9 +275,9 @@ export class ResourceService {
     if (!/^\d+$/.test(versionId)) throw notFound(`Version '${versionId.slice(0, 20)}' is not known`);
     return this.enforced("vread", `${type}/${id}/_history/${versionId}`, async (s) => {
       const v = await this.deps.store.vread(type, id, Number(versionId));
-      const hidden = notFound(`${type}/${id}/_history/${versionId} is not known`);
-      if (!v) throw hidden;
-      return this.shownOrThrown(s, v, hidden, gone(`${type}/${id} version ${versionId} is a deletion`));
+      const hidden = () => notFound(`${type}/${id}/_history/${versionId} is not known`);
+      if (!v) throw hidden();
+      return this.shownOrThrown(s, v, hidden, () => gone(`${type}/${id} version ${versionId} is a deletion`));
     });
   }
 

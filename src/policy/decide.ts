@@ -6,7 +6,7 @@
 import { consentState } from "./consent.js";
 import type { Decision, Obligation } from "./decision.js";
 import { addDuration } from "./duration.js";
-import type { DecisionRequest } from "./facts.js";
+import { type DecisionRequest, NO_CONSENTS, NO_RELATIONSHIP } from "./facts.js";
 import type { Policy, Rule } from "./policy.js";
 import type { ConsentState, ObligationKind, Relationship } from "./schema.js";
 
@@ -26,7 +26,7 @@ export function relationshipsOf(request: DecisionRequest): Relationship[] {
   return out;
 }
 
-const reasonOf = (request: DecisionRequest): string | undefined => {
+const reasonOf = (request: { reason?: string }): string | undefined => {
   const r = request.reason?.trim();
   return r ? r : undefined;
 };
@@ -54,7 +54,7 @@ function obligation(
   kind: ObligationKind,
   rule: Extract<Rule, { effect: "permit" }>,
   policy: Policy,
-  request: DecisionRequest,
+  request: QuickRequest,
   consentSources: readonly string[],
 ): Obligation {
   const reason = reasonOf(request) ?? "";
@@ -76,6 +76,109 @@ function obligation(
         until: addDuration(request.at, policy.breakGlassExpiresAfter),
       };
   }
+}
+
+/** Whether one condition of a rule holds, fails, or depends on a fact not read yet. */
+type Holds = "ok" | "fail" | "unknown";
+
+/** Relationships the engine derives from the record's own tags; the others need reading (RelationshipFacts). */
+const TAG_RELATIONSHIPS: readonly Relationship[] = ["recording-organisation", "match-review"];
+
+/** What {@link settle} decides from: the request without the facts that need reading (subject's age, relationships, consents). */
+export interface QuickRequest {
+  actor: DecisionRequest["actor"];
+  subject: Omit<DecisionRequest["subject"], "kind">;
+  reason?: string;
+  at: string;
+}
+
+/** The state of each of a rule's conditions, in {@link mismatch}'s order, knowing only `request`'s facts. */
+function quickConditions(rule: Rule, request: QuickRequest, tagged: readonly Relationship[]): [Holds, boolean][] {
+  const w = rule.when;
+  const { actor } = request;
+  const known = (applies: unknown, holds: boolean): Holds => (applies === undefined || holds ? "ok" : "fail");
+  let relationship: Holds = "ok";
+  if (w.relationships) {
+    if (w.relationships.some((r) => tagged.includes(r))) relationship = "ok";
+    else if (w.relationships.some((r) => !TAG_RELATIONSHIPS.includes(r) && (r !== "none" || tagged.length === 0)))
+      relationship = "unknown";
+    else relationship = "fail";
+  }
+  // [state, whether this is the stated-reason condition (a failure there is noted in the reasons)]
+  return [
+    [known(w.orgTypes, w.orgTypes?.includes(actor.orgType) ?? true), false],
+    [known(w.roles, w.roles?.includes(actor.role) ?? true), false],
+    [known(w.purposes, w.purposes?.includes(actor.purposeOfUse) ?? true), false],
+    [w.subjects ? "unknown" : "ok", false],
+    [relationship, false],
+    [w.consent ? "unknown" : "ok", false],
+    [known(w.reasonGiven, reasonOf(request) !== undefined), true],
+  ];
+}
+
+/**
+ * The decision {@link decide} would make, when it follows from the caller, the purpose, the stated reason and the
+ * record's own tags alone, whatever the subject's age, relationships and consents turn out to be; undefined when a
+ * rule that could decide depends on one of those (read them, then call {@link decide}). The rules are walked as
+ * decide walks them: a rule skipped here is skipped there for every value of the unread facts. A settled decision
+ * has no `consent` (none was read) and says so in its reasons. Lets a read of the caller's own record skip the
+ * lookups (episodes, households, the person index, consents) that relationships and consent need.
+ */
+export function settle(policy: Policy, request: QuickRequest): Decision | undefined {
+  if (Number.isNaN(Date.parse(request.at))) return undefined;
+  const tagged = relationshipsOf({
+    ...request,
+    subject: { ...request.subject, kind: "unknown" },
+    relationships: NO_RELATIONSHIP,
+    consents: NO_CONSENTS,
+  }).filter((r) => r !== "none");
+  const needsReason: string[] = [];
+  for (const rule of policy.rules) {
+    const conditions = quickConditions(rule, request, tagged);
+    const first = conditions.findIndex(([state]) => state !== "ok");
+    if (first >= 0) {
+      const [state, isReason] = conditions[first] as [Holds, boolean];
+      if (state === "fail") {
+        if (isReason) needsReason.push(rule.id);
+        continue;
+      }
+      // An unread fact comes first: the rule is skipped for every value of it only when a later condition other
+      // than the stated reason fails (decide then skips it without noting a missing reason).
+      if (conditions.slice(first + 1).some(([st, reasonCondition]) => st === "fail" && !reasonCondition)) continue;
+      return undefined;
+    }
+    if (rule.effect === "permit" && rule.obligations.includes("record-s47-override")) return undefined;
+    const { actor } = request;
+    const reasons = [
+      `rule ${rule.id}: ${rule.description}`,
+      `${actor.orgType} ${actor.role} ${actor.purposeOfUse}; relationship ${tagged.join(",") || "none known"}; decided without reading the subject's age, other relationships or consent (no rule before this one depends on them)`,
+      ...needsReason.map((id) => `rule ${id} needs a stated reason and none was given`),
+    ];
+    return ruleDecision(policy, rule, request, reasons);
+  }
+  return undefined;
+}
+
+/** The decision `rule` makes; `consent` when it was read (its sources feed the s47-override obligation). */
+function ruleDecision(
+  policy: Policy,
+  rule: Rule,
+  request: QuickRequest,
+  reasons: readonly string[],
+  consent?: Decision["consent"],
+): Decision {
+  const base = { policy: `${policy.name} (${policy.file})`, ...(consent ? { consent } : {}) };
+  if (rule.effect === "deny")
+    return { ...base, effect: "deny", level: "none", rule: rule.id, obligations: [], reasons };
+  return {
+    ...base,
+    effect: "permit",
+    level: rule.level,
+    legalBasis: rule.legalBasis,
+    rule: rule.id,
+    obligations: rule.obligations.map((k) => obligation(k, rule, policy, request, consent?.sources ?? [])),
+    reasons,
+  };
 }
 
 /** Decides one request under `policy`. */
@@ -104,17 +207,7 @@ export function decide(policy: Policy, request: DecisionRequest): Decision {
     const reasons = [`rule ${rule.id}: ${rule.description}`, facts];
     if (consent.sources.length > 0) reasons.push(`consent ${consent.state} from ${consent.sources.join(", ")}`);
     for (const id of needsReason) reasons.push(`rule ${id} needs a stated reason and none was given`);
-    if (rule.effect === "deny")
-      return { ...base, effect: "deny", level: "none", rule: rule.id, obligations: [], reasons };
-    return {
-      ...base,
-      effect: "permit",
-      level: rule.level,
-      legalBasis: rule.legalBasis,
-      rule: rule.id,
-      obligations: rule.obligations.map((k) => obligation(k, rule, policy, request, consent.sources)),
-      reasons,
-    };
+    return ruleDecision(policy, rule, request, reasons, consent);
   }
   const reasons = ["no rule permits this read (deny by default)", facts];
   for (const id of needsReason) reasons.push(`rule ${id} needs a stated reason and none was given`);

@@ -54,6 +54,9 @@ export interface Decision {
   obligations: readonly Obligation[];
   /** Why, in words that carry no identifiable value (codes, rule ids and record keys only). */
   reasons: readonly string[];
-  /** The consent state the decision read, and the Consents behind it. */
-  consent: { state: ConsentState; sources: readonly string[] };
+  /**
+   * The consent state the decision read, and the Consents behind it; absent when the decision was settled without
+   * reading consent (decide.ts `settle`: no rule before the deciding one depends on it).
+   */
+  consent?: { state: ConsentState; sources: readonly string[] };
 }

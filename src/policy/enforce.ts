@@ -12,7 +12,7 @@ import { pairOf } from "../linkage/resources.js";
 import type { StoredVersion } from "../store/port.js";
 import type { AuditDecision, AuditEntry, AuditInteraction, AuditSink } from "./audit.js";
 import { consentFactsFrom } from "./consent.js";
-import { decide } from "./decide.js";
+import { decide, settle } from "./decide.js";
 import type { Decision } from "./decision.js";
 import { type ConsentFacts, NO_CONSENTS, NO_RELATIONSHIP, type RelationshipFacts, type SubjectKind } from "./facts.js";
 import { type Level, lowerOf, rankOf } from "./levels.js";
@@ -179,6 +179,17 @@ export class ReadSession {
         relationships: facts,
         consents,
       });
+    // The caller's own record (or a deny by who asks) is decided from the token and the record's tags alone: no
+    // lookups. Otherwise each person's age, relationships and consents are read (cached for the request).
+    const quick = settle(this.deps.policy, {
+      ...base,
+      subject: { owners, ...(resourceType ? { resourceType } : {}), ...(reviewedOwners ? { reviewedOwners } : {}) },
+    });
+    if (quick) {
+      const obligationKinds =
+        quick.effect === "permit" ? [...new Set(quick.obligations.map((o) => o.kind))].sort() : [];
+      return { decision: quick, subjects, obligationKinds };
+    }
     const decisions: Decision[] = [];
     if (subjects.length === 0) decisions.push(one("unknown", NO_RELATIONSHIP, NO_CONSENTS));
     for (const s of subjects) {

@@ -1,4 +1,6 @@
 /** SHA-256 hash chain for the append-only log: each entry commits to the one before it. */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 
 /** The hash that precedes the first entry of every stream. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -15,10 +17,9 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** Hex SHA-256 of a UTF-8 string, using Web Crypto (Node and Workers alike). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+/** Hex SHA-256 of a UTF-8 string (@noble/hashes: synchronous, the same on Node and Workers). */
+export function sha256Hex(text: string): string {
+  return bytesToHex(sha256(new TextEncoder().encode(text)));
 }
 
 /** The hash of one log entry, binding its stream, position, time, payload and predecessor. */
@@ -28,7 +29,7 @@ export function entryHash(entry: {
   recorded: string;
   payload: unknown;
   prevHash: string;
-}): Promise<string> {
+}): string {
   return sha256Hex(
     [entry.stream, String(entry.seq), entry.recorded, entry.prevHash, canonicalJson(entry.payload)].join("\n"),
   );
@@ -38,13 +39,13 @@ export function entryHash(entry: {
  * Checks a run of consecutive entries: each hash is right and each links to the previous one.
  * Returns the sequence number of the first broken entry, or undefined when intact.
  */
-export async function findBrokenLink(
+export function findBrokenLink(
   entries: { stream: string; seq: number; recorded: string; payload: unknown; prevHash: string; hash: string }[],
   expectedPrevHash = GENESIS_HASH,
-): Promise<number | undefined> {
+): number | undefined {
   let prev = expectedPrevHash;
   for (const e of entries) {
-    if (e.prevHash !== prev || (await entryHash(e)) !== e.hash) return e.seq;
+    if (e.prevHash !== prev || entryHash(e) !== e.hash) return e.seq;
     prev = e.hash;
   }
   return undefined;

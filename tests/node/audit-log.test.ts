@@ -90,10 +90,10 @@ describe.each(AUDIT_STORES)("audit log on %s", (_name, open) => {
         },
       });
     const [a, b] = [racing(db.store), racing(other)];
+    // Both writers start each round together: both read the same log head, one lands, the other loses the race.
     await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        await recordAudit(a, event(`a${i}`));
-        await recordAudit(b, event(`b${i}`));
+        await Promise.all([recordAudit(a, event(`a${i}`)), recordAudit(b, event(`b${i}`))]);
       }),
     );
     const log = await db.store.readLog(AUDIT_STREAM, 0, 100);

@@ -674,7 +674,7 @@ export class SqlStore implements Store {
         throw new StoreConflictError("The log stream moved on since it was read");
       }
       const seq = head.seq + 1;
-      const hash = await entryHash({
+      const hash = entryHash({
         stream: entry.stream,
         seq,
         recorded: now,
