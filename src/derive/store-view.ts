@@ -11,6 +11,24 @@ const resourceOf = (v: StoredVersion | undefined): DerivedResource | undefined =
   return JSON.parse(typeof v.json === "string" ? v.json : new TextDecoder().decode(v.json)) as DerivedResource;
 };
 
+/** Current resources of `resourceType` whose `param` references any of `targets`, each once, in id order (as find). */
+async function referencing(
+  store: Store,
+  resourceType: string,
+  param: string,
+  targets: readonly string[],
+): Promise<DerivedResource[]> {
+  const byId = new Map<string, DerivedResource>();
+  for (const versions of (await store.findReferencing(resourceType, param, targets)).values()) {
+    for (const v of versions) {
+      if (byId.has(v.id)) continue;
+      const r = resourceOf(v);
+      if (r) byId.set(v.id, r);
+    }
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** Reads and finds committed, current resources of `store`. */
 export function storeView(store: Store): DeriveView {
   return {
@@ -24,6 +42,10 @@ export function storeView(store: Store): DeriveView {
       return counted.total > limit ? undefined : this.find(resourceType, criteria);
     },
     async find(resourceType, criteria) {
+      // One reference criterion (a record's episodes, a person's Groups: most of what derivation and the sharing
+      // protocol ask): the store's reference lookup, by the index's primary key, without a search's paging.
+      const only = criteria.length === 1 ? criteria[0] : undefined;
+      if (only?.kind === "reference") return referencing(store, resourceType, only.param, only.targets);
       const found: DerivedResource[] = [];
       let after: { key: string; id: string } | undefined;
       for (;;) {

@@ -455,8 +455,9 @@ export class SqlStore implements Store {
     const perQuery = Math.max(1, Math.min(500, this.exec.maxParameters - 4));
     for (const [type, ids] of byType) {
       for (const part of chunk([...ids.values()], perQuery)) {
-        // The index rows by their primary key (code, target), each joined to its current row by rkey.
-        const rows = await this.all<ResourceRow & { ref_target: unknown }>(
+        // The index rows by their primary key (code, target), each joined to its current row by rkey; compiled once
+        // per number of targets (slots: type, parameter, target type, then the ids).
+        const template = this.statements.get(`referencing:${part.length}`, (slot) =>
           this.db
             .selectFrom("search_references as s")
             .innerJoin("resources", "resources.rkey", "s.rkey")
@@ -469,17 +470,20 @@ export class SqlStore implements Store {
               this.db
                 .selectFrom("search_codes")
                 .select("code")
-                .where("resource_type", "=", resourceType)
-                .where("param", "=", param)
-                .where("system", "=", type),
+                .where("resource_type", "=", slot(0))
+                .where("param", "=", slot(1))
+                .where("system", "=", slot(2)),
             )
             .where(
               "s.target",
               "in",
-              part.map((p) => p.id),
+              part.map((_, i) => slot(3 + i) as unknown as Uint8Array),
             )
             .where(sql<number>`+${sql.ref("resources.deleted")}`, "=", 0)
             .orderBy("resources.id"),
+        );
+        const rows = await this.exec.all<ResourceRow & { ref_target: unknown }>(
+          template([resourceType, param, type, ...part.map((p) => p.id)]),
         );
         for (const row of rows) {
           const target = ids.get(hexOf(asBytes(row.ref_target)))?.target;
