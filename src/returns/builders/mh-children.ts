@@ -69,6 +69,19 @@ function pageReading(episodes: Json[]): SourceReading {
   return { known, skip };
 }
 
+/** True when the episode's period (date precision) overlaps the days `from`–`to`. */
+function within(e: Json, from: string, to: string): boolean {
+  const p = (e.period as { start?: unknown; end?: unknown } | undefined) ?? {};
+  return overlaps(dayOf(p.start), dayOf(p.end), from, to);
+}
+
+/** True when episode `a` is counted before `b` for their adult: it starts later (an open start is earliest), then by id. */
+function later(a: Json, b: Json): boolean {
+  const start = (e: Json) => dayOf((e.period as { start?: unknown } | undefined)?.start) ?? "";
+  const [sa, sb] = [start(a), start(b)];
+  return sa !== sb ? sa > sb : String(a.id) > String(b.id);
+}
+
 /** Releases a line under the NHS rule; the share is computed from the released figures. */
 export function releaseLine(line: MhLine, suppressed: Suppression[]): MhReleasedLine {
   const out = { provider: line.provider, la: line.la, quarter: line.quarter } as MhReleasedLine;
@@ -110,22 +123,20 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
   const tally = new MhTally();
   let read = 0;
   let counted = 0;
+  const isCpa = (e: Json) => codeIn(e.type, EPISODE_TYPE_SYSTEM) === "cpa" && ownedBy(e);
+  const inPeriod = (e: Json) => COUNTED_STATUSES.has(e.status as string) && within(e, period.start, period.end);
   for await (const page of scanType(store, "EpisodeOfCare")) {
     checkAborted(context);
-    const batch = page.filter((e) => codeIn(e.type, EPISODE_TYPE_SYSTEM) === "cpa" && ownedBy(e));
+    const batch = page.filter(isCpa);
     read += batch.length;
-    const episodes = batch.filter((e) => {
-      const p = (e.period as { start?: unknown; end?: unknown } | undefined) ?? {};
-      return (
-        COUNTED_STATUSES.has(e.status as string) && overlaps(dayOf(p.start), dayOf(p.end), period.start, period.end)
-      );
-    });
+    const episodes = batch.filter(inPeriod);
     if (episodes.length > 0) {
       const refs = episodes.map((e) => `EpisodeOfCare/${e.id}`);
       const patients = episodes.map((e) => referenceOf(e.patient)).filter((p): p is string => !!p);
-      const [records, flags] = await Promise.all([
+      const [records, flags, siblings] = await Promise.all([
         sourceRecordsOf(store, refs, undefined, pageReading(episodes)),
         linkFlags(store, patients),
+        store.findReferencing("EpisodeOfCare", "patient", [...new Set(patients)]),
       ]);
       for (const e of episodes) {
         const patient = referenceOf(e.patient) ?? "";
@@ -133,10 +144,20 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
         const la = reportedLa(record) ?? UNKNOWN_LA;
         if (request.scope?.la && la !== request.scope.la) continue;
         const facts = episodeFacts(patient, record, flags.get(patient) ?? []);
-        const p = (e.period as { start?: unknown; end?: unknown } | undefined) ?? {};
+        // The patient's other counted CPA episodes (decoded only for a patient with more than one episode).
+        const mine = siblings.get(patient) ?? [];
+        const others =
+          mine.length > 1
+            ? mine.flatMap((v) => {
+                const o = v.id === e.id ? undefined : resourceOf(v);
+                return o && isCpa(o) && inPeriod(o) && providerOf(o) === providerOf(e) ? [o] : [];
+              })
+            : [];
         let inAny = false;
         for (const q of quarters) {
-          if (!overlaps(dayOf(p.start), dayOf(p.end), q.from, q.to)) continue;
+          if (!within(e, q.from, q.to)) continue;
+          // An adult counts once per provider and quarter: at their latest-starting episode of the quarter.
+          if (others.some((o) => within(o, q.from, q.to) && later(o, e))) continue;
           tally.add(providerOf(e), la, q, facts);
           inAny = true;
         }
@@ -161,7 +182,7 @@ export async function buildMhChildren(request: ReturnRequest, context: ReturnBui
       "parental_status_recorded_pct is computed from the rounded figures (shown as * when either is suppressed).",
       "Children are counted by age on the last day of the quarter (bands 0-4, 5-9, 10-15, 16-17).",
       `The LA is the one the CPA record names for the family's children's services involvement; "${UNKNOWN_LA}" when none.`,
-      "An adult with two CPA episodes open in one quarter at one provider counts twice (CPA episodes do not overlap in the sources).",
+      "An adult with two CPA episodes in one quarter at one provider counts once, with the LA and facts of the episode that started last.",
     ],
   });
   return {
