@@ -26,6 +26,11 @@ export interface AuditDecision {
   rule: string;
   obligations?: readonly string[] | undefined;
   reasons?: readonly string[] | undefined;
+  /**
+   * Organisations whose safeguarding lead must be told of this disclosure (obligation
+   * `notify-record-owner-safeguarding-lead`): the auditor writes each a notice with the AuditEvent (disclosure-notice.ts).
+   */
+  notify?: readonly string[] | undefined;
 }
 
 /** The REST interactions the audit distinguishes (BALP subtypes, http://hl7.org/fhir/restful-interaction). */

@@ -1,11 +1,12 @@
 /**
  * The auditor: one call that builds the AuditEvent of a decision (audit-event.ts) from the injected clock and id
- * generator and records it (audit-log.ts). What every enforcement point calls before data leaves.
+ * generator and records it (audit-log.ts), with the disclosure notices the decision asks for (disclosure-notice.ts). What every enforcement point calls before data leaves.
  */
 import type { Actor } from "../auth/actor.js";
 import type { Store } from "../store/port.js";
 import { type AuditAccess, type AuditDecision, type AuditSource, buildAuditEvent } from "./audit-event.js";
 import { recordAudit } from "./audit-log.js";
+import { disclosureNotices } from "./disclosure-notice.js";
 
 /** Records decisions; throws AuditWriteError when a record cannot be written (the caller then refuses the access). */
 export interface Auditor {
@@ -23,10 +24,17 @@ export interface AuditorDeps {
 /** An auditor writing to `deps.store`. */
 export function createAuditor(deps: AuditorDeps): Auditor {
   return {
-    record: (actor, access, decision) =>
-      recordAudit(
-        deps.store,
-        buildAuditEvent({ id: deps.newId(), recorded: deps.clock(), actor, access, decision, source: deps.source }),
-      ),
+    record: (actor, access, decision) => {
+      const event = buildAuditEvent({
+        id: deps.newId(),
+        recorded: deps.clock(),
+        actor,
+        access,
+        decision,
+        source: deps.source,
+      });
+      const notices = disclosureNotices(event, access, decision, actor.org);
+      return recordAudit(deps.store, event, undefined, undefined, notices);
+    },
   };
 }

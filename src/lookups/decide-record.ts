@@ -11,7 +11,7 @@ import type { DerivedResource } from "../derive/port.js";
 import type { Lookup } from "../households/lookup.js";
 import { consentFactsFrom } from "../policy/consent.js";
 import { decide } from "../policy/decide.js";
-import type { Decision } from "../policy/decision.js";
+import { type Decision, notifyOf } from "../policy/decision.js";
 import type { Policy } from "../policy/policy.js";
 import type { RelationshipResolver } from "../policy/relationships.js";
 
@@ -38,6 +38,7 @@ export const auditDecisionOf = (d: Decision): AuditDecision => ({
   rule: d.rule,
   obligations: d.obligations.map((o) => (o.kind === "expires-after" ? `${o.kind} ${o.until}` : o.kind)),
   reasons: d.reasons,
+  ...notifyOf(d),
 });
 
 /** `key` and every Patient record the person index links with it, sorted. */

@@ -21,6 +21,8 @@ export interface DecisionRecord {
   legalBasis?: string;
   rule: string;
   obligations?: readonly string[];
+  /** Organisations whose safeguarding lead must be told of the disclosure. */
+  notify?: readonly string[];
 }
 
 /** An auditor recording one decision about (at most) one patient per call; throwing refuses the read. */
@@ -66,6 +68,7 @@ export function auditSinkFor(auditor: DecisionAuditor): AuditSink {
           rule: d.rule,
           ...(d.legalBasis !== undefined ? { legalBasis: d.legalBasis } : {}),
           ...(d.obligations.length > 0 ? { obligations: d.obligations } : {}),
+          ...(d.notify && d.notify.length > 0 ? { notify: d.notify } : {}),
         };
         const resource = d.record.split("/_history/")[0] as string;
         for (const patient of d.subjects.length > 0 ? d.subjects : [undefined]) {

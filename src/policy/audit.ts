@@ -27,6 +27,8 @@ export interface AuditDecision {
   legalBasis?: string;
   /** The kinds of the obligations the permit carried (their details, which may hold a justification, are not here). */
   obligations: readonly ObligationKind[];
+  /** Organisations whose safeguarding lead must be told of this disclosure (`notify-record-owner-safeguarding-lead`). */
+  notify?: readonly string[];
 }
 
 /** One request's entry. */

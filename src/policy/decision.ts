@@ -60,3 +60,11 @@ export interface Decision {
    */
   consent?: { state: ConsentState; sources: readonly string[] };
 }
+
+/** `{ notify }`: the organisations a permit's `notify-record-owner-safeguarding-lead` obligation names, if any. */
+export function notifyOf(decision: Decision): { notify?: readonly string[] } {
+  const orgs = decision.obligations.flatMap((o) =>
+    o.kind === "notify-record-owner-safeguarding-lead" ? o.organisations : [],
+  );
+  return orgs.length > 0 ? { notify: [...new Set(orgs)].sort() } : {};
+}

@@ -13,7 +13,7 @@ import type { StoredVersion } from "../store/port.js";
 import type { AuditDecision, AuditEntry, AuditInteraction, AuditSink } from "./audit.js";
 import { consentFactsFrom } from "./consent.js";
 import { decide, settle } from "./decide.js";
-import type { Decision } from "./decision.js";
+import { type Decision, notifyOf } from "./decision.js";
 import { type ConsentFacts, NO_CONSENTS, NO_RELATIONSHIP, type RelationshipFacts, type SubjectKind } from "./facts.js";
 import { type Level, lowerOf, rankOf } from "./levels.js";
 import type { Policy } from "./policy.js";
@@ -222,6 +222,7 @@ export class ReadSession {
       rule: decision.rule,
       ...(decision.legalBasis !== undefined && shown ? { legalBasis: decision.legalBasis } : {}),
       obligations: shown ? d.obligationKinds : [],
+      ...(shown ? notifyOf(decision) : {}),
     });
   }
 

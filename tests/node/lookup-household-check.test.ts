@@ -162,6 +162,57 @@ describe("$household-check: the issue 10 must-show", () => {
     );
   });
 
+  it("the s47 disclosure tells the trust's safeguarding lead: a notice Task the trust reads and the LA does not", async () => {
+    const { status } = await check(k.la, "safeguarding-s47", byChildNhs(k));
+    expect(status).toBe(200);
+    const owner = (((k.episode.meta as Json)?.tag as { system: string; code: string }[]) ?? []).find((x) =>
+      x.system.endsWith("/CodeSystem/record-owner"),
+    )?.code as string;
+    const notices = (await t.store.search({ resourceType: "Task", criteria: [], count: 10_000, sort: "id" })).versions
+      .map((v) => v.resource as Json)
+      .filter((x) => JSON.stringify(x.code).includes('"s47-disclosure"'));
+    const mine = notices.filter(
+      (x) =>
+        ((x.input as { valueReference?: { reference?: string } }[]) ?? [])[0]?.valueReference?.reference ===
+        `EpisodeOfCare/${k.episode.id}`,
+    );
+    expect(mine.length).toBeGreaterThan(0);
+    const notice = mine.at(-1) as Json;
+    expect(notice).toMatchObject({
+      status: "requested",
+      intent: "order",
+      for: { reference: `Patient/${k.adult.id}` },
+      owner: { identifier: { value: owner } },
+      requester: { identifier: { value: k.la } },
+    });
+    // Its focus is the AuditEvent that recorded the disclosure, committed with it.
+    const focus = (notice.focus as { reference: string }).reference.split("/")[1] as string;
+    const audit = await t.store.read("AuditEvent", focus);
+    expect(audit?.resource?.purposeOfEvent).toEqual([
+      expect.objectContaining({ coding: [expect.objectContaining({ code: "safeguarding-s47" })] }),
+    ]);
+    // The trust's staff read it (their own organisation's record); the LA that made the enquiry does not.
+    const read = async (org: string, orgType: string) => {
+      const tok = await t.issuer.sign({
+        sub: `u-${org}`,
+        org,
+        org_type: orgType,
+        role: "safeguarding-lead",
+        purpose_of_use: "direct-care",
+      });
+      return t.app.request(`http://gw.test/fhir/Task/${notice.id as string}`, {
+        headers: { Authorization: `Bearer ${tok}` },
+      });
+    };
+    expect((await read(owner, "mh-trust")).status).toBe(200);
+    expect((await read(k.la, "la-childrens-services")).status).toBe(404);
+    // A denied or s17 lookup tells no one: no notice names the other LA or an s17 enquiry.
+    expect(notices.every((x) => (x.requester as { identifier: { value: string } }).identifier.value !== "992")).toBe(
+      true,
+    );
+    expect(notices.every((x) => String(x.description).includes("s47"))).toBe(true);
+  });
+
   it("the LA child id and name + birth date + postcode find the same child", async () => {
     const la = ((k.child.identifier as Json[]) ?? []).find((i) => String(i.system).endsWith(`/cin-la-child/${k.la}`));
     if (la) {

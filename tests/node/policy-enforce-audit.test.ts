@@ -40,6 +40,8 @@ describe("auditSinkFor", () => {
       ["EpisodeOfCare/ep-stranger", "Patient/stranger", "deny", "none", "default-deny"],
     ]);
     expect(calls[1]?.[2].obligations).toEqual(["notify-record-owner-safeguarding-lead", "record-s47-justification"]);
+    // The organisations to tell reach the auditor (it writes each a disclosure notice); the own record's permit tells no one.
+    expect(calls.map(([, , d]) => d.notify)).toEqual([undefined, ["RX4"], undefined]);
     expect(JSON.stringify(calls)).not.toContain(CALLERS.la201s47reason.reason.slice(0, 20));
   });
 

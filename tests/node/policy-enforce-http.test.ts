@@ -117,6 +117,8 @@ describe("a caller with a relationship: permitted and redacted to the level", ()
       reasonGiven: false,
     });
     expect(lastAudit().legalBases[0]).toMatch(/s47/);
+    // The recording organisation's safeguarding lead is to be told (the auditor writes the notice: docs/AUDIT.md).
+    expect(lastAudit().decisions.map((d) => d.notify)).toEqual([["RX4"]]);
   });
 
   it("the same with a stated justification: sensitive (rule 6); the justification is never in the audit entry", async () => {
