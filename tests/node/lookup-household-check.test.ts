@@ -206,6 +206,26 @@ describe("$household-check: the issue 10 must-show", () => {
     };
     expect((await read(owner, "mh-trust")).status).toBe(200);
     expect((await read(k.la, "la-childrens-services")).status).toBe(404);
+    // The lead lists the notices by code and marks one reviewed by completing it.
+    const lead = await t.issuer.sign({
+      sub: "lead",
+      org: owner,
+      org_type: "mh-trust",
+      role: "safeguarding-lead",
+      purpose_of_use: "direct-care",
+    });
+    const auth = { Authorization: `Bearer ${lead}` };
+    const code = encodeURIComponent("https://think-family-gateway.example/fhir/CodeSystem/notice|s47-disclosure");
+    const listed = (await (
+      await t.app.request(`http://gw.test/fhir/Task?code=${code}&status=requested&_count=1000`, { headers: auth })
+    ).json()) as { entry?: { resource: Json }[] };
+    expect(listed.entry?.map((x) => x.resource.id)).toContain(notice.id);
+    const done = await t.app.request(`http://gw.test/fhir/Task/${notice.id as string}`, {
+      method: "PUT",
+      headers: { ...auth, "Content-Type": "application/fhir+json" },
+      body: JSON.stringify({ ...notice, status: "completed" }),
+    });
+    expect(done.status).toBe(200);
     // A denied or s17 lookup tells no one: no notice names the other LA or an s17 enquiry.
     expect(notices.every((x) => (x.requester as { identifier: { value: string } }).identifier.value !== "992")).toBe(
       true,
