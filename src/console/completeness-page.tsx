@@ -5,7 +5,7 @@
  * and `notRecordedEpisodes` as `GET /reports/completeness`, with CSV downloads through the API's own routes.
  */
 import type { Hono } from "hono";
-import { authoriseReport } from "../reports/access.js";
+import { auditReportRows, authoriseReport } from "../reports/access.js";
 import {
   type CompletenessGroup,
   completenessSummary,
@@ -174,6 +174,7 @@ export function completenessRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): vo
     const page = personLevel
       ? await takePage(notRecordedEpisodes(deps.store, actor.org, today), DEFAULT_COUNT)
       : undefined;
+    if (page) await auditReportRows(deps.auditor, actor, "not-recorded", page.rows);
     return c.html(
       <CompletenessPage
         session={c.get("session")}

@@ -5,7 +5,7 @@
  */
 import type { Hono } from "hono";
 import { badRequest } from "../fhir/errors.js";
-import { authoriseReport } from "../reports/access.js";
+import { auditReportRows, authoriseReport } from "../reports/access.js";
 import { DEFAULT_COUNT, decodeReportCursor, encodeReportCursor, takePage } from "../reports/paging.js";
 import { type WorklistRow, worklistRows } from "../reports/worklist.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
@@ -112,6 +112,7 @@ export function worklistRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
     const today = reportDay(deps.clock(), deps.config.timeZone);
     c.get("logger").info({ report: "worklist", org: actor.org, format: "console" }, "report");
     const page = await takePage(worklistRows(deps.store, actor.org, today, after), DEFAULT_COUNT);
+    await auditReportRows(deps.auditor, actor, "worklist", page.rows);
     const next = page.next
       ? `/console/worklist?cursor=${encodeURIComponent(encodeReportCursor("worklist", page.next))}`
       : undefined;

@@ -9,7 +9,7 @@ import type { Auditor } from "../audit/auditor.js";
 import type { Actor } from "../auth/actor.js";
 import type { GatewayConfig } from "../config.js";
 import { badRequest, GatewayError } from "../fhir/errors.js";
-import { authoriseReport, type ReportKind } from "../reports/access.js";
+import { auditReportRows, authoriseReport, type ReportKind } from "../reports/access.js";
 import { COMPLETENESS_COLUMNS, NOT_RECORDED_COLUMNS, WORKLIST_COLUMNS } from "../reports/columns.js";
 import { completenessSummary, notRecordedEpisodes } from "../reports/completeness.js";
 import { type Column, csvHeader, csvRows } from "../reports/csv.js";
@@ -100,7 +100,7 @@ async function reader(c: Context<AppEnv>, deps: ReportDeps, report: ReportKind):
 const reportsBase = (c: Context<AppEnv>) => c.get("base").replace(/\/fhir$/, "/reports");
 
 /** A paged, person-level report: a JSON page with `next`, or CSV (every row streamed, or one page with `_count`). */
-async function pagedReport<T>(
+async function pagedReport<T extends { patient: string; episode?: string }>(
   c: Context<AppEnv>,
   deps: ReportDeps,
   kind: "worklist" | "not-recorded",
@@ -121,8 +121,11 @@ async function pagedReport<T>(
     if (csv) q.set("_format", "csv");
     return `${reportsBase(c)}${path}?${q}`;
   };
-  if (csv && count === undefined) return streamCsv(columns, steps);
+  // Each person listed is audited before their row leaves (reports/access.ts auditReportRows).
+  const audit = (rows: readonly T[]) => auditReportRows(deps.auditor, actor, kind, rows);
+  if (csv && count === undefined) return streamCsv(columns, steps, audit);
   const page: ReportPage<T> = await takePage(steps, count ?? DEFAULT_COUNT, csv ? Number.POSITIVE_INFINITY : undefined);
+  await audit(page.rows);
   const headers: Record<string, string> = page.next ? { Link: `<${link(page.next)}>; rel="next"` } : {};
   if (csv) {
     return new Response(csvHeader(columns) + csvRows(columns, page.rows), {
@@ -140,8 +143,15 @@ async function pagedReport<T>(
   return new Response(JSON.stringify(body), { headers: { "Content-Type": JSON_TYPE, ...headers } });
 }
 
-/** Streams every row as CSV, a batch of rows per chunk, so memory stays flat however long the list. */
-function streamCsv<T>(columns: readonly Column<T>[], steps: AsyncIterable<{ row?: T }>): Response {
+/**
+ * Streams every row as CSV, a batch of rows per chunk, so memory stays flat however long the list; each batch is
+ * audited (`audit`) before it is sent.
+ */
+function streamCsv<T>(
+  columns: readonly Column<T>[],
+  steps: AsyncIterable<{ row?: T }>,
+  audit: (rows: readonly T[]) => Promise<void>,
+): Response {
   const encoder = new TextEncoder();
   const iterator = steps[Symbol.asyncIterator]();
   let headerSent = false;
@@ -156,12 +166,16 @@ function streamCsv<T>(columns: readonly Column<T>[], steps: AsyncIterable<{ row?
       while (rows.length < 100) {
         const step = await iterator.next();
         if (step.done) {
-          if (rows.length > 0) controller.enqueue(encoder.encode(csvRows(columns, rows)));
+          if (rows.length > 0) {
+            await audit(rows);
+            controller.enqueue(encoder.encode(csvRows(columns, rows)));
+          }
           controller.close();
           return;
         }
         if (step.value.row !== undefined) rows.push(step.value.row);
       }
+      await audit(rows);
       controller.enqueue(encoder.encode(csvRows(columns, rows)));
     },
     async cancel() {

@@ -66,3 +66,37 @@ export async function authoriseReport(auditor: Auditor, actor: Actor, report: Re
   const refusal = refusalOf(actor, report);
   if (refusal) throw forbidden(REFUSALS[refusal].message, [refusal]);
 }
+
+/**
+ * Audits, per person, the rows of a person-level report before they leave: one AuditEvent per patient of `rows` (the
+ * report's permit, naming the patient and the episode when the patient has one row), so "who has looked at this
+ * person's record" finds the report reads too. The records go into one group commit; a failed write refuses the
+ * rows (503) after what was already answered.
+ */
+export async function auditReportRows(
+  auditor: Auditor,
+  actor: Actor,
+  report: ReportKind,
+  rows: readonly { patient: string; episode?: string }[],
+): Promise<void> {
+  const byPatient = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = byPatient.get(r.patient) ?? new Set<string>();
+    if (r.episode) set.add(r.episode);
+    byPatient.set(r.patient, set);
+  }
+  const decision = reportDecision(actor, report);
+  await Promise.all(
+    [...byPatient].map(([patient, episodes]) => {
+      const [only] = episodes;
+      const access: AuditAccess = {
+        interaction: "operation",
+        operation: `$report-${report}`,
+        patient,
+        ...(episodes.size === 1 && only ? { resourceType: only.split("/")[0], resource: only } : {}),
+        object: { system: REPORT_SYSTEM, value: `${actor.org}/${report}` },
+      };
+      return auditor.record(actor, access, decision);
+    }),
+  );
+}
