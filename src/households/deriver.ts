@@ -49,6 +49,10 @@ async function affectedRecords(lookup: Lookup, touched: readonly string[]): Prom
       for (const l of Array.isArray(r.link) ? (r.link as { target?: unknown }[]) : []) {
         const t = refOf(l.target);
         if (patientIdOf(t)) seeds.add(t as string);
+        // A RelatedPerson linked with the person's records: the record it relates to lives with them (coResidences).
+        const rp = t?.startsWith("RelatedPerson/") ? await lookup.read(t) : undefined;
+        const related = rp ? refOf(rp.patient) : undefined;
+        if (patientIdOf(related)) seeds.add(related as string);
       }
     }
     // Households this record contributed to before (found even when it is now deleted or unlinked).

@@ -57,12 +57,21 @@ export class Lookup {
 
   /** Patient records linked with `key` (a Patient or RelatedPerson) by the person index, without `key` itself. */
   async personMates(key: string): Promise<{ person: string; patient: string }[]> {
-    const out: { person: string; patient: string }[] = [];
+    return (await this.linked(key, "Patient/")).map(({ person, record }) => ({ person, patient: record }));
+  }
+
+  /** RelatedPersons the person index links with `key` (a Patient): mentions of the same person in relatives' records. */
+  async personMentions(key: string): Promise<{ person: string; relatedPerson: string }[]> {
+    return (await this.linked(key, "RelatedPerson/")).map(({ person, record }) => ({ person, relatedPerson: record }));
+  }
+
+  private async linked(key: string, prefix: string): Promise<{ person: string; record: string }[]> {
+    const out: { person: string; record: string }[] = [];
     for (const person of await this.byReference("Person", "link", key)) {
       const links = Array.isArray(person.link) ? (person.link as { target?: unknown }[]) : [];
       for (const l of links) {
         const t = refOf(l.target);
-        if (t?.startsWith("Patient/") && t !== key) out.push({ person: `Person/${person.id}`, patient: t });
+        if (t?.startsWith(prefix) && t !== key) out.push({ person: `Person/${person.id}`, record: t });
       }
     }
     return out;

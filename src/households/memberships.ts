@@ -120,7 +120,11 @@ export async function ownMemberships(lookup: Lookup, key: string): Promise<Membe
   });
 }
 
-/** Own memberships, or where the record has no address of its own, those of the records linked with it in one Person. */
+/**
+ * Own memberships, or where the record has no address of its own, those of the records linked with it in one
+ * Person: its other Patient records, else the RelatedPersons the person index links with it (a relative's record
+ * giving this person's address, e.g. an SSD related-people row for an adult whose own record has only a postcode).
+ */
 export async function placedMemberships(lookup: Lookup, key: string): Promise<Membership[]> {
   const own = await ownMemberships(lookup, key);
   if (own.length > 0) return own;
@@ -128,6 +132,14 @@ export async function placedMemberships(lookup: Lookup, key: string): Promise<Me
   for (const mate of await lookup.personMates(key)) {
     for (const m of await ownMemberships(lookup, mate.patient)) {
       out.push({ ...m, routes: ["person-link"], evidence: [key, mate.person, ...m.evidence] });
+    }
+  }
+  if (out.length > 0 || !key.startsWith("Patient/")) return out;
+  for (const mention of await lookup.personMentions(key)) {
+    const rp = await lookup.read(mention.relatedPerson);
+    if (!rp || rp.active === false) continue;
+    for (const m of await ownMemberships(lookup, mention.relatedPerson)) {
+      out.push({ ...m, routes: ["person-link"], evidence: [key, mention.person, ...m.evidence] });
     }
   }
   return out;
@@ -154,7 +166,9 @@ export interface CoResidence {
 
 /**
  * Everyone a Patient record lives with by a RelatedPerson: (1) its own RelatedPersons (it is their `patient`)
- * naming a Patient record; (2) RelatedPersons of others carrying its NHS number; (3) RelatedPersons its own
+ * naming a Patient record; (2) RelatedPersons of others carrying its NHS number, or (4) that the person index
+ * links with it (the same person as a relative's record names them: initials, birth date and postcode on an
+ * NDTMS row against the name, birth date and address of an SSD related-people row); (3) RelatedPersons its own
  * source records wrote that name it as the related patient (a CPA household section's children).
  */
 export async function coResidences(lookup: Lookup, key: string): Promise<CoResidence[]> {
@@ -173,6 +187,10 @@ export async function coResidences(lookup: Lookup, key: string): Promise<CoResid
     for (const rp of await lookup.byNhsNumber("RelatedPerson", nhs)) {
       if (coResidence(rp)) add(refOf(rp.patient), rp, "related-person");
     }
+  }
+  for (const mention of await lookup.personMentions(key)) {
+    const rp = await lookup.read(mention.relatedPerson);
+    if (rp && coResidence(rp)) add(refOf(rp.patient), rp, "related-person");
   }
   for (const prov of await lookup.byReference("Provenance", "target", key)) {
     const source = (prov.meta as { source?: unknown } | undefined)?.source;
@@ -217,10 +235,13 @@ export async function relatedAddressMemberships(lookup: Lookup, key: string): Pr
   return out;
 }
 
-/** Merges memberships of one record in one household: the earliest start, open if any is open, every route and record. */
+/**
+ * Merges memberships of one record in one household: the earliest start (none when one has none: a membership known
+ * from no date starts no later than any other), open if any is open, every route and record.
+ */
 function merge(ms: Membership[]): Membership {
   const first = ms[0] as Membership;
-  const starts = ms.map((m) => m.period.start).filter((s): s is string => !!s);
+  const starts = ms.some((m) => !m.period.start) ? [] : ms.map((m) => m.period.start as string);
   const open = ms.some((m) => !m.left);
   const ends = ms.map((m) => m.period.end).filter((e): e is string => !!e);
   const start = starts.sort((a, b) => (dayOf(a) < dayOf(b) ? -1 : 1))[0];

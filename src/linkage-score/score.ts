@@ -156,6 +156,7 @@ const SHARE_SPLITS = [
   "shares-uprn",
   "shares-nhs",
   "listed-in-adults-cpa-record",
+  "child-known-only-to-an-adult-elsewhere",
   "no-child-record",
 ];
 
@@ -182,6 +183,23 @@ function shares(adult: TruthPerson, child: TruthPerson, r: Resolved, product: Pr
 }
 
 /**
+ * True when every record of the child is a CPA household section's listing by an adult of another household (a
+ * parent it does not live with: `LivesWithPatient` N), and no SSD or CIN record: nothing written says where it lives.
+ */
+function knownOnlyElsewhere(child: TruthPerson, listerHousehold: ReadonlyMap<string, string>): boolean {
+  const s = child.sources;
+  return (
+    !s.ssd &&
+    !s.cin &&
+    s.cpaHouseholdListings.length > 0 &&
+    s.cpaHouseholdListings.every((l) => {
+      const h = listerHousehold.get(`${l.org}|${l.localPatientId}`);
+      return h !== undefined && h !== child.householdId;
+    })
+  );
+}
+
+/**
  * household-has-children for every adult with a record: the Flag on any of the adult's records when flags
  * were derived, else a household of one of the adult's records holding, as a current member, a record of
  * a minor (under 18 at the reference date by its own birth date, or unborn). True when the adult's true
@@ -203,6 +221,9 @@ export function scoreHouseholdHasChildren(
     for (const m of members) householdsOfRecord.set(m, [...(householdsOfRecord.get(m) ?? []), members]);
   const method = product.hasChildrenFlags ? "flag" : "households";
   const misses: Miss[] = [];
+  const listerHousehold = new Map<string, string>();
+  for (const p of truth.people)
+    if (p.sources.cpa) listerHousehold.set(`${p.sources.cpa.org}|${p.sources.cpa.localPatientId}`, p.householdId);
   for (const adult of truth.people) {
     if (adult.kind !== "adult") continue;
     const records = r.recordsOfPerson.get(adult.personId);
@@ -238,6 +259,9 @@ export function scoreHouseholdHasChildren(
             ...(uprn ? ["shares-uprn"] : []),
             ...(nhs ? ["shares-nhs"] : []),
             ...(tie.some((t) => t.listed) ? ["listed-in-adults-cpa-record"] : []),
+            ...(against.every((c) => knownOnlyElsewhere(c, listerHousehold))
+              ? ["child-known-only-to-an-adult-elsewhere"]
+              : []),
           ];
     const kinds = new Set([adult.personId, ...trueMinors].flatMap((id) => [...(r.noiseOfPerson.get(id) ?? [])]));
     for (const k of kinds) splits.push(`noise:${k}`);

@@ -7,12 +7,15 @@
  *   date — birth date equal, day/month swapped or a year off (`birthdate`);
  *   postcode — a postcode in common (`address-postalcode`: people whose birth date is written wrong).
  * A rule whose block holds more than {@link MAX_BLOCK} records is not used for that record.
+ * Between a Patient and a RelatedPerson known by name and birth date (features.ts) only the NHS number and birth
+ * date rules apply, both ways: a related-people row always gives a birth date, and the postcode blocks of
+ * everyone's relatives would be many times larger than those of Patients.
  */
 import type { DerivedResource, DeriveView } from "../derive/port.js";
 import { NHS_NUMBER_SYSTEM } from "../fhir/canonical.js";
 import { dateRange } from "../fhir/search-dates.js";
 import type { DateValue, SearchCriterion } from "../store/port.js";
-import type { Features } from "./features.js";
+import { type Features, isLinkableRelatedPerson } from "./features.js";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -56,6 +59,16 @@ export function blockingRules(f: Features): SearchCriterion[][] {
   return rules;
 }
 
+/** The blocking searches between a Patient and a RelatedPerson (either way): NHS number and birth date only. */
+export function relatedPersonRules(f: Features): SearchCriterion[][] {
+  const rules: SearchCriterion[][] = [];
+  for (const value of f.nhs)
+    rules.push([{ kind: "token", param: "identifier", values: [{ system: NHS_NUMBER_SYSTEM, value }] }]);
+  for (const date of f.birthDate ? birthDateVariants(f.birthDate) : [])
+    rules.push([{ kind: "date", param: "birthdate", values: dateValues([date]) }]);
+  return rules;
+}
+
 /**
  * The most records one blocking rule may bring: a block bigger than this (a thousand clients sent with one birth
  * date and nothing else, a placeholder postcode) is not selective, and comparing every pair in it would make each
@@ -65,12 +78,25 @@ export function blockingRules(f: Features): SearchCriterion[][] {
  */
 export const MAX_BLOCK = 200;
 
-/** The candidate records for `f`: every Patient some blocking rule finds, `f` itself left out. */
+/**
+ * The candidate records for `f`, `f` itself left out. For a Patient: every Patient some blocking rule finds, and
+ * every linkable RelatedPerson ({@link isLinkableRelatedPerson}) the related-person rules find that is not related
+ * to `f` itself. For a RelatedPerson: the Patients the related-person rules find, but the one it is related to.
+ */
 export async function candidatesOf(view: DeriveView, f: Features): Promise<DerivedResource[]> {
   const found = new Map<string, DerivedResource>();
-  for (const rule of blockingRules(f)) {
-    for (const r of (await view.findWithin("Patient", rule, MAX_BLOCK)) ?? [])
-      if (`Patient/${r.id}` !== f.key) found.set(r.id, r);
-  }
+  const add = (type: string, r: DerivedResource) => {
+    const key = `${type}/${r.id}`;
+    if (key !== f.key && key !== f.relatedTo) found.set(key, r);
+  };
+  const isPatient = f.key.startsWith("Patient/");
+  for (const rule of isPatient ? blockingRules(f) : relatedPersonRules(f))
+    for (const r of (await view.findWithin("Patient", rule, MAX_BLOCK)) ?? []) add("Patient", r);
+  if (isPatient)
+    for (const rule of relatedPersonRules(f))
+      for (const r of (await view.findWithin("RelatedPerson", rule, MAX_BLOCK)) ?? [])
+        if (isLinkableRelatedPerson(r) && refOf(r.patient) !== f.key) add("RelatedPerson", r);
   return [...found.values()];
 }
+
+const refOf = (v: unknown) => (v as { reference?: unknown } | undefined)?.reference;

@@ -20,7 +20,7 @@ export async function listPersonClusters(store: Store): Promise<PersonCluster[]>
       person: p.id,
       members: ((p.link as { target?: { reference?: string } }[] | undefined) ?? [])
         .map((l) => l.target?.reference)
-        .filter((r): r is string => typeof r === "string")
+        .filter((r): r is string => typeof r === "string" && r.startsWith("Patient/"))
         .sort(),
     }))
     .sort((a, b) => (a.person < b.person ? -1 : 1));

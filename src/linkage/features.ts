@@ -1,13 +1,16 @@
-/** The parts of a Patient the linker compares and blocks on, read once per record. */
+/** The parts of a Patient (or of a RelatedPerson known by name and birth date) the linker compares and blocks on, read once per record. */
 
 import type { DerivedResource } from "../derive/port.js";
-import { NHS_NUMBER_SYSTEM, UKCORE } from "../fhir/canonical.js";
+import { NHS_NUMBER_SYSTEM, TFG_BASE, UKCORE } from "../fhir/canonical.js";
 import { isValidNhsNumber } from "../fhir/nhs-number.js";
 import { normaliseString } from "../fhir/search-strings.js";
 
-/** What the linker knows of one Patient record. */
+/** What the linker knows of one Patient record, or of one RelatedPerson. */
 export interface Features {
+  /** `Patient/id` or `RelatedPerson/id`. */
   key: string;
+  /** For a RelatedPerson: the `Patient/id` it is related to (someone else, never this person). */
+  relatedTo?: string;
   /** Valid NHS numbers (check digit passes). */
   nhs: string[];
   /** Other identifiers, `system|value`: a source's own stable ids. */
@@ -48,16 +51,42 @@ const uprnOf = (a: Address): string[] =>
       return type?.valueCoding?.code === "UPRN" && value ? [value] : [];
     });
 
-/** The linker's view of a Patient. */
+const RELATED_PATIENT_URL = `${TFG_BASE}/StructureDefinition/related-patient`;
+
+/**
+ * True for a RelatedPerson the linker compares with Patients: one that gives a name and a birth date (an SSD
+ * related-people row; not a CPA household section's other adult, known by name alone) and does not already name
+ * the Patient record it is (`related-patient`: that record stands for it).
+ */
+export function isLinkableRelatedPerson(r: DerivedResource): boolean {
+  const named = Array.isArray(r.name) && (r.name as Name[]).some((n) => n?.family || n?.given?.[0]);
+  const extensions = Array.isArray(r.extension) ? (r.extension as { url?: unknown }[]) : [];
+  return (
+    r.resourceType === "RelatedPerson" &&
+    typeof r.birthDate === "string" &&
+    named &&
+    !extensions.some((e) => e?.url === RELATED_PATIENT_URL)
+  );
+}
+
+/**
+ * The linker's view of a Patient or a RelatedPerson. A RelatedPerson's own identifiers other than its NHS number
+ * (the source's id of the related-people row) name the row, not a person the gateway holds records for, so they
+ * are not compared.
+ */
 export function featuresOf(patient: DerivedResource): Features {
-  const key = `Patient/${patient.id}`;
+  const type = patient.resourceType === "RelatedPerson" ? "RelatedPerson" : "Patient";
+  const key = `${type}/${patient.id}`;
   const identifiers = (patient.identifier as Identifier[] | undefined) ?? [];
   const nhs = identifiers
     .filter((i) => i.system === NHS_NUMBER_SYSTEM && typeof i.value === "string" && isValidNhsNumber(i.value))
     .map((i) => i.value as string);
-  const ids = identifiers
-    .filter((i) => i.system && i.value && i.system !== NHS_NUMBER_SYSTEM)
-    .map((i) => `${i.system}|${i.value}`);
+  const ids =
+    type === "Patient"
+      ? identifiers
+          .filter((i) => i.system && i.value && i.system !== NHS_NUMBER_SYSTEM)
+          .map((i) => `${i.system}|${i.value}`)
+      : [];
   const names = (patient.name as Name[] | undefined) ?? [];
   const given = new Set<string>();
   const family = new Set<string>();
@@ -87,6 +116,8 @@ export function featuresOf(patient: DerivedResource): Features {
     postcodes: [...new Set(addresses.flatMap((a) => (a.postalCode ? [postcodeKey(a.postalCode)] : [])))],
     uprns: [...new Set(addresses.flatMap(uprnOf))],
   };
+  const related = (patient.patient as { reference?: unknown } | undefined)?.reference;
+  if (type === "RelatedPerson" && typeof related === "string") features.relatedTo = related;
   if (typeof patient.birthDate === "string") features.birthDate = patient.birthDate.slice(0, 10);
   if (typeof patient.gender === "string" && patient.gender !== "unknown") features.sex = patient.gender;
   return features;

@@ -7,12 +7,16 @@
  * `completed` links, `rejected` never links), and candidates come from symmetric blocking searches, so
  * the clusters do not depend on the order records arrived in. Each cluster is walked from the touched
  * record through its links: the cost is the cluster's, never the population's.
+ *
+ * A RelatedPerson known by name and birth date (an SSD related-people row) joins the Person of the Patient records
+ * it links with automatically; it never joins two Persons the Patient records alone keep apart (linked with records
+ * of two, it joins neither), is never linked with another RelatedPerson, and raises no possible-match Task.
  */
 import { CachedView } from "../derive/cached-view.js";
 import type { DerivedResource, DeriveOutput, Deriver, DeriveView } from "../derive/port.js";
 import { candidatesOf } from "./blocking.js";
 import { type Comparison, compare } from "./compare.js";
-import { type Features, featuresOf } from "./features.js";
+import { type Features, featuresOf, isLinkableRelatedPerson } from "./features.js";
 import { type Edge, PERSON_INDEX, pairOf, personOf, provenanceId, provenanceOf, taskId, taskOf } from "./resources.js";
 
 /** What one derive call learns about records and pairs, so each is read and compared once. */
@@ -28,8 +32,9 @@ class Walk {
 
   async featuresOf(key: string): Promise<Features | null> {
     if (this.features.has(key)) return this.features.get(key) ?? null;
-    const r = await this.view.read("Patient", key.slice("Patient/".length));
-    const f = r ? featuresOf(r) : null;
+    const [type, id] = key.split("/") as [string, string];
+    const r = type === "Patient" || type === "RelatedPerson" ? await this.view.read(type, id) : undefined;
+    const f = r && (type === "Patient" || isLinkableRelatedPerson(r)) ? featuresOf({ ...r, resourceType: type }) : null;
     this.features.set(key, f);
     return f;
   }
@@ -65,10 +70,12 @@ class Walk {
       const status = decisions.get(other.key)?.status;
       if (status === "rejected") continue;
       const comparison = compare(f, other);
+      // A RelatedPerson is a mention by a relative's record: it links when the evidence is strong, never waits for review.
+      const mention = isRelatedPerson(key) || isRelatedPerson(other.key);
       if (status === "completed") edges.push({ a: key, b: other.key, method: "reviewer", comparison });
       else if (comparison.decision === "link")
         edges.push({ a: key, b: other.key, method: comparison.method, comparison });
-      else if (comparison.decision === "review")
+      else if (comparison.decision === "review" && !mention)
         this.review.set(taskId(key, other.key), { a: key, b: other.key, comparison });
     }
     // Accepted matches that blocking would not find (a reviewer may link records that share little).
@@ -80,15 +87,23 @@ class Walk {
     return edges;
   }
 
-  /** The cluster of `start`: every record reachable through links, and those links. */
-  async clusterOf(start: string): Promise<{ members: string[]; edges: Edge[] }> {
+  /**
+   * The cluster of Patient `start`: every Patient record reachable through links between Patient records, then
+   * each RelatedPerson linked with them whose every link is to one of them; and those links.
+   */
+  async clusterOf(start: string): Promise<{ members: string[]; edges: Edge[]; mentions: string[] }> {
     const members = new Set<string>([start]);
     const queue = [start];
     const edges = new Map<string, Edge>();
+    const mentions = new Set<string>();
     while (queue.length) {
       const key = queue.shift() as string;
       for (const e of await this.edgesOf(key)) {
         const other = e.a === key ? e.b : e.a;
+        if (isRelatedPerson(other)) {
+          mentions.add(other);
+          continue;
+        }
         edges.set(taskId(e.a, e.b), e);
         if (!members.has(other)) {
           members.add(other);
@@ -96,15 +111,24 @@ class Walk {
         }
       }
     }
-    return { members: [...members].sort(), edges: [...edges.values()] };
+    const patients = new Set(members);
+    for (const rp of [...mentions].sort()) {
+      const own = await this.edgesOf(rp);
+      if (!own.every((e) => patients.has(e.a === rp ? e.b : e.a))) continue;
+      members.add(rp);
+      for (const e of own) edges.set(taskId(e.a, e.b), e);
+    }
+    return { members: [...members].sort(), edges: [...edges.values()], mentions: [...mentions].sort() };
   }
 }
 
-/** The Patients a commit's touched keys ask to re-link: touched Patients, and both records of a touched review Task. */
+const isRelatedPerson = (key: string) => key.startsWith("RelatedPerson/");
+
+/** The records a commit's touched keys ask to re-link: touched Patients and RelatedPersons, and both records of a touched review Task. */
 async function seedsOf(view: DeriveView, touched: readonly string[]): Promise<Set<string>> {
   const seeds = new Set<string>();
   for (const key of touched) {
-    if (key.startsWith("Patient/")) seeds.add(key);
+    if (key.startsWith("Patient/") || isRelatedPerson(key)) seeds.add(key);
     else if (key.startsWith("Task/")) {
       const task = await view.read("Task", key.slice("Task/".length));
       const pair = task ? pairOf(task) : undefined;
@@ -117,7 +141,7 @@ async function seedsOf(view: DeriveView, touched: readonly string[]): Promise<Se
 const membersOf = (person: DerivedResource): string[] =>
   ((person.link as { target?: { reference?: string } }[] | undefined) ?? [])
     .map((l) => l.target?.reference)
-    .filter((r): r is string => typeof r === "string" && r.startsWith("Patient/"));
+    .filter((r): r is string => typeof r === "string" && (r.startsWith("Patient/") || isRelatedPerson(r)));
 
 /** The reference look-ups made for every seed: its Person, and review Tasks naming it either way. */
 const SEED_LOOKUPS = [
@@ -135,27 +159,45 @@ export async function derivePersonIndex(inner: DeriveView, touched: readonly str
   for (const [type, param] of SEED_LOOKUPS) await view.prefetch(type, param, seeds);
   const walk = new Walk(view);
   // The records of the seeds' current Persons are re-clustered too: a changed record may leave its cluster.
-  // One search per seed: a single indexed value each (several ORed would be filtered from a scan).
-  const found = new Map<string, DerivedResource>();
-  for (const seed of seeds)
-    for (const p of await view.find("Person", [{ kind: "reference", param: "link", targets: [seed] }]))
-      found.set(p.id, p);
-  const before = [...found.values()];
-  const affected = new Set(seeds);
-  for (const p of before) for (const m of membersOf(p)) affected.add(m);
+  // One search per record: a single indexed value each (several ORed would be filtered from a scan).
+  const before = new Map<string, DerivedResource>();
+  const queue: string[] = [];
+  const done = new Set<string>();
+  const holding = async (key: string) => {
+    for (const p of await view.find("Person", [{ kind: "reference", param: "link", targets: [key] }])) {
+      if (before.has(p.id)) continue;
+      before.set(p.id, p);
+      for (const m of membersOf(p)) if (!done.has(m)) queue.push(m);
+    }
+  };
+  for (const seed of [...seeds].sort()) {
+    queue.push(seed);
+    await holding(seed);
+  }
   const resources: DerivedResource[] = [];
   const produced = new Set<string>();
-  const done = new Set<string>();
-  for (const key of [...affected].sort()) {
-    if (done.has(key) || !(await walk.featuresOf(key))) continue;
-    const { members, edges } = await walk.clusterOf(key);
+  while (queue.length) {
+    const key = queue.shift() as string;
+    if (done.has(key)) continue;
+    if (isRelatedPerson(key)) {
+      // A RelatedPerson is placed by the clusters of the Patient records it links with.
+      done.add(key);
+      for (const e of await walk.edgesOf(key)) queue.push(e.a === key ? e.b : e.a);
+      continue;
+    }
+    if (!(await walk.featuresOf(key))) continue;
+    const { members, edges, mentions } = await walk.clusterOf(key);
     for (const m of members) done.add(m);
     const person = personOf(members, edges);
     produced.add(person.id);
     resources.push(person, provenanceOf(person, members));
+    // Persons holding a record of this cluster, or a RelatedPerson it links with, are rewritten or deleted: a
+    // new record can merge two Persons, or make a RelatedPerson ambiguous.
+    for (const k of [...members, ...mentions]) await holding(k);
   }
   const deletes: string[] = [];
-  for (const p of before) if (!produced.has(p.id)) deletes.push(`Person/${p.id}`, `Provenance/${provenanceId(p.id)}`);
+  for (const p of before.values())
+    if (!produced.has(p.id)) deletes.push(`Person/${p.id}`, `Provenance/${provenanceId(p.id)}`);
   // Possible matches: a Task per pair in the review band (a reviewer's decision is kept as it is); a waiting
   // Task whose pair no longer compares in the band is withdrawn.
   for (const [id, { a, b, comparison }] of walk.review) {

@@ -21,7 +21,10 @@ export const LINK_EVIDENCE_URL = `${TFG_BASE}/StructureDefinition/link-evidence`
 const id = (type: string, parts: string[]) => deterministicId(`derived:${PERSON_INDEX}`, type, parts);
 
 /** The Person id of a cluster: from its smallest Patient key, so the same records give the same Person. */
-export const personId = (members: readonly string[]) => id("Person", [[...members].sort()[0] as string]);
+export const personId = (members: readonly string[]) => {
+  const sorted = [...members].sort();
+  return id("Person", [(sorted.find((m) => m.startsWith("Patient/")) ?? sorted[0]) as string]);
+};
 export const provenanceId = (person: string) => id("Provenance", [person]);
 /** The review Task of a pair of records (either order). */
 export const taskId = (a: string, b: string) => id("Task", a < b ? [a, b] : [b, a]);
@@ -64,7 +67,7 @@ function evidence(edge: Edge, self: string): Record<string, unknown> {
 
 const ASSURANCE: Record<Edge["method"], number> = { "nhs-number": 4, "stable-id": 3, probabilistic: 3, reviewer: 3 };
 
-/** The Person of one cluster: a link per record, with the evidence of every link it has within the cluster. */
+/** The Person of one cluster (Patient records, and RelatedPersons linked with them): a link per record, with the evidence of every link it has within the cluster. */
 export function personOf(members: readonly string[], edges: readonly Edge[]): DerivedResource {
   const sorted = [...members].sort();
   const link = sorted.map((key) => {
@@ -93,7 +96,7 @@ export function provenanceOf(person: DerivedResource, members: readonly string[]
         what: {
           reference: key,
           identifier: { system: "urn:tfg:derived-input", value: key },
-          display: "Patient record",
+          display: key.startsWith("RelatedPerson/") ? "RelatedPerson record" : "Patient record",
         },
       })),
     },

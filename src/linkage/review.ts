@@ -82,7 +82,9 @@ export async function undoLink(deps: ReviewDeps, patient: string) {
   const f = featuresOf(self);
   const tasks: DerivedResource[] = [];
   for (const other of [...others].sort()) {
-    const r = await view.read("Patient", other.slice("Patient/".length));
+    // A linked RelatedPerson (a relative's record naming this person) is unlinked the same way.
+    const [type, id] = other.split("/") as [string, string];
+    const r = await view.read(type, id);
     tasks.push(
       taskOf(patient, other, r ? compare(f, featuresOf(r)) : undefined, "rejected", "link undone by a reviewer"),
     );

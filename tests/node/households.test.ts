@@ -282,6 +282,67 @@ describe("households deriver", () => {
     expect(members[0]?.period).toEqual({ start: "2015-03-15", end: "2020-01-01" });
   });
 
+  it("merges a record's routes into one household as the union of their periods: a route known from no date starts it no later", async () => {
+    const store = await fresh();
+    const mum = nhs("99000033");
+    const keys = [
+      // The mother's own address: no start date.
+      ...(await sendCpa(
+        store,
+        cpaDoc([
+          cpaPatient("MUM", {
+            NHSNumber: mum,
+            NHSNumberStatus: "01",
+            Postcode: "ZZ99 1AA",
+            AddressLines: ["Flat 2", "Example House", "12 Test Street"],
+            UPRN: FLAT2.uprn,
+          }),
+        ]),
+      )),
+      // The child at the same address since 2020, living with its mother since 2015 (an SSD related person).
+      ...(await sendSsd(
+        store,
+        ssdDoc({
+          ssd_person: [child("CH1")],
+          ssd_address: [
+            {
+              addr_table_id: "AD1",
+              addr_person_id: "CH1",
+              addr_address_type: "Primary Address",
+              addr_address_start_date: "2020-01-01",
+              addr_address_postcode: "ZZ99 1AA",
+              addr_address_json: addressJson(FLAT2),
+            },
+          ],
+          tfg_related_people: [
+            {
+              relp_person_id: "CH1",
+              relp_related_person_id: "R1",
+              relp_forename: "Fay",
+              relp_surname: "Testfamily",
+              relp_dob: "1985-01-01",
+              relp_sex: "F",
+              relp_nhs_number: mum,
+              relp_relationship: "mother",
+              relp_lives_with_child: "Y",
+              relp_parental_responsibility: "Y",
+              relp_start_date: "2015-03-15",
+            },
+          ],
+        }),
+      )),
+    ];
+    await derive(store, keys);
+    const [group] = await all(store, "Group");
+    const periods = new Map<string, unknown>();
+    for (const m of (group?.member ?? []) as { entity: { reference: string }; period?: unknown }[])
+      periods.set(m.entity.reference, m.period);
+    // The mother: her own address (no date) and living with the child (since 2020) — since no known date.
+    expect(periods.get(`Patient/${await patientId(store, "MUM")}`)).toBeUndefined();
+    // The child: its own address (2020) and living with its mother, who is there since no known date (from 2015).
+    expect(periods.get(`Patient/${await patientId(store, "CH1")}`)).toEqual({ start: "2015-03-15" });
+  });
+
   it("places the records an SSD related person living with the child names, and a baby with its ssd_mother", async () => {
     const store = await fresh();
     const mum = nhs("99000011");

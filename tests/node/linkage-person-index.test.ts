@@ -189,6 +189,33 @@ describe.each(STORES)("person index on %s", (_name, open) => {
     }
   });
 
+  it.each([
+    ["CPA first", false],
+    ["NDTMS first", true],
+  ])("leaves every record in exactly one Person when a later record joins it (%s)", async (_n, ndtmsFirst) => {
+    const store = await open();
+    try {
+      // The merged Person's id comes from its smallest key: in one of the two orders it is not the first Person's.
+      const n = nhs(1101);
+      const cpa = () => sendCpa(store, [{ id: "A7", given: "Rhea", family: "Example", birth: "1979-02-11", nhs: n }]);
+      const ndtms = () => sendNdtms(store, [{ id: "C7", initials: "RE", birth: "1979-02-11", sex: "2", nhs: n }]);
+      if (ndtmsFirst) await ndtms();
+      await cpa();
+      if (!ndtmsFirst) await ndtms();
+      const a = await cpaKey(store, "RX4", "A7");
+      const c = await ndtmsKey(store, "C7");
+      expect(await membersOf(store, a)).toEqual([a, c].sort());
+      expect(await membersOf(store, c)).toEqual([a, c].sort());
+      expect(await storeView(store).find("Person", [])).toHaveLength(1);
+      const derived = (await storeView(store).find("Provenance", [])).filter(
+        (p) => (p.meta as { source?: string }).source === "urn:tfg:derived:person-index",
+      );
+      expect(derived).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("replaying the files derives nothing: no Person, Provenance or Task version changes", async () => {
     const store = await open();
     try {
