@@ -4,12 +4,11 @@
  * profile of that ingest alone (node:inspector) written to PROFILE_OUT; `bench/profile-summary.ts` sums it up.
  * Prints the CPU µs per record.
  */
-import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
 import { ingest } from "../src/ingest/ingest-service.js";
 import { SOURCES } from "../src/ingest/sources.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { startProfile } from "./cpu-profile.js";
 import { cinXml, cpaNdjson, ndtmsCsv } from "./fixtures.js";
 
 const source = (process.argv[2] ?? "ndtms") as "ndtms" | "cpa" | "cin";
@@ -49,18 +48,11 @@ const run = async () => {
   return report;
 };
 await run(); // warm-up
-const out = process.env.PROFILE_OUT;
-const session = new Session();
-if (out) {
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 200 });
-  await session.post("Profiler.start");
-}
+const stopProfile = await startProfile(200);
 const c0 = process.cpuUsage();
 const report = await run();
 const c = process.cpuUsage(c0);
-if (out) writeFileSync(out, JSON.stringify((await session.post("Profiler.stop")).profile));
+await stopProfile();
 console.log(
   `${source}: ${rows} records (${JSON.stringify(report.counts)}), ${((c.user + c.system) / rows).toFixed(0)} CPU µs each`,
 );

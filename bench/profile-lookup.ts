@@ -4,8 +4,7 @@
  * and BENCH_CONCURRENCY at a time (default 32: group commits of the audit), and with PROFILE_OUT=FILE.cpuprofile a V8
  * CPU profile of the sequential loop (`npx tsx bench/profile-summary.ts FILE --per=N` sums it per function).
  */
-import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
+
 import { buildApp } from "../src/app.js";
 import { createTokenVerifier } from "../src/auth/token-verifier.js";
 import { parseConfig } from "../src/config.js";
@@ -13,6 +12,7 @@ import { silentLogger } from "../src/log/logger.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { createTestIssuer } from "../tests/support/tokens.js";
+import { startProfile } from "./cpu-profile.js";
 import { pickCase, seed } from "./lookup-seed.js";
 
 const N = Number(process.argv[2] ?? 300);
@@ -44,19 +44,12 @@ const once = async () => {
 };
 console.error(`probe: ${(await once()).parameter?.length ?? 0} parameter(s)`);
 for (let i = 0; i < 50; i++) await once();
-const session = new Session();
-const out = process.env.PROFILE_OUT;
-if (out) {
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 100 });
-  await session.post("Profiler.start");
-}
+const stopProfile = await startProfile(100);
 let c0 = process.cpuUsage();
 let t0 = performance.now();
 for (let i = 0; i < N; i++) await once();
 let c = process.cpuUsage(c0);
-if (out) writeFileSync(out, JSON.stringify((await session.post("Profiler.stop")).profile));
+await stopProfile();
 console.log(
   `one at a time: ${N} lookups, ${((c.user + c.system) / N).toFixed(0)} CPU µs, ${(((performance.now() - t0) * 1000) / N).toFixed(0)} wall µs each`,
 );

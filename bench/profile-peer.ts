@@ -4,8 +4,7 @@
  * timed loop only (node:inspector) written to PROFILE_OUT; `npx tsx bench/profile-summary.ts FILE --per=N` sums
  * self time per function. Bundle it first (esbuild) for real line numbers.
  */
-import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
+
 import { buildApp } from "../src/app.js";
 import { createTokenVerifier } from "../src/auth/token-verifier.js";
 import { parseConfig } from "../src/config.js";
@@ -14,6 +13,7 @@ import { silentLogger } from "../src/log/logger.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { createTestIssuer } from "../tests/support/tokens.js";
+import { startProfile } from "./cpu-profile.js";
 import { benchPatient } from "./side-by-side.js";
 
 const N = 1000;
@@ -60,18 +60,11 @@ async function once() {
   await r.arrayBuffer();
 }
 for (let i = 0; i < 500; i++) await once();
-const out = process.env.PROFILE_OUT;
-const session = new Session();
-if (out) {
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 100 });
-  await session.post("Profiler.start");
-}
+const stopProfile = await startProfile(100);
 const c0 = process.cpuUsage();
 let runs = 0;
 for (const end = performance.now() + TIME_MS; performance.now() < end; runs++) await once();
 const c = process.cpuUsage(c0);
-if (out) writeFileSync(out, JSON.stringify((await session.post("Profiler.stop")).profile));
+await stopProfile();
 console.log(`${mode}: ${runs} requests, ${((c.user + c.system) / runs).toFixed(0)} CPU µs each`);
 await store.close();
