@@ -11,6 +11,9 @@ export type Submitters = Readonly<Record<string, readonly string[]>>;
 /** The `meta.tag` system whose code is the owning organisation's code (as in a token's `org` claim). */
 export const RECORD_OWNER_SYSTEM = codeSystemUrl("record-owner");
 
+/** The owner tag code of everything the gateway derives (person index, households, flags): no organisation may write it over REST. */
+export const GATEWAY_OWNER = "tfg-gateway";
+
 const norm = (code: string) => code.trim().toUpperCase();
 
 /** Decides whether organisation `org` may write records owned by `owner`. */

@@ -34,8 +34,6 @@ export const FLAG_DISPLAY: Record<FlagCode, string> = {
 export const DERIVER_NAME = "flags";
 /** `meta.source` of every resource the deriver writes. */
 export const DERIVED_SOURCE = `urn:tfg:derived:${DERIVER_NAME}`;
-/** The owner tag code of derived resources: the gateway itself (no organisation may write them over REST). */
-export const GATEWAY_OWNER = "tfg-gateway";
 /** Version of these rules, named in every Provenance entity. */
 export const RULES_VERSION = "flags-rules@1.0.0";
 

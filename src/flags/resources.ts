@@ -2,19 +2,10 @@
  * Flag and Provenance resources from a subject's reasons: one Flag per (code, subject) with a
  * deterministic id, its status and period from the data, and a Provenance naming the records it rests on.
  */
-import { withOwner } from "../auth/ownership.js";
+import { GATEWAY_OWNER, withOwner } from "../auth/ownership.js";
 import type { DerivedResource } from "../derive/port.js";
 import { deterministicId } from "../mapping/ids.js";
-import {
-  DERIVED_SOURCE,
-  DERIVER_NAME,
-  FLAG_DISPLAY,
-  type FlagCode,
-  GATEWAY_OWNER,
-  RULES_VERSION,
-  SYSTEMS,
-  URLS,
-} from "./codes.js";
+import { DERIVED_SOURCE, DERIVER_NAME, FLAG_DISPLAY, type FlagCode, RULES_VERSION, SYSTEMS, URLS } from "./codes.js";
 import { earliest, latest } from "./dates.js";
 import type { Reason } from "./rules.js";
 import { ended } from "./span.js";

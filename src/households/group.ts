@@ -1,5 +1,5 @@
 /** The TFG-Household Group and its Provenance for one household, from its members' memberships. */
-import { withOwner } from "../auth/ownership.js";
+import { GATEWAY_OWNER, withOwner } from "../auth/ownership.js";
 import type { DerivedResource } from "../derive/port.js";
 import { deterministicId } from "../mapping/ids.js";
 import { HOUSEHOLDS_SOURCE, type Membership } from "./memberships.js";
@@ -7,8 +7,6 @@ import { HOUSEHOLDS_SOURCE, type Membership } from "./memberships.js";
 const BASE = "https://think-family-gateway.example/fhir";
 /** The identifier system of household keys. */
 export const HOUSEHOLD_KEY_SYSTEM = `${BASE}/Id/household-key`;
-/** The owner tag code of everything the gateway derives (no organisation may write it over REST). */
-export const GATEWAY_OWNER = "tfg-gateway";
 
 /** The Provenance id of a household's Group. */
 export const provenanceIdOf = (groupId: string): string => deterministicId(HOUSEHOLDS_SOURCE, "Provenance", [groupId]);

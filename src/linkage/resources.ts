@@ -1,5 +1,5 @@
 /** The resources the person index writes: Person (one per linked person), its Provenance, and possible-match Tasks. */
-import { withOwner } from "../auth/ownership.js";
+import { GATEWAY_OWNER, withOwner } from "../auth/ownership.js";
 import type { DerivedResource } from "../derive/port.js";
 import { codeSystemUrl, profileUrl, TFG_BASE } from "../fhir/canonical.js";
 import { deterministicId } from "../mapping/ids.js";
@@ -9,8 +9,6 @@ import type { Comparison } from "./compare.js";
 export const PERSON_INDEX = "person-index";
 /** `meta.source` of everything the person index derives. */
 export const PERSON_INDEX_SOURCE = `urn:tfg:derived:${PERSON_INDEX}`;
-/** The owner tag of derived resources: the gateway itself, so no organisation may write them over REST. */
-export const GATEWAY_OWNER = "tfg-gateway";
 /** Task.code system of the review queue; code `possible-match`. */
 export const LINKAGE_TASK_SYSTEM = codeSystemUrl("linkage-task");
 /** Task.input type system: the compared field (`given`, `family`, `birthDate`, `sex`, `address`, `nhsNumber`, `total`). */
