@@ -35,8 +35,6 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** One AuditEvent waiting for its commit. */
 interface Pending {
   write: ResourceWrite;
-  /** Resources committed with the AuditEvent (its disclosure notices). */
-  extra: ResourceWrite[];
   stored: Record<string, unknown>;
   attempts: number;
   resolve(stored: Record<string, unknown>): void;
@@ -61,7 +59,7 @@ async function commitGroup(store: Store, group: Pending[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await store.commit({
-        resources: group.flatMap((g) => [g.write, ...g.extra]),
+        resources: group.map((g) => g.write),
         log: group.map((g) => ({ stream: AUDIT_STREAM, payload: g.stored })),
       });
       for (const g of group) g.resolve(g.stored);
@@ -98,15 +96,13 @@ async function drain(store: Store, queue: Queue): Promise<void> {
  * load, one commit carries every AuditEvent that arrived while the last one was written, so concurrent requests
  * never race each other for a sequence number). Another process appending at the same time makes the store raise a
  * conflict: the whole commit rolled back, it is retried until it lands. Resolves with the stored AuditEvent once
- * it is committed; rejects with {@link AuditWriteError} when it cannot be written. `withIt`: resources written in the
- * same commit (the disclosure notices the AuditEvent's decision asks for, disclosure-notice.ts), version 1 each.
+ * it is committed; rejects with {@link AuditWriteError} when it cannot be written.
  */
 export function recordAudit(
   store: Store,
   event: Record<string, unknown>,
   attempts = AUDIT_WRITE_ATTEMPTS,
   lastUpdated?: string,
-  withIt: readonly (Record<string, unknown> & { resourceType: string; id: string })[] = [],
 ): Promise<Record<string, unknown>> {
   const id = event.id;
   if (event.resourceType !== "AuditEvent" || typeof id !== "string" || id === "") {
@@ -116,14 +112,13 @@ export function recordAudit(
   const write = prepareWrite("AuditEvent", id, 1, lastUpdated ?? recorded, { ...event, resourceType: "AuditEvent" });
   const stored = write.resource as Record<string, unknown>;
   write.json = JSON.stringify(stored);
-  const extra = withIt.map((r) => prepareWrite(r.resourceType, r.id, 1, lastUpdated ?? recorded, r));
   return new Promise((resolve, reject) => {
     let queue = queues.get(store);
     if (!queue) {
       queue = { pending: [], running: false };
       queues.set(store, queue);
     }
-    queue.pending.push({ write, extra, stored, attempts, resolve, reject });
+    queue.pending.push({ write, stored, attempts, resolve, reject });
     if (!queue.running) void drain(store, queue);
   });
 }

@@ -3,9 +3,10 @@
  * generator and records it (audit-log.ts), with the disclosure notices the decision asks for (disclosure-notice.ts). What every enforcement point calls before data leaves.
  */
 import type { Actor } from "../auth/actor.js";
+import { prepareWrite } from "../fhir/resource-service.js";
 import type { Store } from "../store/port.js";
 import { type AuditAccess, type AuditDecision, type AuditSource, buildAuditEvent } from "./audit-event.js";
-import { recordAudit } from "./audit-log.js";
+import { AuditWriteError, recordAudit } from "./audit-log.js";
 import { disclosureNotices } from "./disclosure-notice.js";
 
 /** Records decisions; throws AuditWriteError when a record cannot be written (the caller then refuses the access). */
@@ -24,7 +25,7 @@ export interface AuditorDeps {
 /** An auditor writing to `deps.store`. */
 export function createAuditor(deps: AuditorDeps): Auditor {
   return {
-    record: (actor, access, decision) => {
+    record: async (actor, access, decision) => {
       const event = buildAuditEvent({
         id: deps.newId(),
         recorded: deps.clock(),
@@ -33,8 +34,19 @@ export function createAuditor(deps: AuditorDeps): Auditor {
         decision,
         source: deps.source,
       });
+      // The notices first, then the AuditEvent: the audit trail may live in another database (store/audit-routed.ts),
+      // so they cannot share a commit, and a notice without its AuditEvent (the read then refused) errs on the side
+      // of telling the lead. Either failing refuses the read.
       const notices = disclosureNotices(event, access, decision, actor.org);
-      return recordAudit(deps.store, event, undefined, undefined, notices);
+      if (notices.length > 0) {
+        const at = String(event.recorded);
+        try {
+          await deps.store.commit({ resources: notices.map((n) => prepareWrite(n.resourceType, n.id, 1, at, n)) });
+        } catch (err) {
+          throw new AuditWriteError(err);
+        }
+      }
+      return recordAudit(deps.store, event);
     },
   };
 }

@@ -2,8 +2,8 @@
  * The s47 disclosure notice (obligation `notify-record-owner-safeguarding-lead`; docs/AUDIT.md): when a permit shows
  * another organisation's record under a section 47 enquiry, that organisation's safeguarding lead is told. The notice
  * is a FHIR Task for the lead of the organisation told — owned by it (so its own staff read it under the
- * recording-organisation rule, and no one else), for the patient, its focus the AuditEvent — written in the same
- * commit as the AuditEvent: a disclosure is never recorded without its notice. The lead marks it reviewed by
+ * recording-organisation rule, and no one else), for the patient, its focus the AuditEvent — written just before the
+ * AuditEvent (auditor.ts; the audit trail may be another database), so a recorded disclosure always has its notice. The lead marks it reviewed by
  * updating its status (`completed`). It carries who was told, by which organisation, when, the level and the rule:
  * codes and references only, never the stated justification.
  */

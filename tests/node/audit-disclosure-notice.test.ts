@@ -3,9 +3,14 @@
 // a deny or a permit without the obligation; never the stated justification.
 import { describe, expect, it } from "vitest";
 import type { AuditAccess, AuditDecision } from "../../src/audit/audit-event.js";
+import { createAuditor } from "../../src/audit/auditor.js";
 import { DISCLOSURE_NOTICE_CODE, disclosureNotices } from "../../src/audit/disclosure-notice.js";
+import type { Actor } from "../../src/auth/actor.js";
 import { ownersOf } from "../../src/auth/ownership.js";
 import { validateResource } from "../../src/fhir/validation/validate.js";
+import { loadMigrations } from "../../src/runtime/migration-files.js";
+import { auditRoutedStore } from "../../src/store/audit-routed.js";
+import { openSqliteStore } from "../../src/store/sqlite/index.js";
 
 const event = {
   resourceType: "AuditEvent",
@@ -53,5 +58,35 @@ describe("disclosure notices", () => {
     expect(disclosureNotices(event, access, { ...permit, effect: "deny", level: "none" }, "201")).toEqual([]);
     const { notify: _, ...quiet } = permit;
     expect(disclosureNotices(event, access, quiet, "201")).toEqual([]);
+  });
+});
+
+describe("disclosure notices where the audit trail is its own database (the Node gateway on SQLite)", () => {
+  it("the notice goes to the data, the AuditEvent to the audit store, and the write succeeds", async () => {
+    const main = await openSqliteStore(":memory:", loadMigrations());
+    const trail = await openSqliteStore(":memory:", loadMigrations());
+    const store = auditRoutedStore(main, trail);
+    const auditor = createAuditor({
+      store,
+      clock: () => new Date("2026-04-15T10:00:00.000Z"),
+      newId: () => "3f1c2a9e-0000-4000-8000-000000000002",
+      source: { name: "Think Family Gateway" },
+    });
+    const actor: Actor = {
+      subject: "sw-1",
+      issuer: "https://idp.test.invalid",
+      org: "201",
+      orgType: "la-childrens-services",
+      role: "practitioner",
+      purposeOfUse: "safeguarding-s47",
+      tokenId: { kind: "jti", value: "t" },
+    };
+    await auditor.record(actor, access, { ...permit, notify: ["RX4"] });
+    const tasks = await main.search({ resourceType: "Task", criteria: [], count: 10, sort: "id" });
+    expect(tasks.versions.map((v) => v.resource?.focus)).toEqual([
+      { reference: `AuditEvent/${"3f1c2a9e-0000-4000-8000-000000000002"}` },
+    ]);
+    expect(await trail.read("AuditEvent", "3f1c2a9e-0000-4000-8000-000000000002")).toBeDefined();
+    await store.close();
   });
 });
