@@ -5,6 +5,7 @@
  */
 import type { SearchCriterion } from "../store/port.js";
 import type { DerivedResource, DeriveView } from "./port.js";
+import { byId } from "./store-view.js";
 
 /**
  * Targets per prefetch query (the criterion's values are ORed). D1 binds at most 100 parameters a statement, and
@@ -40,8 +41,6 @@ function referencesAt(r: Json, path: readonly string[]): string[] {
   for (const step of path) nodes = nodes.flatMap((n) => list(n[step]));
   return nodes.map((n) => n.reference).filter((x): x is string => typeof x === "string");
 }
-
-const byId = (a: DerivedResource, b: DerivedResource) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** A view whose reads and finds are remembered for the life of the object (one derive call). */
 export class CachedView implements DeriveView {

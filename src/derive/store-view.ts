@@ -11,6 +11,9 @@ const resourceOf = (v: StoredVersion | undefined): DerivedResource | undefined =
   return JSON.parse(typeof v.json === "string" ? v.json : new TextDecoder().decode(v.json)) as DerivedResource;
 };
 
+/** Orders derived resources by id, as a search sorted by id does. */
+export const byId = (a: DerivedResource, b: DerivedResource) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Current resources of `resourceType` whose `param` references any of `targets`, each once, in id order (as find). */
 async function referencing(
   store: Store,
@@ -18,15 +21,15 @@ async function referencing(
   param: string,
   targets: readonly string[],
 ): Promise<DerivedResource[]> {
-  const byId = new Map<string, DerivedResource>();
+  const found = new Map<string, DerivedResource>();
   for (const versions of (await store.findReferencing(resourceType, param, targets)).values()) {
     for (const v of versions) {
-      if (byId.has(v.id)) continue;
+      if (found.has(v.id)) continue;
       const r = resourceOf(v);
-      if (r) byId.set(v.id, r);
+      if (r) found.set(v.id, r);
     }
   }
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...found.values()].sort(byId);
 }
 
 /** Reads and finds committed, current resources of `store`. */
