@@ -30,6 +30,18 @@ export interface DeriveView {
    * leaves out a block too big to compare pairwise without reading it.
    */
   findWithin(resourceType: string, criteria: SearchCriterion[], limit: number): Promise<DerivedResource[] | undefined>;
+  /**
+   * Optional, for views over committed data only: for each of `targets`, the current resources of `resourceType`
+   * whose reference parameter `param` points at it (what `find` with a reference criterion for that one target
+   * returns, in id order), in few queries however many targets; a target nothing points at maps to `[]`.
+   */
+  findReferencingEach?(
+    resourceType: string,
+    param: string,
+    targets: readonly string[],
+  ): Promise<Map<string, DerivedResource[]>>;
+  /** Optional, as {@link findReferencingEach}: the current resources of `keys` (`Type/id`), absent or deleted left out. */
+  readEach?(keys: readonly string[]): Promise<Map<string, DerivedResource>>;
 }
 
 /** One deriver's input. */

@@ -38,6 +38,32 @@ export function storeView(store: Store): DeriveView {
     async read(resourceType, id) {
       return resourceOf(await store.read(resourceType, id));
     },
+    async findReferencingEach(resourceType, param, targets) {
+      const found = await store.findReferencing(resourceType, param, targets);
+      const out = new Map<string, DerivedResource[]>();
+      for (const t of targets) {
+        const list: DerivedResource[] = [];
+        for (const v of found.get(t) ?? []) {
+          const r = resourceOf(v);
+          if (r) list.push(r);
+        }
+        out.set(t, list);
+      }
+      return out;
+    },
+    async readEach(keys) {
+      const asked = keys.flatMap((k) => {
+        const [resourceType, id, extra] = k.split("/");
+        return resourceType && id && extra === undefined ? [{ resourceType, id }] : [];
+      });
+      const found = await store.readMany(asked);
+      const out = new Map<string, DerivedResource>();
+      for (const k of keys) {
+        const r = resourceOf(found.get(k));
+        if (r) out.set(k, r);
+      }
+      return out;
+    },
     async findWithin(resourceType, criteria, limit) {
       const counted = await store.search({ resourceType, criteria, count: 0, sort: "id", totalUpTo: limit + 1 });
       // Most blocks of a new record are empty: counted as such, they need no second query.

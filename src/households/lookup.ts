@@ -37,6 +37,32 @@ export class Lookup {
     return this.find(type, [{ kind: "reference", param, targets: [target] }]);
   }
 
+  /**
+   * Asks {@link byReference} for each of `targets` not yet asked, in one query where the view can answer per target
+   * (DeriveView `findReferencingEach`), so that the per-target calls that follow are answered from the memo. Without
+   * it, nothing is asked ahead and each per-target call queries as before.
+   */
+  async prefetchReferencing(type: string, param: string, targets: Iterable<string>): Promise<void> {
+    const each = this.view.findReferencingEach;
+    if (!each) return;
+    const keyOf = (t: string) => `${type}?${JSON.stringify([{ kind: "reference", param, targets: [t] }])}`;
+    const missing = [...new Set(targets)].filter((t) => !this.finds.has(keyOf(t)));
+    if (missing.length === 0) return;
+    const found = await each.call(this.view, type, param, missing);
+    for (const t of missing)
+      if (!this.finds.has(keyOf(t))) this.finds.set(keyOf(t), Promise.resolve(found.get(t) ?? []));
+  }
+
+  /** As {@link prefetchReferencing}, for {@link read}s of `keys` (`Type/id`), where the view has `readEach`. */
+  async prefetchReads(keys: Iterable<string>): Promise<void> {
+    const each = this.view.readEach;
+    if (!each) return;
+    const missing = [...new Set(keys)].filter((k) => !this.reads.has(k));
+    if (missing.length === 0) return;
+    const found = await each.call(this.view, missing);
+    for (const k of missing) if (!this.reads.has(k)) this.reads.set(k, Promise.resolve(found.get(k)));
+  }
+
   /** Resources of `type` carrying NHS number `nhs`. */
   byNhsNumber(type: string, nhs: string): Promise<DerivedResource[]> {
     return this.find(type, [

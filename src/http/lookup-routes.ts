@@ -50,11 +50,13 @@ export function lookupContext(
   reason?: string,
 ): LookupContext {
   const view: DeriveView = storeView(deps.store);
+  // One memo for the request: the answer's reads and the policy's relationship reads overlap (the same households).
+  const lookup = new Lookup(view);
   return {
     actor,
     policy: deps.policy,
-    lookup: new Lookup(view),
-    resolver: new ViewRelationshipResolver(view),
+    lookup,
+    resolver: new ViewRelationshipResolver(view, lookup),
     auditor: deps.auditor,
     at: deps.clock().toISOString(),
     operation,

@@ -28,6 +28,7 @@ const noChild: AuditDecision = {
 export async function householdCheck(ctx: LookupContext, query: ChildQuery): Promise<Record<string, unknown>> {
   const found = await findChild(ctx.lookup, ctx.actor, query);
   const child = new Set<string>();
+  await ctx.lookup.prefetchReferencing("Person", "link", found);
   for (const k of found) for (const p of await personKeys(ctx.lookup, k)) child.add(p);
   if (child.size === 0) {
     await ctx.auditor.record(
@@ -38,7 +39,13 @@ export async function householdCheck(ctx: LookupContext, query: ChildQuery): Pro
     return { resourceType: "Parameters", parameter: [] };
   }
   const parameter: ParametersPart[] = [];
-  for (const mate of await housemates(ctx.lookup, [...child].sort(), ctx.at)) {
+  const mates = await housemates(ctx.lookup, [...child].sort(), ctx.at);
+  await ctx.lookup.prefetchReferencing(
+    "EpisodeOfCare",
+    "patient",
+    mates.flatMap((m) => m.keys),
+  );
+  for (const mate of mates) {
     for (const ep of await openEpisodes(ctx.lookup, mate.keys, ADULT_SERVICE_EPISODES, ctx.at)) {
       const subject = (ep.patient as { reference?: string } | undefined)?.reference ?? (mate.keys[0] as string);
       const d = await decideRecord(ctx, subject, ep);

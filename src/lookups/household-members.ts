@@ -38,9 +38,15 @@ export interface Housemate {
 /** The person's current housemates (each person once, whichever of their records the Groups name). */
 export async function housemates(lookup: Lookup, self: readonly string[], at: string): Promise<Housemate[]> {
   const groups = new Map<string, DerivedResource>();
+  await lookup.prefetchReferencing("Group", "member", self);
   for (const key of self)
     for (const g of await lookup.byReference("Group", "member", key))
       if (currentMembers(g, at).includes(key)) groups.set(g.id, g);
+  await lookup.prefetchReferencing(
+    "Person",
+    "link",
+    [...groups.values()].flatMap((g) => currentMembers(g, at)),
+  );
   const byPerson = new Map<string, Housemate>();
   const seen = new Set(self);
   for (const g of [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {

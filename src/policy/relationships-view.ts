@@ -31,21 +31,31 @@ function current(period: unknown, at: string): boolean {
 
 const ownedBy = (r: Json, org: string) => ownersOf(r).some((o) => o.trim().toUpperCase() === org.trim().toUpperCase());
 
-/** Resolves relationships by reading through `view`. */
+/**
+ * Resolves relationships by reading through `view`. With `shared`, a request's {@link Lookup} (a lookup operation's),
+ * every resolve of that request reads through its memo; without, each resolve has its own.
+ */
 export class ViewRelationshipResolver implements RelationshipResolver {
-  constructor(private readonly view: DeriveView) {}
+  constructor(
+    private readonly view: DeriveView,
+    private readonly shared?: Lookup,
+  ) {}
 
   async resolve(actor: PolicyActor, subject: string, at: string): Promise<ResolvedRelationships> {
-    const lookup = new Lookup(this.view);
+    const lookup = this.shared ?? new Lookup(this.view);
     const self = await this.person(lookup, subject);
     const evidence = new Set<string>();
     const patient = await lookup.read(subject);
     const kind = subjectKindOf(patient, at);
+    await this.prefetchCaseloads(lookup, self);
+    await lookup.prefetchReferencing("Group", "member", self);
 
     const caseload = await this.onCaseload(lookup, self, actor.org, at, evidence);
     let householdOfOpenChild = false;
     let childOfCaseloadPatient = false;
-    for (const group of await this.households(lookup, self, at)) {
+    const groups = await this.households(lookup, self, at);
+    await this.prefetchHousemates(lookup, groups, self, at);
+    for (const group of groups) {
       for (const mate of this.members(group, at)) {
         if (self.includes(mate)) continue;
         const mates = await this.person(lookup, mate);
@@ -59,6 +69,31 @@ export class ViewRelationshipResolver implements RelationshipResolver {
       }
     }
     return { kind, facts: { caseload, householdOfOpenChild, childOfCaseloadPatient, evidence: [...evidence].sort() } };
+  }
+
+  /**
+   * What the loop over `groups`' members then asks of each, asked for them all at once: their person-index links and
+   * Patient records, then the episodes and care plans of every record of every member.
+   */
+  private async prefetchHousemates(
+    lookup: Lookup,
+    groups: readonly DerivedResource[],
+    self: readonly string[],
+    at: string,
+  ): Promise<void> {
+    const mates = [...new Set(groups.flatMap((g) => this.members(g, at)))].filter((m) => !self.includes(m));
+    if (mates.length === 0) return;
+    await lookup.prefetchReferencing("Person", "link", mates);
+    await lookup.prefetchReads(mates);
+    const keys = new Set<string>();
+    for (const m of mates) for (const k of await this.person(lookup, m)) keys.add(k);
+    await this.prefetchCaseloads(lookup, [...keys]);
+  }
+
+  /** The episodes and care plans of every one of `keys`, asked once for them all. */
+  private async prefetchCaseloads(lookup: Lookup, keys: readonly string[]): Promise<void> {
+    await lookup.prefetchReferencing("EpisodeOfCare", "patient", keys);
+    await lookup.prefetchReferencing("CarePlan", "subject", keys);
   }
 
   /** `key` and the Patient records the person index links with it. */
