@@ -110,10 +110,12 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     newId: deps.newId ?? (() => crypto.randomUUID()),
     source: { name: SOFTWARE.name },
   });
-  // The sharing protocol, checked at start-up: a bad built-in file stops the gateway here, naming its line. Every
-  // /fhir read's permits and denies go to the audit log (a failed audit write refuses the read).
+  // The sharing protocol: the area's (TFG_POLICY, checked when the configuration was read) or the built-in baseline
+  // (a bad built-in file stops the gateway here, naming its line). Every /fhir read's permits and denies go to the
+  // audit log (a failed audit write refuses the read).
+  const policy = config.policy ?? baselinePolicy();
   const enforcement = new Enforcement({
-    policy: baselinePolicy(),
+    policy,
     view: storeView(deps.store),
     audit: deps.audit ?? auditSinkFor(auditor),
     clock,
@@ -162,10 +164,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
   // The family lookups (docs/LOOKUPS.md): before the FHIR routes, which answer other operations with 501.
   app.route(
     "/fhir",
-    lookupRoutes(
-      { store: deps.store, auditor, policy: baselinePolicy(), clock: deps.clock ?? (() => new Date()) },
-      auth,
-    ),
+    lookupRoutes({ store: deps.store, auditor, policy, clock: deps.clock ?? (() => new Date()) }, auth),
   );
   app.route(
     "/fhir",
@@ -219,7 +218,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     consoleRoutes({
       store: deps.store,
       auditor,
-      policy: baselinePolicy(),
+      policy,
       clock,
       config,
       ownership,

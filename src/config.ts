@@ -5,6 +5,8 @@ import type { IssuerConfig } from "./auth/token-verifier.js";
 import { type ConsoleSettings, parseConsoleSettings } from "./console/settings.js";
 import { isTimeZone } from "./fhir/search-dates.js";
 import { type NotifySettings, parseNotifySettings } from "./notify/settings.js";
+import { loadPolicy, PolicyLoadError } from "./policy/load.js";
+import type { Policy } from "./policy/policy.js";
 import { parseReturnSettings, type ReturnSettings } from "./returns/jobs/settings.js";
 
 const issuerSchema = z.object({
@@ -126,6 +128,23 @@ export interface GatewayConfig {
   returns: ReturnSettings;
   /** The web console's session key, OpenID Connect client and development sign-in (src/console/settings.ts). */
   console: ConsoleSettings;
+  /**
+   * An area's sharing protocol (`TFG_POLICY`, the YAML text of a policies/ file; on Node `TFG_POLICY_FILE` names
+   * the file), checked when the configuration is read; absent: the built-in baseline (docs/POLICY.md).
+   */
+  policy?: Policy;
+}
+
+/** The area's sharing protocol from `TFG_POLICY` (named `TFG_POLICY_NAME` in its problems), or a problem naming its line. */
+function parsePolicy(env: Record<string, string>): { policy?: Policy; problems: string[] } {
+  const text = env.TFG_POLICY;
+  if (text === undefined || text.trim() === "") return { problems: [] };
+  try {
+    return { policy: loadPolicy(text, env.TFG_POLICY_NAME || "TFG_POLICY"), problems: [] };
+  } catch (err) {
+    if (err instanceof PolicyLoadError) return { problems: [`TFG_POLICY: ${err.message.replace(/\n/g, "; ")}`] };
+    throw err;
+  }
 }
 
 /** Thrown with every configuration problem at once. */
@@ -143,7 +162,8 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
   const notify = parseNotifySettings(strings as Record<string, string>);
   const returns = parseReturnSettings(strings as Record<string, string>);
   const consoleSettings = parseConsoleSettings(strings as Record<string, string>);
-  const problems = [...notify.problems, ...returns.problems, ...consoleSettings.problems];
+  const policy = parsePolicy(strings as Record<string, string>);
+  const problems = [...notify.problems, ...returns.problems, ...consoleSettings.problems, ...policy.problems];
   if (!r.success || problems.length > 0) {
     throw new ConfigError([
       ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
@@ -166,5 +186,6 @@ export function parseConfig(env: Record<string, unknown>): GatewayConfig {
     notify: notify.settings,
     returns: returns.settings,
     console: consoleSettings.settings,
+    ...(policy.policy ? { policy: policy.policy } : {}),
   };
 }

@@ -53,6 +53,28 @@ function inlineJwksFiles(raw: string | undefined): string | undefined {
   );
 }
 
+/**
+ * The environment as the core reads it: `jwksFile`s of TFG_AUTH_ISSUERS inlined, and the area's sharing protocol
+ * `TFG_POLICY_FILE` read into `TFG_POLICY` (named by its path in any problem; a file that cannot be read stops the
+ * start, naming the variable and the path).
+ */
+export function nodeEnv(source: Record<string, string | undefined>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {
+    ...source,
+    TFG_AUTH_ISSUERS: inlineJwksFiles(source.TFG_AUTH_ISSUERS),
+  };
+  const file = source.TFG_POLICY_FILE;
+  if (file) {
+    try {
+      env.TFG_POLICY = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new Error(`TFG_POLICY_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    env.TFG_POLICY_NAME = file;
+  }
+  return env;
+}
+
 /** Opens the store the environment selects: PostgreSQL when TFG_DATABASE_URL is set, else SQLite under the data folder. */
 export async function openNodeStore(env: Record<string, string | undefined>, dataDir: string): Promise<Store> {
   const migrations = loadMigrations();
@@ -95,8 +117,7 @@ export function ensureDevReturnKeys(dataDir: string): ReturnSettings["keys"] {
 
 /** Starts the gateway and resolves once it listens. */
 export async function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
-  const env = { ...(options.env ?? process.env) };
-  env.TFG_AUTH_ISSUERS = inlineJwksFiles(env.TFG_AUTH_ISSUERS);
+  const env = nodeEnv(options.env ?? process.env);
   const config = parseConfig(env);
   const logger = options.logger ?? createNodeLogger(config.logLevel);
   const dataDir = resolve(env.TFG_DATA_DIR ?? "data");
@@ -204,10 +225,7 @@ function onStopSignals(close: () => Promise<number>): void {
  * sees the failure instead of a gateway running short.
  */
 async function runPrimary(workers: number, devIssuer: boolean): Promise<void> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    TFG_AUTH_ISSUERS: inlineJwksFiles(process.env.TFG_AUTH_ISSUERS),
-  };
+  const env = nodeEnv(process.env);
   const config = parseConfig(env);
   const logger = createNodeLogger(config.logLevel);
   const dataDir = resolve(env.TFG_DATA_DIR ?? "data");

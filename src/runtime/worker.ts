@@ -6,7 +6,7 @@ import nhsukCss from "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css";
 import nhsukJs from "nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js";
 import { type AppDeps, buildApp, returnsService } from "../app.js";
 import { createTokenVerifier } from "../auth/token-verifier.js";
-import { parseConfig } from "../config.js";
+import { ConfigError, parseConfig } from "../config.js";
 import type { AppEnv } from "../http/context.js";
 import { consoleLogger } from "../log/console-logger.js";
 import { deliverDue } from "../notify/deliver.js";
@@ -97,9 +97,35 @@ export async function runReturnJobs(batch: MessageBatch<unknown>, env: WorkerEnv
   }
 }
 
+/**
+ * The answer while the configuration is invalid (a bad TFG_POLICY, say): 503, an OperationOutcome that points to the
+ * log, where the problems are written (with the line of a bad protocol), not to the caller.
+ */
+function misconfigured(err: ConfigError): Response {
+  console.error(err.message);
+  const outcome = {
+    resourceType: "OperationOutcome",
+    issue: [
+      {
+        severity: "fatal",
+        code: "exception",
+        diagnostics: "The gateway's configuration is invalid; its log names the problem",
+      },
+    ],
+  };
+  return new Response(JSON.stringify(outcome), { status: 503, headers: { "content-type": "application/fhir+json" } });
+}
+
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx);
+    let app: Hono<AppEnv>;
+    try {
+      app = appFor(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return misconfigured(err);
+      throw err;
+    }
+    return app.fetch(request, env, ctx);
   },
   scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
     ctx.waitUntil(deliverScheduled(env));
