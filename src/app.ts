@@ -202,7 +202,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     "/reports/break-glass",
     breakGlassRoutes({ store: deps.store, auditor, clock: deps.clock ?? (() => new Date()) }, auth),
   );
-  app.route("/reports", reportRoutes({ store: deps.store, auditor, clock: deps.clock, config }, auth));
+  app.route("/reports", reportRoutes({ store: deps.store, auditor, policy, clock: deps.clock, config }, auth));
   const returns = returnsService(deps, auditor);
   app.route(
     "/returns",

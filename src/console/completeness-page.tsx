@@ -5,7 +5,7 @@
  * and `notRecordedEpisodes` as `GET /reports/completeness`, with CSV downloads through the API's own routes.
  */
 import type { Hono } from "hono";
-import { auditReportRows, authoriseReport } from "../reports/access.js";
+import { auditReportRows, authoriseReport, reportDecision } from "../reports/access.js";
 import {
   type CompletenessGroup,
   completenessSummary,
@@ -165,16 +165,18 @@ export function CompletenessPage(props: {
 export function completenessRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get("/completeness", async (c) => {
     const actor = c.get("actor");
-    await authoriseReport(deps.auditor, actor, "completeness");
+    await authoriseReport(deps, actor, "completeness");
     const today = reportDay(deps.clock(), deps.config.timeZone);
     c.get("logger").info({ report: "completeness", org: actor.org, format: "console" }, "report");
     const summary = await completenessSummary(deps.store, actor.org, today);
-    const personLevel = actor.purposeOfUse !== "statistics";
-    if (personLevel) await authoriseReport(deps.auditor, actor, "not-recorded");
-    const page = personLevel
+    // The list of people only where the protocol permits it (never under statistics): otherwise the counts alone.
+    const personLevel =
+      reportDecision(deps.policy, actor, "not-recorded", deps.clock().toISOString()).effect === "permit";
+    const decision = personLevel ? await authoriseReport(deps, actor, "not-recorded") : undefined;
+    const page = decision
       ? await takePage(notRecordedEpisodes(deps.store, actor.org, today), DEFAULT_COUNT)
       : undefined;
-    if (page) await auditReportRows(deps.auditor, actor, "not-recorded", page.rows);
+    if (page && decision) await auditReportRows(deps.auditor, actor, "not-recorded", decision, page.rows);
     return c.html(
       <CompletenessPage
         session={c.get("session")}

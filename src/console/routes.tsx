@@ -196,7 +196,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   app.route(
     "/reports",
     reportRoutes(
-      { store: deps.store, auditor: deps.auditor, clock: deps.clock, config: deps.config },
+      { store: deps.store, auditor: deps.auditor, policy: deps.policy, clock: deps.clock, config: deps.config },
       asActor,
     ) as unknown as Hono<ConsoleEnv>,
   );

@@ -105,14 +105,14 @@ export function WorklistPage(props: { session: ConsoleSession; rows: WorklistRow
 export function worklistRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get("/worklist", async (c) => {
     const actor = c.get("actor");
-    await authoriseReport(deps.auditor, actor, "worklist");
+    const decision = await authoriseReport(deps, actor, "worklist");
     const cursor = c.req.query("cursor");
     if (cursor !== undefined && cursor.length > 512) throw badRequest("The page link is not valid", ["cursor"]);
     const after = cursor === undefined ? undefined : decodeReportCursor(cursor, "worklist");
     const today = reportDay(deps.clock(), deps.config.timeZone);
     c.get("logger").info({ report: "worklist", org: actor.org, format: "console" }, "report");
     const page = await takePage(worklistRows(deps.store, actor.org, today, after), DEFAULT_COUNT);
-    await auditReportRows(deps.auditor, actor, "worklist", page.rows);
+    await auditReportRows(deps.auditor, actor, "worklist", decision, page.rows);
     const next = page.next
       ? `/console/worklist?cursor=${encodeURIComponent(encodeReportCursor("worklist", page.next))}`
       : undefined;

@@ -9,6 +9,8 @@ import type { Auditor } from "../audit/auditor.js";
 import type { Actor } from "../auth/actor.js";
 import type { GatewayConfig } from "../config.js";
 import { badRequest, GatewayError } from "../fhir/errors.js";
+import type { Decision } from "../policy/decision.js";
+import type { Policy } from "../policy/policy.js";
 import { auditReportRows, authoriseReport, type ReportKind } from "../reports/access.js";
 import { COMPLETENESS_COLUMNS, NOT_RECORDED_COLUMNS, WORKLIST_COLUMNS } from "../reports/columns.js";
 import { completenessSummary, notRecordedEpisodes } from "../reports/completeness.js";
@@ -26,13 +28,13 @@ import type { SearchCursor, Store } from "../store/port.js";
 import type { AppEnv } from "./context.js";
 import { publicBase } from "./public-base.js";
 
-export { REPORT_ROLES } from "../reports/access.js";
-
 /** What the report routes are built from. */
 export interface ReportDeps {
   store: Store;
   /** Every report read, permit or deny, is audited before it is answered (src/reports/access.ts). */
   auditor: Auditor;
+  /** The sharing protocol that decides who reads which report. */
+  policy: Policy;
   clock?: (() => Date) | undefined;
   /** `timeZone`: the IANA zone "today" is taken in (episodes and flags ending before it are closed); link base. */
   config: Pick<GatewayConfig, "timeZone" | "baseUrl" | "allowedHosts">;
@@ -90,11 +92,19 @@ function params(c: Context, allowed: readonly string[]): Record<string, string> 
   return out;
 }
 
-/** The caller, once reading `report` is decided and audited (src/reports/access.ts); 403 otherwise. */
-async function reader(c: Context<AppEnv>, deps: ReportDeps, report: ReportKind): Promise<Actor> {
+/** The caller and the permit, once reading `report` is decided and audited (src/reports/access.ts); 403 otherwise. */
+async function reader(
+  c: Context<AppEnv>,
+  deps: ReportDeps,
+  report: ReportKind,
+): Promise<{ actor: Actor; decision: Decision }> {
   const actor = c.get("actor");
-  await authoriseReport(deps.auditor, actor, report);
-  return actor;
+  const decision = await authoriseReport(
+    { auditor: deps.auditor, policy: deps.policy, clock: deps.clock ?? (() => new Date()) },
+    actor,
+    report,
+  );
+  return { actor, decision };
 }
 
 const reportsBase = (c: Context<AppEnv>) => c.get("base").replace(/\/fhir$/, "/reports");
@@ -112,7 +122,7 @@ async function pagedReport<T extends { patient: string; episode?: string }>(
   const csv = wantsCsv(c, p._format);
   const count = parseCount(p._count);
   const after = p._cursor === undefined ? undefined : decodeReportCursor(p._cursor, kind);
-  const actor = await reader(c, deps, kind);
+  const { actor, decision } = await reader(c, deps, kind);
   const today = dayIn(deps.clock?.() ?? new Date(), deps.config.timeZone ?? "UTC");
   c.get("logger").info({ report: kind, org: actor.org, format: csv ? "csv" : "json" }, "report");
   const steps = stream(actor.org, today, after);
@@ -122,7 +132,7 @@ async function pagedReport<T extends { patient: string; episode?: string }>(
     return `${reportsBase(c)}${path}?${q}`;
   };
   // Each person listed is audited before their row leaves (reports/access.ts auditReportRows).
-  const audit = (rows: readonly T[]) => auditReportRows(deps.auditor, actor, kind, rows);
+  const audit = (rows: readonly T[]) => auditReportRows(deps.auditor, actor, kind, decision, rows);
   if (csv && count === undefined) return streamCsv(columns, steps, audit);
   const page: ReportPage<T> = await takePage(steps, count ?? DEFAULT_COUNT, csv ? Number.POSITIVE_INFINITY : undefined);
   await audit(page.rows);
@@ -205,7 +215,7 @@ export function reportRoutes(deps: ReportDeps, auth: MiddlewareHandler<AppEnv>):
   app.get("/completeness", async (c) => {
     const p = params(c, ["_format"]);
     const csv = wantsCsv(c, p._format);
-    const actor = await reader(c, deps, "completeness");
+    const { actor } = await reader(c, deps, "completeness");
     const today = dayIn(deps.clock?.() ?? new Date(), deps.config.timeZone ?? "UTC");
     c.get("logger").info({ report: "completeness", org: actor.org, format: csv ? "csv" : "json" }, "report");
     const summary = await completenessSummary(deps.store, actor.org, today);

@@ -3,7 +3,6 @@
  * the person's consents, the policy's decision for one record about them, and its AuditEvent, written before anything
  * about the record leaves. If the audit cannot be written the auditor throws and the lookup is refused (503).
  */
-import type { AuditDecision } from "../audit/audit-event.js";
 import type { Auditor } from "../audit/auditor.js";
 import type { Actor } from "../auth/actor.js";
 import { ownersOf } from "../auth/ownership.js";
@@ -11,7 +10,7 @@ import type { DerivedResource } from "../derive/port.js";
 import type { Lookup } from "../households/lookup.js";
 import { consentFactsFrom } from "../policy/consent.js";
 import { decide } from "../policy/decide.js";
-import { type Decision, notifyOf } from "../policy/decision.js";
+import { auditDecisionOf, type Decision } from "../policy/decision.js";
 import type { Policy } from "../policy/policy.js";
 import type { RelationshipResolver } from "../policy/relationships.js";
 
@@ -29,17 +28,6 @@ export interface LookupContext {
   /** A reason the caller stated (X-Access-Reason header): break-glass reason or section 47 justification. */
   reason?: string | undefined;
 }
-
-/** The policy's decision mapped onto the audit's terms: obligations by kind only (never the stated reason). */
-export const auditDecisionOf = (d: Decision): AuditDecision => ({
-  effect: d.effect,
-  level: d.level,
-  legalBasis: d.legalBasis,
-  rule: d.rule,
-  obligations: d.obligations.map((o) => (o.kind === "expires-after" ? `${o.kind} ${o.until}` : o.kind)),
-  reasons: d.reasons,
-  ...notifyOf(d),
-});
 
 /** `key` and every Patient record the person index links with it, sorted. */
 export async function personKeys(lookup: Lookup, key: string): Promise<string[]> {

@@ -40,6 +40,7 @@ function mismatch(
 ): string | undefined {
   const w = rule.when;
   const { actor, subject } = request;
+  if (w.access && !w.access.includes(request.access ?? "record")) return "access";
   if (w.orgTypes && !w.orgTypes.includes(actor.orgType)) return "organisation type";
   if (w.roles && !w.roles.includes(actor.role)) return "role";
   if (w.purposes && !w.purposes.includes(actor.purposeOfUse)) return "purpose";
@@ -87,6 +88,7 @@ const TAG_RELATIONSHIPS: readonly Relationship[] = ["recording-organisation", "m
 /** What {@link settle} decides from: the request without the facts that need reading (subject's age, relationships, consents). */
 export interface QuickRequest {
   actor: DecisionRequest["actor"];
+  access?: DecisionRequest["access"];
   subject: Omit<DecisionRequest["subject"], "kind">;
   reason?: string;
   at: string;
@@ -106,6 +108,7 @@ function quickConditions(rule: Rule, request: QuickRequest, tagged: readonly Rel
   }
   // [state, whether this is the stated-reason condition (a failure there is noted in the reasons)]
   return [
+    [known(w.access, w.access?.includes(request.access ?? "record") ?? true), false],
     [known(w.orgTypes, w.orgTypes?.includes(actor.orgType) ?? true), false],
     [known(w.roles, w.roles?.includes(actor.role) ?? true), false],
     [known(w.purposes, w.purposes?.includes(actor.purposeOfUse) ?? true), false],

@@ -1,4 +1,5 @@
 /** What the engine answers: permit or deny, the level, the legal basis, the rule, obligations and reasons. */
+import type { AuditDecision } from "../audit/audit-event.js";
 import type { Level } from "./levels.js";
 import type { ConsentState } from "./schema.js";
 
@@ -68,3 +69,14 @@ export function notifyOf(decision: Decision): { notify?: readonly string[] } {
   );
   return orgs.length > 0 ? { notify: [...new Set(orgs)].sort() } : {};
 }
+
+/** The decision mapped onto the audit's terms: obligations by kind only (never a stated reason), an expiry with its instant. */
+export const auditDecisionOf = (d: Decision): AuditDecision => ({
+  effect: d.effect,
+  level: d.level,
+  legalBasis: d.legalBasis,
+  rule: d.rule,
+  obligations: d.obligations.map((o) => (o.kind === "expires-after" ? `${o.kind} ${o.until}` : o.kind)),
+  reasons: d.reasons,
+  ...notifyOf(d),
+});

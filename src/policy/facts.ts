@@ -4,6 +4,7 @@
  * the resolvers (relationships.ts, consent.ts) so the engine itself reads nothing.
  */
 import type { Actor } from "../auth/actor.js";
+import type { AccessKind } from "./schema.js";
 
 /** The caller as the engine needs it (from the verified token). */
 export type PolicyActor = Pick<Actor, "org" | "orgType" | "role" | "purposeOfUse">;
@@ -82,6 +83,8 @@ export const NO_CONSENTS: ConsentFacts = { provisions: [] };
 /** Everything one decision is made from. */
 export interface DecisionRequest {
   actor: PolicyActor;
+  /** What is asked for; absent: one `record`. */
+  access?: AccessKind;
   subject: PolicySubject;
   relationships: RelationshipFacts;
   consents: ConsentFacts;

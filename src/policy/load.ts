@@ -98,6 +98,7 @@ function toPolicy(data: PolicyFile, file: string, lineOf: (i: number) => number 
   const rules = data.rules.map((r, i): Rule => {
     const w = r.when;
     const when = {
+      ...(w.access ? { access: w.access } : {}),
       ...(w["org-type"] ? { orgTypes: w["org-type"] } : {}),
       ...(w.role ? { roles: w.role } : {}),
       ...(w.purpose ? { purposes: w.purpose } : {}),

@@ -1,10 +1,12 @@
 /** The sharing protocol as the engine uses it: the parsed file in plain TypeScript names. */
 import type { PolicyActor, SubjectKind } from "./facts.js";
 import type { Level } from "./levels.js";
-import type { ConsentState, ObligationKind, Relationship } from "./schema.js";
+import type { AccessKind, ConsentState, ObligationKind, Relationship } from "./schema.js";
 
 /** What a rule matches; an absent list matches anything, a list matches any of its values. */
 export interface RuleWhen {
+  /** What is asked for (absent: anything, a record included). */
+  access?: readonly AccessKind[];
   orgTypes?: readonly PolicyActor["orgType"][];
   roles?: readonly PolicyActor["role"][];
   purposes?: readonly PolicyActor["purposeOfUse"][];

@@ -20,6 +20,15 @@ export const RELATIONSHIPS = [
 /** A relationship a rule may name. */
 export type Relationship = (typeof RELATIONSHIPS)[number];
 
+/**
+ * What is asked for: one `record` (every /fhir read, lookup answer and review: the default), a `person-list` (a report
+ * naming people: the worklist, the not-recorded list) or an `aggregate` (a report of counts naming no one).
+ */
+export const ACCESS_KINDS = ["record", "person-list", "aggregate"] as const;
+
+/** What a request asks for. */
+export type AccessKind = (typeof ACCESS_KINDS)[number];
+
 /** Consent states a rule may name. */
 export const CONSENT_STATES = ["permit", "deny", "none"] as const;
 
@@ -45,6 +54,7 @@ export const DURATION = /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?$/;
 const list = <T extends readonly [string, ...string[]]>(values: T) => z.array(z.enum(values)).min(1);
 
 const when = z.strictObject({
+  access: list(ACCESS_KINDS).optional(),
   "org-type": list(ORG_TYPES).optional(),
   role: list(ROLES).optional(),
   purpose: list(PURPOSES).optional(),

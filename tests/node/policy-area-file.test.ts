@@ -81,6 +81,23 @@ describe("TFG_POLICY", () => {
     expect(area.status).not.toBe(200);
     expect(area.audit).toContain("area-direct-care-closed");
   });
+  it("decides who reads the reports: an area that lets practitioners read the worklist", async () => {
+    const permits =
+      "    when:\n      access: [person-list]\n      org-type: [mh-trust, drug-alcohol-service, la-childrens-services]\n      role: [manager, safeguarding-lead, system]";
+    expect(BASELINE_POLICY_TEXT).toContain(permits);
+    const open = BASELINE_POLICY_TEXT.replace(
+      permits,
+      permits.replace("role: [manager,", "role: [practitioner, manager,"),
+    );
+    const worklist = async (env: Record<string, string>) => {
+      const t = await createTestApp(await openSqliteStore(":memory:", loadMigrations()), env);
+      const status = (await t.fhir("/reports/worklist")).status;
+      await t.store.close();
+      return status;
+    };
+    expect(await worklist({})).toBe(403);
+    expect(await worklist({ TFG_POLICY: open })).toBe(200);
+  });
 });
 
 describe("TFG_POLICY_FILE (Node)", () => {

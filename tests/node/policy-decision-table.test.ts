@@ -11,6 +11,7 @@ import { DEFAULT_DENY, decide } from "../../src/policy/decide.js";
 import type { Decision } from "../../src/policy/decision.js";
 import type { DecisionRequest, PolicyActor, RelationshipFacts, SubjectKind } from "../../src/policy/facts.js";
 import { rankOf } from "../../src/policy/levels.js";
+import type { AccessKind } from "../../src/policy/schema.js";
 
 const AT = "2026-06-15T10:00:00Z";
 const SUBJECT = "Patient/a0000000000000000000000000000001";
@@ -95,6 +96,8 @@ function relationshipsFor(col: string): { facts: RelationshipFacts; own: boolean
 }
 
 interface Row {
+  /** What is asked for (a table line's optional first column, `person-list:` or `aggregate:`); absent: a record. */
+  access?: AccessKind;
   orgType: PolicyActor["orgType"];
   role: PolicyActor["role"];
   purpose: PolicyActor["purposeOfUse"];
@@ -127,6 +130,7 @@ function requestOf(row: Omit<Row, "effect" | "level" | "rule" | "line">, ndtms?:
         ];
   return {
     actor,
+    ...(row.access ? { access: row.access } : {}),
     subject: rel.review
       ? // a possible-match Task: owned by the gateway, naming a record the caller's organisation made
         { kind: row.subject, owners: ["tfg-gateway"], resourceType: "Task", reviewedOwners: [OTHER_OWNER, actor.org] }
@@ -138,7 +142,8 @@ function requestOf(row: Omit<Row, "effect" | "level" | "rule" | "line">, ndtms?:
   };
 }
 
-// org-type role purpose subject relationship consent reason → effect level rule
+// [access:] org-type role purpose subject relationship consent reason → effect level rule
+// access (optional): "person-list:" or "aggregate:" for a report; a line without it asks for one record.
 // reason: "-" none, "why" a stated reason, "blank" whitespace only. A "*" stands for every value of its
 // column (DOMAINS below), so one line is many rows with the same expected decision.
 const TABLE = `
@@ -324,6 +329,31 @@ mh-trust system break-glass adult none none why → deny none break-glass-refuse
 national-body practitioner break-glass adult none none why → deny none break-glass-refused
 safeguarding-partnership safeguarding-lead break-glass adult none none why → deny none break-glass-refused
 la-childrens-services practitioner break-glass adult household none - → deny none break-glass-refused
+# reports naming people: the organisation's own, for managers, safeguarding leads and systems, never under statistics
+person-list: mh-trust manager direct-care unknown own none - → permit summary reports-own-organisation
+person-list: mh-trust safeguarding-lead quality-audit unknown own none - → permit summary reports-own-organisation
+person-list: drug-alcohol-service system care-coordination unknown own none - → permit summary reports-own-organisation
+person-list: la-childrens-services manager safeguarding-s47 unknown own none - → permit summary reports-own-organisation
+person-list: la-childrens-services safeguarding-lead child-in-need-s17 unknown own none - → permit summary reports-own-organisation
+person-list: mh-trust manager direct-care unknown own deny - → permit summary reports-own-organisation
+person-list: * practitioner direct-care * * * * → deny none reports-refused
+person-list: mh-trust analyst quality-audit unknown own none - → deny none reports-refused
+person-list: mh-trust manager statistics unknown own none - → deny none statistics-aggregates-only
+person-list: mh-trust system statistics unknown own none - → deny none statistics-aggregates-only
+person-list: mh-trust manager break-glass unknown own none why → deny none reports-refused
+person-list: mh-trust manager direct-care unknown none none - → deny none reports-refused
+person-list: mh-trust manager direct-care adult caseload none - → deny none reports-refused
+person-list: national-body system direct-care unknown own none - → deny none reports-refused
+person-list: safeguarding-partnership manager quality-audit unknown own none - → deny none reports-refused
+# reports of counts: the organisation's own, for the same roles, statistics included
+aggregate: mh-trust manager statistics unknown own none - → permit summary aggregate-reports-own-organisation
+aggregate: mh-trust safeguarding-lead direct-care unknown own none - → permit summary aggregate-reports-own-organisation
+aggregate: la-childrens-services system quality-audit unknown own none - → permit summary aggregate-reports-own-organisation
+aggregate: drug-alcohol-service manager break-glass unknown own none - → permit summary aggregate-reports-own-organisation
+aggregate: mh-trust practitioner statistics unknown own none - → deny none reports-refused
+aggregate: mh-trust analyst statistics unknown own none - → deny none reports-refused
+aggregate: mh-trust manager statistics unknown none none - → deny none reports-refused
+aggregate: national-body manager statistics unknown own none - → deny none reports-refused
 `;
 
 /** The values a `*` in each column stands for. */
@@ -349,13 +379,17 @@ function expand(cols: string[]): string[][] {
 const ROWS: Row[] = TABLE.split("\n").flatMap((text, i) => {
   const t = text.trim();
   if (t === "" || t.startsWith("#")) return [];
-  const [lhs, rhs] = t.split("→").map((s) => s.trim().split(/\s+/));
+  const [all, rhs] = t.split("→").map((s) => s.trim().split(/\s+/));
+  const access = all?.[0]?.endsWith(":") ? (all[0].slice(0, -1) as AccessKind) : undefined;
+  const lhs = access ? all?.slice(1) : all;
+  if (access && !["person-list", "aggregate"].includes(access)) throw new Error(`table line ${i}: ${t}`);
   if (!lhs || !rhs || lhs.length !== 7 || rhs.length !== 3) throw new Error(`table line ${i}: ${t}`);
   return expand(lhs).map((cols) => {
     const [orgType, role, purpose, subject, relationship, consent, reason] = cols as string[];
     if (!ORG_TYPES.includes(orgType as never) || !ROLES.includes(role as never) || !PURPOSES.includes(purpose as never))
       throw new Error(`table line ${i}: ${t}`);
     return {
+      ...(access ? { access } : {}),
       orgType: orgType as Row["orgType"],
       role: role as Row["role"],
       purpose: purpose as Row["purpose"],
@@ -575,5 +609,25 @@ describe("baseline sharing protocol: the whole cross product against DOMAIN.md �
 
   it("break-glass is never given without a reason", () => {
     for (const { row, d } of all) if (d.rule === "break-glass") expect(row.reason).toBeDefined();
+  });
+
+  it("reports: only the organisation's own, only for managers, safeguarding leads and systems; lists never under statistics", () => {
+    const REPORTERS: string[] = ["manager", "safeguarding-lead", "system"];
+    for (const access of ["person-list", "aggregate"] as const)
+      for (const { row } of all) {
+        const d = decide(policy, requestOf({ ...row, access }));
+        if (d.effect !== "permit") continue;
+        expect(row.relationship.includes("own"), JSON.stringify(row)).toBe(true);
+        expect(REPORTERS).toContain(row.role);
+        expect(d.level).toBe("summary");
+        if (access === "person-list") expect(row.purpose).not.toBe("statistics");
+        expect(d.rule).toBe(
+          access === "person-list" ? "reports-own-organisation" : "aggregate-reports-own-organisation",
+        );
+      }
+  });
+
+  it("a record is never decided by a report rule", () => {
+    for (const { d } of all) expect(d.rule).not.toMatch(/reports-/);
   });
 });

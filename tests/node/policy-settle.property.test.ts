@@ -9,7 +9,7 @@ import { decide, settle } from "../../src/policy/decide.js";
 import type { Decision } from "../../src/policy/decision.js";
 import type { ConsentFacts, DecisionRequest, PolicyActor } from "../../src/policy/facts.js";
 import type { Policy, Rule } from "../../src/policy/policy.js";
-import { CONSENT_STATES, OBLIGATION_KINDS, RELATIONSHIPS } from "../../src/policy/schema.js";
+import { ACCESS_KINDS, CONSENT_STATES, OBLIGATION_KINDS, RELATIONSHIPS } from "../../src/policy/schema.js";
 
 const AT = "2026-06-15T10:00:00Z";
 const ORGS = ["RX4", "LA201", "NDA01"] as const;
@@ -33,6 +33,7 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
 const ruleArb: fc.Arbitrary<Omit<Rule, "id">> = fc
   .record({
+    access: maybe(subset(ACCESS_KINDS)),
     orgTypes: maybe(subset(ORG_TYPES)),
     roles: maybe(subset(ROLES)),
     purposes: maybe(subset(PURPOSES)),
@@ -61,6 +62,7 @@ const policyArb: fc.Arbitrary<Policy> = fc.array(ruleArb, { minLength: 0, maxLen
 
 const requestArb: fc.Arbitrary<DecisionRequest> = fc
   .record({
+    access: fc.constantFrom(undefined, ...ACCESS_KINDS),
     org: fc.constantFrom(...ORGS),
     orgType: fc.constantFrom(...ORG_TYPES),
     role: fc.constantFrom(...ROLES),
@@ -76,6 +78,7 @@ const requestArb: fc.Arbitrary<DecisionRequest> = fc
   })
   .map((r) => ({
     actor: { org: r.org, orgType: r.orgType, role: r.role, purposeOfUse: r.purposeOfUse } as PolicyActor,
+    ...(r.access ? { access: r.access } : {}),
     subject: {
       kind: r.kind,
       owners: r.owners,

@@ -271,9 +271,10 @@ describe("who may read reports", () => {
       return entity.find((r) => r?.startsWith("Patient/"));
     });
     expect(new Set(people)).toEqual(listed);
-    for (const e of text) {
+    // Decided by the sharing protocol: its report rules, permit and deny.
+    for (const [i, e] of text.entries()) {
       expect(e).toContain("$report-worklist");
-      expect(e).toContain("reports-own-organisation");
+      expect(e).toContain(i === text.length - 1 ? '"reports-refused"' : '"reports-own-organisation"');
     }
   });
 });
