@@ -8,6 +8,8 @@ import { NHS_NUMBER_SYSTEM, refOf } from "./records.js";
 export class Lookup {
   private readonly reads = new Map<string, Promise<DerivedResource | undefined>>();
   private readonly finds = new Map<string, Promise<DerivedResource[]>>();
+  /** Reference look-ups, keyed `type param target` (the most asked: a cheap key, no criteria to serialise). */
+  private readonly references = new Map<string, Promise<DerivedResource[]>>();
 
   constructor(readonly view: DeriveView) {}
 
@@ -34,7 +36,13 @@ export class Lookup {
 
   /** Resources of `type` whose reference parameter `param` points at `target`. */
   byReference(type: string, param: string, target: string): Promise<DerivedResource[]> {
-    return this.find(type, [{ kind: "reference", param, targets: [target] }]);
+    const key = `${type} ${param} ${target}`;
+    let r = this.references.get(key);
+    if (!r) {
+      r = this.view.find(type, [{ kind: "reference", param, targets: [target] }]);
+      this.references.set(key, r);
+    }
+    return r;
   }
 
   /**
@@ -45,12 +53,12 @@ export class Lookup {
   async prefetchReferencing(type: string, param: string, targets: Iterable<string>): Promise<void> {
     const each = this.view.findReferencingEach;
     if (!each) return;
-    const keyOf = (t: string) => `${type}?${JSON.stringify([{ kind: "reference", param, targets: [t] }])}`;
-    const missing = [...new Set(targets)].filter((t) => !this.finds.has(keyOf(t)));
+    const keyOf = (t: string) => `${type} ${param} ${t}`;
+    const missing = [...new Set(targets)].filter((t) => !this.references.has(keyOf(t)));
     if (missing.length === 0) return;
     const found = await each.call(this.view, type, param, missing);
     for (const t of missing)
-      if (!this.finds.has(keyOf(t))) this.finds.set(keyOf(t), Promise.resolve(found.get(t) ?? []));
+      if (!this.references.has(keyOf(t))) this.references.set(keyOf(t), Promise.resolve(found.get(t) ?? []));
   }
 
   /** As {@link prefetchReferencing}, for {@link read}s of `keys` (`Type/id`), where the view has `readEach`. */
