@@ -4,7 +4,8 @@
  * hello-world Hono route in its own process measured the same way in the same run (first and last; the ratio is to
  * their mean). The data: a synthetic population (npm run synth's generator) ingested with the whole derivation chain,
  * so persons, households and flags are real; the lookup is a children's social worker's s47 check of a child open to
- * their LA who lives with a CPA patient. Prints throughput, p50, p99 and the ratio as Markdown (docs/BENCHMARKS.md).
+ * their LA who lives with a CPA patient. Prints throughput, p50, p99, the server process's CPU µs per answered request
+ * (/proc) and the ratio as Markdown (docs/BENCHMARKS.md).
  * The gateway is started on a free port and awaited on /healthz (its log goes to /dev/null, at info).
  * `BENCH_LOOKUP_SECONDS` (default 10), `BENCH_LOOKUP_CONNECTIONS` (200), `BENCH_LOOKUP_HOUSEHOLDS` (200).
  */
@@ -18,7 +19,7 @@ import autocannon from "autocannon";
 import { ensureDevKey, mintDevToken } from "../src/runtime/dev-issuer.js";
 import { loadMigrations } from "../src/runtime/migration-files.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { type Server, startServer, stop } from "./load-server.js";
+import { cpuMicros, type Server, startServer, stop } from "./load-server.js";
 import { pickCase, seed } from "./lookup-seed.js";
 
 /** A free TCP port on 127.0.0.1. */
@@ -60,6 +61,8 @@ interface Row {
   p99: number;
   non2xx: number;
   errors: number;
+  /** The server process's CPU (user + system, /proc) per answered request, µs. */
+  cpuPerRequest: number;
 }
 
 async function measure(
@@ -68,8 +71,11 @@ async function measure(
   path: string,
   options: Partial<autocannon.Options> = {},
 ): Promise<Row> {
+  const cpu0 = cpuMicros(server.child.pid);
   const r = await autocannon({ url: `${server.url}${path}`, connections: CONNECTIONS, duration: SECONDS, ...options });
+  const cpu = cpuMicros(server.child.pid) - cpu0;
   return {
+    cpuPerRequest: cpu / Math.max(1, r.requests.total),
     name,
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -141,11 +147,13 @@ async function main(): Promise<void> {
     console.log(
       `\nMachine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}; ${CONNECTIONS} connections, ${SECONDS} s each; ${patients} Patients (${HOUSEHOLDS} synthetic households); every lookup writes its AuditEvents.\n`,
     );
-    console.log("| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | ratio to hello-world |");
-    console.log("|---|---:|---:|---:|---:|---:|---:|");
+    console.log(
+      "| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | server CPU µs / request | ratio to hello-world |",
+    );
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of rows)
       console.log(
-        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${((100 * r.rps) / helloRps).toFixed(1)} % |`,
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.cpuPerRequest.toFixed(0)} | ${((100 * r.rps) / helloRps).toFixed(1)} % |`,
       );
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
