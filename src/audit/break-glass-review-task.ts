@@ -123,11 +123,12 @@ export function reviewOf(task: Record<string, unknown>): ReviewRecord | undefine
 export function completedTask(
   task: Record<string, unknown>,
   review: { reviewer: { issuer: string; subject: string }; at: string; outcome: ReviewOutcome; note?: string },
-): Record<string, unknown> {
+): Record<string, unknown> & { resourceType: "Task" } {
   const { note: _old, output: _none, ...rest } = task;
   const by = userReference(review.reviewer);
   return {
     ...rest,
+    resourceType: "Task",
     status: "completed",
     lastModified: review.at,
     output: [
