@@ -199,10 +199,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes(deps.store, auth));
   app.route("/audit", auditRoutes({ store: deps.store, auditor }, auth));
-  app.route(
-    "/reports/break-glass",
-    breakGlassRoutes({ store: deps.store, auditor, clock, config }, auth),
-  );
+  app.route("/reports/break-glass", breakGlassRoutes({ store: deps.store, auditor, clock, config }, auth));
   app.route("/reports", reportRoutes({ store: deps.store, auditor, clock: deps.clock, config }, auth));
   const returns = returnsService(deps, auditor);
   app.route(
