@@ -88,6 +88,19 @@ export function breakGlassReviewTasks(
 export const isBreakGlassReviewTask = (resource: Record<string, unknown> | undefined) =>
   hasNoticeCode(resource, BREAK_GLASS_REVIEW_CODE);
 
+/**
+ * For the resource service (`gatewayWritten`): a review Task is written only by the auditor and its review route, so
+ * that no one — the user who broke the glass included, whose organisation owns it — closes one over REST.
+ */
+export const reviewTaskWriteRefusal = (resource: Record<string, unknown>) =>
+  isBreakGlassReviewTask(resource)
+    ? {
+        diagnostics:
+          "A break-glass review Task is written only by the gateway; a safeguarding lead records the review with POST /reports/break-glass/{id}/review",
+        element: "code",
+      }
+    : undefined;
+
 type Output = {
   type?: { coding?: { system?: string; code?: string }[] };
   valueCodeableConcept?: { coding?: { system?: string; code?: string }[] };
