@@ -15,7 +15,7 @@ import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { createTestApp, type TestApp } from "../support/test-app.js";
 
 type Json = Record<string, unknown>;
-type Entry = Json & { task: string; status: string; reviewed?: Json };
+type Entry = Json & { task: string; status: string; entities: string[]; reviewed?: Json };
 type Queue = Json & { entries: Entry[]; awaitingReview: number; total: number; next?: string };
 
 const TODAY = new Date("2026-04-15T10:00:00.000Z");
