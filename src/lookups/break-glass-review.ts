@@ -190,8 +190,10 @@ export async function markBreakGlassReviewed(
       return { entry: await entryOf(deps.store, write.resource as Record<string, unknown>, now), changed: true };
     } catch (err) {
       if (!(err instanceof StoreConflictError)) throw err;
-      if (ifMatch !== undefined) throw preconditionFailed(`Task/${id} changed while this review was in flight`);
-      if (attempt >= ATTEMPTS) throw conflict(`Task/${id} is being changed concurrently; try again`);
+      if (ifMatch !== undefined)
+        return refuse("changed in flight", preconditionFailed(`Task/${id} changed while this review was in flight`));
+      if (attempt >= ATTEMPTS)
+        return refuse("changed concurrently", conflict(`Task/${id} is being changed concurrently; try again`));
     }
   }
 }

@@ -3,7 +3,7 @@
 // queue lists it, found by a Task search whose cost does not depend on the audit trail; the lead of the user's
 // organisation reviews it (out of the default list, under status=completed); every refusal — wrong role, another
 // organisation's lead, unknown id, bad outcome, too-long note, stale If-Match, a REST write — changes nothing and is
-// audited; a second review with the same outcome is 200 unchanged, another outcome 409.
+// audited; a second review with the same outcome is 200 unchanged, another outcome 409, also when two arrive at once.
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordAudit } from "../../src/audit/audit-log.js";
 import { BREAK_GLASS_REVIEW_CODE } from "../../src/audit/break-glass-review-task.js";
@@ -333,5 +333,20 @@ describe("paging", () => {
     // A cursor of one status is refused for another.
     const cursor = new URL(first.next as string).searchParams.get("_cursor") as string;
     expect((await queue(`?status=all&_cursor=${cursor}`)).status).toBe(400);
+  });
+});
+
+describe("two reviews at once", () => {
+  it("one is written; the other, decided again on what won, is 409 with another outcome or 200 with the same", async () => {
+    const [a, b] = (await queue()).body.entries.map((e) => e.task.slice("Task/".length)) as [string, string];
+    const clash = await Promise.all([
+      review(a, { outcome: "appropriate" }),
+      review(a, { outcome: "inappropriate" }, token(LA, "safeguarding-lead", "quality-audit")),
+    ]);
+    expect(clash.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect((await main.read("Task", a))?.versionId).toBe(2);
+    const same = await Promise.all([review(b, { outcome: "appropriate" }), review(b, { outcome: "appropriate" })]);
+    expect(same.map((r) => r.status)).toEqual([200, 200]);
+    expect((await main.read("Task", b))?.versionId).toBe(2);
   });
 });
