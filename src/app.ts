@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { READ_ONLY_TYPES } from "./audit/access.js";
 import { type Auditor, createAuditor } from "./audit/auditor.js";
+import { reviewTaskWriteRefusal } from "./audit/break-glass-review-task.js";
 import { recordReceivedAudit } from "./audit/received.js";
 import { ownershipRule } from "./auth/ownership.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
@@ -129,6 +130,8 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
     paging: config.paging,
     writeRules: { Subscription: subscriptionRule },
     readOnlyTypes: READ_ONLY_TYPES,
+    // Break-glass review Tasks change only through POST /reports/break-glass/{id}/review (docs/LOOKUPS.md).
+    gatewayWritten: reviewTaskWriteRefusal,
     // Other systems record their AuditEvents into the same chain (IHE BALP Record Audit Event; docs/AUDIT.md).
     createWriters: {
       AuditEvent: (resource, caller, id, now) => recordReceivedAudit(deps.store, resource, caller, id, now),
@@ -198,10 +201,7 @@ export function buildApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes(deps.store, auth));
   app.route("/audit", auditRoutes({ store: deps.store, auditor }, auth));
-  app.route(
-    "/reports/break-glass",
-    breakGlassRoutes({ store: deps.store, auditor, clock: deps.clock ?? (() => new Date()) }, auth),
-  );
+  app.route("/reports/break-glass", breakGlassRoutes({ store: deps.store, auditor, clock, config }, auth));
   app.route("/reports", reportRoutes({ store: deps.store, auditor, policy, clock: deps.clock, config }, auth));
   const returns = returnsService(deps, auditor);
   app.route(

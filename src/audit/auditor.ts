@@ -1,12 +1,15 @@
 /**
  * The auditor: one call that builds the AuditEvent of a decision (audit-event.ts) from the injected clock and id
- * generator and records it (audit-log.ts), with the disclosure notices the decision asks for (disclosure-notice.ts). What every enforcement point calls before data leaves.
+ * generator and records it (audit-log.ts), with the Tasks the decision asks for: disclosure notices
+ * (disclosure-notice.ts) and the break-glass review (break-glass-review-task.ts). What every enforcement point calls
+ * before data leaves.
  */
 import type { Actor } from "../auth/actor.js";
 import { prepareWrite } from "../fhir/resource-service.js";
 import type { Store } from "../store/port.js";
 import { type AuditAccess, type AuditDecision, type AuditSource, buildAuditEvent } from "./audit-event.js";
 import { AuditWriteError, recordAudit } from "./audit-log.js";
+import { breakGlassReviewTasks } from "./break-glass-review-task.js";
 import { disclosureNotices } from "./disclosure-notice.js";
 
 /** Records decisions; throws AuditWriteError when a record cannot be written (the caller then refuses the access). */
@@ -34,10 +37,13 @@ export function createAuditor(deps: AuditorDeps): Auditor {
         decision,
         source: deps.source,
       });
-      // The notices first, then the AuditEvent: the audit trail may live in another database (store/audit-routed.ts),
-      // so they cannot share a commit, and a notice without its AuditEvent (the read then refused) errs on the side
-      // of telling the lead. Either failing refuses the read.
-      const notices = disclosureNotices(event, access, decision, actor.org);
+      // The Tasks first (in one commit), then the AuditEvent: the audit trail may live in another database
+      // (store/audit-routed.ts), so they cannot share a commit, and a Task without its AuditEvent (the read then
+      // refused) errs on the side of telling the lead. Either failing refuses the read.
+      const notices = [
+        ...disclosureNotices(event, access, decision, actor.org),
+        ...breakGlassReviewTasks(event, access, decision, actor),
+      ];
       if (notices.length > 0) {
         const at = String(event.recorded);
         try {

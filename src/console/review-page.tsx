@@ -2,7 +2,7 @@
  * The review queues (safeguarding leads): possible matches from the person index, with the evidence per field and
  * accept / reject (the same `decideTask` as `POST /linkage/tasks/{id}/accept|reject`, the same role rule), read
  * through the /fhir resource service (`Task?code=possible-match&status=requested`, decided and audited as that
- * search is); and the break-glass reads awaiting review (the same `reviewBreakGlass` as `GET /reports/break-glass`).
+ * search is); and the break-glass reads awaiting review, each with its review form (break-glass-review-section.tsx).
  */
 import type { Context, Hono } from "hono";
 import { badRequest, forbidden } from "../fhir/errors.js";
@@ -10,6 +10,7 @@ import { reviewBreakGlass } from "../http/break-glass-routes.js";
 import { decideTask } from "../linkage/review.js";
 import type { BreakGlassEntry } from "../lookups/break-glass-queue.js";
 import type { StoredVersion } from "../store/port.js";
+import { BreakGlassSection, breakGlassReviewRoute } from "./break-glass-review-section.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
 import { CsrfField, Layout } from "./layout.js";
 import type { ConsoleSession } from "./session.js";
@@ -112,55 +113,12 @@ export function ReviewPage(props: {
           </div>
         </div>
       ))}
-      <h2 class="nhsuk-heading-m">Break-glass reads awaiting review</h2>
-      {props.breakGlass === undefined ? (
-        <p>Only a safeguarding lead may review break-glass reads.</p>
-      ) : props.breakGlass.length === 0 ? (
-        <p>No break-glass reads are waiting for review.</p>
-      ) : (
-        <table class="nhsuk-table">
-          <caption class="nhsuk-table__caption">{props.breakGlass.length} break-glass reads</caption>
-          <thead class="nhsuk-table__head">
-            <tr class="nhsuk-table__row">
-              <th scope="col" class="nhsuk-table__header">
-                When
-              </th>
-              <th scope="col" class="nhsuk-table__header">
-                Who
-              </th>
-              <th scope="col" class="nhsuk-table__header">
-                Records
-              </th>
-              <th scope="col" class="nhsuk-table__header">
-                Access ends
-              </th>
-            </tr>
-          </thead>
-          <tbody class="nhsuk-table__body">
-            {props.breakGlass.map((e) => (
-              <tr class="nhsuk-table__row">
-                <td class="nhsuk-table__cell">{e.recorded}</td>
-                <td class="nhsuk-table__cell">
-                  {e.user.subject ?? "unknown"} ({e.role ?? "role not known"})
-                </td>
-                <td class="nhsuk-table__cell">
-                  {e.operation ? `${e.operation}: ` : ""}
-                  {e.entities.join(", ")}
-                </td>
-                <td class="nhsuk-table__cell">
-                  {e.expires ?? "not set"}
-                  {e.expired ? " (ended)" : ""}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <BreakGlassSection entries={props.breakGlass} csrf={props.session.csrf} />
     </Layout>
   );
 }
 
-/** GET /console/reviews; POST /console/reviews/tasks/{id}/accept|reject. */
+/** GET /console/reviews; POST /console/reviews/tasks/{id}/accept|reject and /console/reviews/break-glass/{id}/review. */
 export function reviewRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   const show = async (c: Context<ConsoleEnv>, decided?: string) => {
     const actor = c.get("actor");
@@ -178,6 +136,7 @@ export function reviewRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
     );
   };
   app.get("/reviews", (c) => show(c));
+  breakGlassReviewRoute(app, deps, show);
   for (const [verb, status] of [
     ["accept", "completed"],
     ["reject", "rejected"],

@@ -47,6 +47,12 @@ export interface ResourceServiceDeps {
   /** Types no REST or transaction write may create, change or delete (AuditEvent: only the audit writer, src/audit). */
   readOnlyTypes?: ReadonlySet<string>;
   /**
+   * Resources, by content, that no REST or transaction write may create, change or delete (a break-glass review Task:
+   * only its review route completes it, src/lookups/break-glass-review.ts): the 403's message and the element that
+   * makes the resource one, or undefined for any other. Checked on the current version and on the one written.
+   */
+  gatewayWritten?: (resource: Record<string, unknown>) => { diagnostics: string; element: string } | undefined;
+  /**
    * Per type, the writer a REST create of that type goes to instead of the store (AuditEvent: the audit chain,
    * src/audit/received.ts). The resource is checked against R4 first; updates and deletes stay under
    * {@link readOnlyTypes}.
@@ -189,6 +195,9 @@ export class ResourceService {
     if (type !== undefined && this.deps.readOnlyTypes?.has(type)) {
       throw methodNotAllowed(`${type} resources are written only by the gateway itself`);
     }
+    const held = (r: Record<string, unknown> | undefined) => (r ? this.deps.gatewayWritten?.(r) : undefined);
+    const hold = held(next) ?? held(current && !current.deleted ? current.resource : undefined);
+    if (hold) throw forbidden(hold.diagnostics, [where ?? `${type}.${hold.element}`]);
     const checked = guardWrite(this.deps.ownership ?? ownershipRule({}), this.deps.caller?.org, current, next, where);
     const org = this.deps.caller?.org;
     const guarded =

@@ -10,6 +10,8 @@ import AxeBuilder from "@axe-core/playwright";
 import { serve } from "@hono/node-server";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { breakGlassReviewTasks } from "../../src/audit/break-glass-review-task.js";
+import { prepareWrite } from "../../src/fhir/resource-service.js";
 import { type ConsoleTestApp, consoleApp, type DevUser } from "./console-support.js";
 import { type FamilyCase, familyCases } from "./lookup-support.js";
 
@@ -211,8 +213,27 @@ describe.skipIf(!executablePath)("console in Chromium", () => {
     await page.goto(`${base}/console/completeness`);
     await accessible(page, "completeness");
     await page.screenshot({ path: join(SHOTS, "completeness.png"), fullPage: false });
+    // A break-glass read by one of the lead's organisation's users awaits review: the form passes axe, then is used.
+    const [review] = breakGlassReviewTasks(
+      { id: "3f1c2a9e-0000-4000-8000-00000000b0b0", recorded: new Date().toISOString() },
+      {
+        interaction: "read",
+        resourceType: "Patient",
+        resource: `Patient/${k.adult.id}`,
+        patient: `Patient/${k.adult.id}`,
+      },
+      { effect: "permit", level: "summary", rule: "break-glass", obligations: ["review-by-safeguarding-lead"] },
+      { org: k.trust, issuer: "urn:think-family-gateway:dev-issuer", subject: "cc-bg" },
+    );
+    if (!review) throw new Error("no review Task");
+    const write = prepareWrite("Task", review.id, 1, new Date().toISOString(), review);
+    await t.store.commit({ resources: [write] });
     await page.goto(`${base}/console/reviews`);
     await accessible(page, "the review queues");
+    await page.getByLabel("Note (optional)").fill("Checked with the worker.");
+    await page.getByRole("button", { name: "Break-glass read 1 was appropriate" }).click();
+    await expect.poll(() => page.locator("[role=status]").innerText()).toContain("was appropriate");
+    expect(await page.getByRole("button", { name: "Break-glass read 1 was appropriate" }).count()).toBe(0);
     await page.goto(`${base}/console/audit`);
     await page.getByLabel("Patient record id").fill(`Patient/${k.adult.id}`);
     await page.getByRole("button", { name: "Show who looked" }).click();

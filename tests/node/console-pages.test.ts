@@ -2,6 +2,7 @@
 // checks, and writes the same audit: family view, completeness, review queues (accept with CSRF), who looked, ingest.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { breakGlassReviewTasks } from "../../src/audit/break-glass-review-task.js";
 import { prepareWrite } from "../../src/fhir/resource-service.js";
 import { taskOf } from "../../src/linkage/resources.js";
 import {
@@ -164,6 +165,47 @@ describe("review queues", () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain("Accepted: the records are linked");
     expect((await t.store.read("Task", task.id as string))?.resource).toMatchObject({ status: "completed" });
+  });
+
+  it("reviews a break-glass read through its form: the API's review, and the read leaves the list", async () => {
+    // A break-glass read by an RX4 user, as the auditor records it: its review Task, owned by RX4.
+    const [task] = breakGlassReviewTasks(
+      { id: "3f1c2a9e-0000-4000-8000-00000000c0de", recorded: TODAY.toISOString() },
+      {
+        interaction: "read",
+        resourceType: "Patient",
+        resource: `Patient/${k.child.id}`,
+        patient: `Patient/${k.child.id}`,
+      },
+      { effect: "permit", level: "summary", rule: "break-glass", obligations: ["review-by-safeguarding-lead"] },
+      { org: "RX4", issuer: "https://idp.test.invalid", subject: "cc-bg" },
+    );
+    if (!task) throw new Error("no review Task");
+    const w = prepareWrite("Task", task.id, 1, TODAY.toISOString(), task);
+    w.json = JSON.stringify(w.resource);
+    await t.store.commit({ resources: [w] });
+    const client = await signedIn(lead);
+    const html = await (await client.request("/console/reviews")).text();
+    expect(html).toContain("Break-glass read 1</h3>");
+    expect(html).toContain(`action="/console/reviews/break-glass/${task.id}/review"`);
+    expect(html).toContain('value="inappropriate"');
+    const path = `/console/reviews/break-glass/${task.id}/review`;
+    expect((await client.post(path, { outcome: "inappropriate" })).status).toBe(403); // no CSRF field
+    expect((await t.store.read("Task", task.id))?.versionId).toBe(1);
+    const csrf = await client.csrf("/console/reviews");
+    const done = await client.post(path, { outcome: "inappropriate", note: "Followed up.", _csrf: csrf });
+    expect(done.status).toBe(200);
+    const after = await done.text();
+    expect(after).toContain("Recorded: the break-glass read was inappropriate.");
+    expect(after).not.toContain(`action="${path}"`);
+    expect((await t.store.read("Task", task.id))?.resource).toMatchObject({
+      status: "completed",
+      note: [{ text: "Followed up." }],
+    });
+    const listed = (await (await api(lead, "/reports/break-glass?status=completed")).json()) as { entries: Json[] };
+    expect(listed.entries.map((e) => e.task)).toContain(`Task/${task.id}`);
+    // Another outcome is refused (409), as the API refuses it.
+    expect((await client.post(path, { outcome: "appropriate", _csrf: csrf })).status).toBe(409);
   });
 
   it("refuses a practitioner, as the linkage routes do", async () => {
