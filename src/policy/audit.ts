@@ -4,7 +4,6 @@
  */
 import type { Actor } from "../auth/actor.js";
 import type { Level } from "./levels.js";
-import type { ObligationKind } from "./schema.js";
 
 /** A read interaction that enforcement decides. */
 export type AuditInteraction =
@@ -25,8 +24,11 @@ export interface AuditDecision {
   level: Level;
   rule: string;
   legalBasis?: string;
-  /** The kinds of the obligations the permit carried (their details, which may hold a justification, are not here). */
-  obligations: readonly ObligationKind[];
+  /**
+   * The obligations the permit carried, by kind (their details, which may hold a justification, are not here), an
+   * `expires-after` with the instant it ends (decision.ts `obligationLabel`).
+   */
+  obligations: readonly string[];
   /** Organisations whose safeguarding lead must be told of this disclosure (`notify-record-owner-safeguarding-lead`). */
   notify?: readonly string[];
 }
@@ -51,8 +53,8 @@ export interface AuditEntry {
   rules: readonly string[];
   /** The legal bases of the permits, sorted. */
   legalBases: readonly string[];
-  /** The obligation kinds of the permits, sorted. */
-  obligations: readonly ObligationKind[];
+  /** The obligations of the permits as recorded (kinds; `expires-after` with its instant), sorted. */
+  obligations: readonly string[];
   /** `permit`: nothing decided was withheld (also when nothing matched); `deny`: nothing was shown; `partial`: some was. */
   outcome: "permit" | "deny" | "partial";
   decisions: readonly AuditDecision[];

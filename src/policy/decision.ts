@@ -70,13 +70,20 @@ export function notifyOf(decision: Decision): { notify?: readonly string[] } {
   return orgs.length > 0 ? { notify: [...new Set(orgs)].sort() } : {};
 }
 
+/**
+ * An obligation as the audit records it: its kind, and for `expires-after` the instant the permit ends
+ * (`expires-after 2026-06-15T14:00:00.000Z`), which the break-glass review Task takes as its end; never a stated reason.
+ */
+export const obligationLabel = (o: Obligation): string =>
+  o.kind === "expires-after" ? `${o.kind} ${o.until}` : o.kind;
+
 /** The decision mapped onto the audit's terms: obligations by kind only (never a stated reason), an expiry with its instant. */
 export const auditDecisionOf = (d: Decision): AuditDecision => ({
   effect: d.effect,
   level: d.level,
   legalBasis: d.legalBasis,
   rule: d.rule,
-  obligations: d.obligations.map((o) => (o.kind === "expires-after" ? `${o.kind} ${o.until}` : o.kind)),
+  obligations: d.obligations.map(obligationLabel),
   reasons: d.reasons,
   ...notifyOf(d),
 });

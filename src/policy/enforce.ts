@@ -13,14 +13,13 @@ import type { StoredVersion } from "../store/port.js";
 import type { AuditDecision, AuditEntry, AuditInteraction, AuditSink } from "./audit.js";
 import { consentFactsFrom } from "./consent.js";
 import { decide, settle } from "./decide.js";
-import { type Decision, notifyOf } from "./decision.js";
+import { type Decision, notifyOf, obligationLabel } from "./decision.js";
 import { type ConsentFacts, NO_CONSENTS, NO_RELATIONSHIP, type RelationshipFacts, type SubjectKind } from "./facts.js";
 import { type Level, lowerOf, rankOf } from "./levels.js";
 import type { Policy } from "./policy.js";
 import { redact } from "./redact.js";
 import type { RelationshipResolver } from "./relationships.js";
 import { ViewRelationshipResolver } from "./relationships-view.js";
-import type { ObligationKind } from "./schema.js";
 import { subjectsOf } from "./subjects.js";
 
 type Json = Record<string, unknown>;
@@ -46,7 +45,8 @@ export interface EnforcementDeps {
 export interface RecordDecision {
   decision: Decision;
   subjects: readonly string[];
-  obligationKinds: readonly ObligationKind[];
+  /** The permit's obligations as the audit records them ({@link obligationLabel}), sorted. */
+  obligationKinds: readonly string[];
 }
 
 interface PersonFacts {
@@ -187,7 +187,7 @@ export class ReadSession {
     });
     if (quick) {
       const obligationKinds =
-        quick.effect === "permit" ? [...new Set(quick.obligations.map((o) => o.kind))].sort() : [];
+        quick.effect === "permit" ? [...new Set(quick.obligations.map(obligationLabel))].sort() : [];
       return { decision: quick, subjects, obligationKinds };
     }
     const decisions: Decision[] = [];
@@ -202,8 +202,9 @@ export class ReadSession {
       if (d.effect === "deny" && chosen.effect !== "deny") chosen = d;
       else if (chosen.effect === "permit" && lowerOf(d.level, chosen.level) !== chosen.level) chosen = d;
     }
-    const kinds = new Set<ObligationKind>();
-    if (chosen.effect === "permit") for (const d of decisions) for (const o of d.obligations) kinds.add(o.kind);
+    const kinds = new Set<string>();
+    if (chosen.effect === "permit")
+      for (const d of decisions) for (const o of d.obligations) kinds.add(obligationLabel(o));
     return { decision: chosen, subjects, obligationKinds: [...kinds].sort() };
   }
 

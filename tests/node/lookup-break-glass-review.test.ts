@@ -146,6 +146,8 @@ describe("the review Task of a break-glass read", () => {
       owner: { identifier: { value: LA } },
       requester: { identifier: { value: `u-practitioner-${LA}` } },
       authoredOn: now.toISOString(),
+      // A /fhir read's permit ends when the protocol says (PT4H), as a lookup's does.
+      restriction: { period: { end: new Date(now.getTime() + 4 * 3_600_000).toISOString() } },
     });
     const focus = String((task?.focus as { reference?: string } | undefined)?.reference).split("/")[1] as string;
     expect(await trail.read("AuditEvent", focus)).toBeDefined();
@@ -167,6 +169,7 @@ describe("the queue", () => {
       role: "practitioner",
       rule: "break-glass",
       entities: [`Patient/${patients[0]}`],
+      expires: new Date(now.getTime() + 4 * 3_600_000).toISOString(),
       expired: false,
     });
     expect(body.entries[0]?.reviewed).toBeUndefined();

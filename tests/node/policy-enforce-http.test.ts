@@ -278,7 +278,8 @@ describe("other ways in", () => {
     expect(lastAudit()).toMatchObject({
       rules: ["break-glass"],
       level: "summary",
-      obligations: ["expires-after", "review-by-safeguarding-lead"],
+      // The expiry with its instant (the app's clock + the protocol's PT4H), as the lookups record it.
+      obligations: ["expires-after 2031-06-15T14:00:00.000Z", "review-by-safeguarding-lead"],
       reasonGiven: true,
     });
     expect(JSON.stringify(lastAudit())).not.toContain("alone at night");
