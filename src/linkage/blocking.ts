@@ -92,9 +92,7 @@ export async function candidatesOf(view: DeriveView, f: Features): Promise<Deriv
   const isPatient = f.key.startsWith("Patient/");
   for (const rule of isPatient ? blockingRules(f) : relatedPersonRules(f))
     for (const r of (await view.findWithin("Patient", rule, MAX_BLOCK)) ?? []) add("Patient", r);
-  // A store (and commit) with no RelatedPerson at all — a feed of CPA or NDTMS alone — needs none of their searches:
-  // one bounded count (it stops at the first) instead of one per NHS number and birth-date variant.
-  if (isPatient && (await view.findWithin("RelatedPerson", [], 0))?.length !== 0)
+  if (isPatient)
     for (const rule of relatedPersonRules(f))
       for (const r of (await view.findWithin("RelatedPerson", rule, MAX_BLOCK)) ?? [])
         if (isLinkableRelatedPerson(r) && refOf(r.patient) !== f.key) add("RelatedPerson", r);
