@@ -7,7 +7,8 @@
  * their LA who lives with a CPA patient. Prints throughput, p50, p99, the server process's CPU µs per answered request
  * (/proc) and the ratio as Markdown (docs/BENCHMARKS.md).
  * The gateway is started on a free port and awaited on /healthz (its log goes to /dev/null, at info).
- * `BENCH_LOOKUP_SECONDS` (default 10), `BENCH_LOOKUP_CONNECTIONS` (200), `BENCH_LOOKUP_HOUSEHOLDS` (200).
+ * `BENCH_LOOKUP_SECONDS` (default 10), `BENCH_LOOKUP_CONNECTIONS` (200), `BENCH_LOOKUP_HOUSEHOLDS` (200);
+ * `BENCH_LOOKUP_PROFILE_DIR` writes the gateway's V8 CPU profile there (`bench/profile-summary.ts` sums it).
  */
 
 import { spawn } from "node:child_process";
@@ -34,7 +35,10 @@ const freePort = () =>
 /** Starts the gateway on a fixed free port and waits for /healthz (its log goes nowhere: no pipe to fill or to wait on). */
 async function startGateway(dataDir: string): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/runtime/node.ts", "--dev-issuer"], {
+  // BENCH_LOOKUP_PROFILE_DIR: the gateway writes a V8 CPU profile there when it stops (bench/profile-summary.ts).
+  const profile = process.env.BENCH_LOOKUP_PROFILE_DIR;
+  const flags = profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : [];
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", "src/runtime/node.ts", "--dev-issuer"], {
     env: { ...process.env, TFG_DATA_DIR: dataDir, TFG_PORT: String(port) },
     stdio: ["ignore", "ignore", "inherit"],
   });
