@@ -3,6 +3,8 @@
  * for the request's caller, redacted to the level permitted, or left out; each request leaves one audit entry.
  * The service layer (src/fhir/resource-service.ts) calls it, so no route can skip it. Deny by default.
  */
+
+import { isBreakGlassReviewTask } from "../audit/break-glass-review-task.js";
 import type { Actor } from "../auth/actor.js";
 import { ownersOf } from "../auth/ownership.js";
 import type { DeriveView } from "../derive/port.js";
@@ -159,9 +161,13 @@ export class ReadSession {
   private async decideFresh(resource: Json): Promise<RecordDecision> {
     const { actor } = this.reader;
     const subjects = subjectsOf(resource);
-    const owners = ownersOf(resource);
+    // A break-glass review Task is the safeguarding lead's work, not a record of the organisation's: it is read under
+    // the review relationship (rule match-review: leads and systems), so the user whose read it reviews cannot read
+    // the lead's finding or note through /fhir.
+    const review = isBreakGlassReviewTask(resource);
+    const owners = review ? [] : ownersOf(resource);
     const resourceType = typeof resource.resourceType === "string" ? resource.resourceType : undefined;
-    const reviewedOwners = await this.reviewedOwners(resource);
+    const reviewedOwners = review ? ownersOf(resource) : await this.reviewedOwners(resource);
     const base = {
       actor,
       ...(this.reader.reason !== undefined ? { reason: this.reader.reason } : {}),

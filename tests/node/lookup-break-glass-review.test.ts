@@ -273,6 +273,18 @@ describe("marking one reviewed", () => {
     expect(await version()).toBe(v);
   });
 
+  it("through /fhir only the organisation's safeguarding lead reads it, not the user who broke the glass", async () => {
+    const asUser = await call(`/fhir/Task/${id}`, { as: token(LA, "practitioner", "direct-care") });
+    expect(asUser.status).toBe(404);
+    const manager = await call(`/fhir/Task/${id}`, { as: token(LA, "manager", "direct-care") });
+    expect(manager.status).toBe(404);
+    const asLead = await call(`/fhir/Task/${id}`, { as: lead() });
+    expect(asLead.status).toBe(200);
+    expect(((await asLead.json()) as Json).id).toBe(id);
+    const otherLead = await call(`/fhir/Task/${id}`, { as: lead("RX4") });
+    expect(otherLead.status).toBe(404);
+  });
+
   it("the lead's review completes it: out of the default list, under status=completed and all, audited", async () => {
     const audits = (await reviewAudits()).length;
     now = new Date(TODAY.getTime() + 3600_000);
