@@ -4,7 +4,7 @@
  * The service layer (src/fhir/resource-service.ts) calls it, so no route can skip it. Deny by default.
  */
 
-import { isBreakGlassReviewTask } from "../audit/break-glass-review-task.js";
+import { isLeadNotice } from "../audit/notice-task.js";
 import type { Actor } from "../auth/actor.js";
 import { ownersOf } from "../auth/ownership.js";
 import type { DeriveView } from "../derive/port.js";
@@ -161,10 +161,13 @@ export class ReadSession {
   private async decideFresh(resource: Json): Promise<RecordDecision> {
     const { actor } = this.reader;
     const subjects = subjectsOf(resource);
-    // A break-glass review Task is the safeguarding lead's work, not a record of the organisation's: it is read under
-    // the review relationship (rule match-review: leads and systems), so the user whose read it reviews cannot read
-    // the lead's finding or note through /fhir.
-    const review = isBreakGlassReviewTask(resource);
+    // A notice for the safeguarding lead (a break-glass review, an s47 disclosure notice) is the lead's work, not a
+    // record of the organisation's: it is read under the review relationship (rule match-review: leads and systems),
+    // so the user whose read a review is about never reads the lead's finding or note, and the organisation's other
+    // staff do not learn of a section 47 enquiry from it. It is decided on itself: the person it names is not what it
+    // discloses, so their caseload and consents do not decide it (an objection to sharing does not hide the lead's own
+    // notice from the lead); the audit still names them.
+    const review = isLeadNotice(resource);
     const owners = review ? [] : ownersOf(resource);
     const resourceType = typeof resource.resourceType === "string" ? resource.resourceType : undefined;
     const reviewedOwners = review ? ownersOf(resource) : await this.reviewedOwners(resource);
@@ -197,8 +200,9 @@ export class ReadSession {
       return { decision: quick, subjects, obligationKinds };
     }
     const decisions: Decision[] = [];
-    if (subjects.length === 0) decisions.push(one("unknown", NO_RELATIONSHIP, NO_CONSENTS));
-    for (const s of subjects) {
+    const decidedFor = review ? [] : subjects;
+    if (decidedFor.length === 0) decisions.push(one("unknown", NO_RELATIONSHIP, NO_CONSENTS));
+    for (const s of decidedFor) {
       const p = await this.person(s);
       decisions.push(one(p.kind, p.facts, p.consents));
     }

@@ -191,13 +191,14 @@ describe("$household-check: the issue 10 must-show", () => {
     expect(audit?.resource?.purposeOfEvent).toEqual([
       expect.objectContaining({ coding: [expect.objectContaining({ code: "safeguarding-s47" })] }),
     ]);
-    // The trust's staff read it (their own organisation's record); the LA that made the enquiry does not.
-    const read = async (org: string, orgType: string) => {
+    // The trust's safeguarding lead reads it; the trust's other staff do not (it is the lead's, and it tells of a
+    // section 47 enquiry), nor does the LA that made the enquiry.
+    const read = async (org: string, orgType: string, role = "safeguarding-lead") => {
       const tok = await t.issuer.sign({
-        sub: `u-${org}`,
+        sub: `u-${org}-${role}`,
         org,
         org_type: orgType,
-        role: "safeguarding-lead",
+        role,
         purpose_of_use: "direct-care",
       });
       return t.app.request(`http://gw.test/fhir/Task/${notice.id as string}`, {
@@ -205,6 +206,8 @@ describe("$household-check: the issue 10 must-show", () => {
       });
     };
     expect((await read(owner, "mh-trust")).status).toBe(200);
+    expect((await read(owner, "mh-trust", "practitioner")).status).toBe(404);
+    expect((await read(owner, "mh-trust", "manager")).status).toBe(404);
     expect((await read(k.la, "la-childrens-services")).status).toBe(404);
     // The lead lists the notices by code and marks one reviewed by completing it.
     const lead = await t.issuer.sign({
