@@ -71,18 +71,17 @@ export function noticeTask(t: NoticeTaskInput): NoticeTask {
 }
 
 /**
- * Whether `resource` is one of the safeguarding lead's notices (any code of {@link NOTICE_CODE_SYSTEM}: an s47
- * disclosure notice, a break-glass review): read through /fhir under the review relationship only (src/policy/enforce.ts).
+ * Whether `task` is one of the safeguarding lead's notices: a Task coded `code` of {@link NOTICE_CODE_SYSTEM}, or with
+ * no `code` any of them (an s47 disclosure notice, a break-glass review).
  */
-export function isLeadNotice(resource: Record<string, unknown> | undefined): boolean {
-  if (resource?.resourceType !== "Task") return false;
-  const coding = (resource.code as { coding?: { system?: unknown }[] } | undefined)?.coding;
-  return Array.isArray(coding) && coding.some((c) => c?.system === NOTICE_CODE_SYSTEM);
-}
-
-/** Whether `task`'s code is `code` of {@link NOTICE_CODE_SYSTEM}. */
-export function hasNoticeCode(task: Record<string, unknown> | undefined, code: string): boolean {
+export function hasNoticeCode(task: Record<string, unknown> | undefined, code?: string): boolean {
   if (task?.resourceType !== "Task") return false;
   const coding = (task.code as { coding?: { system?: unknown; code?: unknown }[] } | undefined)?.coding;
-  return Array.isArray(coding) && coding.some((c) => c?.system === NOTICE_CODE_SYSTEM && c?.code === code);
+  return (
+    Array.isArray(coding) &&
+    coding.some((c) => c?.system === NOTICE_CODE_SYSTEM && (code === undefined || c?.code === code))
+  );
 }
+
+/** Whether `resource` is any notice for the safeguarding lead: read through /fhir under the review relationship only (src/policy/enforce.ts). */
+export const isLeadNotice = (resource: Record<string, unknown> | undefined): boolean => hasNoticeCode(resource);

@@ -5,10 +5,17 @@
  * same `markBreakGlassReviewed` as `POST /reports/break-glass/{taskId}/review`. A reviewed read leaves the list.
  */
 import type { Context, Hono } from "hono";
+import { REVIEW_OUTCOMES } from "../audit/break-glass-review-task.js";
 import type { BreakGlassEntry } from "../lookups/break-glass-queue.js";
 import { markBreakGlassReviewed } from "../lookups/break-glass-review.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
-import { CsrfField } from "./layout.js";
+import { CsrfField, SummaryList } from "./layout.js";
+
+/** The button that records each outcome, the first the primary one. */
+const OUTCOME_LABEL: Record<(typeof REVIEW_OUTCOMES)[number], string> = {
+  appropriate: "Appropriate",
+  inappropriate: "Inappropriate",
+};
 
 /** The break-glass reads awaiting review, each with its review form; `entries` undefined for a caller who may not review. */
 export function BreakGlassSection(props: { entries?: BreakGlassEntry[] | undefined; csrf: string }) {
@@ -38,14 +45,7 @@ export function BreakGlassSection(props: { entries?: BreakGlassEntry[] | undefin
           <div class="nhsuk-card">
             <div class="nhsuk-card__content">
               <h3 class="nhsuk-card__heading nhsuk-heading-s">Break-glass read {i + 1}</h3>
-              <dl class="nhsuk-summary-list">
-                {rows.map(([k, v]) => (
-                  <div class="nhsuk-summary-list__row">
-                    <dt class="nhsuk-summary-list__key">{k}</dt>
-                    <dd class="nhsuk-summary-list__value">{v}</dd>
-                  </div>
-                ))}
-              </dl>
+              <SummaryList rows={rows} />
               <form method="post" action={`/console/reviews/break-glass/${id}/review`}>
                 <CsrfField token={props.csrf} />
                 <div class="nhsuk-form-group">
@@ -65,24 +65,17 @@ export function BreakGlassSection(props: { entries?: BreakGlassEntry[] | undefin
                   />
                 </div>
                 <div class="nhsuk-button-group">
-                  <button
-                    class="nhsuk-button"
-                    type="submit"
-                    name="outcome"
-                    value="appropriate"
-                    aria-label={`Break-glass read ${i + 1} was appropriate`}
-                  >
-                    Appropriate
-                  </button>
-                  <button
-                    class="nhsuk-button nhsuk-button--secondary"
-                    type="submit"
-                    name="outcome"
-                    value="inappropriate"
-                    aria-label={`Break-glass read ${i + 1} was inappropriate`}
-                  >
-                    Inappropriate
-                  </button>
+                  {REVIEW_OUTCOMES.map((outcome, n) => (
+                    <button
+                      class={n === 0 ? "nhsuk-button" : "nhsuk-button nhsuk-button--secondary"}
+                      type="submit"
+                      name="outcome"
+                      value={outcome}
+                      aria-label={`Break-glass read ${i + 1} was ${outcome}`}
+                    >
+                      {OUTCOME_LABEL[outcome]}
+                    </button>
+                  ))}
                 </div>
               </form>
             </div>

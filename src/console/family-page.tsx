@@ -8,7 +8,7 @@ import { lookupContext } from "../http/lookup-routes.js";
 import { family } from "../lookups/family.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
 import { conceptText, nameText, ownerText, periodText, telecomText } from "./fhir-text.js";
-import { CsrfField, type FieldError, FieldMessage, Layout } from "./layout.js";
+import { CsrfField, type FieldError, FieldMessage, Layout, SummaryList } from "./layout.js";
 import type { ConsoleSession } from "./session.js";
 
 type Json = Record<string, unknown>;
@@ -46,14 +46,7 @@ function Child(props: { child: Part; index: number }) {
     <div class="nhsuk-card">
       <div class="nhsuk-card__content">
         <h3 class="nhsuk-card__heading nhsuk-heading-s">Child {props.index + 1}</h3>
-        <dl class="nhsuk-summary-list">
-          {rows.map(([k, v]) => (
-            <div class="nhsuk-summary-list__row">
-              <dt class="nhsuk-summary-list__key">{k}</dt>
-              <dd class="nhsuk-summary-list__value">{v}</dd>
-            </div>
-          ))}
-        </dl>
+        <SummaryList rows={rows} />
         {note ? (
           <div class="nhsuk-inset-text">
             <p>

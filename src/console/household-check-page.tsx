@@ -11,7 +11,7 @@ import { parseChildQuery } from "../lookups/child-query.js";
 import { householdCheck } from "../lookups/household-check.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
 import { conceptText, nameText, ownerText, periodText, telecomText } from "./fhir-text.js";
-import { CsrfField, type FieldError, FieldMessage, Layout } from "./layout.js";
+import { CsrfField, type FieldError, FieldMessage, Layout, SummaryList } from "./layout.js";
 import type { ConsoleSession } from "./session.js";
 
 type Json = Record<string, unknown>;
@@ -118,16 +118,7 @@ function Adult(props: { adult: Part; index: number }) {
     <div class="nhsuk-card">
       <div class="nhsuk-card__content">
         <h3 class="nhsuk-card__heading nhsuk-heading-s">Household adult {props.index + 1}</h3>
-        <dl class="nhsuk-summary-list">
-          {rows
-            .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => (
-              <div class="nhsuk-summary-list__row">
-                <dt class="nhsuk-summary-list__key">{k}</dt>
-                <dd class="nhsuk-summary-list__value">{v}</dd>
-              </div>
-            ))}
-        </dl>
+        <SummaryList rows={rows.filter((r): r is [string, string] => r[1] !== undefined)} />
         {note ? (
           <div class="nhsuk-inset-text">
             <span class="nhsuk-u-visually-hidden">Withheld: </span>

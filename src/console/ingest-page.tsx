@@ -14,7 +14,7 @@ import type { IngestReport } from "../ingest/report.js";
 import { type IngestInput, SOURCES } from "../ingest/sources.js";
 import { csvTableName } from "../mapping/sources/csv-tables.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
-import { CsrfField, type FieldError, FieldMessage, Layout } from "./layout.js";
+import { CsrfField, type FieldError, FieldMessage, Layout, SummaryList } from "./layout.js";
 import type { ConsoleSession } from "./session.js";
 
 /** Records between two progress lines of the streamed page. */
@@ -92,14 +92,7 @@ function Report(props: { report: IngestReport }) {
           <p>{report.fatal.issue.map((i) => i.diagnostics).join("; ")}</p>
         </div>
       ) : null}
-      <dl class="nhsuk-summary-list">
-        {counts.map(([k, v]) => (
-          <div class="nhsuk-summary-list__row">
-            <dt class="nhsuk-summary-list__key">{k}</dt>
-            <dd class="nhsuk-summary-list__value">{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <SummaryList rows={counts} />
       {rejected.length > 0 ? (
         <table class="nhsuk-table">
           <caption class="nhsuk-table__caption">Rejected records</caption>

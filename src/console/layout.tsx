@@ -64,6 +64,20 @@ export function FieldMessage(props: { errors?: FieldError[] | undefined; field: 
   );
 }
 
+/** An NHS.UK summary list: one row per `[key, value]`. */
+export function SummaryList(props: { rows: readonly (readonly [string, Child])[] }) {
+  return (
+    <dl class="nhsuk-summary-list">
+      {props.rows.map(([k, v]) => (
+        <div class="nhsuk-summary-list__row">
+          <dt class="nhsuk-summary-list__key">{k}</dt>
+          <dd class="nhsuk-summary-list__value">{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 /** The hidden CSRF field of a form. */
 export const CsrfField = (props: { token: string }) => <input type="hidden" name="_csrf" value={props.token} />;
 

@@ -9,7 +9,7 @@ import type { Actor } from "../auth/actor.js";
 import { badRequest, notFound } from "../fhir/errors.js";
 import { RETURN_KINDS, type ReturnKind, type ReturnRequest, type RiskReport } from "../returns/port.js";
 import type { ConsoleDeps, ConsoleEnv } from "./deps.js";
-import { CsrfField, type FieldError, FieldMessage, Layout } from "./layout.js";
+import { CsrfField, type FieldError, FieldMessage, Layout, SummaryList } from "./layout.js";
 import type { ConsoleSession } from "./session.js";
 
 /** A return job as the page shows it. */
@@ -93,8 +93,8 @@ function JobView(props: { session: ConsoleSession; job: ReturnJobView }) {
   const p = job.progress;
   return (
     <>
-      <dl class="nhsuk-summary-list">
-        {(
+      <SummaryList
+        rows={
           [
             ["Return", job.kind],
             ["State", job.state],
@@ -102,21 +102,16 @@ function JobView(props: { session: ConsoleSession; job: ReturnJobView }) {
             ...(job.receipt ? [["Receipt", `${job.receipt.reference} at ${job.receipt.at}`]] : []),
             ...(job.error ? [["Problem", job.error]] : []),
           ] as [string, string][]
-        ).map(([k, val]) => (
-          <div class="nhsuk-summary-list__row">
-            <dt class="nhsuk-summary-list__key">{k}</dt>
-            <dd class="nhsuk-summary-list__value">{val}</dd>
-          </div>
-        ))}
-      </dl>
+        }
+      />
       {FINISHED.has(job.state) ? null : <p role="status">This page refreshes every 3 seconds until the build ends.</p>}
       {job.risk ? (
         <section aria-labelledby="risk-heading">
           <h2 class="nhsuk-heading-m" id="risk-heading">
             Disclosure-risk report
           </h2>
-          <dl class="nhsuk-summary-list">
-            {(
+          <SummaryList
+            rows={
               [
                 ["Rule", job.risk.rule],
                 ["Records in / out", `${job.risk.recordsIn} / ${job.risk.recordsOut}`],
@@ -125,13 +120,8 @@ function JobView(props: { session: ConsoleSession; job: ReturnJobView }) {
                 ["Quasi-identifiers", job.risk.quasiIdentifiers.join(", ") || "none"],
                 ["Pseudonym key", job.risk.keyId ?? "none"],
               ] as [string, string][]
-            ).map(([k, val]) => (
-              <div class="nhsuk-summary-list__row">
-                <dt class="nhsuk-summary-list__key">{k}</dt>
-                <dd class="nhsuk-summary-list__value">{val}</dd>
-              </div>
-            ))}
-          </dl>
+            }
+          />
           {job.risk.suppressed.length > 0 ? (
             <table class="nhsuk-table">
               <caption class="nhsuk-table__caption">{job.risk.suppressed.length} values withheld</caption>
