@@ -28,6 +28,7 @@ import { DEFAULT_COUNT, decodeReportCursor, encodeReportCursor, parseCount } fro
 import type { Store } from "../store/port.js";
 import type { AppEnv } from "./context.js";
 import { publicBase } from "./public-base.js";
+import { reportsBase } from "./report-routes.js";
 
 export { BREAK_GLASS_REVIEW_RULE };
 
@@ -129,7 +130,7 @@ export function breakGlassRoutes(
       _count: String(p.count),
       _cursor: encodeReportCursor(kind, next),
     });
-    const link = `${c.get("base").replace(/\/fhir$/, "/reports")}/break-glass?${q}`;
+    const link = `${reportsBase(c)}/break-glass?${q}`;
     c.header("Link", `<${link}>; rel="next"`);
     return c.json({ ...rest, next: link });
   });

@@ -107,7 +107,8 @@ async function reader(
   return { actor, decision };
 }
 
-const reportsBase = (c: Context<AppEnv>) => c.get("base").replace(/\/fhir$/, "/reports");
+/** The public base of the `/reports` routes (the request's FHIR base, `…/fhir`, with `/reports` instead). */
+export const reportsBase = (c: Context<AppEnv>) => c.get("base").replace(/\/fhir$/, "/reports");
 
 /** A paged, person-level report: a JSON page with `next`, or CSV (every row streamed, or one page with `_count`). */
 async function pagedReport<T extends { patient: string; episode?: string }>(
